@@ -1,0 +1,52 @@
+package com.acme.tokenbroker.catalog;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The workspaces the broker talks to and the services callers may ask for, bound from {@code broker.workspaces}
+ * and {@code broker.services}. Cross-references (a service's workspace) are checked by {@link ServiceCatalog}.
+ *
+ * @param workspaces workspaces by a local alias
+ * @param services services by the name callers use
+ */
+@ConfigurationProperties("broker")
+public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services) {
+
+	public CatalogProperties {
+		workspaces = (workspaces != null) ? new LinkedHashMap<>(workspaces) : new LinkedHashMap<>();
+		services = (services != null) ? new LinkedHashMap<>(services) : new LinkedHashMap<>();
+	}
+
+	/**
+	 * An Azure Machine Learning workspace.
+	 *
+	 * @param subscriptionId the Azure subscription id
+	 * @param resourceGroup the resource group holding the workspace
+	 * @param name the workspace name in Azure
+	 * @param region the Azure region, e.g. {@code westeurope}; also the circuit-breaker and metrics dimension
+	 * @param mmsHost v1 model-management host; defaults to {@code https://{region}.api.azureml.ms}
+	 * @param armHost Azure Resource Manager host; defaults to {@code https://management.azure.com}
+	 * @param armApiVersion api-version for online endpoint calls
+	 */
+	public record Workspace(String subscriptionId, String resourceGroup, String name, String region, URI mmsHost,
+			URI armHost, @DefaultValue("2025-06-01") String armApiVersion) {
+	}
+
+	/**
+	 * A service callers can fetch a credential for.
+	 *
+	 * @param workspace alias of the workspace (a key of {@code broker.workspaces})
+	 * @param kind {@code webservice} (v1) or {@code online-endpoint} (v2)
+	 * @param upstreamName the service or endpoint name in Azure; defaults to the name callers use
+	 * @param required whether readiness depends on this service having a valid token
+	 */
+	public record Service(String workspace, @DefaultValue("webservice") ServiceKind kind, String upstreamName,
+			@DefaultValue("true") boolean required) {
+	}
+
+}

@@ -1,0 +1,110 @@
+package com.acme.tokenbroker.catalog;
+
+import java.net.URI;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The validated, immutable view of {@link CatalogProperties}. Construction fails with an
+ * {@link InvalidConfigurationException} naming the property when the configuration is inconsistent, so a bad
+ * config stops the boot instead of the first request.
+ */
+@Component
+public class ServiceCatalog {
+
+	private static final Pattern REGION = Pattern.compile("[a-z0-9]{2,40}");
+
+	private static final Pattern AZURE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._()-]{0,89}");
+
+	private final Map<String, ServiceDescriptor> services;
+
+	private final Map<String, WorkspaceDescriptor> workspaces;
+
+	public ServiceCatalog(CatalogProperties properties) {
+		Map<String, WorkspaceDescriptor> resolvedWorkspaces = new LinkedHashMap<>();
+		properties.workspaces().forEach((alias, workspace) -> resolvedWorkspaces.put(alias, resolve(alias, workspace)));
+		Map<String, ServiceDescriptor> resolvedServices = new LinkedHashMap<>();
+		properties.services().forEach((name, service) -> {
+			String prefix = "broker.services." + name;
+			if (!ServiceName.isValid(name)) {
+				throw new InvalidConfigurationException(prefix,
+						"service names are 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+			}
+			if (service.workspace() == null || service.workspace().isBlank()) {
+				throw new InvalidConfigurationException(prefix + ".workspace", "is required");
+			}
+			WorkspaceDescriptor workspace = resolvedWorkspaces.get(service.workspace());
+			if (workspace == null) {
+				throw new InvalidConfigurationException(prefix + ".workspace",
+						"no workspace named '" + service.workspace() + "' under broker.workspaces");
+			}
+			String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
+			require(prefix + ".upstream-name", upstreamName, AZURE_ID);
+			resolvedServices.put(name, new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName,
+					workspace, service.required()));
+		});
+		this.workspaces = Collections.unmodifiableMap(resolvedWorkspaces);
+		this.services = Collections.unmodifiableMap(resolvedServices);
+	}
+
+	private static WorkspaceDescriptor resolve(String alias, CatalogProperties.Workspace workspace) {
+		String prefix = "broker.workspaces." + alias;
+		require(prefix + ".subscription-id", workspace.subscriptionId(), AZURE_ID);
+		require(prefix + ".resource-group", workspace.resourceGroup(), AZURE_ID);
+		require(prefix + ".name", workspace.name(), AZURE_ID);
+		require(prefix + ".region", workspace.region(), REGION);
+		URI mmsHost = (workspace.mmsHost() != null) ? workspace.mmsHost()
+				: URI.create("https://" + workspace.region() + ".api.azureml.ms");
+		URI armHost = (workspace.armHost() != null) ? workspace.armHost() : URI.create("https://management.azure.com");
+		requireHttps(prefix + ".mms-host", mmsHost);
+		requireHttps(prefix + ".arm-host", armHost);
+		require(prefix + ".arm-api-version", workspace.armApiVersion(), Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?"));
+		return new WorkspaceDescriptor(alias, workspace.subscriptionId(), workspace.resourceGroup(), workspace.name(),
+				workspace.region(), stripTrailingSlash(mmsHost), stripTrailingSlash(armHost), workspace.armApiVersion());
+	}
+
+	private static void require(String property, String value, Pattern pattern) {
+		if (value == null || value.isBlank()) {
+			throw new InvalidConfigurationException(property, "is required");
+		}
+		if (!pattern.matcher(value).matches()) {
+			throw new InvalidConfigurationException(property, "'" + value + "' does not match " + pattern.pattern());
+		}
+	}
+
+	private static void requireHttps(String property, URI uri) {
+		if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getRawQuery() != null
+				|| uri.getRawFragment() != null) {
+			throw new InvalidConfigurationException(property, "must be an https URL with a host and no query");
+		}
+	}
+
+	private static URI stripTrailingSlash(URI uri) {
+		String value = uri.toString();
+		return value.endsWith("/") ? URI.create(value.substring(0, value.length() - 1)) : uri;
+	}
+
+	/**
+	 * Look up a configured service.
+	 * @param name a validated name
+	 * @return the service, or empty when no service of that name is configured
+	 */
+	public Optional<ServiceDescriptor> find(ServiceName name) {
+		return Optional.ofNullable(this.services.get(name.value()));
+	}
+
+	public Collection<ServiceDescriptor> services() {
+		return this.services.values();
+	}
+
+	public Collection<WorkspaceDescriptor> workspaces() {
+		return this.workspaces.values();
+	}
+
+}

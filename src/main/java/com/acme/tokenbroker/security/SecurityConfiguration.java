@@ -1,0 +1,121 @@
+package com.acme.tokenbroker.security;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+
+import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.system.OutboundTls;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+
+/**
+ * Inbound security. Actuator endpoints live on the management port and need no caller token (probes and scrapers);
+ * everything else requires a JWT from a trusted issuer ({@code broker.access.issuers}), and {@code /tokens/**}
+ * additionally an access rule for the service, checked by the controller. Failures are problem+json with the RFC 6750
+ * {@code WWW-Authenticate} header kept.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+	@Bean
+	AccessPolicy accessPolicy(AccessProperties properties) {
+		return new AccessPolicy(properties);
+	}
+
+	@Bean
+	@Order(1)
+	SecurityFilterChain managementSecurityFilterChain(HttpSecurity http) throws Exception {
+		http.securityMatcher(EndpointRequest.toAnyEndpoint())
+			.authorizeHttpRequests((requests) -> requests.anyRequest().permitAll())
+			.csrf((csrf) -> csrf.disable())
+			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.requestCache((cache) -> cache.disable());
+		return http.build();
+	}
+
+	@Bean
+	@Order(10)
+	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, AccessProperties access, OutboundTls tls, Clock clock)
+			throws Exception {
+		Map<String, NimbusJwtDecoder> decoders = CallerJwtDecoders.create(access, tls, clock);
+		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
+		decoders.forEach((issuer, decoder) -> managers.put(issuer,
+				new ProviderManager(new JwtAuthenticationProvider(decoder))));
+		JwtIssuerAuthenticationManagerResolver resolver = new JwtIssuerAuthenticationManagerResolver(managers::get);
+		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();
+		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler();
+		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**")
+			.authenticated()
+			.anyRequest()
+			.denyAll())
+			.oauth2ResourceServer((resourceServer) -> resourceServer.authenticationManagerResolver(resolver)
+				.authenticationEntryPoint(entryPoint)
+				.accessDeniedHandler(deniedHandler))
+			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(entryPoint)
+				.accessDeniedHandler(deniedHandler))
+			.csrf((csrf) -> csrf.disable())
+			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.requestCache((cache) -> cache.disable())
+			.anonymous(Customizer.withDefaults());
+		return http.build();
+	}
+
+	@Bean
+	RequestRejectedHandler requestRejectedHandler() {
+		return (request, response, ex) -> Problems.write(request, response, HttpStatus.BAD_REQUEST,
+				Problems.REQUEST_REJECTED, "Request rejected", "The request URL or headers are not acceptable");
+	}
+
+	/** 401 with the RFC 6750 challenge from Spring Security and a problem body. */
+	static final class ProblemAuthenticationEntryPoint implements AuthenticationEntryPoint {
+
+		private final BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
+
+		@Override
+		public void commence(HttpServletRequest request, HttpServletResponse response,
+				AuthenticationException authException) throws IOException {
+			this.challenge.commence(request, response, authException);
+			Problems.write(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHENTICATED, "Unauthenticated",
+					"A valid bearer token from a trusted issuer, meant for this broker, is required");
+		}
+
+	}
+
+	/** 403 with the RFC 6750 challenge and a problem body. */
+	static final class ProblemAccessDeniedHandler implements AccessDeniedHandler {
+
+		private final BearerTokenAccessDeniedHandler challenge = new BearerTokenAccessDeniedHandler();
+
+		@Override
+		public void handle(HttpServletRequest request, HttpServletResponse response,
+				org.springframework.security.access.AccessDeniedException accessDeniedException) throws IOException {
+			this.challenge.handle(request, response, accessDeniedException);
+			Problems.write(request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
+					"The caller may not use this endpoint");
+		}
+
+	}
+
+}

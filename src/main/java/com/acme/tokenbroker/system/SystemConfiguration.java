@@ -1,0 +1,39 @@
+package com.acme.tokenbroker.system;
+
+import java.time.Clock;
+
+import com.acme.tokenbroker.upstream.UpstreamProperties;
+
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Cross-cutting beans: the clock every time decision reads, the cache manager the token cache registers with (so
+ * Actuator's cache metrics see it), and the trust used for outbound HTTPS.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableCaching
+class SystemConfiguration {
+
+	@Bean
+	Clock clock() {
+		return Clock.systemUTC();
+	}
+
+	@Bean
+	CaffeineCacheManager cacheManager() {
+		CaffeineCacheManager manager = new CaffeineCacheManager();
+		manager.setAllowNullValues(false);
+		manager.setCacheNames(java.util.List.of());
+		return manager;
+	}
+
+	@Bean
+	OutboundTls outboundTls(SslBundles sslBundles, UpstreamProperties upstream) {
+		return OutboundTls.from(sslBundles, upstream.sslBundle());
+	}
+
+}

@@ -1,0 +1,84 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Instant;
+
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+
+/**
+ * What the broker knows about fetching one service's token: never the token itself. Updated only when a fetch
+ * completes (one at a time per service), read by the refresh scheduler, the status endpoint and metrics.
+ */
+public final class RefreshState {
+
+	private final ServiceDescriptor service;
+
+	private volatile Instant nextAttemptAt;
+
+	private volatile Instant lastAttemptAt;
+
+	private volatile Instant lastSuccessAt;
+
+	private volatile int consecutiveFailures;
+
+	private volatile FetchError lastError;
+
+	RefreshState(ServiceDescriptor service) {
+		this.service = service;
+	}
+
+	/**
+	 * The last failure, described without any token or response body.
+	 *
+	 * @param kind the failure class, e.g. {@code unavailable}, {@code rejected_principal}
+	 * @param message a message naming the service and condition
+	 * @param status the upstream HTTP status, or 0
+	 * @param at when it happened
+	 * @param retryable whether it is worth retrying without an operator
+	 */
+	public record FetchError(String kind, String message, int status, Instant at, boolean retryable) {
+	}
+
+	synchronized void succeeded(Instant now, Instant nextRefresh) {
+		this.lastAttemptAt = now;
+		this.lastSuccessAt = now;
+		this.consecutiveFailures = 0;
+		this.lastError = null;
+		this.nextAttemptAt = nextRefresh;
+	}
+
+	synchronized int failed(FetchError error) {
+		this.lastAttemptAt = error.at();
+		this.lastError = error;
+		return ++this.consecutiveFailures;
+	}
+
+	void scheduleAt(Instant next) {
+		this.nextAttemptAt = next;
+	}
+
+	public ServiceDescriptor service() {
+		return this.service;
+	}
+
+	/** @return when the scheduler will next fetch, or {@code null} when nothing is scheduled */
+	public Instant nextAttemptAt() {
+		return this.nextAttemptAt;
+	}
+
+	public Instant lastAttemptAt() {
+		return this.lastAttemptAt;
+	}
+
+	public Instant lastSuccessAt() {
+		return this.lastSuccessAt;
+	}
+
+	public int consecutiveFailures() {
+		return this.consecutiveFailures;
+	}
+
+	public FetchError lastError() {
+		return this.lastError;
+	}
+
+}

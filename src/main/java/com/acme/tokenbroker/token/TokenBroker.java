@@ -1,0 +1,160 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.upstream.UpstreamException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The broker's entry point: the token to hand a caller for a configured service.
+ * <p>
+ * A cached token that is usable and meets the caller's minimum lifetime is returned at once (a hit, or a stale hit
+ * once past {@code refreshAfter}). Otherwise the caller joins the single in-flight fetch and waits for it up to the
+ * cold-miss deadline. A caller's {@code minTtl} can trigger a fetch only when the cached token is older than the
+ * minimum refresh interval, so no caller can drive the upstream harder than that.
+ */
+public class TokenBroker {
+
+	/** How a request was answered, for the {@code broker.token.requests} counter. */
+	public enum Outcome {
+
+		HIT, STALE, MISS, ERROR
+
+	}
+
+	private final TokenCache cache;
+
+	private final RefreshPolicy policy;
+
+	private final Duration coldMissDeadline;
+
+	private final Clock clock;
+
+	private final Map<ServiceName, Map<Outcome, Counter>> counters = new HashMap<>();
+
+	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
+			MeterRegistry meterRegistry, Clock clock) {
+		this.cache = cache;
+		this.policy = policy;
+		this.coldMissDeadline = properties.coldMissDeadline();
+		this.clock = clock;
+		for (ServiceDescriptor service : catalog.services()) {
+			Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
+			for (Outcome outcome : Outcome.values()) {
+				byOutcome.put(outcome, Counter.builder("broker.token.requests")
+					.description("Token requests by service and outcome")
+					.tag("service", service.name().value())
+					.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+					.register(meterRegistry));
+			}
+			this.counters.put(service.name(), byOutcome);
+		}
+	}
+
+	/**
+	 * The token to serve for a service.
+	 * @param service the configured service (callers are authorized before)
+	 * @param minTtl how long the token must stay usable, {@link Duration#ZERO} for any usable token
+	 * @return the token and whether it is stale
+	 * @throws TokenUnavailableException when no token meeting the request can be had within the deadline
+	 */
+	public Served tokenFor(ServiceDescriptor service, Duration minTtl) {
+		ServiceName name = service.name();
+		BrokeredToken cached = this.cache.current(name);
+		Instant now = this.clock.instant();
+		if (cached != null && this.policy.satisfies(cached, now, minTtl)) {
+			boolean stale = this.policy.isStale(cached, now);
+			count(name, stale ? Outcome.STALE : Outcome.HIT);
+			return new Served(cached, stale, false);
+		}
+		if (cached != null && now.isBefore(cached.fetchedAt().plus(this.policy.minRefreshInterval()))) {
+			count(name, Outcome.ERROR);
+			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE,
+					Duration.between(now, cached.fetchedAt().plus(this.policy.minRefreshInterval())),
+					"No token for service '" + name + "' stays usable for " + minTtl);
+		}
+		BrokeredToken fetched = await(service, this.cache.load(service));
+		now = this.clock.instant();
+		if (!this.policy.satisfies(fetched, now, minTtl)) {
+			count(name, Outcome.ERROR);
+			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE,
+					this.policy.minRefreshInterval(), "No token for service '" + name + "' stays usable for " + minTtl);
+		}
+		count(name, Outcome.MISS);
+		return new Served(fetched, this.policy.isStale(fetched, now), true);
+	}
+
+	private BrokeredToken await(ServiceDescriptor service, CompletableFuture<BrokeredToken> fetch) {
+		ServiceName name = service.name();
+		try {
+			return fetch.get(this.coldMissDeadline.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			count(name, Outcome.ERROR);
+			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.DEADLINE_EXCEEDED,
+					Duration.ofSeconds(1), "The token for service '" + name + "' is still being fetched");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			count(name, Outcome.ERROR);
+			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.DEADLINE_EXCEEDED,
+					Duration.ofSeconds(1), "Interrupted while waiting for the token of service '" + name + "'");
+		}
+		catch (ExecutionException ex) {
+			count(name, Outcome.ERROR);
+			throw unavailable(name, ex.getCause());
+		}
+	}
+
+	private TokenUnavailableException unavailable(ServiceName name, Throwable cause) {
+		RefreshState state = this.cache.state(name);
+		Instant now = this.clock.instant();
+		Duration retryAfter = Duration.ofSeconds(1);
+		if (state != null && state.nextAttemptAt() != null && state.nextAttemptAt().isAfter(now)) {
+			retryAfter = Duration.between(now, state.nextAttemptAt());
+		}
+		TokenUnavailableException.Reason reason = TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
+		if (cause instanceof UpstreamException upstream) {
+			reason = switch (upstream.getKind()) {
+				case REJECTED_PRINCIPAL -> TokenUnavailableException.Reason.UPSTREAM_REJECTED_PRINCIPAL;
+				case NOT_FOUND -> TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND;
+				default -> TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
+			};
+		}
+		String condition = (cause instanceof UpstreamException upstream) ? upstream.getKind().tag()
+				: cause.getClass().getSimpleName();
+		return new TokenUnavailableException(name, reason, retryAfter,
+				"No usable token for service '" + name + "' (last fetch: " + condition + ")");
+	}
+
+	private void count(ServiceName name, Outcome outcome) {
+		Map<Outcome, Counter> byOutcome = this.counters.get(name);
+		if (byOutcome != null) {
+			byOutcome.get(outcome).increment();
+		}
+	}
+
+	/**
+	 * A token handed to a caller.
+	 *
+	 * @param token the token
+	 * @param stale whether it is past its {@code refreshAfter} (a refresh has failed or is running)
+	 * @param fetched whether this request waited for an upstream fetch
+	 */
+	public record Served(BrokeredToken token, boolean stale, boolean fetched) {
+	}
+
+}

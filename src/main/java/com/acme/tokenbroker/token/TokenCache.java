@@ -1,0 +1,230 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.upstream.UpstreamException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's first-level token cache: a Caffeine cache whose entries expire at their hard expiry, plus single-flight
+ * loading and a refresh schedule per service.
+ * <ul>
+ * <li>{@link #current} is the hot path: a map read and a time comparison, no lock, no I/O;</li>
+ * <li>{@link #load} starts at most one fetch per service however many threads ask, on the fetch executor, and hands
+ * every asker the same future;</li>
+ * <li>{@link #runDueRefreshes} starts the fetches whose time has come (refresh-ahead or retry after a failure); a
+ * failed refresh leaves the cached token in place, served as stale until its hard expiry.</li>
+ * </ul>
+ * Time comes from the injected {@link Clock}, which also drives Caffeine's {@link Ticker}.
+ */
+public class TokenCache {
+
+	/** The name under which the cache is registered with Spring's cache manager (and in cache metrics). */
+	public static final String CACHE_NAME = "tokens";
+
+	private static final Logger logger = LoggerFactory.getLogger(TokenCache.class);
+
+	private final Cache<ServiceName, BrokeredToken> tokens;
+
+	private final Map<ServiceName, CompletableFuture<BrokeredToken>> inFlight = new ConcurrentHashMap<>();
+
+	private final Map<ServiceName, RefreshState> states;
+
+	private final TokenSource source;
+
+	private final RefreshPolicy policy;
+
+	private final Executor executor;
+
+	private final Clock clock;
+
+	public TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
+			Executor executor, Clock clock) {
+		this.source = source;
+		this.policy = policy;
+		this.executor = executor;
+		this.clock = clock;
+		Map<ServiceName, RefreshState> initial = new LinkedHashMap<>();
+		catalog.services().forEach((service) -> initial.put(service.name(), new RefreshState(service)));
+		this.states = Collections.unmodifiableMap(initial);
+		this.tokens = Caffeine.newBuilder()
+			.maximumSize(properties.maxSize())
+			.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+			.expireAfter(new HardExpiry())
+			.recordStats()
+			.build();
+	}
+
+	/**
+	 * The cached token if it is still usable. No I/O, no lock, never waits.
+	 * @param name the service
+	 * @return the token, or {@code null} when none is cached or the cached one is past its hard expiry
+	 */
+	public BrokeredToken current(ServiceName name) {
+		BrokeredToken token = this.tokens.getIfPresent(name);
+		return (token != null && this.policy.isUsable(token, this.clock.instant())) ? token : null;
+	}
+
+	/**
+	 * Start a fetch for the service unless one is already running, and return the running one.
+	 * @param service the configured service
+	 * @return the future of the fetch, completed with the new token or the failure
+	 */
+	public CompletableFuture<BrokeredToken> load(ServiceDescriptor service) {
+		ServiceName name = service.name();
+		CompletableFuture<BrokeredToken> created = new CompletableFuture<>();
+		CompletableFuture<BrokeredToken> running = this.inFlight.putIfAbsent(name, created);
+		if (running != null) {
+			return running;
+		}
+		try {
+			this.executor.execute(() -> fetch(service, created));
+		}
+		catch (RuntimeException ex) {
+			this.inFlight.remove(name, created);
+			created.completeExceptionally(ex);
+		}
+		return created;
+	}
+
+	private void fetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> future) {
+		ServiceName name = service.name();
+		RefreshState state = this.states.get(name);
+		try {
+			BrokeredToken token = this.source.load(service);
+			Instant now = this.clock.instant();
+			if (!this.policy.isUsable(token, now)) {
+				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
+						"Token for service '" + name + "' expires within the safety margin");
+			}
+			this.tokens.asMap().merge(name, token, (old, fresh) -> fresh.expiresAt().isBefore(old.expiresAt()) ? old : fresh);
+			Instant next = this.policy.nextRefresh(token);
+			state.succeeded(now, next);
+			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
+					token.refreshAfter(), token.expiresAt(), next);
+			complete(name, future, token, null);
+		}
+		catch (RuntimeException ex) {
+			Instant now = this.clock.instant();
+			UpstreamException upstream = (ex instanceof UpstreamException u) ? u
+					: new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
+							"Fetching the token for service '" + name + "' failed (" + ex.getClass().getSimpleName() + ")",
+							ex);
+			int failures = state.failed(new RefreshState.FetchError(upstream.getKind().tag(), upstream.getMessage(),
+					upstream.getStatus(), now, upstream.getKind().isRetryable()));
+			Duration delay = upstream.getKind().isRetryable() ? this.policy.backoff(failures) : this.policy.maxBackoff();
+			if (upstream.getRetryAfter() != null && upstream.getRetryAfter().compareTo(delay) > 0) {
+				delay = upstream.getRetryAfter();
+			}
+			state.scheduleAt(now.plus(delay));
+			BrokeredToken kept = this.tokens.getIfPresent(name);
+			if (kept != null && this.policy.isUsable(kept, now)) {
+				logger.warn("Refresh for service '{}' failed ({}); serving the cached token, usable until {}, retry at {}",
+						name, upstream.getKind().tag(), this.policy.hardExpiry(kept), now.plus(delay));
+			}
+			complete(name, future, null, upstream);
+		}
+		catch (Error ex) {
+			complete(name, future, null, ex);
+			throw ex;
+		}
+	}
+
+	private void complete(ServiceName name, CompletableFuture<BrokeredToken> future, BrokeredToken token,
+			Throwable failure) {
+		this.inFlight.remove(name, future);
+		if (failure != null) {
+			future.completeExceptionally(failure);
+		}
+		else {
+			future.complete(token);
+		}
+	}
+
+	/**
+	 * Start a fetch for every service whose scheduled time has passed. Called by the background scheduler, and by
+	 * tests after moving the clock.
+	 * @return the futures of the fetches started or already running
+	 */
+	public List<CompletableFuture<BrokeredToken>> runDueRefreshes() {
+		Instant now = this.clock.instant();
+		List<CompletableFuture<BrokeredToken>> started = new ArrayList<>();
+		for (RefreshState state : this.states.values()) {
+			Instant next = state.nextAttemptAt();
+			if (next != null && !now.isBefore(next)) {
+				started.add(load(state.service()));
+			}
+		}
+		return started;
+	}
+
+	/**
+	 * @param name the service
+	 * @return its fetch state, or {@code null} for an unconfigured service
+	 */
+	public RefreshState state(ServiceName name) {
+		return this.states.get(name);
+	}
+
+	public Iterable<RefreshState> states() {
+		return this.states.values();
+	}
+
+	/**
+	 * @param name the service
+	 * @return whether a fetch for it is running now
+	 */
+	public boolean isLoading(ServiceName name) {
+		return this.inFlight.containsKey(name);
+	}
+
+	/** @return the native cache, for registration with Spring's cache manager and metrics */
+	public Cache<ServiceName, BrokeredToken> nativeCache() {
+		return this.tokens;
+	}
+
+	RefreshPolicy policy() {
+		return this.policy;
+	}
+
+	/** Entries live until their token's hard expiry, measured by the clock-driven ticker. */
+	private final class HardExpiry implements Expiry<ServiceName, BrokeredToken> {
+
+		@Override
+		public long expireAfterCreate(ServiceName key, BrokeredToken value, long currentTime) {
+			long remaining = policy.hardExpiry(value).toEpochMilli() - TimeUnit.NANOSECONDS.toMillis(currentTime);
+			return TimeUnit.MILLISECONDS.toNanos(Math.max(0, remaining));
+		}
+
+		@Override
+		public long expireAfterUpdate(ServiceName key, BrokeredToken value, long currentTime, long currentDuration) {
+			return expireAfterCreate(key, value, currentTime);
+		}
+
+		@Override
+		public long expireAfterRead(ServiceName key, BrokeredToken value, long currentTime, long currentDuration) {
+			return currentDuration;
+		}
+
+	}
+
+}

@@ -1,0 +1,72 @@
+package com.acme.tokenbroker.token;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.upstream.UpstreamTokenClient;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the token cache, its refresher and the broker.
+ */
+@Configuration(proxyBeanMethods = false)
+class TokenConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(TokenSource.class)
+	TokenSource upstreamTokenSource(UpstreamTokenClient client, Clock clock) {
+		return new UpstreamTokenSource(client, clock);
+	}
+
+	@Bean
+	RefreshPolicy refreshPolicy(TokenProperties properties) {
+		return new RefreshPolicy(properties, new SecureRandom());
+	}
+
+	@Bean(destroyMethod = "shutdownNow")
+	ExecutorService tokenFetchExecutor(TokenProperties properties) {
+		AtomicInteger count = new AtomicInteger();
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(properties.fetchConcurrency(),
+				properties.fetchConcurrency(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), (runnable) -> {
+					Thread thread = new Thread(runnable, "token-fetch-" + count.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		executor.allowCoreThreadTimeOut(true);
+		return executor;
+	}
+
+	@Bean
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	TokenCache tokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
+			ExecutorService tokenFetchExecutor, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry,
+			Clock clock) {
+		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchExecutor, clock);
+		cacheManager.registerCustomCache(TokenCache.CACHE_NAME, (com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
+		TokenMetrics.register(cache, meterRegistry, clock);
+		return cache;
+	}
+
+	@Bean
+	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties) {
+		return new TokenRefresher(cache, catalog, properties);
+	}
+
+	@Bean
+	TokenBroker tokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
+			MeterRegistry meterRegistry, Clock clock) {
+		return new TokenBroker(catalog, cache, policy, properties, meterRegistry, clock);
+	}
+
+}

@@ -1,0 +1,129 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.security.Caller;
+
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code GET /tokens/{service}}: validate the name (400), find the service (404), check the caller's grant (403),
+ * then serve from the cache. {@code GET /tokens} lists what the caller may fetch, without token values.
+ */
+@RestController
+class TokenController {
+
+	static final String STALE_HEADER = "Token-Stale";
+
+	static final String EXPIRES_HEADER = "Token-Expires-At";
+
+	static final String REFRESH_BY_HEADER = "Token-Refresh-By";
+
+	private final ServiceCatalog catalog;
+
+	private final AccessPolicy accessPolicy;
+
+	private final TokenBroker broker;
+
+	private final TokenCache cache;
+
+	private final java.time.Clock clock;
+
+	TokenController(ServiceCatalog catalog, AccessPolicy accessPolicy, TokenBroker broker, TokenCache cache,
+			java.time.Clock clock) {
+		this.catalog = catalog;
+		this.accessPolicy = accessPolicy;
+		this.broker = broker;
+		this.cache = cache;
+		this.clock = clock;
+	}
+
+	@GetMapping(path = "/tokens/{service}", produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<TokenResponse> token(@PathVariable("service") String service,
+			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
+		TokenBroker.Served served = serve(service, minTtl, jwt);
+		return headers(served).contentType(MediaType.APPLICATION_JSON).body(TokenResponse.of(served));
+	}
+
+	@GetMapping(path = "/tokens/{service}", produces = MediaType.TEXT_PLAIN_VALUE)
+	ResponseEntity<String> bareToken(@PathVariable("service") String service,
+			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
+		TokenBroker.Served served = serve(service, minTtl, jwt);
+		return headers(served).contentType(MediaType.TEXT_PLAIN).body(served.token().value());
+	}
+
+	@GetMapping(path = "/tokens", produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<ServiceList> list(@AuthenticationPrincipal Jwt jwt) {
+		Caller caller = Caller.from(jwt);
+		Instant now = this.clock.instant();
+		List<ServiceList.Entry> entries = new ArrayList<>();
+		for (ServiceDescriptor service : this.catalog.services()) {
+			if (this.accessPolicy.isAllowed(caller, service.name())) {
+				BrokeredToken token = this.cache.current(service.name());
+				entries.add(ServiceList.Entry.of(service, token, (token != null) && this.cache.policy().isStale(token, now)));
+			}
+		}
+		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(new ServiceList(entries));
+	}
+
+	private TokenBroker.Served serve(String service, String minTtl, Jwt jwt) {
+		ServiceName name = ServiceName.of(service);
+		ServiceDescriptor descriptor = this.catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
+		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
+			throw new ServiceAccessDeniedException(name);
+		}
+		return this.broker.tokenFor(descriptor, parseMinTtl(minTtl));
+	}
+
+	private static ResponseEntity.BodyBuilder headers(TokenBroker.Served served) {
+		return ResponseEntity.ok()
+			.cacheControl(CacheControl.noStore())
+			.header("Pragma", "no-cache")
+			.header(STALE_HEADER, Boolean.toString(served.stale()))
+			.header(EXPIRES_HEADER, TokenResponse.iso(served.token().expiresAt()))
+			.header(REFRESH_BY_HEADER, TokenResponse.iso(served.token().refreshAfter()));
+	}
+
+	private static final Duration MAX_MIN_TTL = Duration.ofDays(7);
+
+	static Duration parseMinTtl(String value) {
+		if (value == null || value.isBlank()) {
+			return Duration.ZERO;
+		}
+		if (value.length() > 32) {
+			throw new InvalidMinTtlException("minTtl is too long");
+		}
+		Duration parsed;
+		try {
+			parsed = value.chars().allMatch(Character::isDigit) ? Duration.ofSeconds(Long.parseLong(value))
+					: Duration.parse(value);
+		}
+		catch (NumberFormatException | DateTimeParseException ex) {
+			throw new InvalidMinTtlException("minTtl must be an ISO-8601 duration such as PT10M, or a number of seconds");
+		}
+		if (parsed.isNegative()) {
+			throw new InvalidMinTtlException("minTtl must not be negative");
+		}
+		if (parsed.compareTo(MAX_MIN_TTL) > 0) {
+			throw new InvalidMinTtlException("minTtl must be at most " + MAX_MIN_TTL.toDays() + " days");
+		}
+		return parsed;
+	}
+
+}

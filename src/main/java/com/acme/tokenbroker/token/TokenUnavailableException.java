@@ -1,0 +1,75 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Duration;
+
+import com.acme.tokenbroker.catalog.ServiceName;
+
+/**
+ * No usable token can be served now: none is cached and the fetch failed or missed the caller's deadline, or the
+ * caller's {@code minTtl} cannot be met. Carries when to try again.
+ */
+public class TokenUnavailableException extends RuntimeException {
+
+	/** Why no token could be served, as a stable problem sub-type. */
+	public enum Reason {
+
+		/** The fetch is still running past the caller's deadline. */
+		DEADLINE_EXCEEDED("deadline-exceeded", "Token fetch still in progress"),
+
+		/** The upstream failed or could not be reached. */
+		UPSTREAM_UNAVAILABLE("upstream-unavailable", "Upstream unavailable"),
+
+		/** The upstream refused the broker's own principal (401/403). */
+		UPSTREAM_REJECTED_PRINCIPAL("upstream-rejected-principal", "Broker not authorized upstream"),
+
+		/** The service does not exist upstream (404). */
+		UPSTREAM_NOT_FOUND("upstream-not-found", "Service not found upstream"),
+
+		/** The caller asked for a longer remaining lifetime than any token the broker can get now. */
+		MIN_TTL_UNSATISFIABLE("min-ttl-unsatisfiable", "Requested minimum lifetime not available");
+
+		private final String slug;
+
+		private final String title;
+
+		Reason(String slug, String title) {
+			this.slug = slug;
+			this.title = title;
+		}
+
+		public String slug() {
+			return this.slug;
+		}
+
+		public String title() {
+			return this.title;
+		}
+
+	}
+
+	private final ServiceName service;
+
+	private final Reason reason;
+
+	private final Duration retryAfter;
+
+	public TokenUnavailableException(ServiceName service, Reason reason, Duration retryAfter, String message) {
+		super(message, null, false, false);
+		this.service = service;
+		this.reason = reason;
+		this.retryAfter = retryAfter;
+	}
+
+	public ServiceName getService() {
+		return this.service;
+	}
+
+	public Reason getReason() {
+		return this.reason;
+	}
+
+	public Duration getRetryAfter() {
+		return this.retryAfter;
+	}
+
+}

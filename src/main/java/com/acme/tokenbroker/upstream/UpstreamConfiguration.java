@@ -1,0 +1,29 @@
+package com.acme.tokenbroker.upstream;
+
+import java.time.Clock;
+
+import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.system.OutboundTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the v1 and v2 token clients behind one {@link UpstreamTokenClient}.
+ */
+@Configuration(proxyBeanMethods = false)
+class UpstreamConfiguration {
+
+	@Bean
+	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
+			PrincipalCredential principal, MeterRegistry meterRegistry, Clock clock) {
+		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
+		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
+		TokenResponseReader reader = new TokenResponseReader(clock);
+		return new RoutingUpstreamTokenClient(new MmsTokenClient(http, reader),
+				new OnlineEndpointTokenClient(http, reader), meterRegistry);
+	}
+
+}

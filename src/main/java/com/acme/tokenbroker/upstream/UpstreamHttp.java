@@ -1,0 +1,194 @@
+package com.acme.tokenbroker.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.principal.PrincipalUnavailableException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
+
+/**
+ * The one place that talks HTTP to Azure ML: a {@code POST} with the broker's bearer token, bounded by connect and
+ * read timeouts and a response size cap, with failures classified into {@link UpstreamException} kinds. Bodies are
+ * read into memory only up to the cap and parsed only after a 2xx status.
+ */
+final class UpstreamHttp {
+
+	private final RestClient restClient;
+
+	private final PrincipalCredential principal;
+
+	private final JsonMapper jsonMapper;
+
+	private final long maxResponseBytes;
+
+	private final Clock clock;
+
+	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties, PrincipalCredential principal,
+			JsonMapper jsonMapper, Clock clock) {
+		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
+		requestFactory.setReadTimeout(properties.readTimeout());
+		this.restClient = RestClient.builder().requestFactory(requestFactory).build();
+		this.principal = principal;
+		this.jsonMapper = jsonMapper;
+		this.maxResponseBytes = properties.maxResponseSize().toBytes();
+		this.clock = clock;
+	}
+
+	/**
+	 * POST without a body and return the parsed JSON answer of a 2xx response.
+	 * @param uri the fully built upstream URI
+	 * @param what a short description for messages, e.g. {@code "token for service 'fraud'"}
+	 * @return the JSON body
+	 */
+	JsonNode post(URI uri, String what) {
+		String bearer;
+		try {
+			bearer = this.principal.bearerToken();
+		}
+		catch (PrincipalUnavailableException ex) {
+			throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
+					"Cannot request " + what + ": " + ex.getMessage(), ex);
+		}
+		try {
+			return this.restClient.post()
+				.uri(uri)
+				.header(HttpHeaders.AUTHORIZATION, "Bearer " + bearer)
+				.accept(MediaType.APPLICATION_JSON)
+				.contentLength(0)
+				.exchange((request, response) -> {
+					int status = response.getStatusCode().value();
+					byte[] body = readCapped(response.getBody(), what);
+					if (status == 200 || status == 201) {
+						return parse(body, what);
+					}
+					throw classify(status, response.getHeaders(), what);
+				}, true);
+		}
+		catch (UpstreamException ex) {
+			throw ex;
+		}
+		catch (ResourceAccessException ex) {
+			throw fromIo(ex.getCause(), what);
+		}
+		catch (RuntimeException ex) {
+			throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
+					"Request for " + what + " failed (" + ex.getClass().getSimpleName() + ")", ex);
+		}
+	}
+
+	private byte[] readCapped(InputStream body, String what) throws IOException {
+		byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, this.maxResponseBytes + 1));
+		if (bytes.length > this.maxResponseBytes) {
+			throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
+					"Response for " + what + " exceeds " + this.maxResponseBytes + " bytes");
+		}
+		return bytes;
+	}
+
+	private JsonNode parse(byte[] body, String what) {
+		try {
+			JsonNode node = this.jsonMapper.readTree(body);
+			if (node == null || !node.isObject()) {
+				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
+						"Response for " + what + " is not a JSON object");
+			}
+			return node;
+		}
+		catch (JacksonException ex) {
+			throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
+					"Response for " + what + " is not valid JSON");
+		}
+	}
+
+	private UpstreamException classify(int status, HttpHeaders headers, String what) {
+		Duration retryAfter = retryAfter(headers.getFirst(HttpHeaders.RETRY_AFTER));
+		String message = "Upstream answered " + status + " for " + what;
+		if (status == 401 || status == 403) {
+			return new UpstreamException(UpstreamException.Kind.REJECTED_PRINCIPAL, status, retryAfter,
+					message + ": the broker's principal is not authorized (check its role assignment)");
+		}
+		if (status == 404) {
+			return new UpstreamException(UpstreamException.Kind.NOT_FOUND, status, retryAfter,
+					message + ": no such service or endpoint upstream");
+		}
+		if (status == 429) {
+			return new UpstreamException(UpstreamException.Kind.THROTTLED, status, retryAfter, message + ": throttled");
+		}
+		if (status == 408 || status >= 500) {
+			return new UpstreamException(UpstreamException.Kind.UNAVAILABLE, status, retryAfter, message);
+		}
+		if (status >= 200 && status < 300) {
+			return new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, status, retryAfter,
+					message + ": unexpected success status");
+		}
+		return new UpstreamException(UpstreamException.Kind.REJECTED_REQUEST, status, retryAfter, message);
+	}
+
+	private UpstreamException fromIo(Throwable cause, String what) {
+		if (cause instanceof UpstreamException upstream) {
+			return upstream;
+		}
+		String condition;
+		if (cause instanceof HttpConnectTimeoutException) {
+			condition = "connect timed out";
+		}
+		else if (cause instanceof HttpTimeoutException) {
+			condition = "read timed out";
+		}
+		else if (cause instanceof ConnectException) {
+			condition = "connection refused";
+		}
+		else {
+			condition = (cause != null) ? cause.getClass().getSimpleName() : "I/O error";
+		}
+		return new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
+				"Request for " + what + " failed: " + condition, cause);
+	}
+
+	/**
+	 * Parse {@code Retry-After}: delta seconds or an HTTP date (RFC 9110 §10.2.3). Nonsense is ignored; values are
+	 * capped at one hour so a hostile upstream cannot park refreshes forever.
+	 */
+	Duration retryAfter(String value) {
+		if (value == null || value.isBlank()) {
+			return null;
+		}
+		Duration parsed;
+		try {
+			parsed = Duration.ofSeconds(Long.parseLong(value.trim()));
+		}
+		catch (NumberFormatException ex) {
+			try {
+				Instant at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+				parsed = Duration.between(this.clock.instant(), at);
+			}
+			catch (DateTimeParseException notADate) {
+				return null;
+			}
+		}
+		if (parsed.isNegative()) {
+			return Duration.ZERO;
+		}
+		return (parsed.compareTo(Duration.ofHours(1)) > 0) ? Duration.ofHours(1) : parsed;
+	}
+
+}

@@ -1,0 +1,34 @@
+package com.acme.tokenbroker.upstream;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Outbound HTTP settings shared by the model-management (v1) and ARM (v2) clients, bound from
+ * {@code broker.upstream}.
+ *
+ * @param connectTimeout TCP and TLS connect timeout
+ * @param readTimeout time to wait for the response once the request is sent
+ * @param maxResponseSize bodies larger than this are an upstream error, never parsed
+ * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call instead of the JVM default
+ */
+@ConfigurationProperties("broker.upstream")
+public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
+		@DefaultValue("64KB") DataSize maxResponseSize, String sslBundle) {
+
+	public UpstreamProperties {
+		if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+			throw new IllegalArgumentException("broker.upstream.connect-timeout must be positive");
+		}
+		if (readTimeout.isNegative() || readTimeout.isZero()) {
+			throw new IllegalArgumentException("broker.upstream.read-timeout must be positive");
+		}
+		if (maxResponseSize.toBytes() < 1024) {
+			throw new IllegalArgumentException("broker.upstream.max-response-size must be at least 1KB");
+		}
+	}
+
+}

@@ -1,0 +1,264 @@
+package com.acme.tokenbroker.token;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.support.FakeTokenSource;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestCatalog;
+import com.acme.tokenbroker.upstream.UpstreamException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class TokenBrokerTests {
+
+	private final MutableClock clock = MutableClock.startingAt("2026-11-28T10:00:00Z");
+
+	private final ServiceCatalog catalog = TestCatalog.withServices("fraud", "churn");
+
+	private final ServiceDescriptor fraud = this.catalog.find(ServiceName.of("fraud")).orElseThrow();
+
+	private final FakeTokenSource source = new FakeTokenSource(this.clock);
+
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	private ExecutorService fetchExecutor;
+
+	private TokenCache cache;
+
+	private TokenBroker broker;
+
+	@BeforeEach
+	void setUp() {
+		this.fetchExecutor = Executors.newFixedThreadPool(2);
+		TokenProperties properties = properties(Duration.ofSeconds(2));
+		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(42)::nextLong);
+		this.cache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.clock);
+		this.broker = new TokenBroker(this.catalog, this.cache, policy, properties, this.meters, this.clock);
+	}
+
+	@AfterEach
+	void tearDown() {
+		this.source.open();
+		this.fetchExecutor.shutdownNow();
+	}
+
+	static TokenProperties properties(Duration coldMissDeadline) {
+		return new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofSeconds(30),
+				Duration.ofSeconds(5), Duration.ofMinutes(5), coldMissDeadline, false, 100, Duration.ZERO, 2,
+				Duration.ofHours(24));
+	}
+
+	@Test
+	void tokenForWhenManyConcurrentColdRequestsThenOneUpstreamCall() throws Exception {
+		this.source.closeGate();
+		int callers = 150;
+		ExecutorService pool = Executors.newFixedThreadPool(callers);
+		try {
+			CountDownLatch ready = new CountDownLatch(callers);
+			List<Future<TokenBroker.Served>> results = new ArrayList<>();
+			for (int i = 0; i < callers; i++) {
+				results.add(pool.submit((Callable<TokenBroker.Served>) () -> {
+					ready.countDown();
+					return this.broker.tokenFor(this.fraud, Duration.ZERO);
+				}));
+			}
+			assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(this.source.awaitFirstCall(5000)).isTrue();
+			this.source.open();
+			Set<String> values = ConcurrentHashMap.newKeySet();
+			for (Future<TokenBroker.Served> result : results) {
+				values.add(result.get(10, TimeUnit.SECONDS).token().value());
+			}
+
+			assertThat(this.source.calls()).isEqualTo(1);
+			assertThat(values).hasSize(1);
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void tokenForWhenCachedThenServedWithoutUpstreamCall() {
+		TokenBroker.Served first = this.broker.tokenFor(this.fraud, Duration.ZERO);
+
+		TokenBroker.Served second = this.broker.tokenFor(this.fraud, Duration.ZERO);
+
+		assertThat(second.token()).isEqualTo(first.token());
+		assertThat(first.fetched()).isTrue();
+		assertThat(second.fetched()).isFalse();
+		assertThat(second.stale()).isFalse();
+		assertThat(this.source.calls()).isEqualTo(1);
+		assertThat(this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", "hit").counter().count())
+			.isEqualTo(1.0);
+		assertThat(this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", "miss").counter().count())
+			.isEqualTo(1.0);
+	}
+
+	@Test
+	void tokenForWhenRefreshDueThenRefreshedAheadOffTheRequestPathWithNoCallerBlocked() throws Exception {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		Instant nextRefresh = this.cache.state(this.fraud.name()).nextAttemptAt();
+		assertThat(nextRefresh).isBefore(original.refreshAfter())
+			.isAfterOrEqualTo(original.refreshAfter().minus(Duration.ofMinutes(5)));
+		this.source.closeGate();
+
+		this.clock.set(nextRefresh);
+		var refreshes = this.cache.runDueRefreshes();
+		assertThat(refreshes).hasSize(1);
+		TokenBroker.Served duringRefresh = this.broker.tokenFor(this.fraud, Duration.ZERO);
+
+		assertThat(refreshes.get(0)).isNotDone();
+		assertThat(duringRefresh.token()).isEqualTo(original);
+		assertThat(duringRefresh.fetched()).isFalse();
+		this.source.open();
+		BrokeredToken refreshed = refreshes.get(0).get(5, TimeUnit.SECONDS);
+		assertThat(this.broker.tokenFor(this.fraud, Duration.ZERO).token()).isEqualTo(refreshed);
+		assertThat(refreshed.value()).isNotEqualTo(original.value());
+		assertThat(this.source.calls()).isEqualTo(2);
+	}
+
+	@Test
+	void runDueRefreshesWhenNothingDueThenStartsNothing() {
+		this.broker.tokenFor(this.fraud, Duration.ZERO);
+		this.clock.advance(Duration.ofMinutes(10));
+
+		assertThat(this.cache.runDueRefreshes()).isEmpty();
+		assertThat(this.source.calls()).isEqualTo(1);
+	}
+
+	@Test
+	void tokenForWhenRefreshFailsThenStaleServedUntilHardExpiryAndNeverAfter() throws Exception {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		this.source.thenFailAlways(new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 503, null, "down"));
+
+		this.clock.set(original.refreshAfter().plusSeconds(1));
+		for (var refresh : this.cache.runDueRefreshes()) {
+			assertThat(refresh).failsWithin(Duration.ofSeconds(5));
+		}
+		TokenBroker.Served stale = this.broker.tokenFor(this.fraud, Duration.ZERO);
+		assertThat(stale.token()).isEqualTo(original);
+		assertThat(stale.stale()).isTrue();
+		assertThat(this.cache.state(this.fraud.name()).lastError().kind()).isEqualTo("unavailable");
+
+		Instant hardExpiry = original.expiresAt().minus(Duration.ofMinutes(5));
+		this.clock.set(hardExpiry.minusSeconds(1));
+		assertThat(this.broker.tokenFor(this.fraud, Duration.ZERO).token()).isEqualTo(original);
+
+		this.clock.set(hardExpiry);
+		assertThat(this.cache.current(this.fraud.name())).isNull();
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
+			.satisfies((ex) -> {
+				assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE);
+				assertThat(ex.getRetryAfter()).isPositive();
+			});
+	}
+
+	@Test
+	void runDueRefreshesWhenFailuresRepeatThenBacksOffExponentiallyAndHonoursRetryAfter() throws Exception {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 500, null, "boom"))
+			.thenFail(new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 500, null, "boom"))
+			.thenFail(new UpstreamException(UpstreamException.Kind.THROTTLED, 429, Duration.ofMinutes(2), "slow down"));
+		this.clock.set(original.refreshAfter());
+
+		List<Duration> delays = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			Instant attemptAt = this.clock.instant();
+			this.cache.runDueRefreshes().forEach((f) -> assertThat(f).failsWithin(Duration.ofSeconds(5)));
+			Instant next = this.cache.state(this.fraud.name()).nextAttemptAt();
+			delays.add(Duration.between(attemptAt, next));
+			this.clock.set(next);
+		}
+
+		assertThat(delays.get(0)).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(5));
+		assertThat(delays.get(1)).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(10));
+		assertThat(delays.get(2)).isGreaterThanOrEqualTo(Duration.ofMinutes(2));
+		assertThat(this.source.calls()).isEqualTo(4);
+	}
+
+	@Test
+	void runDueRefreshesWhenUpstreamRejectsPrincipalThenWaitsMaxBackoffNotATightLoop() {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.REJECTED_PRINCIPAL, 403, null, "no role"));
+		this.clock.set(original.refreshAfter());
+
+		this.cache.runDueRefreshes().forEach((f) -> assertThat(f).failsWithin(Duration.ofSeconds(5)));
+
+		assertThat(this.cache.state(this.fraud.name()).nextAttemptAt()).isEqualTo(original.refreshAfter().plus(Duration.ofMinutes(5)));
+		assertThat(this.cache.state(this.fraud.name()).lastError().retryable()).isFalse();
+	}
+
+	@Test
+	void tokenForWhenColdFetchOutlastsDeadlineThen503DeadlineExceeded() {
+		TokenProperties properties = properties(Duration.ofMillis(200));
+		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(1)::nextLong);
+		TokenCache shortCache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.clock);
+		TokenBroker shortBroker = new TokenBroker(this.catalog, shortCache, policy, properties, new SimpleMeterRegistry(),
+				this.clock);
+		this.source.closeGate();
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> shortBroker.tokenFor(this.fraud, Duration.ZERO))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.DEADLINE_EXCEEDED));
+		this.source.open();
+	}
+
+	@Test
+	void tokenForWhenColdFetchFailsThen503CarryingTheUpstreamClass() {
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404, null, "no such service"));
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND));
+		assertThat(this.cache.current(this.fraud.name())).isNull();
+	}
+
+	@Test
+	void tokenForWhenMinTtlExceedsCachedLifetimeThenFetchesOnceThenRefusesUntilMinRefreshInterval() {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		this.clock.advance(Duration.ofHours(10));
+
+		TokenBroker.Served longer = this.broker.tokenFor(this.fraud, Duration.ofHours(5));
+		assertThat(longer.token()).isNotEqualTo(original);
+		assertThat(this.source.calls()).isEqualTo(2);
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ofHours(13)))
+			.satisfies((ex) -> assertThat(ex.getReason())
+				.isEqualTo(TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE));
+		assertThat(this.source.calls()).isEqualTo(2);
+	}
+
+	@Test
+	void loadWhenSourceReturnsTokenInsideSafetyMarginThenNotCached() {
+		this.source.lifetimes(Duration.ofMinutes(1), Duration.ofMinutes(2));
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
+		assertThat(this.cache.current(this.fraud.name())).isNull();
+		assertThat(this.cache.state(this.fraud.name()).lastError().kind()).isEqualTo("invalid_response");
+	}
+
+}
