@@ -1,0 +1,183 @@
+package com.acme.tokenbroker.simulator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * An RSA 2048 key pair and a self-signed X.509 certificate made with BouncyCastle: the
+ * simulator's TLS identity (SAN {@code DNS:localhost}, {@code IP:127.0.0.1}), and handy
+ * for test client certificates. Validity is measured on the wall clock, not the
+ * simulator's clock, because TLS peers check it against theirs.
+ */
+final class SelfSignedCertificate {
+
+	private static final char[] STORE_PASSWORD = "simulator".toCharArray();
+
+	private final KeyPair keyPair;
+
+	private final X509Certificate certificate;
+
+	private SelfSignedCertificate(KeyPair keyPair, X509Certificate certificate) {
+		this.keyPair = keyPair;
+		this.certificate = certificate;
+	}
+
+	/**
+	 * Generate the certificate the simulator's listeners present.
+	 */
+	static SelfSignedCertificate forLocalhost() {
+		return generate("localhost", List.of("localhost"), List.of("127.0.0.1"), true);
+	}
+
+	/**
+	 * Generate a certificate for a client principal (no SAN, client authentication).
+	 */
+	static SelfSignedCertificate forClient(String commonName) {
+		return generate(commonName, List.of(), List.of(), false);
+	}
+
+	private static SelfSignedCertificate generate(String commonName, List<String> dnsNames, List<String> ips,
+			boolean server) {
+		try {
+			KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+			generator.initialize(2048);
+			KeyPair keyPair = generator.generateKeyPair();
+			X500Name subject = new X500Name("CN=" + commonName);
+			Instant now = Instant.now();
+			X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
+					new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofDays(1))),
+					Date.from(now.plus(Duration.ofDays(3650))), subject, keyPair.getPublic());
+			List<GeneralName> names = new ArrayList<>();
+			dnsNames.forEach((name) -> names.add(new GeneralName(GeneralName.dNSName, name)));
+			ips.forEach((ip) -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
+			if (!names.isEmpty()) {
+				builder.addExtension(Extension.subjectAlternativeName, false,
+						new GeneralNames(names.toArray(new GeneralName[0])));
+			}
+			builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+			builder.addExtension(Extension.keyUsage, true,
+					new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+			builder.addExtension(Extension.extendedKeyUsage, false,
+					new ExtendedKeyUsage(server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+			ContentSigner signer = new JcaContentSignerBuilder("SHA256withRSA").build(keyPair.getPrivate());
+			X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+			return new SelfSignedCertificate(keyPair, certificate);
+		}
+		catch (GeneralSecurityException | OperatorCreationException ex) {
+			throw new IllegalStateException("Cannot generate a self-signed certificate", ex);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	X509Certificate certificate() {
+		return this.certificate;
+	}
+
+	PrivateKey privateKey() {
+		return this.keyPair.getPrivate();
+	}
+
+	String certificatePem() {
+		try {
+			return pem("CERTIFICATE", this.certificate.getEncoded());
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Return the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}).
+	 */
+	String privateKeyPem() {
+		return pem("PRIVATE KEY", this.keyPair.getPrivate().getEncoded());
+	}
+
+	/**
+	 * Return a server-side context presenting this certificate.
+	 */
+	SSLContext serverSslContext() {
+		try {
+			KeyStore store = KeyStore.getInstance("PKCS12");
+			store.load(null, null);
+			store.setKeyEntry("simulator", this.keyPair.getPrivate(), STORE_PASSWORD,
+					new Certificate[] { this.certificate });
+			KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+			factory.init(store, STORE_PASSWORD);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(factory.getKeyManagers(), null, null);
+			return context;
+		}
+		catch (GeneralSecurityException | IOException ex) {
+			throw new IllegalStateException("Cannot build the server TLS context", ex);
+		}
+	}
+
+	/**
+	 * Return a client-side context trusting this certificate and nothing else.
+	 */
+	SSLContext clientSslContext() {
+		try {
+			KeyStore store = KeyStore.getInstance("PKCS12");
+			store.load(null, null);
+			store.setCertificateEntry("simulator", this.certificate);
+			TrustManagerFactory factory = TrustManagerFactory
+				.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+			factory.init(store);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, factory.getTrustManagers(), null);
+			return context;
+		}
+		catch (GeneralSecurityException | IOException ex) {
+			throw new IllegalStateException("Cannot build the client TLS context", ex);
+		}
+	}
+
+	private static String pem(String type, byte[] der) {
+		String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+		return "-----BEGIN " + type + "-----\n" + base64 + "\n-----END " + type + "-----\n";
+	}
+
+	@Override
+	public String toString() {
+		return "SelfSignedCertificate[" + this.certificate.getSubjectX500Principal().getName() + "]";
+	}
+
+}

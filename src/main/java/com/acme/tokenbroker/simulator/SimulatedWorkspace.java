@@ -1,0 +1,784 @@
+package com.acme.tokenbroker.simulator;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process, faithful fake of Microsoft Entra ID's token endpoint and of the Azure
+ * Machine Learning token endpoints (MMS v1 web services and ARM v2 online endpoints),
+ * serving real HTTPS on 127.0.0.1 with a self-signed certificate generated at start.
+ * <p>
+ * One listener serves Entra (and the simulated AKS cluster issuer under {@code /cluster});
+ * one listener per region serves the MMS and ARM paths of the workspaces located there.
+ * Every listener has a {@link FaultSwitch}; every call is counted and recorded; every
+ * secret the simulator creates or issues is reported to the {@link IssuanceObserver}s and
+ * never logged. Token times and all checks use the injected {@link Clock}, which tests may
+ * replace at any time with {@link #useClock(Clock)}.
+ * <pre class="code">
+ * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
+ *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
+ *         .webservice("ml-weu", "fraud-scoring")
+ *         .clientSecretPrincipal("broker-app", "s3cret")
+ *         .grant("broker-app", "ml-weu", "Reader")
+ *         .start()) {
+ *     URI authority = sim.authorityHost();            // for azure-identity's authorityHost(...)
+ *     URI mms = sim.regionEndpoint("westeurope");     // MMS and ARM host for the region
+ * }
+ * </pre>
+ * Thread-safe. Not a Spring bean by itself: wire it in with {@code destroyMethod = "close"}.
+ */
+public final class SimulatedWorkspace implements AutoCloseable {
+
+	/** The tenant id used unless {@link Builder#tenantId(String)} says otherwise. */
+	public static final String DEFAULT_TENANT_ID = "5e1f7c2a-9d3b-4c6e-8a1f-0b2c3d4e5f60";
+
+	/** Default for the v1 {@code refreshAfter} and v2 {@code refreshAfterTimeUtc} offset. */
+	public static final Duration DEFAULT_REFRESH_AFTER = Duration.ofMinutes(30);
+
+	/** Default service token lifetime: {@code refreshAfter} plus 12 h (reference §3.6). */
+	public static final Duration DEFAULT_EXPIRES_AFTER = Duration.ofHours(12).plusMinutes(30);
+
+	/** Default Entra access token lifetime, as {@code expires_in: 3599}. */
+	public static final Duration DEFAULT_ACCESS_TOKEN_LIFETIME = Duration.ofSeconds(3599);
+
+	private static final Logger logger = LoggerFactory.getLogger(SimulatedWorkspace.class);
+
+	private static final String ENTRA = "entra";
+
+	private static final int LISTENER_THREADS = 16;
+
+	private final Directory directory;
+
+	private final SelfSignedCertificate tls;
+
+	private final SSLContext clientSslContext;
+
+	private final Recorder recorder;
+
+	private final ObserverChain observers;
+
+	private final Map<String, String> generatedSecrets;
+
+	private final SimulatedEntra entra;
+
+	private final Listener entraListener;
+
+	private final FaultSwitch entraFaults = new FaultSwitch(ENTRA);
+
+	private final Map<String, Region> regions = new TreeMap<>();
+
+	private volatile Clock clock;
+
+	private volatile State state = State.NEW;
+
+	private SimulatedWorkspace(Builder builder) {
+		this.clock = builder.clock;
+		this.observers = new ObserverChain(builder.observers);
+		this.generatedSecrets = Map.copyOf(builder.generatedSecrets);
+		this.directory = builder.buildDirectory();
+		builder.grants.forEach((grant) -> this.directory.grant(grant[0], grant[1], grant[2]));
+		this.tls = SelfSignedCertificate.forLocalhost();
+		this.clientSslContext = this.tls.clientSslContext();
+		SSLContext serverSslContext = this.tls.serverSslContext();
+		this.recorder = new Recorder(builder.exchangeCapacity);
+		this.entra = new SimulatedEntra(this.directory, this::clock, this.observers, builder.accessTokenLifetime);
+		this.entraListener = new Listener(ENTRA, serverSslContext, this.entraFaults, this.recorder, this.entra,
+				LISTENER_THREADS);
+		Set<String> regionNames = new LinkedHashSet<>();
+		this.directory.workspaces().values().forEach((workspace) -> regionNames.add(workspace.region()));
+		for (String name : regionNames) {
+			FaultSwitch faults = new FaultSwitch(name);
+			SimulatedRegion api = new SimulatedRegion(name, this.directory, this.entra, this::clock, this.observers);
+			Listener listener = new Listener(name, serverSslContext, faults, this.recorder, api, LISTENER_THREADS);
+			this.regions.put(name, new Region(api, listener, faults));
+		}
+	}
+
+	/**
+	 * Start describing a simulated workspace.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Bind every listener to a random port on 127.0.0.1 and start serving. Reports every
+	 * registered client secret to the observers first.
+	 * @return this instance
+	 * @throws IllegalStateException if already started or closed
+	 */
+	public synchronized SimulatedWorkspace start() {
+		if (this.state != State.NEW) {
+			throw new IllegalStateException("Simulated workspace already " + this.state.name().toLowerCase());
+		}
+		this.directory.principals().values().forEach((principal) -> {
+			if (principal instanceof Principal.Secret secret) {
+				this.observers.issued(secret.secret());
+			}
+		});
+		this.entraListener.start();
+		this.entra.bound(this.entraListener.port());
+		this.regions.values().forEach((region) -> {
+			region.listener().start();
+			region.api().bound(region.listener().port());
+		});
+		this.state = State.STARTED;
+		logger.info("Simulated workspace started: entra on port {}, {} region(s)", this.entraListener.port(),
+				this.regions.size());
+		return this;
+	}
+
+	/**
+	 * Stop every listener and thread, releasing requests held by {@code HANG}.
+	 */
+	@Override
+	public synchronized void close() {
+		if (this.state == State.CLOSED) {
+			return;
+		}
+		this.state = State.CLOSED;
+		this.regions.values().forEach((region) -> region.listener().close());
+		this.entraListener.close();
+		logger.info("Simulated workspace closed");
+	}
+
+	/**
+	 * Replace the clock used for token times and every time check (virtual time in tests).
+	 * @param clock the clock
+	 */
+	public void useClock(Clock clock) {
+		this.clock = Objects.requireNonNull(clock, "clock must not be null");
+	}
+
+	/**
+	 * Return the clock in use.
+	 * @return the clock
+	 */
+	public Clock clock() {
+		return this.clock;
+	}
+
+	// ---- Entra
+
+	/**
+	 * Return the authority host, {@code https://localhost:{port}/}, as azure-identity's
+	 * {@code authorityHost(...)} takes it.
+	 * @return the authority host
+	 */
+	public URI authorityHost() {
+		return URI.create(started().entra.baseUrl() + "/");
+	}
+
+	/**
+	 * Return the tenant id.
+	 * @return the tenant id
+	 */
+	public String tenantId() {
+		return this.directory.tenantId();
+	}
+
+	/**
+	 * Return the v2.0 token endpoint, {@code https://localhost:{port}/{tenant}/oauth2/v2.0/token}.
+	 * @return the token endpoint
+	 */
+	public URI tokenEndpoint() {
+		return URI.create(started().entra.tokenEndpoint());
+	}
+
+	/**
+	 * Return the v2.0 issuer of Entra tokens, {@code https://localhost:{port}/{tenant}/v2.0};
+	 * its OpenID configuration is at {@code {issuer}/.well-known/openid-configuration}.
+	 * @return the issuer
+	 */
+	public String entraIssuer() {
+		return started().entra.issuer();
+	}
+
+	/**
+	 * Return the tenant's JWKS URI.
+	 * @return the JWKS URI
+	 */
+	public URI entraJwksUri() {
+		return URI.create(started().entra.jwksUri());
+	}
+
+	/**
+	 * Return the simulated AKS OIDC issuer, {@code https://localhost:{entraPort}/cluster}; its
+	 * OpenID configuration is at {@code {issuer}/.well-known/openid-configuration}.
+	 * @return the cluster issuer
+	 */
+	public String clusterIssuer() {
+		return started().entra.clusterIssuer();
+	}
+
+	/**
+	 * Return the cluster issuer's JWKS URI.
+	 * @return the JWKS URI
+	 */
+	public URI clusterJwksUri() {
+		return URI.create(started().entra.clusterJwksUri());
+	}
+
+	// ---- regions
+
+	/**
+	 * Return the names of the regions that have a listener.
+	 * @return the region names
+	 */
+	public Set<String> regions() {
+		return Set.copyOf(this.regions.keySet());
+	}
+
+	/**
+	 * Return the host serving MMS and ARM paths for workspaces in {@code region},
+	 * {@code https://localhost:{port}}. The port stays the same across {@code DOWN}.
+	 * @param region the region
+	 * @return the endpoint
+	 * @throws IllegalArgumentException for a region without workspaces
+	 */
+	public URI regionEndpoint(String region) {
+		started();
+		return URI.create(region(region).api().baseUrl());
+	}
+
+	// ---- TLS
+
+	/**
+	 * Return the PEM of the self-signed certificate every listener presents.
+	 * @return the certificate PEM
+	 */
+	public String trustedCertificatePem() {
+		return this.tls.certificatePem();
+	}
+
+	/**
+	 * Return the certificate every listener presents.
+	 * @return the certificate
+	 */
+	public X509Certificate trustedCertificate() {
+		return this.tls.certificate();
+	}
+
+	/**
+	 * Return a client TLS context that trusts the simulator's certificate and nothing else.
+	 * @return the TLS context
+	 */
+	public SSLContext clientSslContext() {
+		return this.clientSslContext;
+	}
+
+	// ---- minting
+
+	/**
+	 * Mint an Entra-issued (tenant-signed) JWT for a caller of the broker. Standard claims
+	 * {@code iss}, {@code sub}, {@code aud}, {@code tid}, {@code iat}, {@code nbf},
+	 * {@code exp} come first; {@code extraClaims} (e.g. {@code azp}, {@code roles},
+	 * {@code groups}) are added last and may override them.
+	 * @param subject the {@code sub}
+	 * @param audience the {@code aud}
+	 * @param extraClaims further claims
+	 * @param ttl lifetime from the simulator's clock
+	 * @return the serialized JWT
+	 */
+	public String mintCallerToken(String subject, String audience, Map<String, Object> extraClaims, Duration ttl) {
+		return started().entra.mintCallerToken(subject, audience, extraClaims, ttl);
+	}
+
+	/**
+	 * Mint a projected service-account token of the simulated cluster issuer, {@code sub}
+	 * {@code system:serviceaccount:{namespace}:{serviceAccount}}; with audience
+	 * {@code api://AzureADTokenExchange} it is what workload identity exchanges.
+	 * @param namespace the namespace
+	 * @param serviceAccount the service account
+	 * @param audience the audience
+	 * @param ttl lifetime from the simulator's clock
+	 * @return the serialized JWT
+	 */
+	public String mintServiceAccountToken(String namespace, String serviceAccount, String audience, Duration ttl) {
+		return started().entra.mintServiceAccountToken(namespace, serviceAccount, audience, ttl);
+	}
+
+	/**
+	 * Return a client secret the builder generated with
+	 * {@link Builder#clientSecretPrincipal(String)}.
+	 * @param clientId the client id
+	 * @return the secret
+	 * @throws IllegalArgumentException if no secret was generated for the client id
+	 */
+	public String generatedClientSecret(String clientId) {
+		String secret = this.generatedSecrets.get(clientId);
+		if (secret == null) {
+			throw new IllegalArgumentException("No generated secret for client '" + clientId + "'");
+		}
+		return secret;
+	}
+
+	// ---- roles
+
+	/**
+	 * Assign a role at run time.
+	 * @param clientId the principal
+	 * @param workspace the workspace
+	 * @param role the role, e.g. {@code Reader}
+	 */
+	public void grant(String clientId, String workspace, String role) {
+		this.directory.grant(clientId, workspace, role);
+	}
+
+	/**
+	 * Remove a role assignment at run time.
+	 * @param clientId the principal
+	 * @param workspace the workspace
+	 * @param role the role
+	 */
+	public void revoke(String clientId, String workspace, String role) {
+		this.directory.revoke(clientId, workspace, role);
+	}
+
+	// ---- faults, counts, recording
+
+	/**
+	 * Return the fault switch of a region's listener.
+	 * @param region the region
+	 * @return the switch
+	 */
+	public FaultSwitch faults(String region) {
+		return region(region).faults();
+	}
+
+	/**
+	 * Return the fault switch of the Entra listener. Faults other than {@code DOWN} apply to
+	 * the token endpoint only.
+	 * @return the switch
+	 */
+	public FaultSwitch entraFaults() {
+		return this.entraFaults;
+	}
+
+	/**
+	 * Return how many requests a region's listener received for an operation, fault
+	 * answers and unanswered ({@code HANG}) requests included.
+	 * @param region the region
+	 * @param operation the operation
+	 * @return the count
+	 */
+	public long callCount(String region, Operation operation) {
+		region(region);
+		return this.recorder.count(region, operation);
+	}
+
+	/**
+	 * Return how many token requests ({@link Operation#ENTRA_TOKEN}) Entra received.
+	 * @return the count
+	 */
+	public long entraCallCount() {
+		return this.recorder.count(ENTRA, Operation.ENTRA_TOKEN);
+	}
+
+	/**
+	 * Return how many requests the Entra listener received for an operation.
+	 * @param operation the operation
+	 * @return the count
+	 */
+	public long entraCallCount(Operation operation) {
+		return this.recorder.count(ENTRA, operation);
+	}
+
+	/**
+	 * Return the most recent exchanges (up to the builder's capacity, 500 by default),
+	 * oldest first.
+	 * @return a copy of the recorded exchanges
+	 */
+	public List<RecordedExchange> exchanges() {
+		return this.recorder.exchanges();
+	}
+
+	/**
+	 * Forget all recorded exchanges and reset every call count.
+	 */
+	public void clearRecording() {
+		this.recorder.clear();
+	}
+
+	/**
+	 * Whether a service token would be accepted for scoring: signed by the workspace's key,
+	 * issued by the workspace's region for {@code service}, and not expired by the
+	 * simulator's clock.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @param token the token
+	 * @return {@code true} if accepted
+	 */
+	public boolean acceptsServiceToken(String workspace, String service, String token) {
+		Directory.Workspace found = this.directory.workspace(workspace);
+		if (found == null || token == null) {
+			return false;
+		}
+		return region(found.region()).api().acceptsServiceToken(found, service, token);
+	}
+
+	private Region region(String name) {
+		Region region = this.regions.get(name);
+		if (region == null) {
+			throw new IllegalArgumentException("No workspace in region '" + name + "'");
+		}
+		return region;
+	}
+
+	private SimulatedWorkspace started() {
+		if (this.state != State.STARTED) {
+			throw new IllegalStateException("Simulated workspace is " + this.state.name().toLowerCase());
+		}
+		return this;
+	}
+
+	@Override
+	public String toString() {
+		return "SimulatedWorkspace[" + this.state + ", tenant " + tenantId() + ", regions " + this.regions.keySet()
+				+ "]";
+	}
+
+	private enum State {
+
+		NEW, STARTED, CLOSED
+
+	}
+
+	private record Region(SimulatedRegion api, Listener listener, FaultSwitch faults) {
+	}
+
+	/**
+	 * Fans a secret out to every observer; one failing observer does not stop the others.
+	 */
+	private static final class ObserverChain implements IssuanceObserver {
+
+		private final List<IssuanceObserver> observers;
+
+		ObserverChain(List<IssuanceObserver> observers) {
+			this.observers = new CopyOnWriteArrayList<>(observers);
+		}
+
+		@Override
+		public void issued(String secret) {
+			for (IssuanceObserver observer : this.observers) {
+				try {
+					observer.issued(secret);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Issuance observer failed: {}", ex.getClass().getName());
+				}
+			}
+		}
+
+	}
+
+	/**
+	 * Describes the tenant, the workspaces and their services, the principals and their
+	 * role assignments.
+	 */
+	public static final class Builder {
+
+		private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9.-]+");
+
+		private Clock clock = Clock.systemUTC();
+
+		private String tenantId = DEFAULT_TENANT_ID;
+
+		private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
+
+		private int exchangeCapacity = 500;
+
+		private final List<IssuanceObserver> observers = new ArrayList<>();
+
+		private final Map<String, String[]> workspaces = new LinkedHashMap<>();
+
+		private final Map<String, Map<String, Directory.Service>> webservices = new LinkedHashMap<>();
+
+		private final Map<String, Map<String, Directory.Service>> onlineEndpoints = new LinkedHashMap<>();
+
+		private final Map<String, Principal> principals = new LinkedHashMap<>();
+
+		private final Map<String, String> generatedSecrets = new LinkedHashMap<>();
+
+		private final List<String[]> grants = new ArrayList<>();
+
+		private Builder() {
+		}
+
+		/**
+		 * Set the clock for token times and checks; defaults to {@link Clock#systemUTC()}.
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock must not be null");
+			return this;
+		}
+
+		/**
+		 * Set the tenant id; defaults to {@link #DEFAULT_TENANT_ID}.
+		 * @param tenantId the tenant id, {@code [A-Za-z0-9.-]+} as azure-identity requires
+		 * @return this builder
+		 */
+		public Builder tenantId(String tenantId) {
+			if (tenantId == null || !TENANT_ID.matcher(tenantId).matches()) {
+				throw new IllegalArgumentException("tenantId must match [A-Za-z0-9.-]+");
+			}
+			this.tenantId = tenantId;
+			return this;
+		}
+
+		/**
+		 * Add an observer told about every secret the simulator creates or issues.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder observer(IssuanceObserver observer) {
+			this.observers.add(Objects.requireNonNull(observer, "observer must not be null"));
+			return this;
+		}
+
+		/**
+		 * Set the lifetime of Entra access tokens; defaults to 3599 s. A long lifetime helps
+		 * virtual-time tests, since MSAL caches tokens by the wall clock.
+		 * @param lifetime the lifetime
+		 * @return this builder
+		 */
+		public Builder entraTokenLifetime(Duration lifetime) {
+			this.accessTokenLifetime = requirePositive(lifetime, "lifetime");
+			return this;
+		}
+
+		/**
+		 * Set how many exchanges to keep; defaults to 500.
+		 * @param capacity the capacity
+		 * @return this builder
+		 */
+		public Builder exchangeCapacity(int capacity) {
+			if (capacity < 1) {
+				throw new IllegalArgumentException("capacity must be positive");
+			}
+			this.exchangeCapacity = capacity;
+			return this;
+		}
+
+		/**
+		 * Add a workspace; its region gets a listener.
+		 * @param name the workspace name, unique in the simulator
+		 * @param subscriptionId the subscription id
+		 * @param resourceGroup the resource group
+		 * @param region the region, e.g. {@code westeurope}
+		 * @return this builder
+		 */
+		public Builder workspace(String name, String subscriptionId, String resourceGroup, String region) {
+			requireText(name, "name");
+			requireText(subscriptionId, "subscriptionId");
+			requireText(resourceGroup, "resourceGroup");
+			requireText(region, "region");
+			if (this.workspaces.putIfAbsent(name, new String[] { subscriptionId, resourceGroup, region }) != null) {
+				throw new IllegalArgumentException("Workspace '" + name + "' already added");
+			}
+			this.webservices.put(name, new LinkedHashMap<>());
+			this.onlineEndpoints.put(name, new LinkedHashMap<>());
+			return this;
+		}
+
+		/**
+		 * Add an MMS v1 AKS web service with token auth and the default token times.
+		 * @param workspace the workspace
+		 * @param serviceName the service name
+		 * @return this builder
+		 */
+		public Builder webservice(String workspace, String serviceName) {
+			return webservice(workspace, serviceName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
+		}
+
+		/**
+		 * Add an MMS v1 AKS web service with token auth.
+		 * @param workspace the workspace
+		 * @param serviceName the service name
+		 * @param refreshAfter offset of {@code refreshAfter} from issuance
+		 * @param expiresAfter offset of {@code expiryOn} (and JWT {@code exp}) from issuance
+		 * @return this builder
+		 */
+		public Builder webservice(String workspace, String serviceName, Duration refreshAfter, Duration expiresAfter) {
+			addService(this.webservices, workspace, serviceName, refreshAfter, expiresAfter);
+			return this;
+		}
+
+		/**
+		 * Add an ARM v2 online endpoint with {@code AMLToken} auth and the default token times.
+		 * @param workspace the workspace
+		 * @param endpointName the endpoint name
+		 * @return this builder
+		 */
+		public Builder onlineEndpoint(String workspace, String endpointName) {
+			return onlineEndpoint(workspace, endpointName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
+		}
+
+		/**
+		 * Add an ARM v2 online endpoint with {@code AMLToken} auth.
+		 * @param workspace the workspace
+		 * @param endpointName the endpoint name
+		 * @param refreshAfter offset of {@code refreshAfterTimeUtc} from issuance
+		 * @param expiresAfter offset of {@code expiryTimeUtc} (and JWT {@code exp}) from issuance
+		 * @return this builder
+		 */
+		public Builder onlineEndpoint(String workspace, String endpointName, Duration refreshAfter,
+				Duration expiresAfter) {
+			addService(this.onlineEndpoints, workspace, endpointName, refreshAfter, expiresAfter);
+			return this;
+		}
+
+		/**
+		 * Register an application that authenticates with a client secret.
+		 * @param clientId the client id
+		 * @param secret the secret
+		 * @return this builder
+		 */
+		public Builder clientSecretPrincipal(String clientId, String secret) {
+			requireText(secret, "secret");
+			return addPrincipal(new Principal.Secret(clientId, secret));
+		}
+
+		/**
+		 * Register an application with a secret generated by the simulator; read it back with
+		 * {@link SimulatedWorkspace#generatedClientSecret(String)}.
+		 * @param clientId the client id
+		 * @return this builder
+		 */
+		public Builder clientSecretPrincipal(String clientId) {
+			byte[] random = new byte[30];
+			new SecureRandom().nextBytes(random);
+			String secret = "sim~" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+			clientSecretPrincipal(clientId, secret);
+			this.generatedSecrets.put(clientId, secret);
+			return this;
+		}
+
+		/**
+		 * Register an application that authenticates with a certificate (RSA key): client
+		 * assertions signed RS256 or PS256 with {@code x5t} or {@code x5t#S256} of this
+		 * certificate.
+		 * @param clientId the client id
+		 * @param certificate the certificate
+		 * @return this builder
+		 */
+		public Builder certificatePrincipal(String clientId, X509Certificate certificate) {
+			Objects.requireNonNull(certificate, "certificate must not be null");
+			return addPrincipal(new Principal.Certificate(clientId, certificate));
+		}
+
+		/**
+		 * Register an application with a federated credential trusting the simulated cluster
+		 * issuer for {@code subject}, e.g. {@code system:serviceaccount:ns:sa}.
+		 * @param clientId the client id
+		 * @param subject the subject
+		 * @return this builder
+		 */
+		public Builder federatedPrincipal(String clientId, String subject) {
+			requireText(subject, "subject");
+			return addPrincipal(new Principal.Federated(clientId, subject));
+		}
+
+		/**
+		 * Assign a role on a workspace. {@code Reader}, {@code Contributor}, {@code Owner} and
+		 * {@code AzureML Data Scientist} allow MMS and ARM token calls; other roles do not.
+		 * @param clientId the principal
+		 * @param workspace the workspace
+		 * @param role the role
+		 * @return this builder
+		 */
+		public Builder grant(String clientId, String workspace, String role) {
+			requireText(role, "role");
+			this.grants.add(new String[] { clientId, workspace, role });
+			return this;
+		}
+
+		/**
+		 * Build the simulator (keys and certificate are generated here) without starting it.
+		 * @return the simulator
+		 */
+		public SimulatedWorkspace build() {
+			return new SimulatedWorkspace(this);
+		}
+
+		/**
+		 * Build and start the simulator.
+		 * @return the started simulator
+		 */
+		public SimulatedWorkspace start() {
+			return build().start();
+		}
+
+		Directory buildDirectory() {
+			Map<String, Directory.Workspace> built = new LinkedHashMap<>();
+			this.workspaces.forEach((name, spec) -> built.put(name,
+					new Directory.Workspace(name, spec[0], spec[1], spec[2], Map.copyOf(this.webservices.get(name)),
+							Map.copyOf(this.onlineEndpoints.get(name)),
+							Jwts.generateKey("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
+			return new Directory(this.tenantId, this.principals, built);
+		}
+
+		private Builder addPrincipal(Principal principal) {
+			requireText(principal.clientId(), "clientId");
+			if (this.principals.putIfAbsent(principal.clientId(), principal) != null) {
+				throw new IllegalArgumentException("Principal '" + principal.clientId() + "' already registered");
+			}
+			return this;
+		}
+
+		private void addService(Map<String, Map<String, Directory.Service>> target, String workspace, String name,
+				Duration refreshAfter, Duration expiresAfter) {
+			requireText(name, "name");
+			Map<String, Directory.Service> services = target.get(workspace);
+			if (services == null) {
+				throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
+			}
+			requirePositive(refreshAfter, "refreshAfter");
+			requirePositive(expiresAfter, "expiresAfter");
+			if (refreshAfter.compareTo(expiresAfter) > 0) {
+				throw new IllegalArgumentException("refreshAfter must not be after expiresAfter");
+			}
+			if (services.putIfAbsent(name, new Directory.Service(name, refreshAfter, expiresAfter)) != null) {
+				throw new IllegalArgumentException("Service '" + name + "' already added to '" + workspace + "'");
+			}
+		}
+
+		private static void requireText(String value, String name) {
+			if (value == null || value.isBlank()) {
+				throw new IllegalArgumentException(name + " must not be empty");
+			}
+		}
+
+		private static Duration requirePositive(Duration value, String name) {
+			if (value == null || value.isNegative() || value.isZero()) {
+				throw new IllegalArgumentException(name + " must be positive");
+			}
+			return value;
+		}
+
+	}
+
+}

@@ -1,0 +1,633 @@
+package com.acme.tokenbroker.contract;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checks requests and responses against the Swagger 2.0 contracts in the shared folder
+ * ({@code contracts/SOURCES.md}). Loads every {@code *.json} file with a {@code swagger}
+ * and a {@code paths} member (so the example files are ignored) from the folder named by
+ * the system property {@value #CONTRACTS_DIR_PROPERTY}, by default
+ * {@value #DEFAULT_CONTRACTS_DIR} relative to the working directory.
+ * <p>
+ * Supported schema subset: {@code $ref} to {@code #/definitions/...}, {@code allOf},
+ * {@code type} ({@code object}, {@code string}, {@code integer}, {@code number},
+ * {@code boolean}, {@code array}), {@code required}, {@code properties},
+ * {@code additionalProperties} ({@code false} or a schema), {@code items}, {@code enum},
+ * {@code x-nullable}, {@code format: date-time} and {@code int32} ranges, and the
+ * {@code discriminator} of a definition (dispatching to the definition whose
+ * {@code x-ms-discriminator-value}, or name, equals the value). A {@code $ref} to another
+ * file does not resolve here: it is skipped and the skip is reported in
+ * {@link Result#skipped()}, except the Azure common-types parameters listed in
+ * {@link #COMMON_PARAMETERS}, whose meaning is fixed.
+ */
+public final class ContractValidator {
+
+	/** System property naming the contracts folder. */
+	public static final String CONTRACTS_DIR_PROPERTY = "contracts.dir";
+
+	/** Contracts folder used when the property is not set, relative to the project root. */
+	public static final String DEFAULT_CONTRACTS_DIR = "../shared/contracts";
+
+	/**
+	 * Parameters from {@code common-types/resource-management/v3/types.json} (and the
+	 * workspace-name parameter of {@code machineLearningServices.json}) that the ARM extract
+	 * references but cannot resolve: name, location and whether required.
+	 */
+	static final Map<String, Parameter> COMMON_PARAMETERS = Map.of("ApiVersionParameter",
+			new Parameter("api-version", "query", true, null), "SubscriptionIdParameter",
+			new Parameter("subscriptionId", "path", true, null), "ResourceGroupNameParameter",
+			new Parameter("resourceGroupName", "path", true, null), "WorkspaceNameParameter",
+			new Parameter("workspaceName", "path", true, null));
+
+	private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+	private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([^}/]+)}");
+
+	private static final int MAX_DEPTH = 64;
+
+	private final Path directory;
+
+	private final List<Document> documents;
+
+	private final List<OperationSpec> operations;
+
+	private ContractValidator(Path directory, List<Document> documents) {
+		this.directory = directory;
+		this.documents = documents;
+		this.operations = new ArrayList<>();
+		for (Document document : documents) {
+			JsonNode paths = document.root().get("paths");
+			for (Map.Entry<String, JsonNode> path : paths.properties()) {
+				for (Map.Entry<String, JsonNode> method : path.getValue().properties()) {
+					String name = method.getKey().toLowerCase(Locale.ROOT);
+					if (Set.of("get", "put", "post", "delete", "patch", "head", "options").contains(name)) {
+						this.operations.add(new OperationSpec(document, path.getKey(), compile(path.getKey()),
+								literalSegments(path.getKey()), name.toUpperCase(Locale.ROOT), method.getValue(),
+								path.getValue()));
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * Load the contracts from {@code -Dcontracts.dir} or {@value #DEFAULT_CONTRACTS_DIR}.
+	 * @return the validator
+	 */
+	public static ContractValidator load() {
+		return load(contractsDirectory());
+	}
+
+	/**
+	 * Return the contracts folder this class loads by default.
+	 * @return the folder
+	 */
+	public static Path contractsDirectory() {
+		return Path.of(System.getProperty(CONTRACTS_DIR_PROPERTY, DEFAULT_CONTRACTS_DIR)).toAbsolutePath().normalize();
+	}
+
+	/**
+	 * Load the contracts from a folder, recursively.
+	 * @param directory the folder
+	 * @return the validator
+	 * @throws IllegalStateException if the folder holds no Swagger 2.0 file
+	 */
+	public static ContractValidator load(Path directory) {
+		List<Document> documents = new ArrayList<>();
+		try (Stream<Path> files = Files.walk(directory)) {
+			for (Path file : files.filter((f) -> f.toString().endsWith(".json")).sorted().toList()) {
+				JsonNode root = MAPPER.readTree(Files.readString(file));
+				if (root.has("swagger") && root.has("paths")) {
+					documents.add(new Document(file, root));
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot read contracts from " + directory, ex);
+		}
+		if (documents.isEmpty()) {
+			throw new IllegalStateException("No Swagger 2.0 contract found under " + directory);
+		}
+		return new ContractValidator(directory, documents);
+	}
+
+	/**
+	 * Return the folder the contracts were loaded from.
+	 * @return the folder
+	 */
+	public Path directory() {
+		return this.directory;
+	}
+
+	/**
+	 * Return the operation id for a method and a concrete path, if a contract declares it.
+	 * @param method the HTTP method
+	 * @param path the path without query
+	 * @return the operation id or {@code null}
+	 */
+	public String operationId(String method, String path) {
+		OperationSpec operation = find(method, path);
+		return (operation != null) ? operation.operationId() : null;
+	}
+
+	/**
+	 * Check a response: the status must be declared for the operation ({@code default}
+	 * only counts for 4xx and 5xx) and the body must validate against its schema.
+	 * @param method the request method
+	 * @param path the request path without query
+	 * @param status the response status
+	 * @param body the response body, may be empty
+	 * @return the result
+	 */
+	public Result validateResponse(String method, String path, int status, String body) {
+		Context context = new Context();
+		OperationSpec operation = find(method, path);
+		if (operation == null) {
+			context.errors.add("No operation declared for " + method + " " + path);
+			return context.result(null);
+		}
+		JsonNode responses = operation.node().get("responses");
+		JsonNode response = responses.get(Integer.toString(status));
+		if (response == null && status >= 400) {
+			response = responses.get("default");
+		}
+		if (response == null) {
+			context.errors.add("Status " + status + " is not declared for " + operation.operationId() + " (declared: "
+					+ responses.propertyNames() + ")");
+			return context.result(operation.operationId());
+		}
+		JsonNode schema = response.get("schema");
+		if (schema == null) {
+			if (body != null && !body.isBlank()) {
+				context.skipped.add("No schema declared for status " + status + "; body not checked");
+			}
+			return context.result(operation.operationId());
+		}
+		validateBody(operation.document(), schema, body, context);
+		return context.result(operation.operationId());
+	}
+
+	/**
+	 * Check a request: the method and path must match an operation, required query
+	 * parameters must be present and the body must match the body parameter's schema.
+	 * @param method the request method
+	 * @param path the request path without query
+	 * @param rawQuery the raw query string, may be {@code null}
+	 * @param body the request body, may be empty
+	 * @return the result
+	 */
+	public Result validateRequest(String method, String path, String rawQuery, String body) {
+		Context context = new Context();
+		OperationSpec operation = find(method, path);
+		if (operation == null) {
+			context.errors.add("No operation declared for " + method + " " + path);
+			return context.result(null);
+		}
+		Map<String, String> query = decodeQuery(rawQuery);
+		Parameter bodyParameter = null;
+		for (Parameter parameter : parameters(operation, context)) {
+			if ("query".equals(parameter.in()) && parameter.required() && !query.containsKey(parameter.name())) {
+				context.errors.add("Required query parameter '" + parameter.name() + "' is missing");
+			}
+			if ("body".equals(parameter.in())) {
+				bodyParameter = parameter;
+			}
+		}
+		boolean hasBody = body != null && !body.isBlank();
+		if (bodyParameter == null) {
+			if (hasBody) {
+				context.errors.add(operation.operationId() + " declares no body, but one was sent");
+			}
+		}
+		else if (!hasBody) {
+			if (bodyParameter.required()) {
+				context.errors.add("Required body '" + bodyParameter.name() + "' is missing");
+			}
+		}
+		else {
+			validateBody(operation.document(), bodyParameter.schema(), body, context);
+		}
+		return context.result(operation.operationId());
+	}
+
+	/**
+	 * Validate a JSON document against a named definition of any loaded contract.
+	 * @param definition the definition name, e.g. {@code AuthToken}
+	 * @param json the JSON text
+	 * @return the result, with the definition name as operation id
+	 */
+	public Result validateDefinition(String definition, String json) {
+		Context context = new Context();
+		for (Document document : this.documents) {
+			JsonNode definitions = document.root().get("definitions");
+			if (definitions != null && definitions.has(definition)) {
+				validateBody(document, MAPPER.createObjectNode().put("$ref", "#/definitions/" + definition), json,
+						context);
+				return context.result(definition);
+			}
+		}
+		context.errors.add("No definition named " + definition);
+		return context.result(definition);
+	}
+
+	// ---- operations and parameters
+
+	private OperationSpec find(String method, String path) {
+		return this.operations.stream()
+			.filter((operation) -> operation.method().equalsIgnoreCase(method))
+			.filter((operation) -> operation.pattern().matcher(path).matches())
+			.max(Comparator.comparingInt(OperationSpec::literalSegments))
+			.orElse(null);
+	}
+
+	private List<Parameter> parameters(OperationSpec operation, Context context) {
+		List<Parameter> result = new ArrayList<>();
+		for (JsonNode list : new JsonNode[] { operation.pathItem().get("parameters"),
+				operation.node().get("parameters") }) {
+			if (list == null) {
+				continue;
+			}
+			for (JsonNode parameter : list.values()) {
+				Parameter resolved = resolveParameter(operation.document(), parameter, context);
+				if (resolved != null) {
+					result.removeIf((existing) -> existing.name().equals(resolved.name())
+							&& existing.in().equals(resolved.in()));
+					result.add(resolved);
+				}
+			}
+		}
+		return result;
+	}
+
+	private Parameter resolveParameter(Document document, JsonNode parameter, Context context) {
+		JsonNode ref = parameter.get("$ref");
+		if (ref == null) {
+			return Parameter.of(parameter);
+		}
+		String target = ref.asString();
+		if (target.startsWith("#/parameters/")) {
+			JsonNode resolved = document.root().path("parameters").get(target.substring("#/parameters/".length()));
+			if (resolved != null) {
+				return Parameter.of(resolved);
+			}
+		}
+		String name = target.substring(target.lastIndexOf('/') + 1);
+		Parameter common = target.contains("#/parameters/") ? COMMON_PARAMETERS.get(name) : null;
+		if (common != null) {
+			return common;
+		}
+		context.skipped.add("Unresolved parameter $ref " + target);
+		return null;
+	}
+
+	// ---- schema validation
+
+	private void validateBody(Document document, JsonNode schema, String body, Context context) {
+		if (body == null || body.isBlank()) {
+			context.errors.add("Body is empty but a schema is declared");
+			return;
+		}
+		JsonNode value;
+		try {
+			value = MAPPER.readTree(body);
+		}
+		catch (JacksonException ex) {
+			context.errors.add("Body is not JSON");
+			return;
+		}
+		validate(document, schema, value, "$", context, true, 0);
+	}
+
+	private void validate(Document document, JsonNode schema, JsonNode value, String at, Context context,
+			boolean dispatch, int depth) {
+		if (depth > MAX_DEPTH) {
+			context.skipped.add("Schema nesting deeper than " + MAX_DEPTH + " at " + at);
+			return;
+		}
+		JsonNode ref = schema.get("$ref");
+		if (ref != null) {
+			String target = ref.asString();
+			if (!target.startsWith("#/definitions/")) {
+				context.skipped.add("Unresolved $ref " + target + " at " + at);
+				return;
+			}
+			String name = target.substring("#/definitions/".length());
+			JsonNode definition = document.root().path("definitions").get(name);
+			if (definition == null) {
+				context.errors.add("Unresolvable $ref " + target + " at " + at);
+				return;
+			}
+			String subtype = dispatch ? subtype(document, name, definition, value) : null;
+			if (subtype != null) {
+				validate(document, document.root().path("definitions").get(subtype), value, at, context, true,
+						depth + 1);
+			}
+			else {
+				validate(document, definition, value, at, context, true, depth + 1);
+			}
+			return;
+		}
+		JsonNode allOf = schema.get("allOf");
+		if (allOf != null) {
+			for (JsonNode part : allOf.values()) {
+				validate(document, part, value, at, context, false, depth + 1);
+			}
+		}
+		String type = schema.has("type") ? schema.get("type").asString()
+				: (schema.has("properties") || schema.has("required")) ? "object" : null;
+		if (value.isNull()) {
+			if (type != null && !schema.path("x-nullable").asBoolean(false)) {
+				context.errors.add(at + ": null is not allowed (" + type + ")");
+			}
+			return;
+		}
+		if (type != null && !hasType(value, type)) {
+			context.errors.add(at + ": expected " + type + " but was " + describe(value));
+			return;
+		}
+		checkFormat(schema, value, at, context);
+		JsonNode values = schema.get("enum");
+		if (values != null) {
+			String actual = value.isString() ? value.stringValue() : value.toString();
+			boolean found = false;
+			for (JsonNode allowed : values.values()) {
+				found |= (allowed.isString() ? allowed.stringValue() : allowed.toString()).equals(actual);
+			}
+			if (!found) {
+				context.errors.add(at + ": '" + actual + "' is not one of " + values);
+			}
+		}
+		if (value.isObject()) {
+			validateObject(document, schema, value, at, context, depth);
+		}
+		if (value.isArray() && schema.has("items")) {
+			int index = 0;
+			for (JsonNode item : value.values()) {
+				validate(document, schema.get("items"), item, at + "[" + index++ + "]", context, true, depth + 1);
+			}
+		}
+	}
+
+	private void validateObject(Document document, JsonNode schema, JsonNode value, String at, Context context,
+			int depth) {
+		JsonNode required = schema.get("required");
+		if (required != null) {
+			for (JsonNode name : required.values()) {
+				if (!value.has(name.asString())) {
+					context.errors.add(at + ": required property '" + name.asString() + "' is missing");
+				}
+			}
+		}
+		JsonNode properties = schema.get("properties");
+		if (properties != null) {
+			for (Map.Entry<String, JsonNode> property : properties.properties()) {
+				JsonNode member = value.get(property.getKey());
+				if (member != null) {
+					validate(document, property.getValue(), member, at + "." + property.getKey(), context, true,
+							depth + 1);
+				}
+			}
+		}
+		JsonNode additional = schema.get("additionalProperties");
+		if (additional == null) {
+			return;
+		}
+		Set<String> declared = new HashSet<>();
+		collectProperties(document, schema, declared, 0);
+		for (String name : value.propertyNames()) {
+			if (declared.contains(name)) {
+				continue;
+			}
+			if (additional.isBoolean() && !additional.booleanValue()) {
+				context.errors.add(at + ": property '" + name + "' is not allowed");
+			}
+			else if (additional.isObject()) {
+				validate(document, additional, value.get(name), at + "." + name, context, true, depth + 1);
+			}
+		}
+	}
+
+	private void collectProperties(Document document, JsonNode schema, Set<String> names, int depth) {
+		if (depth > MAX_DEPTH) {
+			return;
+		}
+		JsonNode ref = schema.get("$ref");
+		if (ref != null && ref.asString().startsWith("#/definitions/")) {
+			JsonNode definition = document.root()
+				.path("definitions")
+				.get(ref.asString().substring("#/definitions/".length()));
+			if (definition != null) {
+				collectProperties(document, definition, names, depth + 1);
+			}
+		}
+		if (schema.has("properties")) {
+			names.addAll(schema.get("properties").propertyNames());
+		}
+		if (schema.has("allOf")) {
+			for (JsonNode part : schema.get("allOf").values()) {
+				collectProperties(document, part, names, depth + 1);
+			}
+		}
+	}
+
+	private String subtype(Document document, String base, JsonNode definition, JsonNode value) {
+		JsonNode discriminator = definition.get("discriminator");
+		if (discriminator == null || !value.isObject() || !value.path(discriminator.asString()).isString()) {
+			return null;
+		}
+		String wanted = value.get(discriminator.asString()).stringValue();
+		for (Map.Entry<String, JsonNode> candidate : document.root().path("definitions").properties()) {
+			String tag = candidate.getValue().path("x-ms-discriminator-value").asString(candidate.getKey());
+			if (tag.equals(wanted) && !candidate.getKey().equals(base)
+					&& inherits(document, candidate.getValue(), base, 0)) {
+				return candidate.getKey();
+			}
+		}
+		return null;
+	}
+
+	private boolean inherits(Document document, JsonNode definition, String base, int depth) {
+		if (depth > MAX_DEPTH || !definition.has("allOf")) {
+			return false;
+		}
+		for (JsonNode part : definition.get("allOf").values()) {
+			String ref = part.path("$ref").asString("");
+			if (ref.startsWith("#/definitions/")) {
+				String name = ref.substring("#/definitions/".length());
+				if (name.equals(base)) {
+					return true;
+				}
+				JsonNode parent = document.root().path("definitions").get(name);
+				if (parent != null && inherits(document, parent, base, depth + 1)) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	private static boolean hasType(JsonNode value, String type) {
+		return switch (type) {
+			case "object" -> value.isObject();
+			case "array" -> value.isArray();
+			case "string" -> value.isString();
+			case "integer" -> value.isIntegralNumber();
+			case "number" -> value.isNumber();
+			case "boolean" -> value.isBoolean();
+			default -> true;
+		};
+	}
+
+	private static void checkFormat(JsonNode schema, JsonNode value, String at, Context context) {
+		String format = schema.path("format").asString("");
+		if ("date-time".equals(format) && value.isString()) {
+			try {
+				OffsetDateTime.parse(value.stringValue());
+			}
+			catch (DateTimeParseException ex) {
+				context.errors.add(at + ": '" + value.stringValue() + "' is not a date-time");
+			}
+		}
+		if ("int32".equals(format) && value.isIntegralNumber() && !value.canConvertToInt()) {
+			context.errors.add(at + ": " + value + " is out of int32 range");
+		}
+	}
+
+	private static String describe(JsonNode value) {
+		if (value.isObject()) {
+			return "object";
+		}
+		if (value.isArray()) {
+			return "array";
+		}
+		if (value.isString()) {
+			return "string";
+		}
+		if (value.isIntegralNumber()) {
+			return "integer";
+		}
+		if (value.isNumber()) {
+			return "number";
+		}
+		return value.isBoolean() ? "boolean" : value.getNodeType().toString();
+	}
+
+	// ---- helpers
+
+	private static Pattern compile(String template) {
+		StringBuilder regex = new StringBuilder("^");
+		Matcher matcher = PATH_PARAMETER.matcher(template);
+		int last = 0;
+		while (matcher.find()) {
+			regex.append(Pattern.quote(template.substring(last, matcher.start()))).append("([^/]+)");
+			last = matcher.end();
+		}
+		regex.append(Pattern.quote(template.substring(last))).append("$");
+		return Pattern.compile(regex.toString());
+	}
+
+	private static int literalSegments(String template) {
+		int count = 0;
+		for (String segment : template.split("/")) {
+			if (!segment.isEmpty() && !segment.startsWith("{")) {
+				count++;
+			}
+		}
+		return count;
+	}
+
+	private static Map<String, String> decodeQuery(String rawQuery) {
+		Map<String, String> query = new LinkedHashMap<>();
+		if (rawQuery == null || rawQuery.isEmpty()) {
+			return query;
+		}
+		for (String pair : rawQuery.split("&")) {
+			int eq = pair.indexOf('=');
+			String name = URLDecoder.decode((eq < 0) ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+			query.putIfAbsent(name, (eq < 0) ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+		}
+		return query;
+	}
+
+	@Override
+	public String toString() {
+		return "ContractValidator[" + this.documents.size() + " contract(s), " + this.operations.size()
+				+ " operation(s) from " + this.directory + "]";
+	}
+
+	/**
+	 * The outcome of one check.
+	 *
+	 * @param operationId the matched operation (or definition), {@code null} if none
+	 * @param errors what does not conform; empty when valid
+	 * @param skipped what could not be checked, e.g. unresolved external {@code $ref}s
+	 */
+	public record Result(String operationId, List<String> errors, List<String> skipped) {
+
+		/**
+		 * Whether nothing failed (skips do not count as failures).
+		 * @return {@code true} when valid
+		 */
+		public boolean isValid() {
+			return this.errors.isEmpty();
+		}
+
+	}
+
+	record Parameter(String name, String in, boolean required, JsonNode schema) {
+
+		static Parameter of(JsonNode node) {
+			return new Parameter(node.path("name").asString(""), node.path("in").asString(""),
+					node.path("required").asBoolean(false), node.get("schema"));
+		}
+
+	}
+
+	private record Document(Path file, JsonNode root) {
+	}
+
+	private record OperationSpec(Document document, String template, Pattern pattern, int literalSegments,
+			String method, JsonNode node, JsonNode pathItem) {
+
+		String operationId() {
+			return this.node.path("operationId").asString(this.method + " " + this.template);
+		}
+
+	}
+
+	private static final class Context {
+
+		private final List<String> errors = new ArrayList<>();
+
+		private final List<String> skipped = new ArrayList<>();
+
+		Result result(String operationId) {
+			return new Result(operationId, List.copyOf(this.errors), List.copyOf(new ArrayList<>(
+					new java.util.LinkedHashSet<>(this.skipped))));
+		}
+
+	}
+
+}

@@ -1,0 +1,271 @@
+package com.acme.tokenbroker.it;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.simulator.Fault;
+import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import com.acme.tokenbroker.token.BrokeredToken;
+import com.acme.tokenbroker.token.TokenCache;
+import com.nimbusds.jwt.JWTParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The broker against a simulated workspace in virtual time: the broker and the simulator read one
+ * {@link MutableClock}, the refresh scheduler is driven by the test, and faults are switched per region.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class RefreshAndFaultsIntegrationTests {
+
+	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		TestWorkspaces.register(registry, SIMULATOR);
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class VirtualTime {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	TokenCache cache;
+
+	Http api;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Http(this.port);
+	}
+
+	@AfterEach
+	void clearFaults() {
+		SIMULATOR.faults("westeurope").clear();
+		SIMULATOR.faults("eastus").clear();
+		SIMULATOR.entraFaults().clear();
+	}
+
+	private static String caller() {
+		return SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+	}
+
+	private Http.Response get(String service) {
+		return this.api.get("/tokens/" + service, caller());
+	}
+
+	private static long calls(String region) {
+		return SIMULATOR.callCount(region, Operation.MMS_TOKEN) + SIMULATOR.callCount(region, Operation.ARM_TOKEN);
+	}
+
+	private void runDueRefreshes() {
+		for (CompletableFuture<BrokeredToken> refresh : this.cache.runDueRefreshes()) {
+			try {
+				refresh.get(20, TimeUnit.SECONDS);
+			}
+			catch (Exception ex) {
+				// a failed refresh is an outcome the tests look at through the API
+			}
+		}
+	}
+
+	private static Instant jwtExpiry(String token) throws ParseException {
+		return JWTParser.parse(token).getJWTClaimsSet().getExpirationTime().toInstant();
+	}
+
+	@Test
+	void refreshAheadReplacesTheTokenOffTheRequestPathWithOneUpstreamCall() {
+		String first = get("v1-weu").json().get("accessToken").stringValue();
+		long before = calls("westeurope");
+		Instant nextRefresh = this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt();
+
+		CLOCK.set(nextRefresh);
+		SIMULATOR.faults("westeurope").set(Fault.slow(Duration.ofSeconds(2)));
+		List<CompletableFuture<BrokeredToken>> refreshes = this.cache.runDueRefreshes();
+		Http.Response during = get("v1-weu");
+		boolean refreshStillRunning = !refreshes.get(0).isDone();
+		refreshes.forEach(CompletableFuture::join);
+		Http.Response after = get("v1-weu");
+
+		assertThat(during.json().get("accessToken").stringValue()).as("served from cache while refreshing").isEqualTo(first);
+		assertThat(refreshStillRunning).as("the caller was answered while the slow refresh ran").isTrue();
+		assertThat(after.json().get("accessToken").stringValue()).isNotEqualTo(first);
+		assertThat(calls("westeurope") - before).isEqualTo(1);
+	}
+
+	@Test
+	void staleTokensAreServedUntilTheHardExpiryThen503AndRecoveryFollowsTheFix() throws Exception {
+		Http.Response fresh = get("v2-weu");
+		String token = fresh.json().get("accessToken").stringValue();
+		Instant refreshBy = Instant.parse(fresh.json().get("refreshBy").stringValue());
+		Instant expiresAt = Instant.parse(fresh.json().get("expiresAt").stringValue());
+		SIMULATOR.faults("westeurope").set(Fault.error(503));
+
+		CLOCK.set(refreshBy.plusSeconds(1));
+		runDueRefreshes();
+		Http.Response stale = get("v2-weu");
+		assertThat(stale.status()).isEqualTo(200);
+		assertThat(stale.json().get("stale").booleanValue()).isTrue();
+		assertThat(stale.header("Token-Stale")).isEqualTo("true");
+		assertThat(stale.json().get("accessToken").stringValue()).isEqualTo(token);
+
+		for (Duration step = Duration.ofHours(1); CLOCK.instant().plus(step).isBefore(expiresAt); ) {
+			CLOCK.advance(step);
+			runDueRefreshes();
+			Http.Response response = get("v2-weu");
+			if (response.status() == 200) {
+				assertThat(jwtExpiry(response.json().get("accessToken").stringValue()))
+					.as("never an expired token").isAfter(CLOCK.instant());
+			}
+		}
+		CLOCK.set(expiresAt.minus(Duration.ofMinutes(5)));
+		Http.Response expired = get("v2-weu");
+		assertThat(expired.status()).isEqualTo(503);
+		assertThat(expired.header("Content-Type")).startsWith("application/problem+json");
+		assertThat(Long.parseLong(expired.header("Retry-After"))).isPositive();
+
+		SIMULATOR.faults("westeurope").clear();
+		CLOCK.set(this.cache.state(ServiceName.of("v2-weu")).nextAttemptAt());
+		runDueRefreshes();
+		Http.Response recovered = get("v2-weu");
+		assertThat(recovered.status()).isEqualTo(200);
+		assertThat(recovered.json().get("stale").booleanValue()).isFalse();
+	}
+
+	static Stream<Arguments> faults() {
+		return Stream.of(Arguments.of(Fault.down()), Arguments.of(Fault.error(500)), Arguments.of(Fault.error(503)),
+				Arguments.of(Fault.throttled(Duration.ofSeconds(120))), Arguments.of(Fault.malformed()),
+				Arguments.of(Fault.missingFields()), Arguments.of(Fault.expired()), Arguments.of(Fault.oversized()));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("faults")
+	void aColdServiceInAFaultyRegionGets503WithRetryAfterAndNothingIsCached(Fault fault) {
+		SIMULATOR.faults("eastus").set(fault);
+
+		Http.Response response = get("spare-2");
+
+		assertThat(response.status()).isEqualTo(503);
+		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+		assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-unavailable");
+		assertThat(Long.parseLong(response.header("Retry-After"))).isPositive();
+		if (fault.kind() == Fault.Kind.THROTTLED) {
+			assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(120);
+		}
+		assertThat(this.cache.current(ServiceName.of("spare-2"))).isNull();
+		assertThat(get("v1-weu").status()).as("the other region is unaffected").isEqualTo(200);
+	}
+
+	@Test
+	void aPrincipalWithoutTheRoleGetsAClear503AndTheServiceIsNotHammered() {
+		SIMULATOR.revoke("token-broker-simulated", "ws-eus", "Reader");
+		try {
+			long before = calls("eastus");
+			Http.Response response = get("spare-4");
+
+			assertThat(response.status()).isEqualTo(503);
+			assertThat(response.json().get("type").stringValue())
+				.isEqualTo("urn:token-broker:problem:upstream-rejected-principal");
+			assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(60);
+			assertThat(calls("eastus") - before).isEqualTo(1);
+		}
+		finally {
+			SIMULATOR.grant("token-broker-simulated", "ws-eus", "Reader");
+		}
+	}
+
+	@Test
+	void manyConcurrentColdRequestsMakeOneUpstreamCall() throws Exception {
+		SIMULATOR.faults("westeurope").set(Fault.slow(Duration.ofMillis(400)));
+		long before = calls("westeurope");
+		String caller = caller();
+		HttpClient client = HttpClient.newHttpClient();
+		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+
+		for (int i = 0; i < 120; i++) {
+			responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/tokens/spare-1"))
+				.header("Authorization", "Bearer " + caller)
+				.timeout(Duration.ofSeconds(20))
+				.build(), HttpResponse.BodyHandlers.ofString()));
+		}
+		Set<String> bodies = new HashSet<>();
+		for (CompletableFuture<HttpResponse<String>> response : responses) {
+			HttpResponse<String> answer = response.get(30, TimeUnit.SECONDS);
+			assertThat(answer.statusCode()).isEqualTo(200);
+			bodies.add(tools.jackson.databind.json.JsonMapper.shared().readTree(answer.body()).get("accessToken").stringValue());
+		}
+
+		assertThat(bodies).hasSize(1);
+		assertThat(calls("westeurope") - before).isEqualTo(1);
+	}
+
+	@Test
+	void anEntraOutageWithAValidBrokerTokenDoesNotStopRefreshes() {
+		String before = get("v1-eus").json().get("accessToken").stringValue();
+		SIMULATOR.entraFaults().set(Fault.down());
+		long entraCalls = SIMULATOR.entraCallCount();
+
+		Instant refreshAt = this.cache.state(ServiceName.of("v1-eus")).nextAttemptAt();
+		CLOCK.set(refreshAt);
+		runDueRefreshes();
+		Http.Response after = get("v1-eus");
+
+		assertThat(this.cache.state(ServiceName.of("v1-eus")).lastSuccessAt()).isEqualTo(refreshAt);
+		assertThat(after.json().get("accessToken").stringValue()).isNotEqualTo(before);
+		assertThat(after.json().get("stale").booleanValue()).isFalse();
+		assertThat(SIMULATOR.entraCallCount()).as("the broker's own token was still valid: no sign-in")
+			.isEqualTo(entraCalls);
+	}
+
+}

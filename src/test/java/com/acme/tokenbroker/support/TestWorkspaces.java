@@ -1,0 +1,86 @@
+package com.acme.tokenbroker.support;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.ServiceKind;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.simulator.SimulatorLauncher;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * A two-region catalog and a simulated workspace started by the test itself, so the test owns its clock, its fault
+ * switches and its call counts.
+ */
+public final class TestWorkspaces {
+
+	public static final String SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";
+
+	private TestWorkspaces() {
+	}
+
+	public static Map<String, CatalogProperties.Workspace> workspaces() {
+		Map<String, CatalogProperties.Workspace> workspaces = new LinkedHashMap<>();
+		workspaces.put("weu", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
+				"2025-06-01"));
+		workspaces.put("eus", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-eus", "eastus", null, null,
+				"2025-06-01"));
+		return workspaces;
+	}
+
+	/** Services named after their kind and region, plus spares for tests that need a never-fetched service. */
+	public static Map<String, CatalogProperties.Service> services() {
+		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
+		services.put("v1-weu", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, true));
+		services.put("v2-weu", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, "endpoint-weu", true));
+		services.put("v1-eus", new CatalogProperties.Service("eus", ServiceKind.WEBSERVICE, null, true));
+		for (int i = 1; i <= 12; i++) {
+			services.put("spare-" + i, new CatalogProperties.Service((i % 2 == 0) ? "eus" : "weu",
+					(i % 3 == 0) ? ServiceKind.ONLINE_ENDPOINT : ServiceKind.WEBSERVICE, null, false));
+		}
+		return services;
+	}
+
+	public static SimulatorLauncher.Settings settings() {
+		return new SimulatorLauncher.Settings(Duration.ofMinutes(30), Duration.ofHours(12).plusMinutes(30),
+				"api://token-broker", "token-broker");
+	}
+
+	public static SimulatedWorkspace launch(MutableClock clock) {
+		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces(), services(), settings(),
+				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)));
+		simulator.useClock(clock);
+		return simulator;
+	}
+
+	/** Point the broker at the simulator, with the catalog above and a test-driven refresh schedule. */
+	public static void register(DynamicPropertyRegistry registry, SimulatedWorkspace simulator) {
+		workspaces().forEach((alias, workspace) -> {
+			String prefix = "broker.workspaces." + alias + ".";
+			registry.add(prefix + "subscription-id", workspace::subscriptionId);
+			registry.add(prefix + "resource-group", workspace::resourceGroup);
+			registry.add(prefix + "name", workspace::name);
+			registry.add(prefix + "region", workspace::region);
+		});
+		services().forEach((name, service) -> {
+			String prefix = "broker.services." + name + ".";
+			registry.add(prefix + "workspace", service::workspace);
+			registry.add(prefix + "kind", () -> service.kind().name());
+			if (service.upstreamName() != null) {
+				registry.add(prefix + "upstream-name", service::upstreamName);
+			}
+			registry.add(prefix + "required", () -> Boolean.toString(service.required()));
+		});
+		SimulatorLauncher.brokerProperties(simulator, workspaces(), settings())
+			.forEach((key, value) -> registry.add(key, () -> value));
+		registry.add("broker.access.rules[0].subjects[0]", () -> "app");
+		registry.add("broker.access.rules[0].services[0]", () -> "*");
+		registry.add("broker.tokens.refresh-check-interval", () -> "0");
+		registry.add("broker.tokens.warm-up", () -> "false");
+		registry.add("management.server.port", () -> "0");
+	}
+
+}
