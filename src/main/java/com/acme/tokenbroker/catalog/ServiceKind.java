@@ -9,6 +9,11 @@ public enum ServiceKind {
 	WEBSERVICE,
 
 	/** Azure ML v2 managed online endpoint: ARM {@code POST .../onlineEndpoints/{name}/token}. */
-	ONLINE_ENDPOINT
+	ONLINE_ENDPOINT;
+
+	/** @return the name used in configuration, API responses and metric tags: {@code webservice}, {@code online-endpoint} */
+	public String tag() {
+		return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+	}
 
 }

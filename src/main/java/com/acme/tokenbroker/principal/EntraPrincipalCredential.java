@@ -38,7 +38,7 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	private final ReentrantLock lock = new ReentrantLock();
 
-	private volatile AccessToken current;
+	private volatile Held current;
 
 	private volatile Instant nextAttempt = Instant.MIN;
 
@@ -52,57 +52,71 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	@Override
 	public String bearerToken() {
-		AccessToken token = this.current;
+		Held held = this.current;
 		Instant now = this.clock.instant();
-		if (token != null && now.isBefore(refreshAt(token))) {
-			return token.getToken();
+		if (held != null && now.isBefore(held.refreshAt())) {
+			return held.token().getToken();
 		}
 		this.lock.lock();
 		try {
-			token = this.current;
+			held = this.current;
 			now = this.clock.instant();
-			if (token != null && now.isBefore(refreshAt(token))) {
-				return token.getToken();
+			if (held != null && now.isBefore(held.refreshAt())) {
+				return held.token().getToken();
 			}
-			if (token != null && isUsable(token, now) && now.isBefore(this.nextAttempt)) {
-				return token.getToken();
+			if (held != null && isUsable(held.token(), now) && now.isBefore(this.nextAttempt)) {
+				return held.token().getToken();
 			}
-			return signIn(token, now);
+			return signIn(held, now);
 		}
 		finally {
 			this.lock.unlock();
 		}
 	}
 
-	private String signIn(AccessToken kept, Instant now) {
+	private String signIn(Held kept, Instant now) {
 		try {
 			AccessToken fresh = this.credential.get().getTokenSync(this.request);
 			if (fresh == null || fresh.getToken() == null || !isUsable(fresh, now)) {
 				throw new IllegalStateException("Entra ID returned no usable token");
 			}
-			this.current = fresh;
-			logger.debug("Signed in to Entra ID; token valid until {}", fresh.getExpiresAt());
+			Held held = new Held(fresh, refreshAt(fresh, now));
+			this.current = held;
+			logger.debug("Signed in to Entra ID; token valid until {}, refreshed from {}", fresh.getExpiresAt(),
+					held.refreshAt());
 			return fresh.getToken();
 		}
 		catch (RuntimeException ex) {
-			if (kept != null && isUsable(kept, now)) {
+			if (kept != null && isUsable(kept.token(), now)) {
 				this.nextAttempt = now.plus(RETRY_DELAY);
 				logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
-						ex.getClass().getSimpleName(), kept.getExpiresAt());
-				return kept.getToken();
+						ex.getClass().getSimpleName(), kept.token().getExpiresAt());
+				return kept.token().getToken();
 			}
 			throw new PrincipalUnavailableException(
 					"The broker could not sign in to Entra ID (" + ex.getClass().getSimpleName() + ")", ex);
 		}
 	}
 
-	private Instant refreshAt(AccessToken token) {
-		Instant expiryBased = token.getExpiresAt().toInstant().minus(this.refreshMargin);
+	/**
+	 * The refresh point of a token just obtained: its {@code refreshAt} when that lies in the future (MSAL reports 0,
+	 * the epoch, when Entra sent no {@code refresh_in}), else its expiry minus the margin, but not sooner than
+	 * {@link #RETRY_DELAY} from now, so a short-lived token cannot turn every upstream call into a sign-in.
+	 */
+	private Instant refreshAt(AccessToken token, Instant now) {
+		Instant at = token.getExpiresAt().toInstant().minus(this.refreshMargin);
 		if (token.getRefreshAt() != null) {
 			Instant refreshAt = token.getRefreshAt().toInstant();
-			return refreshAt.isBefore(expiryBased) ? refreshAt : expiryBased;
+			if (refreshAt.isAfter(now) && refreshAt.isBefore(at)) {
+				at = refreshAt;
+			}
 		}
-		return expiryBased;
+		Instant earliest = now.plus(RETRY_DELAY);
+		return at.isBefore(earliest) ? earliest : at;
+	}
+
+	/** A token with the instant it should be replaced. */
+	private record Held(AccessToken token, Instant refreshAt) {
 	}
 
 	private static boolean isUsable(AccessToken token, Instant now) {

@@ -75,6 +75,10 @@ final class Listener {
 
 	synchronized void start() {
 		bind(0);
+		if (this.faults.current().kind() == Fault.Kind.DOWN) {
+			this.server.stop(0);
+			this.server = null;
+		}
 	}
 
 	synchronized int port() {

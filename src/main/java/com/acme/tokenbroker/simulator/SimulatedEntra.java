@@ -1,19 +1,24 @@
 package com.acme.tokenbroker.simulator;
 
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -49,6 +54,8 @@ final class SimulatedEntra implements Listener.Api {
 	static final String CLUSTER_PATH = "/cluster";
 
 	private static final String DEFAULT_SUFFIX = "/.default";
+
+	private static final Set<String> OIDC_SCOPES = Set.of("openid", "profile", "offline_access", "email");
 
 	private static final Set<String> MANAGEMENT_AUDIENCES = Set.of("https://management.azure.com",
 			"https://management.azure.com/", "https://management.core.windows.net",
@@ -219,15 +226,16 @@ final class SimulatedEntra implements Listener.Api {
 		if (scope == null) {
 			return missing(request, "scope");
 		}
-		// MSAL adds the OpenID Connect scopes to every request; Entra ignores them for client credentials.
-		String[] scopes = java.util.Arrays.stream(scope.trim().split("\\s+"))
-			.filter((s) -> !java.util.Set.of("openid", "profile", "offline_access", "email").contains(s))
-			.toArray(String[]::new);
-		if (scopes.length != 1 || !scopes[0].endsWith(DEFAULT_SUFFIX) || scopes[0].length() == DEFAULT_SUFFIX.length()) {
+		// MSAL adds the OpenID Connect scopes to every request; Entra ignores them here.
+		List<String> scopes = Arrays.stream(scope.trim().split("\\s+"))
+			.filter((value) -> !OIDC_SCOPES.contains(value))
+			.toList();
+		if (scopes.size() != 1 || !scopes.get(0).endsWith(DEFAULT_SUFFIX)
+				|| scopes.get(0).length() == DEFAULT_SUFFIX.length()) {
 			return error(request, 400, "invalid_scope", 1002012, "The provided value for scope is not valid. "
 					+ "Client credential flows must have a scope value with /.default suffixed to the resource identifier.");
 		}
-		String resource = scopes[0].substring(0, scopes[0].length() - DEFAULT_SUFFIX.length());
+		String resource = scopes.get(0).substring(0, scopes.get(0).length() - DEFAULT_SUFFIX.length());
 		Principal principal = this.directory.principal(clientId);
 		if (principal == null) {
 			return error(request, 400, "unauthorized_client", 700016, "Application with identifier '" + clientId
@@ -351,9 +359,8 @@ final class SimulatedEntra implements Listener.Api {
 		catch (CertificateEncodingException ex) {
 			throw new IllegalStateException(ex);
 		}
-		boolean sha1Matches = sha1 == null || sha1.toString().equals(Base64URL.encode(digest("SHA-1", der)).toString());
-		boolean sha256Matches = sha256 == null
-				|| sha256.toString().equals(Base64URL.encode(digest("SHA-256", der)).toString());
+		boolean sha1Matches = sha1 == null || isThumbprint(sha1, digest("SHA-1", der));
+		boolean sha256Matches = sha256 == null || isThumbprint(sha256, digest("SHA-256", der));
 		if ((sha1 == null && sha256 == null) || !sha1Matches || !sha256Matches) {
 			return new Rejection("invalid_client", 700027,
 					"Client assertion failed signature validation: the certificate thumbprint is not registered.");
@@ -508,12 +515,12 @@ final class SimulatedEntra implements Listener.Api {
 	// ---- helpers
 
 	private Instant now() {
-		return this.clock.get().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+		return this.clock.get().instant().truncatedTo(ChronoUnit.SECONDS);
 	}
 
 	private static Map<String, String> form(SimRequest request) {
 		String contentType = request.contentType();
-		if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT)
+		if (contentType == null || !contentType.toLowerCase(Locale.ROOT)
 			.startsWith("application/x-www-form-urlencoded")) {
 			return Map.of();
 		}
@@ -574,9 +581,18 @@ final class SimulatedEntra implements Listener.Api {
 		try {
 			return jwt.getJWTClaimsSet();
 		}
-		catch (java.text.ParseException ex) {
+		catch (ParseException ex) {
 			throw new Jwts.InvalidTokenException("claims are not JSON");
 		}
+	}
+
+	/**
+	 * MSAL4J puts standard (not URL-safe) Base64 in {@code x5t} and {@code x5t#S256} and
+	 * Entra accepts it, so both alphabets are compared here.
+	 */
+	private static boolean isThumbprint(Base64URL value, byte[] expected) {
+		String normalized = value.toString().replace('+', '-').replace('/', '_').replace("=", "");
+		return normalized.equals(Base64URL.encode(expected).toString());
 	}
 
 	private static byte[] digest(String algorithm, byte[] data) {
@@ -610,8 +626,8 @@ final class SimulatedEntra implements Listener.Api {
 					return null;
 				}
 				return new BasicCredentials(
-						java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
-						java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
+						URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
+						URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
 			}
 			catch (IllegalArgumentException ex) {
 				return null;

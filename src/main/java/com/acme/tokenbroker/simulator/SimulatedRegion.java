@@ -1,5 +1,6 @@
 package com.acme.tokenbroker.simulator;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -309,7 +310,7 @@ final class SimulatedRegion implements Listener.Api {
 		Map<String, Object> identity = new LinkedHashMap<>();
 		identity.put("type", "SystemAssigned");
 		identity.put("principalId", UUID.nameUUIDFromBytes(("endpoint:" + workspace.name() + "/" + service.name())
-			.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
+			.getBytes(StandardCharsets.UTF_8)).toString());
 		identity.put("tenantId", this.directory.tenantId());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", workspace.armId() + "/onlineEndpoints/" + service.name());

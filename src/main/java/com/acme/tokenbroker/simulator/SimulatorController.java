@@ -12,13 +12,15 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /simulator/caller-tokens?subject=demo-app}: a caller JWT from the simulated Entra ID, for trying the
- * broker out with curl. Exists only while the simulator is enabled.
+ * broker out with curl, and {@code GET /simulator/calls}, the simulator's call counts. Exists only while the
+ * simulator is enabled.
  */
 @RestController
 @ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
@@ -33,6 +35,24 @@ class SimulatorController {
 	SimulatorController(SimulatedWorkspace simulator, Environment environment) {
 		this.simulator = simulator;
 		this.audience = environment.getProperty("broker.simulator.caller-audience", "api://token-broker");
+	}
+
+	/**
+	 * {@code GET /simulator/calls}: how often the broker called each simulated endpoint, by region.
+	 * @return counts by region and operation, and Entra sign-ins
+	 */
+	@GetMapping(path = "/simulator/calls", produces = MediaType.APPLICATION_JSON_VALUE)
+	Map<String, Object> calls() {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("entraSignIns", this.simulator.entraCallCount(Operation.ENTRA_TOKEN));
+		for (String region : this.simulator.regions()) {
+			Map<String, Long> counts = new LinkedHashMap<>();
+			for (Operation operation : List.of(Operation.MMS_TOKEN, Operation.ARM_TOKEN)) {
+				counts.put(operation.name(), this.simulator.callCount(region, operation));
+			}
+			body.put(region, counts);
+		}
+		return body;
 	}
 
 	@PostMapping(path = "/simulator/caller-tokens", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -28,7 +28,7 @@ record ServiceList(List<Entry> services) {
 			String refreshBy, String fetchedAt, boolean stale) {
 
 		static Entry of(ServiceDescriptor service, BrokeredToken token, boolean stale) {
-			String kind = service.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+			String kind = service.kind().tag();
 			if (token == null) {
 				return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), false, null,
 						null, null, false);

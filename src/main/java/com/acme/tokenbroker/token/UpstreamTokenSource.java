@@ -1,6 +1,7 @@
 package com.acme.tokenbroker.token;
 
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.upstream.UpstreamToken;
@@ -24,7 +25,7 @@ class UpstreamTokenSource implements TokenSource {
 	public BrokeredToken load(ServiceDescriptor service) {
 		UpstreamToken token = this.client.fetch(service);
 		return new BrokeredToken(service.name(), token.tokenType(), token.value(), token.refreshAfter(),
-				token.expiresAt(), this.clock.instant());
+				token.expiresAt(), this.clock.instant().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 }

@@ -57,7 +57,7 @@ final class RoutingUpstreamTokenClient implements UpstreamTokenClient {
 				.description("Upstream token calls by workspace, region, kind and outcome")
 				.tag("workspace", service.workspace().alias())
 				.tag("region", service.region())
-				.tag("kind", service.kind().name().toLowerCase(java.util.Locale.ROOT))
+				.tag("kind", service.kind().tag())
 				.tag("outcome", outcome)
 				.register(this.meterRegistry)
 				.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);

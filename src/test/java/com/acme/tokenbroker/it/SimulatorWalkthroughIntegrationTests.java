@@ -1,6 +1,10 @@
 package com.acme.tokenbroker.it;
 
+import java.util.List;
+
+import com.acme.tokenbroker.contract.ContractValidator;
 import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.RecordedExchange;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.token.TokenCache;
@@ -88,6 +92,31 @@ class SimulatorWalkthroughIntegrationTests {
 		assertThat(this.simulator.callCount("westeurope", Operation.ARM_TOKEN)).isEqualTo(1);
 		assertThat(this.simulator.acceptsServiceToken("ws-demo-weu", "churn-model",
 				response.json().get("accessToken").stringValue())).isTrue();
+	}
+
+	@Test
+	void theBrokersUpstreamRequestsAndTheSimulatorsAnswersConformToMicrosoftsContracts() {
+		ContractValidator contracts = ContractValidator.load();
+		String caller = callerToken("demo-app");
+		assertThat(this.api.get("/tokens/fraud-scoring", caller).status()).isEqualTo(200);
+		assertThat(this.api.get("/tokens/churn-model", caller).status()).isEqualTo(200);
+
+		List<RecordedExchange> tokenCalls = this.simulator.exchanges()
+			.stream()
+			.filter((exchange) -> exchange.operation() == Operation.MMS_TOKEN || exchange.operation() == Operation.ARM_TOKEN)
+			.toList();
+
+		assertThat(tokenCalls).extracting(RecordedExchange::operation).contains(Operation.MMS_TOKEN, Operation.ARM_TOKEN);
+		for (RecordedExchange exchange : tokenCalls) {
+			ContractValidator.Result request = contracts.validateRequest(exchange.method(), exchange.path(),
+					exchange.query(), exchange.requestBody());
+			ContractValidator.Result response = contracts.validateResponse(exchange.method(), exchange.path(),
+					exchange.status(), exchange.responseBody());
+			assertThat(request.errors()).as("request " + exchange).isEmpty();
+			assertThat(response.errors()).as("response " + exchange).isEmpty();
+			assertThat(request.operationId()).isIn("Services_GetServiceToken", "OnlineEndpoints_GetToken");
+			assertThat(exchange.requestHeaderNames()).contains("authorization");
+		}
 	}
 
 	@Test

@@ -18,6 +18,10 @@ public final class MutableClock extends Clock {
 		this.now = new AtomicReference<>(start);
 	}
 
+	public static MutableClock startingNow() {
+		return new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	}
+
 	public static MutableClock startingAt(String instant) {
 		return new MutableClock(Instant.parse(instant));
 	}
