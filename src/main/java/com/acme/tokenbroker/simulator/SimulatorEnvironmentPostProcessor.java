@@ -1,6 +1,5 @@
 package com.acme.tokenbroker.simulator;
 
-import java.time.Duration;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
@@ -37,12 +36,11 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
 		Binder binder = Binder.get(environment);
-		if (!binder.bind("broker.simulator.enabled", Boolean.class).orElse(false)
-				|| environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
+		SimulatorProperties properties = binder.bindOrCreate("broker.simulator", SimulatorProperties.class);
+		if (!properties.enabled() || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
 			return;
 		}
-		boolean allowInCluster = binder.bind("broker.simulator.allow-in-cluster", Boolean.class).orElse(false);
-		if (StringUtils.hasText(environment.getProperty("KUBERNETES_SERVICE_HOST")) && !allowInCluster) {
+		if (StringUtils.hasText(environment.getProperty("KUBERNETES_SERVICE_HOST")) && !properties.allowInCluster()) {
 			throw new InvalidConfigurationException("broker.simulator.enabled",
 					"the simulated workspace refuses to run inside Kubernetes; remove the 'simulator' profile "
 							+ "(or set broker.simulator.allow-in-cluster=true for a throw-away demo cluster)");
@@ -53,12 +51,7 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		Map<String, CatalogProperties.Service> services = binder
 			.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
 			.orElse(Map.of());
-		SimulatorLauncher.Settings defaults = SimulatorLauncher.Settings.defaults();
-		SimulatorLauncher.Settings settings = new SimulatorLauncher.Settings(
-				binder.bind("broker.simulator.refresh-after", Duration.class).orElse(defaults.refreshAfter()),
-				binder.bind("broker.simulator.expires-after", Duration.class).orElse(defaults.expiresAfter()),
-				binder.bind("broker.simulator.caller-audience", String.class).orElse(defaults.callerAudience()),
-				binder.bind("broker.simulator.cluster-audience", String.class).orElse(defaults.clusterAudience()));
+		SimulatorLauncher.Settings settings = properties.settings();
 		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces, services, settings);
 		environment.getPropertySources()
 			.addFirst(new SimulatorPropertySource(simulator,

@@ -45,8 +45,11 @@ class TokenController {
 
 	private final java.time.Clock clock;
 
+	private final Duration maxMinTtl;
+
 	TokenController(ServiceCatalog catalog, AccessPolicy accessPolicy, TokenBroker broker, TokenCache cache,
-			java.time.Clock clock) {
+			TokenProperties properties, java.time.Clock clock) {
+		this.maxMinTtl = properties.maxMinTtl();
 		this.catalog = catalog;
 		this.accessPolicy = accessPolicy;
 		this.broker = broker;
@@ -88,7 +91,7 @@ class TokenController {
 		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
 			throw new ServiceAccessDeniedException(name);
 		}
-		return this.broker.tokenFor(descriptor, parseMinTtl(minTtl));
+		return this.broker.tokenFor(descriptor, parseMinTtl(minTtl, this.maxMinTtl));
 	}
 
 	private static ResponseEntity.BodyBuilder headers(TokenBroker.Served served) {
@@ -100,9 +103,7 @@ class TokenController {
 			.header(REFRESH_BY_HEADER, TokenResponse.iso(served.token().refreshAfter()));
 	}
 
-	private static final Duration MAX_MIN_TTL = Duration.ofDays(7);
-
-	static Duration parseMinTtl(String value) {
+	static Duration parseMinTtl(String value, Duration max) {
 		if (value == null || value.isBlank()) {
 			return Duration.ZERO;
 		}
@@ -120,8 +121,8 @@ class TokenController {
 		if (parsed.isNegative()) {
 			throw new InvalidMinTtlException("minTtl must not be negative");
 		}
-		if (parsed.compareTo(MAX_MIN_TTL) > 0) {
-			throw new InvalidMinTtlException("minTtl must be at most " + MAX_MIN_TTL.toDays() + " days");
+		if (parsed.compareTo(max) > 0) {
+			throw new InvalidMinTtlException("minTtl must be at most " + max + " (broker.tokens.max-min-ttl)");
 		}
 		return parsed;
 	}

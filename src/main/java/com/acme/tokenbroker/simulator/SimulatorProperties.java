@@ -1,0 +1,29 @@
+package com.acme.tokenbroker.simulator;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The embedded simulated workspace, bound from {@code broker.simulator}. Read by
+ * {@link SimulatorEnvironmentPostProcessor} before the application context starts.
+ *
+ * @param enabled start the simulator and point the broker at it (the {@code simulator} profile sets this)
+ * @param allowInCluster let it start even inside Kubernetes; off, so a stray profile cannot reach production
+ * @param refreshAfter simulated service tokens' {@code refreshAfter}, from issue time
+ * @param expiresAfter simulated service tokens' expiry, from issue time
+ * @param callerAudience audience of the simulated Entra ID caller tokens the broker accepts
+ * @param clusterAudience audience of the simulated cluster's service-account tokens the broker accepts
+ */
+@ConfigurationProperties("broker.simulator")
+public record SimulatorProperties(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean allowInCluster,
+		@DefaultValue("30m") Duration refreshAfter, @DefaultValue("750m") Duration expiresAfter,
+		@DefaultValue("api://token-broker") String callerAudience, @DefaultValue("token-broker") String clusterAudience) {
+
+	SimulatorLauncher.Settings settings() {
+		return new SimulatorLauncher.Settings(this.refreshAfter, this.expiresAfter, this.callerAudience,
+				this.clusterAudience);
+	}
+
+}

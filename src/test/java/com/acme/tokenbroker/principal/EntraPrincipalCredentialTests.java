@@ -1,0 +1,125 @@
+package com.acme.tokenbroker.principal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.acme.tokenbroker.support.MutableClock;
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class EntraPrincipalCredentialTests {
+
+	private final MutableClock clock = MutableClock.startingAt("2026-11-28T10:00:00Z");
+
+	private final ScriptedCredential azure = new ScriptedCredential();
+
+	private final EntraPrincipalCredential credential = new EntraPrincipalCredential(() -> this.azure,
+			"https://management.azure.com/.default", Duration.ofMinutes(5), this.clock);
+
+	private AccessToken token(String value, Duration lifetime, OffsetDateTime refreshAt) {
+		OffsetDateTime expires = OffsetDateTime.ofInstant(this.clock.instant().plus(lifetime), ZoneOffset.UTC);
+		return new AccessToken(value, expires, refreshAt);
+	}
+
+	@Test
+	void bearerTokenWhenTokenStillFreshThenSignsInOnce() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+
+		assertThat(this.credential.bearerToken()).isEqualTo("t1");
+		this.clock.advance(Duration.ofMinutes(54));
+		assertThat(this.credential.bearerToken()).isEqualTo("t1");
+
+		assertThat(this.azure.calls.get()).isEqualTo(1);
+	}
+
+	@Test
+	void bearerTokenWhenMsalReportsEpochRefreshTimeThenItIsIgnored() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1),
+				OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC)));
+
+		this.credential.bearerToken();
+		this.credential.bearerToken();
+		this.credential.bearerToken();
+
+		assertThat(this.azure.calls.get()).isEqualTo(1);
+	}
+
+	@Test
+	void bearerTokenWhenWithinRefreshMarginThenSignsInAgain() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.azure.answers.add(token("t2", Duration.ofHours(1), null));
+		this.credential.bearerToken();
+
+		this.clock.advance(Duration.ofMinutes(56));
+
+		assertThat(this.credential.bearerToken()).isEqualTo("t2");
+	}
+
+	@Test
+	void bearerTokenWhenRefreshFailsAndTokenStillValidThenKeepsItAndWaitsBeforeRetrying() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.credential.bearerToken();
+		this.clock.advance(Duration.ofMinutes(56));
+		this.azure.failures = 1;
+
+		assertThat(this.credential.bearerToken()).isEqualTo("t1");
+		assertThat(this.credential.bearerToken()).isEqualTo("t1");
+		assertThat(this.azure.calls.get()).isEqualTo(2);
+	}
+
+	@Test
+	void bearerTokenWhenSignInFailsWithNothingUsableThenPrincipalUnavailable() {
+		this.azure.failures = 1;
+
+		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken)
+			.withMessageContaining("could not sign in");
+	}
+
+	@Test
+	void bearerTokenWhenKeptTokenExpiredThenDoesNotServeIt() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.credential.bearerToken();
+		this.clock.advance(Duration.ofMinutes(59).plusSeconds(30));
+		this.azure.failures = 1;
+
+		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
+	}
+
+	static final class ScriptedCredential implements TokenCredential {
+
+		final Deque<AccessToken> answers = new ArrayDeque<>();
+
+		final AtomicInteger calls = new AtomicInteger();
+
+		volatile int failures;
+
+		@Override
+		public Mono<AccessToken> getToken(TokenRequestContext request) {
+			return Mono.fromCallable(() -> getTokenSync(request));
+		}
+
+		@Override
+		public AccessToken getTokenSync(TokenRequestContext request) {
+			this.calls.incrementAndGet();
+			assertThat(request.getScopes()).containsExactly("https://management.azure.com/.default");
+			if (this.failures > 0) {
+				this.failures--;
+				throw new IllegalStateException("AADSTS simulated failure");
+			}
+			return this.answers.removeFirst();
+		}
+
+	}
+
+}
