@@ -184,7 +184,8 @@ class RefreshAndFaultsIntegrationTests {
 	}
 
 	static Stream<Arguments> faults() {
-		return Stream.of(Arguments.of(Fault.down()), Arguments.of(Fault.error(500)), Arguments.of(Fault.error(503)),
+		return Stream.of(Arguments.of(Fault.down()), Arguments.of(Fault.hang()),
+				Arguments.of(Fault.slow(Duration.ofSeconds(4))), Arguments.of(Fault.error(500)), Arguments.of(Fault.error(503)),
 				Arguments.of(Fault.throttled(Duration.ofSeconds(120))), Arguments.of(Fault.malformed()),
 				Arguments.of(Fault.missingFields()), Arguments.of(Fault.expired()), Arguments.of(Fault.oversized()));
 	}
@@ -194,7 +195,9 @@ class RefreshAndFaultsIntegrationTests {
 	void aColdServiceInAFaultyRegionGets503WithRetryAfterAndNothingIsCached(Fault fault) {
 		SIMULATOR.faults("eastus").set(fault);
 
+		long started = System.nanoTime();
 		Http.Response response = get("spare-2");
+		Duration answeredWithin = Duration.ofNanos(System.nanoTime() - started);
 
 		assertThat(response.status()).isEqualTo(503);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
@@ -204,6 +207,8 @@ class RefreshAndFaultsIntegrationTests {
 			assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(120);
 		}
 		assertThat(this.cache.current(ServiceName.of("spare-2"))).isNull();
+		assertThat(answeredWithin).as("answered within the cold-miss deadline, never hanging")
+			.isLessThan(Duration.ofSeconds(10));
 		assertThat(get("v1-weu").status()).as("the other region is unaffected").isEqualTo(200);
 	}
 

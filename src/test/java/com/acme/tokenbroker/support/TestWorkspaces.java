@@ -81,6 +81,7 @@ public final class TestWorkspaces {
 		registry.add("broker.tokens.refresh-check-interval", () -> "0");
 		registry.add("broker.tokens.warm-up", () -> "false");
 		registry.add("management.server.port", () -> "0");
+		registry.add("broker.upstream.read-timeout", () -> "3s");
 	}
 
 }
