@@ -13,6 +13,7 @@ import org.springframework.boot.security.autoconfigure.actuate.web.servlet.Endpo
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.ProviderManager;
@@ -23,8 +24,8 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
-import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
-import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.server.resource.BearerTokenError;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.AuthenticationEntryPoint;
@@ -88,30 +89,37 @@ class SecurityConfiguration {
 				Problems.REQUEST_REJECTED, "Request rejected", "The request URL or headers are not acceptable");
 	}
 
-	/** 401 with the RFC 6750 challenge from Spring Security and a problem body. */
+	/**
+	 * 401 with an RFC 6750 challenge and a problem body. The challenge carries {@code error="invalid_token"} when a
+	 * token was presented and refused; its description is Spring Security's, which never quotes the token.
+	 */
 	static final class ProblemAuthenticationEntryPoint implements AuthenticationEntryPoint {
-
-		private final BearerTokenAuthenticationEntryPoint challenge = new BearerTokenAuthenticationEntryPoint();
 
 		@Override
 		public void commence(HttpServletRequest request, HttpServletResponse response,
 				AuthenticationException authException) throws IOException {
-			this.challenge.commence(request, response, authException);
+			String challenge = "Bearer";
+			if (authException instanceof OAuth2AuthenticationException oauth2
+					&& oauth2.getError() instanceof BearerTokenError error) {
+				challenge = "Bearer error=\"" + error.getErrorCode() + "\"";
+				if (error.getDescription() != null) {
+					challenge += ", error_description=\"" + error.getDescription().replace("\"", "'").replaceAll("[\\p{Cntrl}]", " ") + "\"";
+				}
+			}
+			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);
 			Problems.write(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHENTICATED, "Unauthenticated",
 					"A valid bearer token from a trusted issuer, meant for this broker, is required");
 		}
 
 	}
 
-	/** 403 with the RFC 6750 challenge and a problem body. */
+	/** 403 with the RFC 6750 {@code insufficient_scope} challenge and a problem body. */
 	static final class ProblemAccessDeniedHandler implements AccessDeniedHandler {
-
-		private final BearerTokenAccessDeniedHandler challenge = new BearerTokenAccessDeniedHandler();
 
 		@Override
 		public void handle(HttpServletRequest request, HttpServletResponse response,
 				org.springframework.security.access.AccessDeniedException accessDeniedException) throws IOException {
-			this.challenge.handle(request, response, accessDeniedException);
+			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"");
 			Problems.write(request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
 					"The caller may not use this endpoint");
 		}
