@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
+import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
@@ -59,6 +60,10 @@ public class TokenCache {
 
 	public TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
 			Executor executor, Clock clock) {
+		if (catalog.services().size() > properties.maxSize()) {
+			throw new InvalidConfigurationException("broker.tokens.max-size", "is smaller than the "
+					+ catalog.services().size() + " configured services: their tokens would evict each other");
+		}
 		this.source = source;
 		this.policy = policy;
 		this.executor = executor;

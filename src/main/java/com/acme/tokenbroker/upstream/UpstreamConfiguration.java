@@ -11,7 +11,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires the v1 and v2 token clients behind one {@link UpstreamTokenClient}.
+ * Wires the Azure ML token client: JDK HTTP client, the broker's trust and principal, response validation.
  */
 @Configuration(proxyBeanMethods = false)
 class UpstreamConfiguration {
@@ -22,8 +22,7 @@ class UpstreamConfiguration {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
 		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
-		return new RoutingUpstreamTokenClient(new MmsTokenClient(http, reader),
-				new OnlineEndpointTokenClient(http, reader), meterRegistry);
+		return new AzureMlTokenClient(http, reader, meterRegistry);
 	}
 
 }

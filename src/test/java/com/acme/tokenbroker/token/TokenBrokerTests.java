@@ -252,6 +252,18 @@ class TokenBrokerTests {
 	}
 
 	@Test
+	void constructorWhenMoreServicesThanMaxSizeThenConfigurationError() {
+		TokenProperties tiny = new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofSeconds(30),
+				Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 1, Duration.ZERO, 2,
+				Duration.ofHours(24));
+
+		assertThatExceptionOfType(com.acme.tokenbroker.catalog.InvalidConfigurationException.class)
+			.isThrownBy(() -> new TokenCache(this.catalog, this.source, new RefreshPolicy(tiny, new SplittableRandom(1)::nextLong),
+					tiny, this.fetchExecutor, this.clock))
+			.withMessageStartingWith("broker.tokens.max-size");
+	}
+
+	@Test
 	void loadWhenSourceReturnsTokenInsideSafetyMarginThenNotCached() {
 		this.source.lifetimes(Duration.ofMinutes(1), Duration.ofMinutes(2));
 

@@ -9,36 +9,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends each service to the client for its kind and records {@code broker.upstream.calls} (a timer tagged with
- * workspace, region, kind and outcome). Failures are logged once per call with their class, never with a body.
+ * Fetches tokens from the Azure ML API of each service's kind ({@link TokenApi}) and records
+ * {@code broker.upstream.calls}, a timer tagged with workspace, region, kind and outcome. Failures are logged once
+ * per call with their class, never with a body; refusals that need an operator (401, 403, 404) at ERROR.
  */
-final class RoutingUpstreamTokenClient implements UpstreamTokenClient {
+final class AzureMlTokenClient implements UpstreamTokenClient {
 
-	private static final Logger logger = LoggerFactory.getLogger(RoutingUpstreamTokenClient.class);
+	private static final Logger logger = LoggerFactory.getLogger(AzureMlTokenClient.class);
 
-	private final UpstreamTokenClient webservices;
+	private final UpstreamHttp http;
 
-	private final UpstreamTokenClient onlineEndpoints;
+	private final TokenResponseReader reader;
 
 	private final MeterRegistry meterRegistry;
 
-	RoutingUpstreamTokenClient(UpstreamTokenClient webservices, UpstreamTokenClient onlineEndpoints,
-			MeterRegistry meterRegistry) {
-		this.webservices = webservices;
-		this.onlineEndpoints = onlineEndpoints;
+	AzureMlTokenClient(UpstreamHttp http, TokenResponseReader reader, MeterRegistry meterRegistry) {
+		this.http = http;
+		this.reader = reader;
 		this.meterRegistry = meterRegistry;
 	}
 
 	@Override
 	public UpstreamToken fetch(ServiceDescriptor service) {
-		UpstreamTokenClient client = switch (service.kind()) {
-			case WEBSERVICE -> this.webservices;
-			case ONLINE_ENDPOINT -> this.onlineEndpoints;
-		};
+		TokenApi api = TokenApi.of(service.kind());
+		String what = api.describe(service);
 		long start = System.nanoTime();
 		String outcome = "success";
 		try {
-			return client.fetch(service);
+			return this.reader.read(this.http.post(api.uri(service), what), api.refreshField(), api.expiryField(), what);
 		}
 		catch (UpstreamException ex) {
 			outcome = ex.getKind().tag();
