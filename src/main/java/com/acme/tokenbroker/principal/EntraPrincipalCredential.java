@@ -9,6 +9,9 @@ import java.util.function.Supplier;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
+import com.azure.identity.CredentialUnavailableException;
+import com.microsoft.aad.msal4j.MsalServiceException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * A {@link PrincipalCredential} over an azure-identity {@link TokenCredential}. The token is kept and refreshed once
  * the clock passes its refresh time ({@code refreshAt}, else {@code expiresAt} minus the margin), by one thread at a
  * time; when the refresh fails and the kept token is still valid, the kept token is returned and the failure logged
- * (the policy of azure-core's {@code AccessTokenCache}, with an injected clock).
+ * (the policy of azure-core's {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's
+ * circuit breaker: while it is open, no sign-in is tried and a kept token is used while it lasts.
  */
 public class EntraPrincipalCredential implements PrincipalCredential {
 
@@ -36,6 +40,8 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	private final Clock clock;
 
+	private final CircuitBreaker breaker;
+
 	private final ReentrantLock lock = new ReentrantLock();
 
 	private volatile Held current;
@@ -43,8 +49,9 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	private volatile Instant nextAttempt = Instant.MIN;
 
 	public EntraPrincipalCredential(Supplier<TokenCredential> credential, String scope, Duration refreshMargin,
-			Clock clock) {
+			CircuitBreaker breaker, Clock clock) {
 		this.credential = credential;
+		this.breaker = breaker;
 		this.request = new TokenRequestContext().addScopes(scope);
 		this.refreshMargin = refreshMargin;
 		this.clock = clock;
@@ -74,12 +81,31 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		}
 	}
 
+	@Override
+	public void refreshIfDue() {
+		Held held = this.current;
+		if (held != null && !this.clock.instant().isBefore(held.refreshAt())) {
+			try {
+				bearerToken();
+			}
+			catch (PrincipalUnavailableException ex) {
+				logger.debug("Proactive refresh of the broker's own token failed: {}", ex.getMessage());
+			}
+		}
+	}
+
 	private String signIn(Held kept, Instant now) {
+		if (!this.breaker.tryAcquirePermission()) {
+			return keptOrFail(kept, now, "circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(),
+					null);
+		}
+		long start = this.breaker.getCurrentTimestamp();
 		try {
 			AccessToken fresh = this.credential.get().getTokenSync(this.request);
 			if (fresh == null || fresh.getToken() == null || !isUsable(fresh, now)) {
 				throw new IllegalStateException("Entra ID returned no usable token");
 			}
+			this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit());
 			Held held = new Held(fresh, refreshAt(fresh, now));
 			this.current = held;
 			logger.debug("Signed in to Entra ID; token valid until {}, refreshed from {}", fresh.getExpiresAt(),
@@ -87,15 +113,54 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 			return fresh.getToken();
 		}
 		catch (RuntimeException ex) {
-			if (kept != null && isUsable(kept.token(), now)) {
-				this.nextAttempt = now.plus(RETRY_DELAY);
-				logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
-						ex.getClass().getSimpleName(), kept.token().getExpiresAt());
-				return kept.token().getToken();
+			if (isOperatorError(ex)) {
+				this.breaker.releasePermission();
+				logger.error("Entra ID refused the broker's credentials ({}): check broker.identity", rootCauseName(ex));
 			}
-			throw new PrincipalUnavailableException(
-					"The broker could not sign in to Entra ID (" + ex.getClass().getSimpleName() + ")", ex);
+			else {
+				this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
+			}
+			return keptOrFail(kept, now, rootCauseName(ex), ex);
 		}
+	}
+
+	private String keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
+		if (kept != null && isUsable(kept.token(), now)) {
+			this.nextAttempt = now.plus(RETRY_DELAY);
+			logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
+					condition, kept.token().getExpiresAt());
+			return kept.token().getToken();
+		}
+		throw new PrincipalUnavailableException("The broker could not sign in to Entra ID (" + condition + ")", cause);
+	}
+
+	/**
+	 * A refusal only an operator can fix: Entra answered 400 or 401 (a wrong secret, an unknown client, a federated
+	 * credential that does not match), or the credential is not configured. These do not count toward opening the
+	 * breaker: Entra is up.
+	 */
+	static boolean isOperatorError(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof CredentialUnavailableException) {
+				return true;
+			}
+			if (cause instanceof MsalServiceException msal && msal.statusCode() != null
+					&& (msal.statusCode() == 400 || msal.statusCode() == 401)) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	private static String rootCauseName(Throwable failure) {
+		Throwable cause = failure;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		return cause.getClass().getSimpleName();
 	}
 
 	/**

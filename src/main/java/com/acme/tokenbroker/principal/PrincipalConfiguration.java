@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
 import com.azure.core.credential.TokenCredential;
@@ -34,10 +35,11 @@ class PrincipalConfiguration {
 
 	@Bean
 	PrincipalCredential principalCredential(IdentityProperties identity, OutboundTls tls, UpstreamProperties upstream,
-			Clock clock) {
+			CircuitBreakers breakers, Clock clock) {
 		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(upstream.connectTimeout())).build();
 		Supplier<TokenCredential> credential = credentialSupplier(identity, httpClient);
-		return new EntraPrincipalCredential(credential, identity.scope(), identity.refreshMargin(), clock);
+		return new EntraPrincipalCredential(credential, identity.scope(), identity.refreshMargin(), breakers.forEntra(),
+				clock);
 	}
 
 	static Supplier<TokenCredential> credentialSupplier(IdentityProperties identity, HttpClient httpClient) {

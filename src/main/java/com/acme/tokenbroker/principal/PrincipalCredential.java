@@ -13,4 +13,11 @@ public interface PrincipalCredential {
 	 */
 	String bearerToken();
 
+	/**
+	 * Refresh the token now if its refresh time has passed, so that upstream calls rarely wait for a sign-in. Never
+	 * throws: a failure is retried on the next call.
+	 */
+	default void refreshIfDue() {
+	}
+
 }

@@ -3,6 +3,7 @@ package com.acme.tokenbroker.system;
 import java.time.Clock;
 
 import com.acme.tokenbroker.upstream.UpstreamProperties;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.cache.annotation.EnableCaching;
@@ -12,7 +13,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Cross-cutting beans: the clock every time decision reads, the cache manager the token cache registers with (so
- * Actuator's cache metrics see it), and the trust used for outbound HTTPS.
+ * Actuator's cache metrics see it), the circuit breakers, and the trust used for outbound HTTPS.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
@@ -29,6 +30,11 @@ class SystemConfiguration {
 		manager.setAllowNullValues(false);
 		manager.setCacheNames(java.util.List.of());
 		return manager;
+	}
+
+	@Bean
+	CircuitBreakers circuitBreakers(CircuitBreakerRegistry registry, Clock clock) {
+		return new CircuitBreakers(registry, clock);
 	}
 
 	@Bean

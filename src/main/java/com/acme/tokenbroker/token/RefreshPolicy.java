@@ -12,7 +12,8 @@ import java.util.random.RandomGenerator;
  * <li>stale from {@code refreshAfter} on: still served, but the upstream should have given a new one;</li>
  * <li>next refresh at {@code refreshAfter} minus a random jitter of up to {@code refreshJitter} (at most half the
  * time the token had before {@code refreshAfter}), never sooner than {@code minRefreshInterval} after the fetch;</li>
- * <li>after failures, exponential backoff with jitter between half and all of the delay, capped.</li>
+ * <li>after failures, exponential backoff with full jitter (anywhere from a floor of a second up to the doubled
+ * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short.</li>
  * </ul>
  */
 public class RefreshPolicy {
@@ -71,8 +72,19 @@ public class RefreshPolicy {
 		if (delay <= 0 || delay > max) {
 			delay = max;
 		}
-		long half = delay / 2;
-		return Duration.ofMillis(half + this.random.nextLong(delay - half + 1));
+		long floor = Math.min(1000, initial);
+		return Duration.ofMillis(Math.max(floor, this.random.nextLong(delay + 1)));
+	}
+
+	/**
+	 * The delay before retrying a fetch the broker itself held back (breaker open, budget spent): the wait it was
+	 * given plus up to a tenth more, so the services of a region do not all probe at the same instant.
+	 * @param wait the wait the breaker or limiter asked for
+	 * @return the delay
+	 */
+	public Duration afterHoldBack(Duration wait) {
+		long millis = wait.toMillis();
+		return Duration.ofMillis(millis + this.random.nextLong(Math.max(1, millis / 10) + 1));
 	}
 
 	public Duration maxBackoff() {

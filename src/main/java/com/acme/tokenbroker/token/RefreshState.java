@@ -22,6 +22,8 @@ public final class RefreshState {
 
 	private volatile FetchError lastError;
 
+	private volatile Instant lastHardExpiry;
+
 	RefreshState(ServiceDescriptor service) {
 		this.service = service;
 	}
@@ -38,7 +40,8 @@ public final class RefreshState {
 	public record FetchError(String kind, String message, int status, Instant at, boolean retryable) {
 	}
 
-	synchronized void succeeded(Instant now, Instant nextRefresh) {
+	synchronized void succeeded(Instant now, Instant nextRefresh, Instant hardExpiry) {
+		this.lastHardExpiry = hardExpiry;
 		this.lastAttemptAt = now;
 		this.lastSuccessAt = now;
 		this.consecutiveFailures = 0;
@@ -79,6 +82,11 @@ public final class RefreshState {
 
 	public FetchError lastError() {
 		return this.lastError;
+	}
+
+	/** @return until when the last token fetched could be served, or {@code null} if none was ever fetched */
+	public Instant lastHardExpiry() {
+		return this.lastHardExpiry;
 	}
 
 }

@@ -131,6 +131,8 @@ public class TokenBroker {
 			reason = switch (upstream.getKind()) {
 				case REJECTED_PRINCIPAL -> TokenUnavailableException.Reason.UPSTREAM_REJECTED_PRINCIPAL;
 				case NOT_FOUND -> TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND;
+				case BREAKER_OPEN -> TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN;
+				case LOCALLY_LIMITED -> TokenUnavailableException.Reason.UPSTREAM_BUDGET_SPENT;
 				default -> TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
 			};
 		}

@@ -3,10 +3,8 @@ package com.acme.tokenbroker.token;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +20,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,13 +58,18 @@ public class TokenCache {
 
 	private final Clock clock;
 
+	private final MeterRegistry meterRegistry;
+
+	private final Map<String, Counter> retries = new ConcurrentHashMap<>();
+
 	public TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
-			Executor executor, Clock clock) {
+			Executor executor, MeterRegistry meterRegistry, Clock clock) {
 		if (catalog.services().size() > properties.maxSize()) {
 			throw new InvalidConfigurationException("broker.tokens.max-size", "is smaller than the "
 					+ catalog.services().size() + " configured services: their tokens would evict each other");
 		}
 		this.source = source;
+		this.meterRegistry = meterRegistry;
 		this.policy = policy;
 		this.executor = executor;
 		this.clock = clock;
@@ -114,6 +119,12 @@ public class TokenCache {
 	private void fetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> future) {
 		ServiceName name = service.name();
 		RefreshState state = this.states.get(name);
+		if (state.consecutiveFailures() > 0) {
+			this.retries.computeIfAbsent(service.region(), (region) -> Counter.builder("broker.upstream.retries")
+				.description("Token fetches that retry a failed one, by region")
+				.tag("region", region)
+				.register(this.meterRegistry)).increment();
+		}
 		try {
 			BrokeredToken token = this.source.load(service);
 			Instant now = this.clock.instant();
@@ -123,7 +134,7 @@ public class TokenCache {
 			}
 			this.tokens.asMap().merge(name, token, (old, fresh) -> fresh.expiresAt().isBefore(old.expiresAt()) ? old : fresh);
 			Instant next = this.policy.nextRefresh(token);
-			state.succeeded(now, next);
+			state.succeeded(now, next, this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
 					token.refreshAfter(), token.expiresAt(), next);
 			complete(name, future, token, null);
@@ -136,10 +147,7 @@ public class TokenCache {
 							ex);
 			int failures = state.failed(new RefreshState.FetchError(upstream.getKind().tag(), upstream.getMessage(),
 					upstream.getStatus(), now, upstream.getKind().isRetryable()));
-			Duration delay = upstream.getKind().isRetryable() ? this.policy.backoff(failures) : this.policy.maxBackoff();
-			if (upstream.getRetryAfter() != null && upstream.getRetryAfter().compareTo(delay) > 0) {
-				delay = upstream.getRetryAfter();
-			}
+			Duration delay = delayAfter(upstream, failures);
 			state.scheduleAt(now.plus(delay));
 			BrokeredToken kept = this.tokens.getIfPresent(name);
 			if (kept != null && this.policy.isUsable(kept, now)) {
@@ -152,6 +160,24 @@ public class TokenCache {
 			complete(name, future, null, ex);
 			throw ex;
 		}
+	}
+
+	/**
+	 * When to try again: held back by the broker (breaker open, budget spent) → just after the given wait; refused by
+	 * the upstream for a reason an operator must fix → the longest backoff; otherwise exponential backoff with full
+	 * jitter, never sooner than the upstream's {@code Retry-After}.
+	 */
+	private Duration delayAfter(UpstreamException failure, int consecutiveFailures) {
+		UpstreamException.Kind kind = failure.getKind();
+		if ((kind == UpstreamException.Kind.BREAKER_OPEN || kind == UpstreamException.Kind.LOCALLY_LIMITED)
+				&& failure.getRetryAfter() != null) {
+			return this.policy.afterHoldBack(failure.getRetryAfter());
+		}
+		Duration delay = kind.isRetryable() ? this.policy.backoff(consecutiveFailures) : this.policy.maxBackoff();
+		if (failure.getRetryAfter() != null && failure.getRetryAfter().compareTo(delay) > 0) {
+			delay = failure.getRetryAfter();
+		}
+		return delay;
 	}
 
 	private void complete(ServiceName name, CompletableFuture<BrokeredToken> future, BrokeredToken token,
@@ -168,15 +194,15 @@ public class TokenCache {
 	/**
 	 * Start a fetch for every service whose scheduled time has passed. Called by the background scheduler, and by
 	 * tests after moving the clock.
-	 * @return the futures of the fetches started or already running
+	 * @return the fetches started or already running, by service
 	 */
-	public List<CompletableFuture<BrokeredToken>> runDueRefreshes() {
+	public Map<ServiceName, CompletableFuture<BrokeredToken>> runDueRefreshes() {
 		Instant now = this.clock.instant();
-		List<CompletableFuture<BrokeredToken>> started = new ArrayList<>();
+		Map<ServiceName, CompletableFuture<BrokeredToken>> started = new LinkedHashMap<>();
 		for (RefreshState state : this.states.values()) {
 			Instant next = state.nextAttemptAt();
 			if (next != null && !now.isBefore(next)) {
-				started.add(load(state.service()));
+				started.put(state.service().name(), load(state.service()));
 			}
 		}
 		return started;

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -52,15 +54,28 @@ class TokenConfiguration {
 	TokenCache tokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
 			ExecutorService tokenFetchExecutor, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry,
 			Clock clock) {
-		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchExecutor, clock);
+		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchExecutor, meterRegistry, clock);
 		cacheManager.registerCustomCache(TokenCache.CACHE_NAME, (com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
 		TokenMetrics.register(cache, meterRegistry, clock);
+		TokenMetrics.registerMinimumRunway(cache, catalog, meterRegistry, clock);
 		return cache;
 	}
 
 	@Bean
-	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties) {
-		return new TokenRefresher(cache, catalog, properties);
+	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
+			PrincipalCredential principal) {
+		return new TokenRefresher(cache, catalog, properties, principal);
+	}
+
+	@Bean
+	TokenStatuses tokenStatuses(TokenCache cache, CircuitBreakers breakers, Clock clock) {
+		return new TokenStatuses(cache, breakers, clock);
+	}
+
+	@Bean("tokens")
+	TokensHealthIndicator tokensHealthIndicator(TokenStatuses statuses, CircuitBreakers breakers,
+			TokenProperties properties) {
+		return new TokensHealthIndicator(statuses, breakers, properties.minRunway());
 	}
 
 	@Bean

@@ -24,7 +24,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /tokens/{service}}: validate the name (400), find the service (404), check the caller's grant (403),
- * then serve from the cache. {@code GET /tokens} lists what the caller may fetch, without token values.
+ * then serve from the cache. {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
+ * {@code GET /tokens} lists what the caller may fetch; neither ever shows a token.
  */
 @RestController
 class TokenController {
@@ -47,8 +48,11 @@ class TokenController {
 
 	private final Duration maxMinTtl;
 
+	private final TokenStatuses statuses;
+
 	TokenController(ServiceCatalog catalog, AccessPolicy accessPolicy, TokenBroker broker, TokenCache cache,
-			TokenProperties properties, java.time.Clock clock) {
+			TokenStatuses statuses, TokenProperties properties, java.time.Clock clock) {
+		this.statuses = statuses;
 		this.maxMinTtl = properties.maxMinTtl();
 		this.catalog = catalog;
 		this.accessPolicy = accessPolicy;
@@ -71,6 +75,12 @@ class TokenController {
 		return headers(served).contentType(MediaType.TEXT_PLAIN).body(served.token().value());
 	}
 
+	@GetMapping(path = "/tokens/{service}/status", produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<ServiceStatus> status(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt) {
+		ServiceDescriptor descriptor = authorize(service, jwt);
+		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(this.statuses.of(descriptor.name()));
+	}
+
 	@GetMapping(path = "/tokens", produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<ServiceList> list(@AuthenticationPrincipal Jwt jwt) {
 		Caller caller = Caller.from(jwt);
@@ -86,12 +96,17 @@ class TokenController {
 	}
 
 	private TokenBroker.Served serve(String service, String minTtl, Jwt jwt) {
+		ServiceDescriptor descriptor = authorize(service, jwt);
+		return this.broker.tokenFor(descriptor, parseMinTtl(minTtl, this.maxMinTtl));
+	}
+
+	private ServiceDescriptor authorize(String service, Jwt jwt) {
 		ServiceName name = ServiceName.of(service);
 		ServiceDescriptor descriptor = this.catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
 		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
 			throw new ServiceAccessDeniedException(name);
 		}
-		return this.broker.tokenFor(descriptor, parseMinTtl(minTtl, this.maxMinTtl));
+		return descriptor;
 	}
 
 	private static ResponseEntity.BodyBuilder headers(TokenBroker.Served served) {

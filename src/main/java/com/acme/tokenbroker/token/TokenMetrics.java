@@ -39,6 +39,28 @@ final class TokenMetrics {
 		}
 	}
 
+	/**
+	 * {@code broker.token.runway.min.seconds}: the smallest runway across required services, 0 when one has no usable
+	 * token. Alert on it falling below an hour and there is time to act before callers see errors.
+	 */
+	static void registerMinimumRunway(TokenCache cache, com.acme.tokenbroker.catalog.ServiceCatalog catalog,
+			MeterRegistry registry, Clock clock) {
+		var required = catalog.services().stream().filter((s) -> s.required()).map((s) -> s.name()).toList();
+		Gauge.builder("broker.token.runway.min.seconds", cache, (c) -> {
+			double min = Double.NaN;
+			for (var name : required) {
+				BrokeredToken token = c.current(name);
+				double runway = (token != null)
+						? Math.max(0, seconds(Duration.between(clock.instant(), c.policy().hardExpiry(token)))) : 0;
+				min = Double.isNaN(min) ? runway : Math.min(min, runway);
+			}
+			return min;
+		})
+			.description("Smallest time any required service's token may still be served; 0 when one has none")
+			.baseUnit("seconds")
+			.register(registry);
+	}
+
 	private static double seconds(Duration duration) {
 		return duration.toMillis() / 1000.0;
 	}

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * (tests drive it)
  * @param fetchConcurrency threads making upstream calls, the most that run at once
  * @param maxMinTtl the largest {@code minTtl} a caller may ask for
+ * @param minRunway readiness holds while every required service has a token usable at least this much longer
  */
 @ConfigurationProperties("broker.tokens")
 public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @DefaultValue("5m") Duration refreshJitter,
@@ -29,7 +30,7 @@ public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @Defaul
 		@DefaultValue("5m") Duration retryMaxBackoff, @DefaultValue("5s") Duration coldMissDeadline,
 		@DefaultValue("true") boolean warmUp, @DefaultValue("10000") int maxSize,
 		@DefaultValue("1s") Duration refreshCheckInterval, @DefaultValue("4") int fetchConcurrency,
-		@DefaultValue("24h") Duration maxMinTtl) {
+		@DefaultValue("24h") Duration maxMinTtl, @DefaultValue("10m") Duration minRunway) {
 
 	public TokenProperties {
 		requireNotNegative("broker.tokens.expiry-margin", expiryMargin);
@@ -40,6 +41,7 @@ public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @Defaul
 		requirePositive("broker.tokens.cold-miss-deadline", coldMissDeadline);
 		requireNotNegative("broker.tokens.refresh-check-interval", refreshCheckInterval);
 		requirePositive("broker.tokens.max-min-ttl", maxMinTtl);
+		requireNotNegative("broker.tokens.min-runway", minRunway);
 		if (retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
 			throw new IllegalArgumentException(
 					"broker.tokens.retry-max-backoff must not be shorter than broker.tokens.retry-initial-backoff");

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.principal.PrincipalCredential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,7 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Keeps tokens fresh off the request path: at start it warms the cache for every configured service, then looks for
- * due refreshes every {@code refresh-check-interval}. The due times themselves come from the injected clock, so tests
+ * due refreshes every {@code refresh-check-interval}, the broker's own Entra ID token included. The due times themselves come from the injected clock, so tests
  * disable the background thread and call {@link TokenCache#runDueRefreshes()} after moving virtual time.
  */
 public class TokenRefresher implements SmartLifecycle {
@@ -27,9 +28,13 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private final TokenProperties properties;
 
+	private final PrincipalCredential principal;
+
 	private volatile ScheduledExecutorService scheduler;
 
-	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties) {
+	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
+			PrincipalCredential principal) {
+		this.principal = principal;
 		this.cache = cache;
 		this.catalog = catalog;
 		this.properties = properties;
@@ -58,6 +63,7 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private void runDueRefreshes() {
 		try {
+			this.principal.refreshIfDue();
 			this.cache.runDueRefreshes();
 		}
 		catch (RuntimeException ex) {

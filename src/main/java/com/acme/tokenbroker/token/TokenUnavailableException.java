@@ -19,6 +19,12 @@ public class TokenUnavailableException extends RuntimeException {
 		/** The upstream failed or could not be reached. */
 		UPSTREAM_UNAVAILABLE("upstream-unavailable", "Upstream unavailable"),
 
+		/** The region's circuit breaker is open: the upstream is not being called until the next probe. */
+		UPSTREAM_CIRCUIT_OPEN("upstream-circuit-open", "Upstream circuit open"),
+
+		/** The region's request budget or concurrency limit is spent for now. */
+		UPSTREAM_BUDGET_SPENT("upstream-budget-spent", "Upstream request budget spent"),
+
 		/** The upstream refused the broker's own principal (401/403). */
 		UPSTREAM_REJECTED_PRINCIPAL("upstream-rejected-principal", "Broker not authorized upstream"),
 

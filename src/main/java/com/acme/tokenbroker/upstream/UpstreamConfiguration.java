@@ -4,6 +4,9 @@ import java.time.Clock;
 
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.system.OutboundTls;
+import com.acme.tokenbroker.system.CircuitBreakers;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -11,18 +14,21 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires the Azure ML token client: JDK HTTP client, the broker's trust and principal, response validation.
+ * Wires the Azure ML token client (JDK HTTP client, the broker's trust and principal, response validation) behind
+ * the per-region circuit breaker, bulkhead and rate limiter.
  */
 @Configuration(proxyBeanMethods = false)
 class UpstreamConfiguration {
 
 	@Bean
 	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
-			PrincipalCredential principal, MeterRegistry meterRegistry, Clock clock) {
+			PrincipalCredential principal, CircuitBreakers breakers, BulkheadRegistry bulkheads,
+			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry, Clock clock) {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
 		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
-		return new AzureMlTokenClient(http, reader, meterRegistry);
+		return new ResilientUpstreamTokenClient(new AzureMlTokenClient(http, reader, meterRegistry), breakers, bulkheads,
+				rateLimiters, meterRegistry);
 	}
 
 }

@@ -31,7 +31,13 @@ public class UpstreamException extends RuntimeException {
 		REJECTED_REQUEST(false, "rejected_request"),
 
 		/** The broker could not obtain its own Entra ID token. */
-		PRINCIPAL_UNAVAILABLE(true, "principal_unavailable");
+		PRINCIPAL_UNAVAILABLE(true, "principal_unavailable"),
+
+		/** The region's circuit breaker is open: the upstream was not called. */
+		BREAKER_OPEN(true, "breaker_open"),
+
+		/** The region's request budget or concurrency limit is spent: the upstream was not called. */
+		LOCALLY_LIMITED(true, "locally_limited");
 
 		private final boolean retryable;
 
@@ -44,6 +50,15 @@ public class UpstreamException extends RuntimeException {
 
 		public boolean isRetryable() {
 			return this.retryable;
+		}
+
+		/**
+		 * @return whether a failure of this kind says the upstream region is unhealthy and counts toward opening its
+		 * circuit breaker: no answer, 5xx, 429 and unusable answers do; refusals an operator must fix, and calls the
+		 * broker itself did not make, do not
+		 */
+		public boolean isOutage() {
+			return this == UNAVAILABLE || this == THROTTLED || this == INVALID_RESPONSE;
 		}
 
 		/** @return a stable lower-case name for metrics tags and problem details */

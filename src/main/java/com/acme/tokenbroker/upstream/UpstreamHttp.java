@@ -40,6 +40,8 @@ final class UpstreamHttp {
 
 	private final long maxResponseBytes;
 
+	private final Duration callTimeout;
+
 	private final Clock clock;
 
 	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties, PrincipalCredential principal,
@@ -50,6 +52,7 @@ final class UpstreamHttp {
 		this.principal = principal;
 		this.jsonMapper = jsonMapper;
 		this.maxResponseBytes = properties.maxResponseSize().toBytes();
+		this.callTimeout = properties.callTimeout();
 		this.clock = clock;
 	}
 
@@ -68,6 +71,7 @@ final class UpstreamHttp {
 			throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
 					"Cannot request " + what + ": " + ex.getMessage(), ex);
 		}
+		long deadline = System.nanoTime() + this.callTimeout.toNanos();
 		try {
 			return this.restClient.post()
 				.uri(uri)
@@ -76,7 +80,7 @@ final class UpstreamHttp {
 				.contentLength(0)
 				.exchange((request, response) -> {
 					int status = response.getStatusCode().value();
-					byte[] body = readCapped(response.getBody(), what);
+					byte[] body = readCapped(response.getBody(), what, deadline);
 					if (status == 200 || status == 201) {
 						return parse(body, what);
 					}
@@ -95,13 +99,26 @@ final class UpstreamHttp {
 		}
 	}
 
-	private byte[] readCapped(InputStream body, String what) throws IOException {
-		byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, this.maxResponseBytes + 1));
-		if (bytes.length > this.maxResponseBytes) {
-			throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
-					"Response for " + what + " exceeds " + this.maxResponseBytes + " bytes");
+	/**
+	 * Read the body up to the size cap and the call deadline. Each read is bounded by the read timeout; the deadline
+	 * is checked between reads, so an answer trickling in byte by byte still ends.
+	 */
+	private byte[] readCapped(InputStream body, String what, long deadline) throws IOException {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		byte[] buffer = new byte[8192];
+		int read;
+		while ((read = body.read(buffer)) != -1) {
+			out.write(buffer, 0, read);
+			if (out.size() > this.maxResponseBytes) {
+				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
+						"Response for " + what + " exceeds " + this.maxResponseBytes + " bytes");
+			}
+			if (System.nanoTime() - deadline > 0) {
+				throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
+						"Response for " + what + " took longer than " + this.callTimeout);
+			}
 		}
-		return bytes;
+		return out.toByteArray();
 	}
 
 	private JsonNode parse(byte[] body, String what) {

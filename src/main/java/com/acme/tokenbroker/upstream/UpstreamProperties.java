@@ -12,12 +12,13 @@ import org.springframework.util.unit.DataSize;
  *
  * @param connectTimeout TCP and TLS connect timeout
  * @param readTimeout time to wait for the response once the request is sent
+ * @param callTimeout the most one call may take from sending the request to reading the last byte of the answer
  * @param maxResponseSize bodies larger than this are an upstream error, never parsed
  * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call instead of the JVM default
  */
 @ConfigurationProperties("broker.upstream")
 public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue("64KB") DataSize maxResponseSize, String sslBundle) {
+		@DefaultValue("15s") Duration callTimeout, @DefaultValue("64KB") DataSize maxResponseSize, String sslBundle) {
 
 	public UpstreamProperties {
 		if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -25,6 +26,9 @@ public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @D
 		}
 		if (readTimeout.isNegative() || readTimeout.isZero()) {
 			throw new IllegalArgumentException("broker.upstream.read-timeout must be positive");
+		}
+		if (callTimeout.compareTo(readTimeout) < 0) {
+			throw new IllegalArgumentException("broker.upstream.call-timeout must not be shorter than broker.upstream.read-timeout");
 		}
 		if (maxResponseSize.toBytes() < 1024) {
 			throw new IllegalArgumentException("broker.upstream.max-response-size must be at least 1KB");

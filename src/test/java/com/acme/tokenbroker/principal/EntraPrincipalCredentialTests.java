@@ -12,6 +12,8 @@ import com.acme.tokenbroker.support.MutableClock;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -24,8 +26,17 @@ class EntraPrincipalCredentialTests {
 
 	private final ScriptedCredential azure = new ScriptedCredential();
 
+	private final CircuitBreaker breaker = CircuitBreaker.of("entra", CircuitBreakerConfig.custom()
+		.clock(this.clock)
+		.slidingWindowSize(4)
+		.minimumNumberOfCalls(2)
+		.failureRateThreshold(50)
+		.waitDurationInOpenState(Duration.ofSeconds(60))
+		.permittedNumberOfCallsInHalfOpenState(1)
+		.build());
+
 	private final EntraPrincipalCredential credential = new EntraPrincipalCredential(() -> this.azure,
-			"https://management.azure.com/.default", Duration.ofMinutes(5), this.clock);
+			"https://management.azure.com/.default", Duration.ofMinutes(5), this.breaker, this.clock);
 
 	private AccessToken token(String value, Duration lifetime, OffsetDateTime refreshAt) {
 		OffsetDateTime expires = OffsetDateTime.ofInstant(this.clock.instant().plus(lifetime), ZoneOffset.UTC);
@@ -96,6 +107,52 @@ class EntraPrincipalCredentialTests {
 		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
 	}
 
+	@Test
+	void bearerTokenWhenEntraKeepsFailingThenBreakerOpensAndSignInsStopUntilTheProbe() {
+		this.azure.failures = 100;
+
+		for (int i = 0; i < 2; i++) {
+			assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
+		}
+		assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken)
+			.withMessageContaining("circuit breaker 'entra' is OPEN");
+		assertThat(this.azure.calls.get()).isEqualTo(2);
+
+		this.azure.failures = 0;
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.clock.advance(Duration.ofSeconds(61));
+		assertThat(this.credential.bearerToken()).isEqualTo("t1");
+		assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+	}
+
+	@Test
+	void bearerTokenWhenEntraRejectsTheCredentialThenBreakerStaysClosed() {
+		this.azure.rejections = 5;
+
+		for (int i = 0; i < 5; i++) {
+			assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
+		}
+
+		assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+		assertThat(this.azure.calls.get()).isEqualTo(5);
+	}
+
+	@Test
+	void refreshIfDueWhenPastRefreshTimeThenSignsInAheadOfUse() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.azure.answers.add(token("t2", Duration.ofHours(1), null));
+		this.credential.bearerToken();
+
+		this.credential.refreshIfDue();
+		assertThat(this.azure.calls.get()).isEqualTo(1);
+		this.clock.advance(Duration.ofMinutes(56));
+		this.credential.refreshIfDue();
+
+		assertThat(this.azure.calls.get()).isEqualTo(2);
+		assertThat(this.credential.bearerToken()).isEqualTo("t2");
+	}
+
 	static final class ScriptedCredential implements TokenCredential {
 
 		final Deque<AccessToken> answers = new ArrayDeque<>();
@@ -103,6 +160,8 @@ class EntraPrincipalCredentialTests {
 		final AtomicInteger calls = new AtomicInteger();
 
 		volatile int failures;
+
+		volatile int rejections;
 
 		@Override
 		public Mono<AccessToken> getToken(TokenRequestContext request) {
@@ -115,7 +174,11 @@ class EntraPrincipalCredentialTests {
 			assertThat(request.getScopes()).containsExactly("https://management.azure.com/.default");
 			if (this.failures > 0) {
 				this.failures--;
-				throw new IllegalStateException("AADSTS simulated failure");
+				throw new IllegalStateException("simulated outage", new java.net.ConnectException("refused"));
+			}
+			if (this.rejections > 0) {
+				this.rejections--;
+				throw new com.azure.identity.CredentialUnavailableException("not configured");
 			}
 			return this.answers.removeFirst();
 		}

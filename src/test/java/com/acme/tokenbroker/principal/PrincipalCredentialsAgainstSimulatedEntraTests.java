@@ -64,7 +64,8 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 
 	private String signIn(IdentityProperties identity) {
 		return new EntraPrincipalCredential(PrincipalConfiguration.credentialSupplier(identity, this.httpClient),
-				identity.scope(), identity.refreshMargin(), Clock.systemUTC())
+				identity.scope(), identity.refreshMargin(),
+				io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("entra"), Clock.systemUTC())
 			.bearerToken();
 	}
 
@@ -100,7 +101,9 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 				"wrong-secret-value-9876543210", null, null);
 
 		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(() -> signIn(identity))
-			.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("wrong-secret-value"));
+			.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("wrong-secret-value"))
+			.satisfies((ex) -> assertThat(EntraPrincipalCredential.isOperatorError(ex))
+				.as("Entra's 400 invalid_client is an operator error, not an outage").isTrue());
 	}
 
 	@Test

@@ -58,11 +58,30 @@ class RefreshPolicyTests {
 	}
 
 	@Test
-	void backoffWhenFailuresGrowThenDoublesUpToTheCap() {
-		assertThat(this.policy.backoff(1)).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(5));
-		assertThat(this.policy.backoff(2)).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(10));
-		assertThat(this.policy.backoff(3)).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(20));
-		assertThat(this.policy.backoff(40)).isBetween(Duration.ofMinutes(2).plusSeconds(30), Duration.ofMinutes(5));
+	void backoffWhenFailuresGrowThenFullJitterUpToADoublingCap() {
+		for (int failures = 1; failures <= 40; failures++) {
+			long cap = Math.min(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(5).toMillis() << Math.min(failures - 1, 30));
+			Duration max = Duration.ZERO;
+			Duration min = Duration.ofDays(1);
+			for (int i = 0; i < 300; i++) {
+				Duration backoff = this.policy.backoff(failures);
+				assertThat(backoff).isBetween(Duration.ofSeconds(1), Duration.ofMillis(cap));
+				max = (backoff.compareTo(max) > 0) ? backoff : max;
+				min = (backoff.compareTo(min) < 0) ? backoff : min;
+			}
+			assertThat(max).as("spread reaches the top of the window").isGreaterThan(Duration.ofMillis(cap * 8 / 10));
+			if (cap >= 20_000) {
+				assertThat(min).as("full jitter: spread reaches the bottom").isLessThan(Duration.ofMillis(cap / 5));
+			}
+		}
+	}
+
+	@Test
+	void afterHoldBackWhenBreakerWaitGivenThenNeverSoonerAndAtMostATenthLater() {
+		for (int i = 0; i < 100; i++) {
+			assertThat(this.policy.afterHoldBack(Duration.ofSeconds(60))).isBetween(Duration.ofSeconds(60),
+					Duration.ofSeconds(66));
+		}
 	}
 
 }

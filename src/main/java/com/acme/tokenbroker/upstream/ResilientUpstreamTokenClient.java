@@ -1,0 +1,110 @@
+package com.acme.tokenbroker.upstream;
+
+import java.time.Duration;
+
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.system.CircuitBreakers;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Guards every upstream call of a region, in this order:
+ * <ol>
+ * <li>the region's circuit breaker: while open, no call is made and the failure says when the next probe may go;</li>
+ * <li>the region's bulkhead: at most so many calls at once;</li>
+ * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second refill.</li>
+ * </ol>
+ * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403
+ * and 404 release the permission without counting. Calls refused locally are counted in
+ * {@code broker.upstream.rejected} by region and reason.
+ */
+final class ResilientUpstreamTokenClient implements UpstreamTokenClient {
+
+	private final UpstreamTokenClient delegate;
+
+	private final CircuitBreakers breakers;
+
+	private final BulkheadRegistry bulkheads;
+
+	private final RateLimiterRegistry rateLimiters;
+
+	private final MeterRegistry meterRegistry;
+
+	ResilientUpstreamTokenClient(UpstreamTokenClient delegate, CircuitBreakers breakers, BulkheadRegistry bulkheads,
+			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry) {
+		this.delegate = delegate;
+		this.breakers = breakers;
+		this.bulkheads = bulkheads;
+		this.rateLimiters = rateLimiters;
+		this.meterRegistry = meterRegistry;
+	}
+
+	@Override
+	public UpstreamToken fetch(ServiceDescriptor service) {
+		String region = service.region();
+		CircuitBreaker breaker = this.breakers.forRegion(region);
+		if (!breaker.tryAcquirePermission()) {
+			rejected(region, "breaker_open");
+			throw new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
+					"Circuit breaker '" + region + "' is " + breaker.getState() + "; token for service '" + service.name()
+							+ "' not requested");
+		}
+		Bulkhead bulkhead = this.bulkheads.bulkhead(region);
+		RateLimiter rateLimiter = this.rateLimiters.rateLimiter(region);
+		long start = breaker.getCurrentTimestamp();
+		try {
+			UpstreamToken token = bulkhead.executeSupplier(() -> {
+				RateLimiter.waitForPermission(rateLimiter);
+				return this.delegate.fetch(service);
+			});
+			breaker.onSuccess(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit());
+			return token;
+		}
+		catch (UpstreamException ex) {
+			if (ex.getKind().isOutage()) {
+				breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), ex);
+			}
+			else {
+				breaker.releasePermission();
+			}
+			throw ex;
+		}
+		catch (BulkheadFullException ex) {
+			breaker.releasePermission();
+			rejected(region, "bulkhead_full");
+			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, Duration.ofSeconds(1),
+					"Too many concurrent upstream calls in region " + region + "; token for service '" + service.name()
+							+ "' not requested");
+		}
+		catch (RequestNotPermitted ex) {
+			breaker.releasePermission();
+			rejected(region, "rate_limited");
+			Duration refresh = rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod();
+			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, refresh,
+					"The request budget of region " + region + " is spent; token for service '" + service.name()
+							+ "' not requested");
+		}
+		catch (RuntimeException ex) {
+			breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), ex);
+			throw ex;
+		}
+	}
+
+	private void rejected(String region, String reason) {
+		Counter.builder("broker.upstream.rejected")
+			.description("Upstream calls the broker did not make: breaker open, bulkhead full, or rate budget spent")
+			.tag("region", region)
+			.tag("reason", reason)
+			.register(this.meterRegistry)
+			.increment();
+	}
+
+
+}
