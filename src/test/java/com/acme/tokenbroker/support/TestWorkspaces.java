@@ -28,10 +28,18 @@ public final class TestWorkspaces {
 				"2025-06-01"));
 		workspaces.put("eus", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-eus", "eastus", null, null,
 				"2025-06-01"));
+		workspaces.put("neu", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-neu", "northeurope", null,
+				null, "2025-06-01"));
+		workspaces.put("uks", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-uks", "uksouth", null, null,
+				"2025-06-01"));
 		return workspaces;
 	}
 
-	/** Services named after their kind and region, plus spares for tests that need a never-fetched service. */
+	/**
+	 * Services named after their kind and region, plus spares for tests that need a never-fetched service, and
+	 * services of two regions with a tight request budget (northeurope: 3 calls an hour) and a bulkhead of one call
+	 * (uksouth).
+	 */
 	public static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
 		services.put("v1-weu", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, true));
@@ -40,6 +48,12 @@ public final class TestWorkspaces {
 		for (int i = 1; i <= 12; i++) {
 			services.put("spare-" + i, new CatalogProperties.Service((i % 2 == 0) ? "eus" : "weu",
 					(i % 3 == 0) ? ServiceKind.ONLINE_ENDPOINT : ServiceKind.WEBSERVICE, null, false));
+		}
+		for (int i = 1; i <= 6; i++) {
+			services.put("budget-" + i, new CatalogProperties.Service("neu", ServiceKind.ONLINE_ENDPOINT, null, false));
+		}
+		for (int i = 1; i <= 2; i++) {
+			services.put("bulkhead-" + i, new CatalogProperties.Service("uks", ServiceKind.WEBSERVICE, null, false));
 		}
 		return services;
 	}
@@ -82,6 +96,12 @@ public final class TestWorkspaces {
 		registry.add("broker.tokens.warm-up", () -> "false");
 		registry.add("management.server.port", () -> "0");
 		registry.add("broker.upstream.read-timeout", () -> "3s");
+		registry.add("resilience4j.ratelimiter.configs.default.limit-for-period", () -> "10000");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-for-period", () -> "3");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-refresh-period", () -> "1h");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.timeout-duration", () -> "0s");
+		registry.add("resilience4j.bulkhead.instances.uksouth.max-concurrent-calls", () -> "1");
+		registry.add("resilience4j.bulkhead.instances.uksouth.max-wait-duration", () -> "0s");
 	}
 
 }
