@@ -2,6 +2,7 @@ package com.acme.tokenbroker.token;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The body of {@code GET /tokens/{service}}: the token and its freshness contract. Times are ISO-8601 UTC.
@@ -24,7 +25,7 @@ record TokenResponse(String service, String tokenType, String accessToken, Strin
 	}
 
 	static String iso(Instant instant) {
-		return (instant != null) ? DateTimeFormatter.ISO_INSTANT.format(instant) : null;
+		return (instant != null) ? DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS)) : null;
 	}
 
 	@Override
