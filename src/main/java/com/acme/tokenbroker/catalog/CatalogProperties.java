@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -44,9 +45,20 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	 * @param kind {@code webservice} (v1) or {@code online-endpoint} (v2)
 	 * @param upstreamName the service or endpoint name in Azure; defaults to the name callers use
 	 * @param required whether readiness depends on this service having a valid token
+	 * @param authMode {@code auto} (discover from the service's metadata), {@code aml-token}, {@code key} or
+	 * {@code aad-token}
 	 */
 	public record Service(String workspace, @DefaultValue("webservice") ServiceKind kind, String upstreamName,
-			@DefaultValue("true") boolean required) {
+			@DefaultValue("true") boolean required, @DefaultValue("auto") AuthMode authMode) {
+
+		@ConstructorBinding
+		public Service {
+		}
+
+		public Service(String workspace, ServiceKind kind, String upstreamName, boolean required) {
+			this(workspace, kind, upstreamName, required, AuthMode.AUTO);
+		}
+
 	}
 
 }

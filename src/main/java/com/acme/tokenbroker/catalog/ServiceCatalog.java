@@ -46,8 +46,13 @@ public class ServiceCatalog {
 			}
 			String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
 			require(prefix + ".upstream-name", upstreamName, AZURE_ID);
+			AuthMode authMode = (service.authMode() != null) ? service.authMode() : AuthMode.AUTO;
+			if (authMode == AuthMode.AAD_TOKEN && service.kind() != ServiceKind.ONLINE_ENDPOINT) {
+				throw new InvalidConfigurationException(prefix + ".auth-mode",
+						"aad-token exists only for online endpoints (kind: online-endpoint)");
+			}
 			resolvedServices.put(name, new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName,
-					workspace, service.required()));
+					workspace, service.required(), authMode));
 		});
 		this.workspaces = Collections.unmodifiableMap(resolvedWorkspaces);
 		this.services = Collections.unmodifiableMap(resolvedServices);

@@ -8,9 +8,10 @@ package com.acme.tokenbroker.catalog;
  * @param upstreamName the name in Azure
  * @param workspace the workspace it lives in
  * @param required whether readiness depends on it
+ * @param authMode the configured auth mode, {@link AuthMode#AUTO} to discover it
  */
 public record ServiceDescriptor(ServiceName name, ServiceKind kind, String upstreamName, WorkspaceDescriptor workspace,
-		boolean required) {
+		boolean required, AuthMode authMode) {
 
 	public String region() {
 		return this.workspace.region();

@@ -82,6 +82,16 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	}
 
 	@Override
+	public PrincipalToken currentToken() {
+		String value = bearerToken();
+		Held held = this.current;
+		if (held == null || !held.token().getToken().equals(value)) {
+			throw new PrincipalUnavailableException("The broker's token changed while being read", null);
+		}
+		return new PrincipalToken(value, held.token().getExpiresAt().toInstant(), held.refreshAt());
+	}
+
+	@Override
 	public void refreshIfDue() {
 		Held held = this.current;
 		if (held != null && !this.clock.instant().isBefore(held.refreshAt())) {

@@ -27,13 +27,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param scope the scope of the broker's own token used for model management and ARM calls
  * @param refreshMargin the broker's own token is refreshed this long before it expires when Entra gives no refresh
  * time
+ * @param dataPlaneScope the scope of the Entra tokens handed to callers of {@code aad_token} services
  */
 @ConfigurationProperties("broker.identity")
 public record IdentityProperties(Mode mode, String tenantId, String clientId, String clientSecret, Path clientSecretFile,
 		Path certificatePath, String certificatePassword, @DefaultValue("false") boolean sendCertificateChain,
 		Path tokenFile, URI authorityHost, @DefaultValue("false") boolean disableInstanceDiscovery,
 		@DefaultValue("https://management.azure.com/.default") String scope,
-		@DefaultValue("5m") Duration refreshMargin) {
+		@DefaultValue("5m") Duration refreshMargin,
+		@DefaultValue("https://ml.azure.com/.default") String dataPlaneScope) {
 
 	/** The credential types azure-identity offers that fit a service. */
 	public enum Mode {

@@ -42,6 +42,15 @@ class PrincipalConfiguration {
 				clock);
 	}
 
+	@Bean
+	DataPlaneCredential dataPlaneCredential(IdentityProperties identity, OutboundTls tls, UpstreamProperties upstream,
+			CircuitBreakers breakers, Clock clock) {
+		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(upstream.connectTimeout())).build();
+		return new DataPlaneCredential(new EntraPrincipalCredential(credentialSupplier(identity, httpClient),
+				identity.dataPlaneScope(),
+				identity.refreshMargin(), breakers.forEntra(), clock));
+	}
+
 	static Supplier<TokenCredential> credentialSupplier(IdentityProperties identity, HttpClient httpClient) {
 		if (identity.mode() == null) {
 			throw new InvalidConfigurationException("broker.identity.mode",

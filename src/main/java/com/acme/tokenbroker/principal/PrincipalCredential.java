@@ -14,6 +14,31 @@ public interface PrincipalCredential {
 	String bearerToken();
 
 	/**
+	 * The current token with its times, refreshed as {@link #bearerToken()} does.
+	 * @return the token
+	 * @throws PrincipalUnavailableException when no valid token can be had
+	 */
+	default PrincipalToken currentToken() {
+		throw new UnsupportedOperationException("No token times available");
+	}
+
+	/**
+	 * A token of the broker's own identity. {@link #toString()} never shows the value.
+	 *
+	 * @param value the token
+	 * @param expiresAt when it expires
+	 * @param refreshAt when the broker refreshes it
+	 */
+	record PrincipalToken(String value, java.time.Instant expiresAt, java.time.Instant refreshAt) {
+
+		@Override
+		public String toString() {
+			return "PrincipalToken[expiresAt=" + this.expiresAt + "]";
+		}
+
+	}
+
+	/**
 	 * Refresh the token now if its refresh time has passed, so that upstream calls rarely wait for a sign-in. Never
 	 * throws: a failure is retried on the next call.
 	 */

@@ -18,12 +18,28 @@ public class AccessPolicy {
 
 	private final List<CompiledRule> rules;
 
+	private final List<CompiledRule> adminRules;
+
 	public AccessPolicy(AccessProperties properties) {
+		this.rules = compile("broker.access.rules", properties.rules());
+		this.adminRules = compile("broker.access.admin-rules", properties.adminRules());
+	}
+
+	private static List<CompiledRule> compile(String property, List<AccessProperties.Rule> rules) {
 		List<CompiledRule> compiled = new ArrayList<>();
-		for (int i = 0; i < properties.rules().size(); i++) {
-			compiled.add(new CompiledRule("broker.access.rules[" + i + "]", properties.rules().get(i)));
+		for (int i = 0; i < rules.size(); i++) {
+			compiled.add(new CompiledRule(property + "[" + i + "]", rules.get(i)));
 		}
-		this.rules = List.copyOf(compiled);
+		return List.copyOf(compiled);
+	}
+
+	/**
+	 * @param caller the authenticated caller
+	 * @param service the service to administer
+	 * @return whether some rule of {@code broker.access.admin-rules} grants the caller administration of it
+	 */
+	public boolean isAdmin(Caller caller, ServiceName service) {
+		return matches(this.adminRules, caller, service);
 	}
 
 	/**
@@ -32,7 +48,11 @@ public class AccessPolicy {
 	 * @return whether some rule grants the caller this service
 	 */
 	public boolean isAllowed(Caller caller, ServiceName service) {
-		for (CompiledRule rule : this.rules) {
+		return matches(this.rules, caller, service);
+	}
+
+	private static boolean matches(List<CompiledRule> rules, Caller caller, ServiceName service) {
+		for (CompiledRule rule : rules) {
 			if (rule.matches(caller) && rule.covers(service)) {
 				return true;
 			}

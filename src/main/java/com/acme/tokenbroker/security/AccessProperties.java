@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -15,13 +16,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param issuers trusted JWT issuers, e.g. Entra ID and the AKS cluster's OIDC issuer
  * @param rules grants from callers to services
  * @param clockSkew tolerance on {@code exp} and {@code nbf} of caller tokens
+ * @param adminRules grants of administrative actions (key rotation) on the services they name; none by default
  */
 @ConfigurationProperties("broker.access")
-public record AccessProperties(List<Issuer> issuers, List<Rule> rules, @DefaultValue("60s") Duration clockSkew) {
+public record AccessProperties(List<Issuer> issuers, List<Rule> rules, @DefaultValue("60s") Duration clockSkew,
+		List<Rule> adminRules) {
 
+	@ConstructorBinding
 	public AccessProperties {
 		issuers = (issuers != null) ? List.copyOf(issuers) : List.of();
 		rules = (rules != null) ? List.copyOf(rules) : List.of();
+		adminRules = (adminRules != null) ? List.copyOf(adminRules) : List.of();
+	}
+
+	public AccessProperties(List<Issuer> issuers, List<Rule> rules, Duration clockSkew) {
+		this(issuers, rules, clockSkew, List.of());
 	}
 
 	/**

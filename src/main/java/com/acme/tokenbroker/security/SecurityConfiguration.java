@@ -67,7 +67,7 @@ class SecurityConfiguration {
 		JwtIssuerAuthenticationManagerResolver resolver = new JwtIssuerAuthenticationManagerResolver(managers::get);
 		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();
 		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler();
-		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**")
+		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**", "/admin/**")
 			.authenticated()
 			.anyRequest()
 			.denyAll())

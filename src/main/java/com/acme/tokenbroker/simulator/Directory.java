@@ -87,6 +87,15 @@ final class Directory {
 			Map<String, Service> webservices, Map<String, Service> onlineEndpoints, RSAKey signingKey,
 			Instant createdAt) {
 
+		/**
+		 * The web service or online endpoint named {@code name} (the builder keeps the two
+		 * kinds' names apart within a workspace), or {@code null}.
+		 */
+		Service service(String name) {
+			Service found = this.webservices.get(name);
+			return (found != null) ? found : this.onlineEndpoints.get(name);
+		}
+
 		String armId() {
 			return "/subscriptions/" + this.subscriptionId + "/resourceGroups/" + this.resourceGroup
 					+ "/providers/Microsoft.MachineLearningServices/workspaces/" + this.name;
@@ -100,9 +109,32 @@ final class Directory {
 	}
 
 	/**
-	 * A token-auth web service (MMS v1) or AMLToken online endpoint (ARM v2).
+	 * A web service (MMS v1) or online endpoint (ARM v2): its service-token times and its
+	 * mutable authentication state (mode and keys).
 	 */
-	record Service(String name, Duration refreshAfter, Duration expiresAfter) {
+	record Service(String name, Duration refreshAfter, Duration expiresAfter, Kind kind, ServiceAuth auth) {
+
+		boolean isOnlineEndpoint() {
+			return this.kind == Kind.ONLINE_ENDPOINT;
+		}
+
+		@Override
+		public String toString() {
+			return "Service[" + this.name + ", " + this.kind + ", " + this.auth.mode() + "]";
+		}
+
+	}
+
+	/**
+	 * The two kinds of service.
+	 */
+	enum Kind {
+
+		/** An MMS v1 web service. */
+		WEBSERVICE,
+
+		/** An ARM v2 online endpoint. */
+		ONLINE_ENDPOINT
 
 	}
 

@@ -29,11 +29,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTPS listener on 127.0.0.1 with its own bounded executor. It reads requests,
- * counts them, applies the connection-level faults of its {@link FaultSwitch}
- * ({@code DOWN}, {@code HANG}, {@code SLOW}), hands them to an {@link Api}, records the
- * exchange and writes the answer.
+ * counts them, applies the connection-level faults ({@code DOWN}, {@code HANG},
+ * {@code SLOW}) of the switch in force for the request, hands them to an {@link Api},
+ * records the exchange and writes the answer.
  * <p>
- * Logs at most one DEBUG line per request: listener, method, operation and status.
+ * The switch in force is the operation's own switch when one is given and set to anything
+ * but {@code NONE}; otherwise the listener's switch, if the API says the operation is
+ * faultable. {@code DOWN} on the listener's switch closes the port; on an operation's
+ * switch it drops that operation's connections without an answer.
+ * <p>
+ * Logs at most one line per request: listener, method, operation and status; DEBUG for
+ * recorded operations, TRACE for the others (the high-rate data plane).
  */
 final class Listener {
 
@@ -49,6 +55,8 @@ final class Listener {
 
 	private final FaultSwitch faults;
 
+	private final Map<Operation, FaultSwitch> operationFaults;
+
 	private final Recorder recorder;
 
 	private final Api api;
@@ -62,9 +70,15 @@ final class Listener {
 	private volatile boolean closed;
 
 	Listener(String name, SSLContext sslContext, FaultSwitch faults, Recorder recorder, Api api, int threads) {
+		this(name, sslContext, faults, Map.of(), recorder, api, threads);
+	}
+
+	Listener(String name, SSLContext sslContext, FaultSwitch faults, Map<Operation, FaultSwitch> operationFaults,
+			Recorder recorder, Api api, int threads) {
 		this.name = name;
 		this.sslContext = sslContext;
 		this.faults = faults;
+		this.operationFaults = Map.copyOf(operationFaults);
 		this.recorder = recorder;
 		this.api = api;
 		this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
@@ -92,6 +106,7 @@ final class Listener {
 	synchronized void close() {
 		this.closed = true;
 		this.faults.close();
+		this.operationFaults.values().forEach(FaultSwitch::close);
 		if (this.server != null) {
 			this.server.stop(0);
 			this.server = null;
@@ -145,10 +160,21 @@ final class Listener {
 			}
 			Operation operation = this.api.classify(request);
 			this.recorder.increment(this.name, operation);
-			FaultSwitch.State state = this.faults.state();
-			Fault fault = this.api.isFaultable(operation) ? state.fault() : Fault.none();
+			FaultSwitch source = this.operationFaults.get(operation);
+			FaultSwitch.State state = (source != null) ? source.state() : null;
+			if (state == null || state.fault().kind() == Fault.Kind.NONE) {
+				source = this.api.isFaultable(operation) ? this.faults : null;
+				state = (source != null) ? source.state() : null;
+			}
+			Fault fault = (state != null) ? state.fault() : Fault.none();
+			if (fault.kind() == Fault.Kind.DOWN) {
+				// An operation's own DOWN (or the listener's, while it is stopping): drop the
+				// connection without an answer.
+				logger.debug("{} {} {} dropped", this.name, request.method(), operation);
+				return;
+			}
 			if (fault.kind() == Fault.Kind.HANG) {
-				if (!this.faults.awaitRelease(state)) {
+				if (!source.awaitRelease(state)) {
 					return;
 				}
 				fault = Fault.none();
@@ -169,8 +195,13 @@ final class Listener {
 				logger.warn("{} {} {} failed: {}", this.name, request.method(), operation, ex.getClass().getName());
 				response = SimResponse.empty(500);
 			}
-			record(request, operation, response);
-			logger.debug("{} {} {} -> {}", this.name, request.method(), operation, response.status());
+			if (this.api.isRecorded(operation)) {
+				record(request, operation, response);
+				logger.debug("{} {} {} -> {}", this.name, request.method(), operation, response.status());
+			}
+			else {
+				logger.trace("{} {} {} -> {}", this.name, request.method(), operation, response.status());
+			}
 			writeQuietly(exchange, response);
 		}
 		catch (InterruptedException ex) {
@@ -260,6 +291,14 @@ final class Listener {
 		 * Whether the switch's faults apply to this operation ({@code DOWN} always does).
 		 */
 		boolean isFaultable(Operation operation);
+
+		/**
+		 * Whether exchanges of this operation are kept for {@link SimulatedWorkspace#exchanges()}
+		 * (they are always counted).
+		 */
+		default boolean isRecorded(Operation operation) {
+			return true;
+		}
 
 		/**
 		 * Answer a request. {@code fault} is never {@code DOWN}, {@code HANG} or {@code SLOW}:

@@ -36,6 +36,35 @@ public enum Operation {
 	/** ARM v2 {@code GET .../onlineEndpoints/{name}} ({@code OnlineEndpoints_Get}). */
 	ARM_GET_ENDPOINT,
 
+	/** MMS v1 {@code POST .../services/{name}/listkeys} ({@code Services_ListServiceKeys}). */
+	MMS_LIST_KEYS,
+
+	/** MMS v1 {@code POST .../services/{name}/regenerateKeys} ({@code Services_RegenerateServiceKeys}). */
+	MMS_REGENERATE_KEYS,
+
+	/** MMS v1 {@code GET {mmsBase}/operations/{id}} ({@code Operations_Get}): polls a key regeneration. */
+	MMS_GET_OPERATION,
+
+	/** ARM v2 {@code POST .../onlineEndpoints/{name}/listKeys} ({@code OnlineEndpoints_ListKeys}). */
+	ARM_LIST_KEYS,
+
+	/** ARM v2 {@code POST .../onlineEndpoints/{name}/regenerateKeys} ({@code OnlineEndpoints_RegenerateKeys}). */
+	ARM_REGENERATE_KEYS,
+
+	/**
+	 * ARM v2 {@code GET .../locations/{region}/mfeOperationResults/{id}} (the {@code Location} of a
+	 * key regeneration) or {@code .../mfeOperationsStatus/{id}} (its {@code Azure-AsyncOperation}).
+	 */
+	ARM_GET_OPERATION,
+
+	/**
+	 * {@code POST /score/{workspace}/{service}} on a region's listener: the data plane. Counted,
+	 * but neither recorded in {@link SimulatedWorkspace#exchanges()} nor subject to the region's
+	 * fault switch (only to its own per-operation switch, and to {@code DOWN}, which closes the
+	 * port).
+	 */
+	SCORE,
+
 	/** Anything else: answered 404 or 405 in the API's error shape. */
 	UNKNOWN
 

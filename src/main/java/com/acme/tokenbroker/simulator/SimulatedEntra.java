@@ -440,6 +440,23 @@ final class SimulatedEntra implements Listener.Api {
 		return (String) appId;
 	}
 
+	/**
+	 * Whether {@code token} is an access token of this tenant (signature, issuer) for one of
+	 * {@code audiences}, valid by the simulator's clock: what an {@code AADToken} online
+	 * endpoint checks when scoring.
+	 */
+	boolean acceptsAccessToken(String token, Set<String> audiences) {
+		try {
+			JWTClaimsSet claims = Jwts.verify(token, this.tenantKey);
+			return issuer().equals(claims.getIssuer()) && claims.getAudience() != null
+					&& claims.getAudience().stream().anyMatch(audiences::contains)
+					&& Jwts.isWithinTimes(claims, now());
+		}
+		catch (Jwts.InvalidTokenException ex) {
+			return false;
+		}
+	}
+
 	String mintCallerToken(String subject, String audience, Map<String, Object> extraClaims, Duration ttl) {
 		Instant now = now();
 		JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().issuer(issuer())

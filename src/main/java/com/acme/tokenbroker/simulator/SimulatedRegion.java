@@ -6,35 +6,65 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One simulated Azure region: the Model Management Service v1 paths
  * ({@code reference/azure-ml-auth.md} §3) and the ARM v2 online-endpoint paths (§4) for
- * the workspaces located in it. Every call needs an Entra bearer for Azure Resource
- * Manager and a role on the workspace; service tokens are JWTs signed with the
- * workspace's own key.
+ * the workspaces located in it, and the scoring (data-plane) path of their services. Every
+ * control-plane call needs an Entra bearer for Azure Resource Manager and a role on the
+ * workspace; service tokens are JWTs signed with the workspace's own key.
+ * <p>
+ * Key regenerations are asynchronous unless {@code pollsUntilDone} is 0: they report
+ * {@code Running} for that many polls and complete on the next one (§3.7, §4).
  */
 final class SimulatedRegion implements Listener.Api {
 
-	private static final Pattern MMS_PATH = Pattern.compile("^/modelmanagement/v1\\.0/subscriptions/([^/]+)"
-			+ "/resourceGroups/([^/]+)/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)"
-			+ "/services/([^/]+)(/token)?$");
+	/** The audience of Entra access tokens an {@code AADToken} endpoint accepts (§4). */
+	static final String ML_AUDIENCE = "https://ml.azure.com";
+
+	/** {@code Retry-After} on ARM 202 answers: the contract's minimum (10–600 s). */
+	static final int RETRY_AFTER_SECONDS = 10;
+
+	private static final Set<String> ML_AUDIENCES = Set.of(ML_AUDIENCE, ML_AUDIENCE + "/");
+
+	private static final String MMS_WORKSPACE = "^/modelmanagement/v1\\.0/subscriptions/([^/]+)"
+			+ "/resourceGroups/([^/]+)/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
+
+	/** Group 5: the action, matched case-insensitively (the SDK spells {@code listkeys} in lower case). */
+	private static final Pattern MMS_PATH = Pattern
+		.compile(MMS_WORKSPACE + "/services/([^/]+)(?:/((?i:token|listkeys|regeneratekeys)))?$");
+
+	private static final Pattern MMS_OPERATION_PATH = Pattern.compile(MMS_WORKSPACE + "/operations/([^/]+)$");
 
 	private static final Pattern ARM_PATH = Pattern.compile("^/subscriptions/([^/]+)/resourceGroups/([^/]+)"
-			+ "/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)/onlineEndpoints/([^/]+)(/token)?$",
-			Pattern.CASE_INSENSITIVE);
+			+ "/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)/onlineEndpoints/([^/]+)"
+			+ "(?:/(token|listKeys|regenerateKeys))?$", Pattern.CASE_INSENSITIVE);
+
+	private static final Pattern ARM_OPERATION_PATH = Pattern.compile("^/subscriptions/([^/]+)"
+			+ "/providers/Microsoft\\.MachineLearningServices/locations/([^/]+)"
+			+ "/(mfeOperationResults|mfeOperationsStatus)/([^/]+)$", Pattern.CASE_INSENSITIVE);
+
+	private static final Pattern SCORE_PATH = Pattern.compile("^/score/([^/]+)/([^/]+)$");
 
 	private static final Pattern API_VERSION = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}(-preview)?$");
+
+	private static final String MMS_OPERATION_TYPE = "RegenerateServiceKeys";
 
 	private final String region;
 
@@ -46,15 +76,20 @@ final class SimulatedRegion implements Listener.Api {
 
 	private final IssuanceObserver observer;
 
+	private final int pollsUntilDone;
+
+	private final Map<String, RegenerationOperation> operations = new ConcurrentHashMap<>();
+
 	private volatile String baseUrl = "https://localhost:0";
 
 	SimulatedRegion(String region, Directory directory, SimulatedEntra entra, Supplier<Clock> clock,
-			IssuanceObserver observer) {
+			IssuanceObserver observer, int pollsUntilDone) {
 		this.region = region;
 		this.directory = directory;
 		this.entra = entra;
 		this.clock = clock;
 		this.observer = observer;
+		this.pollsUntilDone = pollsUntilDone;
 	}
 
 	void bound(int port) {
@@ -72,36 +107,85 @@ final class SimulatedRegion implements Listener.Api {
 		return this.baseUrl;
 	}
 
+	/**
+	 * The scoring URI of a service of a workspace in this region.
+	 */
+	String scoringUri(String workspace, String service) {
+		return this.baseUrl + "/score/" + workspace + "/" + service;
+	}
+
 	// ---- Listener.Api
 
 	@Override
 	public Operation classify(SimRequest request) {
-		Matcher mms = MMS_PATH.matcher(request.path());
+		String path = request.path();
+		boolean get = "GET".equals(request.method());
+		boolean post = "POST".equals(request.method());
+		Matcher mms = MMS_PATH.matcher(path);
 		if (mms.matches()) {
-			boolean token = mms.group(5) != null;
-			if (token && "POST".equals(request.method())) {
-				return Operation.MMS_TOKEN;
+			String action = lower(mms.group(5));
+			if (action == null) {
+				return get ? Operation.MMS_GET_SERVICE : Operation.UNKNOWN;
 			}
-			return (!token && "GET".equals(request.method())) ? Operation.MMS_GET_SERVICE : Operation.UNKNOWN;
+			if (!post) {
+				return Operation.UNKNOWN;
+			}
+			return switch (action) {
+				case "token" -> Operation.MMS_TOKEN;
+				case "listkeys" -> Operation.MMS_LIST_KEYS;
+				default -> Operation.MMS_REGENERATE_KEYS;
+			};
 		}
-		Matcher arm = ARM_PATH.matcher(request.path());
+		if (MMS_OPERATION_PATH.matcher(path).matches()) {
+			return get ? Operation.MMS_GET_OPERATION : Operation.UNKNOWN;
+		}
+		Matcher arm = ARM_PATH.matcher(path);
 		if (arm.matches()) {
-			boolean token = arm.group(5) != null;
-			if (token && "POST".equals(request.method())) {
-				return Operation.ARM_TOKEN;
+			String action = lower(arm.group(5));
+			if (action == null) {
+				return get ? Operation.ARM_GET_ENDPOINT : Operation.UNKNOWN;
 			}
-			return (!token && "GET".equals(request.method())) ? Operation.ARM_GET_ENDPOINT : Operation.UNKNOWN;
+			if (!post) {
+				return Operation.UNKNOWN;
+			}
+			return switch (action) {
+				case "token" -> Operation.ARM_TOKEN;
+				case "listkeys" -> Operation.ARM_LIST_KEYS;
+				default -> Operation.ARM_REGENERATE_KEYS;
+			};
+		}
+		if (ARM_OPERATION_PATH.matcher(path).matches()) {
+			return get ? Operation.ARM_GET_OPERATION : Operation.UNKNOWN;
+		}
+		if (SCORE_PATH.matcher(path).matches()) {
+			return post ? Operation.SCORE : Operation.UNKNOWN;
 		}
 		return Operation.UNKNOWN;
 	}
 
+	/**
+	 * Scoring is the data plane: the region's faults do not apply to it, so tests of key
+	 * rotation measure the broker, not the faults.
+	 */
 	@Override
 	public boolean isFaultable(Operation operation) {
-		return true;
+		return operation != Operation.SCORE;
+	}
+
+	/**
+	 * Scoring is counted but not recorded: callers score in loops, which would push the
+	 * control-plane exchanges out of the bounded recording.
+	 */
+	@Override
+	public boolean isRecorded(Operation operation) {
+		return operation != Operation.SCORE;
 	}
 
 	@Override
 	public SimResponse handle(SimRequest request, Operation operation, Fault fault) {
+		if (operation == Operation.SCORE) {
+			return score(request, fault);
+		}
 		Shape shape = request.path().startsWith("/modelmanagement/") ? Shape.MMS : Shape.ARM;
 		switch (fault.kind()) {
 			case THROTTLED:
@@ -120,6 +204,12 @@ final class SimulatedRegion implements Listener.Api {
 		if (operation == Operation.UNKNOWN) {
 			return unknown(shape, request);
 		}
+		if (operation == Operation.MMS_GET_OPERATION) {
+			return mmsOperation(request);
+		}
+		if (operation == Operation.ARM_GET_OPERATION) {
+			return armOperation(request);
+		}
 		Matcher path = ((shape == Shape.MMS) ? MMS_PATH : ARM_PATH).matcher(request.path());
 		if (!path.matches()) {
 			return unknown(shape, request);
@@ -128,34 +218,16 @@ final class SimulatedRegion implements Listener.Api {
 		String resourceGroup = path.group(2);
 		String workspaceName = path.group(3);
 		String serviceName = path.group(4);
-		String clientId;
-		try {
-			clientId = this.entra.verifyManagementToken(bearer(request));
+		Caller caller = caller(shape, request);
+		if (caller.rejection() != null) {
+			return caller.rejection();
 		}
-		catch (Jwts.InvalidTokenException ex) {
-			return unauthorized(shape, ex.getMessage());
+		Directory.Workspace workspace = workspace(workspaceName, subscriptionId, resourceGroup);
+		if (workspace == null) {
+			return workspaceNotFound(shape, workspaceName, resourceGroup);
 		}
-		if (shape == Shape.ARM) {
-			String apiVersion = request.queryParameters().get("api-version");
-			if (apiVersion == null || apiVersion.isEmpty()) {
-				return error(shape, 400, "MissingApiVersionParameter",
-						"The api-version query parameter (?api-version=) is required for all requests.");
-			}
-			if (!API_VERSION.matcher(apiVersion).matches()) {
-				return error(shape, 400, "InvalidApiVersionParameter",
-						"The api-version '" + apiVersion + "' is invalid.");
-			}
-		}
-		Directory.Workspace workspace = this.directory.workspace(workspaceName);
-		if (workspace == null || !workspace.region().equals(this.region)
-				|| !workspace.subscriptionId().equalsIgnoreCase(subscriptionId)
-				|| !workspace.resourceGroup().equalsIgnoreCase(resourceGroup)) {
-			return error(shape, 404, (shape == Shape.MMS) ? "NotFound" : "ResourceNotFound",
-					"The Resource 'Microsoft.MachineLearningServices/workspaces/" + workspaceName
-							+ "' under resource group '" + resourceGroup + "' was not found.");
-		}
-		if (!this.directory.hasTokenAccess(clientId, workspace.name())) {
-			return forbidden(shape, clientId, workspace, operation);
+		if (!this.directory.hasTokenAccess(caller.clientId(), workspace.name())) {
+			return forbidden(shape, caller.clientId(), workspace, operation);
 		}
 		Directory.Service service = ((shape == Shape.MMS) ? workspace.webservices() : workspace.onlineEndpoints())
 			.get(serviceName);
@@ -168,13 +240,289 @@ final class SimulatedRegion implements Listener.Api {
 							+ serviceName + "' under resource group '" + resourceGroup + "' was not found.");
 		}
 		return switch (operation) {
-			case MMS_TOKEN, ARM_TOKEN -> serviceToken(shape, workspace, service, fault);
+			case MMS_TOKEN, ARM_TOKEN -> (service.auth().mode() == AuthMode.AML_TOKEN)
+					? serviceToken(shape, workspace, service, fault) : wrongMode(shape, service, AuthMode.AML_TOKEN);
 			case MMS_GET_SERVICE -> withRequestIds(shape, SimResponse.json(200, serviceResource(workspace, service, fault)),
 					"reads");
 			case ARM_GET_ENDPOINT -> withRequestIds(shape,
 					SimResponse.json(200, endpointResource(workspace, service, fault)), "reads");
+			case MMS_LIST_KEYS, ARM_LIST_KEYS -> (service.auth().mode() == AuthMode.KEY)
+					? withRequestIds(shape, SimResponse.json(200, keysBody(service.auth().keys(), fault)), "writes")
+					: wrongMode(shape, service, AuthMode.KEY);
+			case MMS_REGENERATE_KEYS, ARM_REGENERATE_KEYS -> (service.auth().mode() == AuthMode.KEY)
+					? regenerate(shape, request, workspace, service, fault) : wrongMode(shape, service, AuthMode.KEY);
 			default -> unknown(shape, request);
 		};
+	}
+
+	private Caller caller(Shape shape, SimRequest request) {
+		String clientId;
+		try {
+			clientId = this.entra.verifyManagementToken(bearer(request));
+		}
+		catch (Jwts.InvalidTokenException ex) {
+			return new Caller(null, unauthorized(shape, ex.getMessage()));
+		}
+		if (shape == Shape.ARM) {
+			String apiVersion = request.queryParameters().get("api-version");
+			if (apiVersion == null || apiVersion.isEmpty()) {
+				return new Caller(null, error(shape, 400, "MissingApiVersionParameter",
+						"The api-version query parameter (?api-version=) is required for all requests."));
+			}
+			if (!API_VERSION.matcher(apiVersion).matches()) {
+				return new Caller(null,
+						error(shape, 400, "InvalidApiVersionParameter", "The api-version '" + apiVersion + "' is invalid."));
+			}
+		}
+		return new Caller(clientId, null);
+	}
+
+	private Directory.Workspace workspace(String name, String subscriptionId, String resourceGroup) {
+		Directory.Workspace workspace = this.directory.workspace(name);
+		if (workspace == null || !workspace.region().equals(this.region)
+				|| !workspace.subscriptionId().equalsIgnoreCase(subscriptionId)
+				|| !workspace.resourceGroup().equalsIgnoreCase(resourceGroup)) {
+			return null;
+		}
+		return workspace;
+	}
+
+	private SimResponse workspaceNotFound(Shape shape, String workspaceName, String resourceGroup) {
+		return error(shape, 404, (shape == Shape.MMS) ? "NotFound" : "ResourceNotFound",
+				"The Resource 'Microsoft.MachineLearningServices/workspaces/" + workspaceName
+						+ "' under resource group '" + resourceGroup + "' was not found.");
+	}
+
+	private SimResponse wrongMode(Shape shape, Directory.Service service, AuthMode needed) {
+		AuthMode mode = service.auth().mode();
+		if (shape == Shape.MMS) {
+			String message = (needed == AuthMode.KEY)
+					? "Key authentication is not enabled for service " + service.name() + "."
+					: "Token authentication is not enabled for service " + service.name() + ".";
+			return error(shape, 400, "BadRequest", message);
+		}
+		return error(shape, 400, "BadRequest", "Online endpoint '" + service.name() + "' has authMode '"
+				+ mode.armValue() + "'; this operation needs authMode '" + needed.armValue() + "'.");
+	}
+
+	// ---- keys
+
+	private Map<String, Object> keysBody(Keys keys, Fault fault) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("primaryKey", keys.primaryKey());
+		if (fault.kind() != Fault.Kind.MISSING_FIELDS) {
+			body.put("secondaryKey", keys.secondaryKey());
+		}
+		return body;
+	}
+
+	private SimResponse regenerate(Shape shape, SimRequest request, Directory.Workspace workspace,
+			Directory.Service service, Fault fault) {
+		KeyRequest keyRequest;
+		try {
+			keyRequest = KeyRequest.parse(request.body());
+		}
+		catch (IllegalArgumentException ex) {
+			return error(shape, 400, "BadRequest", ex.getMessage());
+		}
+		if (keyRequest.keyValue() != null) {
+			this.observer.issued(keyRequest.keyValue());
+		}
+		if (fault.kind() == Fault.Kind.MISSING_FIELDS && this.pollsUntilDone > 0) {
+			// Accepted without a URL to poll: nothing will ever change.
+			return withRequestIds(shape, SimResponse.empty(202), "writes");
+		}
+		Instant now = now();
+		RegenerationOperation operation = new RegenerationOperation(UUID.randomUUID().toString(), shape == Shape.ARM,
+				workspace, service, keyRequest.slot(), keyRequest.keyValue(),
+				service.auth().takeRegenerationFailure(), now, this.pollsUntilDone);
+		if (this.pollsUntilDone == 0) {
+			RegenerationOperation.Snapshot done = operation.completeNow(now, this.observer::issued);
+			if (done.state() == RegenerationOperation.State.FAILED) {
+				return regenerationFailed(shape, service);
+			}
+			return (shape == Shape.MMS)
+					? withRequestIds(shape, SimResponse.json(200, keysBody(service.auth().keys(), fault)), "writes")
+					: withRequestIds(shape, SimResponse.empty(200), "writes");
+		}
+		this.operations.put(operation.id(), operation);
+		if (shape == Shape.MMS) {
+			return withRequestIds(shape, SimResponse.empty(202), "writes").withHeader("Operation-Location",
+					mmsOperationLocation(workspace, operation.id()));
+		}
+		String apiVersion = request.queryParameters().get("api-version");
+		return withRequestIds(shape, SimResponse.empty(202), "writes")
+			.withHeader("Location", armOperationUrl(workspace, "mfeOperationResults", operation.id(), apiVersion))
+			.withHeader("Azure-AsyncOperation",
+					armOperationUrl(workspace, "mfeOperationsStatus", operation.id(), apiVersion))
+			.withHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+	}
+
+	private SimResponse regenerationFailed(Shape shape, Directory.Service service) {
+		return error(shape, 500, "InternalServerError", regenerationFailure(service));
+	}
+
+	private static String regenerationFailure(Directory.Service service) {
+		return "Regenerating a key of " + service.name() + " failed (simulated); the keys are unchanged.";
+	}
+
+	private String mmsOperationLocation(Directory.Workspace workspace, String id) {
+		return this.baseUrl + "/modelmanagement/v1.0/subscriptions/" + workspace.subscriptionId() + "/resourceGroups/"
+				+ workspace.resourceGroup() + "/providers/Microsoft.MachineLearningServices/workspaces/"
+				+ workspace.name() + "/operations/" + id;
+	}
+
+	private String armOperationUrl(Directory.Workspace workspace, String kind, String id, String apiVersion) {
+		return this.baseUrl + "/subscriptions/" + workspace.subscriptionId()
+				+ "/providers/Microsoft.MachineLearningServices/locations/" + this.region + "/" + kind + "/" + id
+				+ "?api-version=" + apiVersion;
+	}
+
+	// ---- operation polls
+
+	private SimResponse mmsOperation(SimRequest request) {
+		Matcher path = MMS_OPERATION_PATH.matcher(request.path());
+		if (!path.matches()) {
+			return unknown(Shape.MMS, request);
+		}
+		Caller caller = caller(Shape.MMS, request);
+		if (caller.rejection() != null) {
+			return caller.rejection();
+		}
+		Directory.Workspace workspace = workspace(path.group(3), path.group(1), path.group(2));
+		if (workspace == null) {
+			return workspaceNotFound(Shape.MMS, path.group(3), path.group(2));
+		}
+		if (!this.directory.hasTokenAccess(caller.clientId(), workspace.name())) {
+			return forbidden(Shape.MMS, caller.clientId(), workspace, Operation.MMS_GET_OPERATION);
+		}
+		String id = path.group(4);
+		RegenerationOperation operation = this.operations.get(id);
+		if (operation == null || operation.isArm() || operation.workspace() != workspace) {
+			return error(Shape.MMS, 404, "NotFound",
+					"No operation with id " + id + " found in workspace " + workspace.name() + ".");
+		}
+		RegenerationOperation.Snapshot snapshot = operation.poll(now(), this.observer::issued);
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("id", operation.id());
+		body.put("operationType", MMS_OPERATION_TYPE);
+		body.put("state", snapshot.state().mmsName());
+		body.put("createdTime", DateTimeFormatter.ISO_INSTANT.format(snapshot.createdAt()));
+		if (snapshot.endedAt() != null) {
+			body.put("endTime", DateTimeFormatter.ISO_INSTANT.format(snapshot.endedAt()));
+		}
+		if (snapshot.state() == RegenerationOperation.State.FAILED) {
+			Map<String, Object> error = new LinkedHashMap<>();
+			error.put("code", "InternalServerError");
+			error.put("statusCode", 500);
+			error.put("message", regenerationFailure(operation.service()));
+			error.put("details", new ArrayList<>());
+			body.put("error", error);
+		}
+		body.put("resourceLocation", "/modelmanagement/v1.0" + workspace.armId() + "/services/"
+				+ operation.service().name());
+		return withRequestIds(Shape.MMS, SimResponse.json(200, body), "reads");
+	}
+
+	private SimResponse armOperation(SimRequest request) {
+		Matcher path = ARM_OPERATION_PATH.matcher(request.path());
+		if (!path.matches()) {
+			return unknown(Shape.ARM, request);
+		}
+		Caller caller = caller(Shape.ARM, request);
+		if (caller.rejection() != null) {
+			return caller.rejection();
+		}
+		String id = path.group(4);
+		RegenerationOperation operation = this.operations.get(id);
+		if (operation == null || !operation.isArm() || !path.group(2).equalsIgnoreCase(this.region)
+				|| !operation.workspace().subscriptionId().equalsIgnoreCase(path.group(1))) {
+			return error(Shape.ARM, 404, "ResourceNotFound", "The operation '" + id + "' was not found.");
+		}
+		Directory.Workspace workspace = operation.workspace();
+		if (!this.directory.hasTokenAccess(caller.clientId(), workspace.name())) {
+			return forbidden(Shape.ARM, caller.clientId(), workspace, Operation.ARM_GET_OPERATION);
+		}
+		RegenerationOperation.Snapshot snapshot = operation.poll(now(), this.observer::issued);
+		String apiVersion = request.queryParameters().get("api-version");
+		if ("mfeoperationsstatus".equals(lower(path.group(3)))) {
+			Map<String, Object> body = new LinkedHashMap<>();
+			body.put("id", request.path());
+			body.put("name", operation.id());
+			body.put("status", snapshot.state().armName());
+			body.put("startTime", DateTimeFormatter.ISO_INSTANT.format(snapshot.createdAt()));
+			if (snapshot.endedAt() != null) {
+				body.put("endTime", DateTimeFormatter.ISO_INSTANT.format(snapshot.endedAt()));
+			}
+			if (snapshot.state() == RegenerationOperation.State.FAILED) {
+				body.put("error",
+						Map.of("code", "InternalServerError", "message", regenerationFailure(operation.service())));
+			}
+			SimResponse response = withRequestIds(Shape.ARM, SimResponse.json(200, body), "reads");
+			return (snapshot.state() == RegenerationOperation.State.RUNNING)
+					? response.withHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)) : response;
+		}
+		return switch (snapshot.state()) {
+			case RUNNING -> withRequestIds(Shape.ARM, SimResponse.empty(202), "reads")
+				.withHeader("Location", armOperationUrl(workspace, "mfeOperationResults", operation.id(), apiVersion))
+				.withHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+			case SUCCEEDED -> withRequestIds(Shape.ARM, SimResponse.empty(200), "reads");
+			case FAILED -> regenerationFailed(Shape.ARM, operation.service());
+		};
+	}
+
+	// ---- scoring
+
+	private SimResponse score(SimRequest request, Fault fault) {
+		switch (fault.kind()) {
+			case THROTTLED:
+				return scoringError(429, "TooManyRequests", "The request was throttled.")
+					.withHeader("Retry-After", Long.toString(fault.duration().toSeconds()));
+			case ERROR:
+				return scoringError(fault.status(), errorCode(fault.status()), "The service encountered a simulated error.");
+			case MALFORMED:
+				return SimResponse.text(200, "text/html; charset=utf-8", "<html><body>upstream proxy</body></html>");
+			default:
+				break;
+		}
+		Matcher path = SCORE_PATH.matcher(request.path());
+		if (!path.matches()) {
+			return scoringError(404, "NotFound", "No route matches the request path.");
+		}
+		Directory.Workspace workspace = this.directory.workspace(path.group(1));
+		Directory.Service service = (workspace != null && workspace.region().equals(this.region))
+				? workspace.service(path.group(2)) : null;
+		if (service == null) {
+			return scoringError(404, "NotFound", "No service " + path.group(2) + " in workspace " + path.group(1) + ".");
+		}
+		if (!acceptsScoringCredential(workspace, service, bearerOrNull(request))) {
+			return scoringError(401, "Unauthorized",
+					"The credential is not valid for " + service.name() + " (authentication: "
+							+ service.auth().mode().armValue() + ").")
+				.withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		}
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("score", Math.floorMod(Arrays.hashCode(request.body()), 1000) / 1000.0);
+		return SimResponse.json(200, body);
+	}
+
+	private boolean acceptsScoringCredential(Directory.Workspace workspace, Directory.Service service,
+			String credential) {
+		if (credential == null || credential.isEmpty()) {
+			return false;
+		}
+		return switch (service.auth().mode()) {
+			case AML_TOKEN -> acceptsServiceToken(workspace, service.name(), credential);
+			case KEY -> service.auth().isCurrentKey(credential);
+			case AAD_TOKEN -> this.entra.acceptsAccessToken(credential, ML_AUDIENCES);
+		};
+	}
+
+	private SimResponse scoringError(int status, String code, String message) {
+		Map<String, Object> error = new LinkedHashMap<>();
+		error.put("code", code);
+		error.put("message", message);
+		return SimResponse.json(status, Map.of("error", error));
 	}
 
 	// ---- service tokens
@@ -247,7 +595,9 @@ final class SimulatedRegion implements Listener.Api {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", service.name());
 		body.put("name", service.name());
-		body.put("description", "Simulated AKS web service with token authentication");
+		boolean keyAuth = service.auth().mode() == AuthMode.KEY;
+		body.put("description",
+				"Simulated AKS web service with " + (keyAuth ? "key" : "token") + " authentication");
 		Map<String, Object> kvTags = new LinkedHashMap<>();
 		if (fault.kind() == Fault.Kind.OVERSIZED) {
 			kvTags.put("padding", Padding.oversizedToken());
@@ -275,11 +625,12 @@ final class SimulatedRegion implements Listener.Api {
 		body.put("maxQueueWaitMs", 500);
 		body.put("scoringTimeoutMs", 60000);
 		body.put("deploymentStatus", Map.of("desiredReplicas", 1, "updatedReplicas", 1, "availableReplicas", 1));
-		body.put("scoringUri", this.baseUrl + "/api/v1/service/" + service.name() + "/score");
+		body.put("scoringUri", scoringUri(workspace.name(), service.name()));
 		body.put("swaggerUri", this.baseUrl + "/api/v1/service/" + service.name() + "/swagger.json");
-		// Key auth off, token auth on: aadAuthEnabled is "token auth" on the wire (reference §3.4).
-		body.put("authEnabled", false);
-		body.put("aadAuthEnabled", true);
+		// aadAuthEnabled is "token auth" on the wire, authEnabled "key auth"; they are
+		// mutually exclusive (reference §3.4).
+		body.put("authEnabled", keyAuth);
+		body.put("aadAuthEnabled", !keyAuth);
 		body.put("models", List.of());
 		return body;
 	}
@@ -289,15 +640,16 @@ final class SimulatedRegion implements Listener.Api {
 		String created = DateTimeFormatter.ISO_INSTANT.format(workspace.createdAt());
 		String scoringBase = this.baseUrl + "/endpoints/" + workspace.name() + "/" + service.name();
 		Map<String, Object> properties = new LinkedHashMap<>();
-		properties.put("description", "Simulated online endpoint with AML token authentication");
+		AuthMode mode = service.auth().mode();
+		properties.put("description", "Simulated online endpoint with " + mode.armValue() + " authentication");
 		Map<String, Object> inner = new LinkedHashMap<>();
 		if (fault.kind() == Fault.Kind.OVERSIZED) {
 			inner.put("padding", Padding.oversizedToken());
 		}
 		properties.put("properties", inner);
-		properties.put("scoringUri", scoringBase + "/score");
+		properties.put("scoringUri", scoringUri(workspace.name(), service.name()));
 		properties.put("swaggerUri", scoringBase + "/swagger.json");
-		properties.put("authMode", "AMLToken");
+		properties.put("authMode", mode.armValue());
 		properties.put("provisioningState", "Succeeded");
 		properties.put("traffic", Map.of("blue", 100));
 		Map<String, Object> systemData = new LinkedHashMap<>();
@@ -328,11 +680,11 @@ final class SimulatedRegion implements Listener.Api {
 	// ---- errors
 
 	private SimResponse unknown(Shape shape, SimRequest request) {
-		boolean knownPath = MMS_PATH.matcher(request.path()).matches() || ARM_PATH.matcher(request.path()).matches();
-		if (knownPath) {
+		String allow = allowedMethod(request.path());
+		if (allow != null) {
 			return error(shape, 405, (shape == Shape.MMS) ? "MethodNotAllowed" : "HttpMethodNotSupported",
 					"The HTTP method '" + request.method() + "' is not supported for this path.")
-				.withHeader("Allow", request.path().endsWith("/token") ? "POST" : "GET");
+				.withHeader("Allow", allow);
 		}
 		return error(shape, 404, (shape == Shape.MMS) ? "NotFound" : "NoRegisteredProviderFound",
 				"No route matches the request path.");
@@ -353,7 +705,14 @@ final class SimulatedRegion implements Listener.Api {
 		String action = switch (operation) {
 			case MMS_TOKEN -> "Microsoft.MachineLearningServices/workspaces/services/aks/token/action";
 			case MMS_GET_SERVICE -> "Microsoft.MachineLearningServices/workspaces/services/aks/read";
+			case MMS_LIST_KEYS -> "Microsoft.MachineLearningServices/workspaces/services/aks/listkeys/action";
+			case MMS_REGENERATE_KEYS -> "Microsoft.MachineLearningServices/workspaces/services/aks/regeneratekeys/action";
+			case MMS_GET_OPERATION -> "Microsoft.MachineLearningServices/workspaces/read";
 			case ARM_TOKEN -> "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/token/action";
+			case ARM_LIST_KEYS -> "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action";
+			case ARM_REGENERATE_KEYS ->
+				"Microsoft.MachineLearningServices/workspaces/onlineEndpoints/regenerateKeys/action";
+			case ARM_GET_OPERATION -> "Microsoft.MachineLearningServices/locations/mfeOperationResults/read";
 			default -> "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read";
 		};
 		String message = "The client '" + clientId + "' with object id '" + objectId
@@ -414,11 +773,48 @@ final class SimulatedRegion implements Listener.Api {
 	}
 
 	private static String bearer(SimRequest request) {
-		String authorization = request.header("authorization");
-		if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+		String credential = bearerOrNull(request);
+		if (credential == null) {
 			throw new Jwts.InvalidTokenException("missing bearer token");
 		}
+		return credential;
+	}
+
+	private static String bearerOrNull(SimRequest request) {
+		String authorization = request.header("authorization");
+		if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+			return null;
+		}
 		return authorization.substring(7).trim();
+	}
+
+	/**
+	 * The method a known path answers, or {@code null} for an unknown path.
+	 */
+	private static String allowedMethod(String path) {
+		if (MMS_OPERATION_PATH.matcher(path).matches() || ARM_OPERATION_PATH.matcher(path).matches()) {
+			return "GET";
+		}
+		if (SCORE_PATH.matcher(path).matches()) {
+			return "POST";
+		}
+		Matcher mms = MMS_PATH.matcher(path);
+		if (mms.matches()) {
+			return (mms.group(5) != null) ? "POST" : "GET";
+		}
+		Matcher arm = ARM_PATH.matcher(path);
+		if (arm.matches()) {
+			return (arm.group(5) != null) ? "POST" : "GET";
+		}
+		return null;
+	}
+
+	private Instant now() {
+		return this.clock.get().instant().truncatedTo(ChronoUnit.SECONDS);
+	}
+
+	private static String lower(String value) {
+		return (value != null) ? value.toLowerCase(Locale.ROOT) : null;
 	}
 
 	@Override
@@ -429,6 +825,54 @@ final class SimulatedRegion implements Listener.Api {
 	private enum Shape {
 
 		MMS, ARM
+
+	}
+
+	/**
+	 * The authenticated caller's client id, or the answer that rejects the call.
+	 */
+	private record Caller(String clientId, SimResponse rejection) {
+	}
+
+	/**
+	 * A regeneration request body: {@code {"keyType": "Primary" | "Secondary", "keyValue":
+	 * <string, null or absent>}}, the same for MMS v1 and ARM v2 (§3.7, §4). Parse errors
+	 * never quote the body, which may hold a key.
+	 */
+	private record KeyRequest(KeyType slot, String keyValue) {
+
+		static KeyRequest parse(byte[] body) {
+			JsonNode json;
+			try {
+				json = (body.length == 0) ? null : Json.MAPPER.readTree(body);
+			}
+			catch (JacksonException ex) {
+				throw new IllegalArgumentException("The request body is not valid JSON.");
+			}
+			if (json == null || !json.isObject()) {
+				throw new IllegalArgumentException(
+						"The request body must be a JSON object with keyType 'Primary' or 'Secondary'.");
+			}
+			JsonNode keyType = json.get("keyType");
+			KeyType slot = (keyType != null && keyType.isString()) ? KeyType.fromWireName(keyType.stringValue())
+					: null;
+			if (slot == null) {
+				throw new IllegalArgumentException("keyType is required and must be 'Primary' or 'Secondary'.");
+			}
+			JsonNode keyValue = json.get("keyValue");
+			if (keyValue == null || keyValue.isNull()) {
+				return new KeyRequest(slot, null);
+			}
+			if (!keyValue.isString() || keyValue.stringValue().isBlank()) {
+				throw new IllegalArgumentException("keyValue must be a non-empty string, null or absent.");
+			}
+			return new KeyRequest(slot, keyValue.stringValue());
+		}
+
+		@Override
+		public String toString() {
+			return "KeyRequest[" + this.slot + ", keyValue=" + ((this.keyValue != null) ? "(redacted)" : "null") + "]";
+		}
 
 	}
 

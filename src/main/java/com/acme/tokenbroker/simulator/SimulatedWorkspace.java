@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,10 +31,17 @@ import org.slf4j.LoggerFactory;
  * <p>
  * One listener serves Entra (and the simulated AKS cluster issuer under {@code /cluster});
  * one listener per region serves the MMS and ARM paths of the workspaces located there.
- * Every listener has a {@link FaultSwitch}; every call is counted and recorded; every
- * secret the simulator creates or issues is reported to the {@link IssuanceObserver}s and
+ * Every listener has a {@link FaultSwitch}, and every region operation its own switch that
+ * overrides the region's ({@link #faults(String, Operation)}); every call is counted and
+ * recorded (scoring is counted only); every secret the simulator creates or issues
+ * (client secrets, tokens, service keys) is reported to the {@link IssuanceObserver}s and
  * never logged. Token times and all checks use the injected {@link Clock}, which tests may
  * replace at any time with {@link #useClock(Clock)}.
+ * <p>
+ * Each web service and online endpoint has an {@link AuthMode} (changeable at run time, as a
+ * redeployment would), a primary and a secondary key whatever its mode, and a scoring URI
+ * ({@link #scoringUri(String, String)}) that accepts only the credential of its current
+ * mode. Key regenerations are asynchronous by default ({@link Builder#asyncRegeneration(int)}).
  * <pre class="code">
  * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
  *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
@@ -66,6 +74,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	private static final String ENTRA = "entra";
 
 	private static final int LISTENER_THREADS = 16;
+
 
 	private final Directory directory;
 
@@ -108,9 +117,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		this.directory.workspaces().values().forEach((workspace) -> regionNames.add(workspace.region()));
 		for (String name : regionNames) {
 			FaultSwitch faults = new FaultSwitch(name);
-			SimulatedRegion api = new SimulatedRegion(name, this.directory, this.entra, this::clock, this.observers);
-			Listener listener = new Listener(name, serverSslContext, faults, this.recorder, api, LISTENER_THREADS);
-			this.regions.put(name, new Region(api, listener, faults));
+			Map<Operation, FaultSwitch> operationFaults = new EnumMap<>(Operation.class);
+			for (Operation operation : Operation.values()) {
+				operationFaults.put(operation, new FaultSwitch(name + "/" + operation.name()));
+			}
+			SimulatedRegion api = new SimulatedRegion(name, this.directory, this.entra, this::clock, this.observers,
+					builder.pollsUntilDone);
+			Listener listener = new Listener(name, serverSslContext, faults, operationFaults, this.recorder, api,
+					LISTENER_THREADS);
+			this.regions.put(name, new Region(api, listener, faults, Map.copyOf(operationFaults)));
 		}
 	}
 
@@ -124,7 +139,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	/**
 	 * Bind every listener to a random port on 127.0.0.1 and start serving. Reports every
-	 * registered client secret to the observers first.
+	 * registered client secret and every service key to the observers first.
 	 * @return this instance
 	 * @throws IllegalStateException if already started or closed
 	 */
@@ -137,6 +152,10 @@ public final class SimulatedWorkspace implements AutoCloseable {
 				this.observers.issued(secret.secret());
 			}
 		});
+		this.directory.workspaces().values().forEach((workspace) -> {
+			workspace.webservices().values().forEach(this::reportKeys);
+			workspace.onlineEndpoints().values().forEach(this::reportKeys);
+		});
 		this.entraListener.start();
 		this.entra.bound(this.entraListener.port());
 		this.regions.values().forEach((region) -> {
@@ -147,6 +166,12 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		logger.info("Simulated workspace started: entra on port {}, {} region(s)", this.entraListener.port(),
 				this.regions.size());
 		return this;
+	}
+
+	private void reportKeys(Directory.Service service) {
+		Keys keys = service.auth().keys();
+		this.observers.issued(keys.primaryKey());
+		this.observers.issued(keys.secondaryKey());
 	}
 
 	/**
@@ -262,6 +287,81 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return URI.create(region(region).api().baseUrl());
 	}
 
+	// ---- services: auth modes, keys, scoring
+
+	/**
+	 * Switch a service's authentication mode at run time, as a redeployment would. From the
+	 * next request on, the service's metadata ({@code GET}) reports the new mode, its
+	 * credential operations follow it ({@code token} needs {@link AuthMode#AML_TOKEN},
+	 * {@code listkeys} and {@code regenerateKeys} need {@link AuthMode#KEY}), and scoring
+	 * accepts only the new mode's credential. Keys are kept.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @param mode the new mode
+	 * @throws IllegalArgumentException for an unknown service, or {@link AuthMode#AAD_TOKEN}
+	 * on a web service
+	 */
+	public void setAuthMode(String workspace, String service, AuthMode mode) {
+		Directory.Service found = service(workspace, service);
+		requireModeFits(found.isOnlineEndpoint(), found.name(), mode);
+		found.auth().mode(mode);
+	}
+
+	/**
+	 * Return a service's current authentication mode.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @return the mode
+	 * @throws IllegalArgumentException for an unknown service
+	 */
+	public AuthMode authMode(String workspace, String service) {
+		return service(workspace, service).auth().mode();
+	}
+
+	/**
+	 * Return a service's scoring URI, {@code https://localhost:{regionPort}/score/{workspace}/{service}},
+	 * as its metadata reports it. {@code POST} with {@code Authorization: Bearer <credential>}
+	 * answers 200 {@code {"score": ...}} when the credential is valid for the service's
+	 * current mode, else 401.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @return the scoring URI
+	 * @throws IllegalArgumentException for an unknown service
+	 * @throws IllegalStateException if not started
+	 */
+	public URI scoringUri(String workspace, String service) {
+		started();
+		Directory.Service found = service(workspace, service);
+		Directory.Workspace owner = this.directory.workspace(workspace);
+		return URI.create(region(owner.region()).api().scoringUri(owner.name(), found.name()));
+	}
+
+	/**
+	 * Return a service's current keys. Every service has two, whatever its mode; they never
+	 * expire and change only when a regeneration completes.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @return the keys
+	 * @throws IllegalArgumentException for an unknown service
+	 */
+	public Keys keys(String workspace, String service) {
+		return service(workspace, service).auth().keys();
+	}
+
+	/**
+	 * Make the service's next accepted key regeneration fail: its operation ends
+	 * {@code Failed} (MMS {@code state: Failed} with an {@code error}; ARM: the
+	 * {@code Location} poll answers 500 with an error body) when it would have succeeded,
+	 * and the keys do not change. With synchronous regeneration the regenerate call itself
+	 * answers 500. Applies once.
+	 * @param workspace the workspace name
+	 * @param service the web service or online endpoint name
+	 * @throws IllegalArgumentException for an unknown service
+	 */
+	public void failNextRegeneration(String workspace, String service) {
+		service(workspace, service).auth().failNextRegeneration();
+	}
+
 	// ---- TLS
 
 	/**
@@ -368,6 +468,27 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
+	 * Return the fault switch of one operation of a region's listener. When it is set to
+	 * anything but {@link Fault#none()}, its fault replaces the region's for that operation
+	 * only (e.g. only {@link Operation#ARM_REGENERATE_KEYS}, or only the operation poll);
+	 * when clear, the region's switch applies as usual. {@code DOWN} here drops that
+	 * operation's connections without an answer instead of closing the port. It is the
+	 * only switch that applies to {@link Operation#SCORE}.
+	 * <p>
+	 * Every operation has a switch, so callers may clear them all in a loop; the Entra and
+	 * cluster operations never reach a region's listener, so their switches here have no
+	 * effect (use {@link #entraFaults()}).
+	 * @param region the region
+	 * @param operation the operation
+	 * @return the switch
+	 * @throws IllegalArgumentException for a region without workspaces
+	 */
+	public FaultSwitch faults(String region, Operation operation) {
+		Objects.requireNonNull(operation, "operation must not be null");
+		return region(region).operationFaults().get(operation);
+	}
+
+	/**
 	 * Return the fault switch of the Entra listener. Faults other than {@code DOWN} apply to
 	 * the token endpoint only.
 	 * @return the switch
@@ -407,7 +528,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	/**
 	 * Return the most recent exchanges (up to the builder's capacity, 500 by default),
-	 * oldest first.
+	 * oldest first. Scoring ({@link Operation#SCORE}) is counted but never recorded, so
+	 * scoring loops do not push control-plane exchanges out.
 	 * @return a copy of the recorded exchanges
 	 */
 	public List<RecordedExchange> exchanges() {
@@ -438,6 +560,26 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return region(found.region()).api().acceptsServiceToken(found, service, token);
 	}
 
+	private Directory.Service service(String workspace, String service) {
+		Directory.Workspace found = this.directory.workspace(workspace);
+		if (found == null) {
+			throw new IllegalArgumentException("Unknown workspace '" + workspace + "'");
+		}
+		Directory.Service result = (service != null) ? found.service(service) : null;
+		if (result == null) {
+			throw new IllegalArgumentException("Unknown service '" + service + "' in workspace '" + workspace + "'");
+		}
+		return result;
+	}
+
+	static void requireModeFits(boolean onlineEndpoint, String service, AuthMode mode) {
+		Objects.requireNonNull(mode, "mode must not be null");
+		if (mode == AuthMode.AAD_TOKEN && !onlineEndpoint) {
+			throw new IllegalArgumentException(
+					"AAD_TOKEN is for online endpoints only; '" + service + "' is an MMS v1 web service");
+		}
+	}
+
 	private Region region(String name) {
 		Region region = this.regions.get(name);
 		if (region == null) {
@@ -465,7 +607,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	}
 
-	private record Region(SimulatedRegion api, Listener listener, FaultSwitch faults) {
+	private record Region(SimulatedRegion api, Listener listener, FaultSwitch faults,
+			Map<Operation, FaultSwitch> operationFaults) {
 	}
 
 	/**
@@ -509,13 +652,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 		private int exchangeCapacity = 500;
 
+		private int pollsUntilDone = 1;
+
 		private final List<IssuanceObserver> observers = new ArrayList<>();
 
 		private final Map<String, String[]> workspaces = new LinkedHashMap<>();
 
-		private final Map<String, Map<String, Directory.Service>> webservices = new LinkedHashMap<>();
+		private final Map<String, Map<String, ServiceSpec>> webservices = new LinkedHashMap<>();
 
-		private final Map<String, Map<String, Directory.Service>> onlineEndpoints = new LinkedHashMap<>();
+		private final Map<String, Map<String, ServiceSpec>> onlineEndpoints = new LinkedHashMap<>();
 
 		private final Map<String, Principal> principals = new LinkedHashMap<>();
 
@@ -584,6 +729,56 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
+		 * Set how key regenerations complete. With {@code n > 0} (the default is 1), MMS
+		 * {@code regenerateKeys} answers 202 with {@code Operation-Location} and ARM
+		 * {@code regenerateKeys} 202 with {@code Location}, {@code Azure-AsyncOperation} and
+		 * {@code Retry-After: 10}; the operation reports {@code Running} for {@code n} polls and
+		 * completes on the next one, when the key changes. An operation advances only when
+		 * polled, and a faulted poll does not count. With {@code 0} the key changes at once:
+		 * MMS answers 200 with the keys, ARM 200 without a body.
+		 * @param pollsUntilDone polls that report {@code Running}, {@code 0} for synchronous
+		 * @return this builder
+		 */
+		public Builder asyncRegeneration(int pollsUntilDone) {
+			if (pollsUntilDone < 0) {
+				throw new IllegalArgumentException("pollsUntilDone must not be negative");
+			}
+			this.pollsUntilDone = pollsUntilDone;
+			return this;
+		}
+
+		/**
+		 * Set the authentication mode of a service declared with {@link #webservice} or
+		 * {@link #onlineEndpoint}; the default is {@link AuthMode#AML_TOKEN}. Change it at run
+		 * time with {@link SimulatedWorkspace#setAuthMode(String, String, AuthMode)}.
+		 * @param workspace the workspace
+		 * @param service the web service or online endpoint name
+		 * @param mode the mode; {@link AuthMode#AAD_TOKEN} only for online endpoints
+		 * @return this builder
+		 * @throws IllegalArgumentException for an undeclared service, or {@code AAD_TOKEN} on a
+		 * web service (MMS v1 has no Entra-token mode)
+		 */
+		public Builder authMode(String workspace, String service, AuthMode mode) {
+			Map<String, ServiceSpec> webservicesOf = this.webservices.get(workspace);
+			if (webservicesOf == null) {
+				throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
+			}
+			ServiceSpec webservice = webservicesOf.get(service);
+			ServiceSpec endpoint = this.onlineEndpoints.get(workspace).get(service);
+			if (webservice == null && endpoint == null) {
+				throw new IllegalArgumentException("Unknown service '" + service + "' in '" + workspace + "': add it first");
+			}
+			requireModeFits(endpoint != null, service, mode);
+			if (webservice != null) {
+				webservicesOf.put(service, webservice.withMode(mode));
+			}
+			else {
+				this.onlineEndpoints.get(workspace).put(service, endpoint.withMode(mode));
+			}
+			return this;
+		}
+
+		/**
 		 * Add a workspace; its region gets a listener.
 		 * @param name the workspace name, unique in the simulator
 		 * @param subscriptionId the subscription id
@@ -605,7 +800,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Add an MMS v1 AKS web service with token auth and the default token times.
+		 * Add an MMS v1 AKS web service with token auth and the default token times. A web
+		 * service and an online endpoint may not share a name within a workspace.
 		 * @param workspace the workspace
 		 * @param serviceName the service name
 		 * @return this builder
@@ -623,7 +819,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		 * @return this builder
 		 */
 		public Builder webservice(String workspace, String serviceName, Duration refreshAfter, Duration expiresAfter) {
-			addService(this.webservices, workspace, serviceName, refreshAfter, expiresAfter);
+			addService(this.webservices, this.onlineEndpoints, workspace, serviceName, refreshAfter, expiresAfter);
 			return this;
 		}
 
@@ -647,7 +843,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		 */
 		public Builder onlineEndpoint(String workspace, String endpointName, Duration refreshAfter,
 				Duration expiresAfter) {
-			addService(this.onlineEndpoints, workspace, endpointName, refreshAfter, expiresAfter);
+			addService(this.onlineEndpoints, this.webservices, workspace, endpointName, refreshAfter, expiresAfter);
 			return this;
 		}
 
@@ -735,8 +931,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		Directory buildDirectory() {
 			Map<String, Directory.Workspace> built = new LinkedHashMap<>();
 			this.workspaces.forEach((name, spec) -> built.put(name,
-					new Directory.Workspace(name, spec[0], spec[1], spec[2], Map.copyOf(this.webservices.get(name)),
-							Map.copyOf(this.onlineEndpoints.get(name)),
+					new Directory.Workspace(name, spec[0], spec[1], spec[2],
+							services(this.webservices.get(name), Directory.Kind.WEBSERVICE),
+							services(this.onlineEndpoints.get(name), Directory.Kind.ONLINE_ENDPOINT),
 							Jwts.generateKey("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
 			return new Directory(this.tenantId, this.principals, built);
 		}
@@ -749,10 +946,21 @@ public final class SimulatedWorkspace implements AutoCloseable {
 			return this;
 		}
 
-		private void addService(Map<String, Map<String, Directory.Service>> target, String workspace, String name,
-				Duration refreshAfter, Duration expiresAfter) {
+		/**
+		 * Fresh services, each with new keys: a builder may build more than one simulator.
+		 */
+		private static Map<String, Directory.Service> services(Map<String, ServiceSpec> specs, Directory.Kind kind) {
+			Map<String, Directory.Service> services = new LinkedHashMap<>();
+			specs.forEach((name, spec) -> services.put(name, new Directory.Service(name, spec.refreshAfter(),
+					spec.expiresAfter(), kind, new ServiceAuth(spec.mode()))));
+			return Map.copyOf(services);
+		}
+
+		private void addService(Map<String, Map<String, ServiceSpec>> target,
+				Map<String, Map<String, ServiceSpec>> otherKind, String workspace, String name, Duration refreshAfter,
+				Duration expiresAfter) {
 			requireText(name, "name");
-			Map<String, Directory.Service> services = target.get(workspace);
+			Map<String, ServiceSpec> services = target.get(workspace);
 			if (services == null) {
 				throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
 			}
@@ -761,7 +969,13 @@ public final class SimulatedWorkspace implements AutoCloseable {
 			if (refreshAfter.compareTo(expiresAfter) > 0) {
 				throw new IllegalArgumentException("refreshAfter must not be after expiresAfter");
 			}
-			if (services.putIfAbsent(name, new Directory.Service(name, refreshAfter, expiresAfter)) != null) {
+			// Scoring URIs, keys and modes address a service by workspace and name alone.
+			if (otherKind.get(workspace).containsKey(name)) {
+				throw new IllegalArgumentException("A web service and an online endpoint may not share the name '"
+						+ name + "' in '" + workspace + "'");
+			}
+			if (services.putIfAbsent(name,
+					new ServiceSpec(refreshAfter, expiresAfter, AuthMode.AML_TOKEN)) != null) {
 				throw new IllegalArgumentException("Service '" + name + "' already added to '" + workspace + "'");
 			}
 		}
@@ -777,6 +991,14 @@ public final class SimulatedWorkspace implements AutoCloseable {
 				throw new IllegalArgumentException(name + " must be positive");
 			}
 			return value;
+		}
+
+		private record ServiceSpec(Duration refreshAfter, Duration expiresAfter, AuthMode mode) {
+
+			ServiceSpec withMode(AuthMode mode) {
+				return new ServiceSpec(this.refreshAfter, this.expiresAfter, mode);
+			}
+
 		}
 
 	}

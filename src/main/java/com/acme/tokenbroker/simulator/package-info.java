@@ -8,6 +8,10 @@
  * {@link com.acme.tokenbroker.simulator.Fault}. Secrets it creates or issues are reported
  * to an {@link com.acme.tokenbroker.simulator.IssuanceObserver} and never logged.
  * <p>
+ * Services have an {@link com.acme.tokenbroker.simulator.AuthMode} (switchable at run time),
+ * two {@link com.acme.tokenbroker.simulator.Keys}, asynchronous key regeneration and a
+ * scoring endpoint that accepts only the current mode's credential.
+ * <p>
  * Plain Java: no Spring types, so the broker decides how to wire it. Upstream wire formats
  * follow {@code reference/azure-ml-auth.md} (§2 Entra, §3 MMS v1, §4 ARM v2, §7 checklist).
  */

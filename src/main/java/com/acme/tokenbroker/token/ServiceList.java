@@ -23,19 +23,21 @@ record ServiceList(List<Entry> services) {
 	 * @param refreshBy refresh time of the cached token, if any
 	 * @param fetchedAt when it was fetched, if any
 	 * @param stale whether the cached token is past its refresh time
+	 * @param credentialType the cached credential's type, if any
+	 * @param scoringUri where the service scores, when known
 	 */
 	record Entry(String service, String kind, String workspace, String region, boolean cached, String expiresAt,
-			String refreshBy, String fetchedAt, boolean stale) {
+			String refreshBy, String fetchedAt, boolean stale, String credentialType, String scoringUri) {
 
 		static Entry of(ServiceDescriptor service, BrokeredToken token, boolean stale) {
 			String kind = service.kind().tag();
 			if (token == null) {
 				return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), false, null,
-						null, null, false);
+						null, null, false, null, null);
 			}
 			return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), true,
 					TokenResponse.iso(token.expiresAt()), TokenResponse.iso(token.refreshAfter()),
-					TokenResponse.iso(token.fetchedAt()), stale);
+					TokenResponse.iso(token.fetchedAt()), stale, token.credentialType(), token.scoringUri());
 		}
 
 	}

@@ -27,11 +27,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param lastError the last failure since the last success
  * @param breaker the region's circuit breaker
  * @param fetching whether a fetch is running now
+ * @param credentialType the cached credential's type, {@code aml_token}, {@code key} or {@code aad_token}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ServiceStatus(String service, String kind, String workspace, String region, boolean required, String state,
 		Long runwaySeconds, String expiresAt, String refreshBy, String lastFetchAt, String lastAttemptAt,
-		String nextAttemptAt, int consecutiveFailures, LastError lastError, Breaker breaker, boolean fetching) {
+		String nextAttemptAt, int consecutiveFailures, LastError lastError, Breaker breaker, boolean fetching,
+		String credentialType) {
 
 	public static final String FRESH = "fresh";
 
@@ -81,7 +83,8 @@ public record ServiceStatus(String service, String kind, String workspace, Strin
 				(token != null) ? TokenResponse.iso(token.expiresAt()) : null,
 				(token != null) ? TokenResponse.iso(token.refreshAfter()) : null,
 				TokenResponse.iso(refresh.lastSuccessAt()), TokenResponse.iso(refresh.lastAttemptAt()),
-				TokenResponse.iso(refresh.nextAttemptAt()), refresh.consecutiveFailures(), lastError, breaker, fetching);
+				TokenResponse.iso(refresh.nextAttemptAt()), refresh.consecutiveFailures(), lastError, breaker, fetching,
+				(token != null) ? token.credentialType() : null);
 	}
 
 	/** @return whether this service has at least the given runway */

@@ -116,6 +116,20 @@ public class TokenCache {
 		return created;
 	}
 
+	/**
+	 * Fetch anew even if a fetch is running: wait for the running one, then start another. For changes the running
+	 * fetch cannot have seen, such as a key rotation switching the served key.
+	 * @param service the configured service
+	 * @return the future of a fetch started after this call
+	 */
+	public CompletableFuture<BrokeredToken> reload(ServiceDescriptor service) {
+		CompletableFuture<BrokeredToken> running = this.inFlight.get(service.name());
+		if (running == null) {
+			return load(service);
+		}
+		return running.handle((token, failure) -> null).thenCompose((ignored) -> load(service));
+	}
+
 	private void fetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> future) {
 		ServiceName name = service.name();
 		RefreshState state = this.states.get(name);

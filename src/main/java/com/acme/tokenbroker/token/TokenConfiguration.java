@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.principal.DataPlaneCredential;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
@@ -27,8 +28,14 @@ class TokenConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
-	TokenSource upstreamTokenSource(UpstreamTokenClient client, Clock clock) {
-		return new UpstreamTokenSource(client, clock);
+	TokenSource upstreamTokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
+			CredentialProperties properties, Clock clock) {
+		return new UpstreamTokenSource(client, dataPlane, keySlots, properties, clock);
+	}
+
+	@Bean
+	KeySlots keySlots(CredentialProperties properties) {
+		return new KeySlots(properties.servedKey());
 	}
 
 	@Bean
@@ -63,8 +70,8 @@ class TokenConfiguration {
 
 	@Bean
 	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			PrincipalCredential principal) {
-		return new TokenRefresher(cache, catalog, properties, principal);
+			PrincipalCredential principal, org.springframework.beans.factory.ObjectProvider<RefreshTick> ticks) {
+		return new TokenRefresher(cache, catalog, properties, principal, ticks.orderedStream().toList());
 	}
 
 	@Bean

@@ -32,9 +32,12 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private volatile ScheduledExecutorService scheduler;
 
+	private final java.util.List<RefreshTick> ticks;
+
 	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			PrincipalCredential principal) {
+			PrincipalCredential principal, java.util.List<RefreshTick> ticks) {
 		this.principal = principal;
+		this.ticks = java.util.List.copyOf(ticks);
 		this.cache = cache;
 		this.catalog = catalog;
 		this.properties = properties;
@@ -65,6 +68,7 @@ public class TokenRefresher implements SmartLifecycle {
 		try {
 			this.principal.refreshIfDue();
 			this.cache.runDueRefreshes();
+			this.ticks.forEach(RefreshTick::onTick);
 		}
 		catch (RuntimeException ex) {
 			logger.error("Looking for due token refreshes failed ({})", ex.getClass().getSimpleName(), ex);

@@ -14,14 +14,17 @@ import java.time.temporal.ChronoUnit;
  * @param refreshBy when to ask the broker again
  * @param fetchedAt when the broker received it from upstream
  * @param stale whether the broker should already hold a newer one (its refresh failed or is running)
+ * @param credentialType {@code aml_token}, {@code key} or {@code aad_token}
+ * @param scoringUri where the service scores, when known
  */
 record TokenResponse(String service, String tokenType, String accessToken, String expiresAt, String refreshBy,
-		String fetchedAt, boolean stale) {
+		String fetchedAt, boolean stale, String credentialType, String scoringUri) {
 
 	static TokenResponse of(TokenBroker.Served served) {
 		BrokeredToken token = served.token();
 		return new TokenResponse(token.service().value(), token.tokenType(), token.value(), iso(token.expiresAt()),
-				iso(token.refreshAfter()), iso(token.fetchedAt()), served.stale());
+				iso(token.refreshAfter()), iso(token.fetchedAt()), served.stale(), token.credentialType(),
+				token.scoringUri());
 	}
 
 	static String iso(Instant instant) {

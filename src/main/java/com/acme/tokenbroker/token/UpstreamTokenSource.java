@@ -1,31 +1,142 @@
 package com.acme.tokenbroker.token;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
+import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.principal.DataPlaneCredential;
+import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.principal.PrincipalUnavailableException;
+import com.acme.tokenbroker.upstream.KeySlot;
+import com.acme.tokenbroker.upstream.ServiceMetadata;
+import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.UpstreamToken;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The {@link TokenSource} that asks Azure ML directly.
+ * The {@link TokenSource} that asks Azure ML directly, for whichever credential the service accepts:
+ * <ul>
+ * <li>{@code aml_token}: the workspace's token call;</li>
+ * <li>{@code key}: the served key (primary unless a rotation switched it), re-read every {@code key-refresh}; keys do
+ * not expire, so the freshness contract is the broker's: {@code refreshBy} is the next re-read and {@code expiresAt}
+ * the longest it serves a key it could not re-read;</li>
+ * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the broker's own identity.</li>
+ * </ul>
+ * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
+ * at once when the upstream refuses the credential the broker asked for (a redeployment switched the mode).
  */
 class UpstreamTokenSource implements TokenSource {
 
+	private static final Logger logger = LoggerFactory.getLogger(UpstreamTokenSource.class);
+
 	private final UpstreamTokenClient client;
+
+	private final DataPlaneCredential dataPlane;
+
+	private final KeySlots keySlots;
+
+	private final CredentialProperties properties;
 
 	private final Clock clock;
 
-	UpstreamTokenSource(UpstreamTokenClient client, Clock clock) {
+	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
+
+	UpstreamTokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
+			CredentialProperties properties, Clock clock) {
 		this.client = client;
+		this.dataPlane = dataPlane;
+		this.keySlots = keySlots;
+		this.properties = properties;
 		this.clock = clock;
 	}
 
 	@Override
 	public BrokeredToken load(ServiceDescriptor service) {
-		UpstreamToken token = this.client.fetch(service);
-		return new BrokeredToken(service.name(), token.tokenType(), token.value(), token.refreshAfter(),
-				token.expiresAt(), this.clock.instant().truncatedTo(ChronoUnit.MILLIS));
+		ServiceMetadata metadata = metadata(service, false);
+		try {
+			return fetch(service, metadata);
+		}
+		catch (UpstreamException ex) {
+			if (service.authMode() == AuthMode.AUTO && ex.getKind() == UpstreamException.Kind.REJECTED_REQUEST) {
+				ServiceMetadata current = metadata(service, true);
+				if (current.authMode() != metadata.authMode()) {
+					logger.info("Service '{}' now uses {} instead of {}", service.name(), current.authMode(),
+							metadata.authMode());
+					return fetch(service, current);
+				}
+			}
+			throw ex;
+		}
+	}
+
+	/**
+	 * The mode to use now: the configured one, else the discovered one while it is younger than metadata-refresh.
+	 * When re-reading fails, the last known metadata is used; with none, the failure propagates.
+	 */
+	ServiceMetadata metadata(ServiceDescriptor service, boolean force) {
+		Instant now = this.clock.instant();
+		Discovered known = this.metadata.get(service.name());
+		if (!force && known != null && now.isBefore(known.at().plus(this.properties.metadataRefresh()))) {
+			return known.metadata();
+		}
+		try {
+			ServiceMetadata read = this.client.describe(service);
+			if (service.authMode() != AuthMode.AUTO) {
+				read = new ServiceMetadata(service.authMode(), read.scoringUri());
+			}
+			this.metadata.put(service.name(), new Discovered(read, now));
+			return read;
+		}
+		catch (UpstreamException ex) {
+			if (known != null) {
+				return known.metadata();
+			}
+			if (service.authMode() != AuthMode.AUTO) {
+				return new ServiceMetadata(service.authMode(), null);
+			}
+			throw ex;
+		}
+	}
+
+	private BrokeredToken fetch(ServiceDescriptor service, ServiceMetadata metadata) {
+		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MILLIS);
+		AuthMode mode = metadata.authMode();
+		return switch (mode) {
+			case AML_TOKEN, AUTO -> {
+				UpstreamToken token = this.client.fetch(service);
+				yield new BrokeredToken(service.name(), token.tokenType(), token.value(), token.refreshAfter(),
+						token.expiresAt(), now, AuthMode.AML_TOKEN.credentialType(), metadata.scoringUri());
+			}
+			case KEY -> {
+				KeySlot slot = this.keySlots.served(service.name());
+				String key = this.client.listKeys(service).get(slot);
+				yield new BrokeredToken(service.name(), "Bearer", key, now.plus(this.properties.keyRefresh()),
+						now.plus(this.properties.keyMaxAge()), now, AuthMode.KEY.credentialType(), metadata.scoringUri());
+			}
+			case AAD_TOKEN -> {
+				PrincipalCredential.PrincipalToken token;
+				try {
+					token = this.dataPlane.token();
+				}
+				catch (PrincipalUnavailableException ex) {
+					throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
+							"No Entra ID token for service '" + service.name() + "': " + ex.getMessage(), ex);
+				}
+				Instant refreshAfter = token.refreshAt().isBefore(token.expiresAt()) ? token.refreshAt() : token.expiresAt();
+				yield new BrokeredToken(service.name(), "Bearer", token.value(), refreshAfter, token.expiresAt(), now,
+						AuthMode.AAD_TOKEN.credentialType(), metadata.scoringUri());
+			}
+		};
+	}
+
+	private record Discovered(ServiceMetadata metadata, Instant at) {
 	}
 
 }

@@ -5,11 +5,13 @@ import java.time.Clock;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.system.CircuitBreakers;
+import com.acme.tokenbroker.system.Sleeper;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -23,12 +25,13 @@ class UpstreamConfiguration {
 	@Bean
 	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
 			PrincipalCredential principal, CircuitBreakers breakers, BulkheadRegistry bulkheads,
-			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry, Clock clock) {
+			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry, ObjectProvider<Sleeper> sleeper, Clock clock) {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
 		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
-		return new ResilientUpstreamTokenClient(new AzureMlTokenClient(http, reader, meterRegistry), breakers, bulkheads,
-				rateLimiters, meterRegistry);
+		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters, meterRegistry);
+		return new AzureMlClient(http, reader, guard, meterRegistry, sleeper.getIfAvailable(() -> Sleeper.THREAD),
+				properties);
 	}
 
 }

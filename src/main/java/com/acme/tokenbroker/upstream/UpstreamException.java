@@ -27,8 +27,11 @@ public class UpstreamException extends RuntimeException {
 		/** 404: the configured service does not exist upstream; an operator must act. */
 		NOT_FOUND(false, "not_found"),
 
-		/** Another 4xx: the request itself was refused. */
+		/** Another 4xx: the request itself was refused (e.g. token auth asked of a key-auth service). */
 		REJECTED_REQUEST(false, "rejected_request"),
+
+		/** An asynchronous upstream operation (key regeneration) ended in failure. */
+		OPERATION_FAILED(false, "operation_failed"),
 
 		/** The broker could not obtain its own Entra ID token. */
 		PRINCIPAL_UNAVAILABLE(true, "principal_unavailable"),

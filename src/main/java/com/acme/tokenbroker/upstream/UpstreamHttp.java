@@ -20,6 +20,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.ResourceAccessException;
@@ -57,12 +58,53 @@ final class UpstreamHttp {
 	}
 
 	/**
-	 * POST without a body and return the parsed JSON answer of a 2xx response.
+	 * An upstream answer with a 2xx status.
+	 *
+	 * @param status the status
+	 * @param headers the response headers
+	 * @param body the JSON object, or {@code null} when the body was empty
+	 */
+	record Answer(int status, HttpHeaders headers, JsonNode body) {
+	}
+
+	/**
+	 * POST without a body and return the JSON object of a 200 or 201 answer.
 	 * @param uri the fully built upstream URI
 	 * @param what a short description for messages, e.g. {@code "token for service 'fraud'"}
 	 * @return the JSON body
 	 */
 	JsonNode post(URI uri, String what) {
+		return requireBody(exchange(HttpMethod.POST, uri, null, what), what);
+	}
+
+	/**
+	 * GET and return the JSON object of a 200 answer.
+	 * @param uri the fully built upstream URI
+	 * @param what a short description for messages
+	 * @return the JSON body
+	 */
+	JsonNode get(URI uri, String what) {
+		return requireBody(exchange(HttpMethod.GET, uri, null, what), what);
+	}
+
+	private static JsonNode requireBody(Answer answer, String what) {
+		if (answer.body() == null || answer.status() == 202) {
+			throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, answer.status(), null,
+					"Response for " + what + " has no JSON body");
+		}
+		return answer.body();
+	}
+
+	/**
+	 * Send a request with the broker's bearer token and return a 2xx answer; anything else is thrown as a classified
+	 * {@link UpstreamException}.
+	 * @param method the method
+	 * @param uri the fully built upstream URI
+	 * @param jsonBody a body to send as JSON, or {@code null} for none
+	 * @param what a short description for messages
+	 * @return the answer
+	 */
+	Answer exchange(HttpMethod method, URI uri, Object jsonBody, String what) {
 		String bearer;
 		try {
 			bearer = this.principal.bearerToken();
@@ -73,19 +115,24 @@ final class UpstreamHttp {
 		}
 		long deadline = System.nanoTime() + this.callTimeout.toNanos();
 		try {
-			return this.restClient.post()
+			RestClient.RequestBodySpec request = this.restClient.method(method)
 				.uri(uri)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + bearer)
-				.accept(MediaType.APPLICATION_JSON)
-				.contentLength(0)
-				.exchange((request, response) -> {
-					int status = response.getStatusCode().value();
-					byte[] body = readCapped(response.getBody(), what, deadline);
-					if (status == 200 || status == 201) {
-						return parse(body, what);
-					}
-					throw classify(status, response.getHeaders(), what);
-				}, true);
+				.accept(MediaType.APPLICATION_JSON);
+			if (jsonBody != null) {
+				request.contentType(MediaType.APPLICATION_JSON).body(this.jsonMapper.writeValueAsBytes(jsonBody));
+			}
+			else if (method == HttpMethod.POST) {
+				request.contentLength(0);
+			}
+			return request.exchange((req, response) -> {
+				int status = response.getStatusCode().value();
+				byte[] body = readCapped(response.getBody(), what, deadline);
+				if (status == 200 || status == 201 || status == 202) {
+					return new Answer(status, response.getHeaders(), (body.length == 0) ? null : parse(body, what));
+				}
+				throw classify(status, response.getHeaders(), what);
+			}, true);
 		}
 		catch (UpstreamException ex) {
 			throw ex;

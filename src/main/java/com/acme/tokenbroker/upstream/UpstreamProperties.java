@@ -15,10 +15,14 @@ import org.springframework.util.unit.DataSize;
  * @param callTimeout the most one call may take from sending the request to reading the last byte of the answer
  * @param maxResponseSize bodies larger than this are an upstream error, never parsed
  * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call instead of the JVM default
+ * @param operationPollInterval wait between polls of an asynchronous operation (key regeneration) when the upstream
+ * gives no {@code Retry-After}
+ * @param operationTimeout give up waiting for an asynchronous operation after this long
  */
 @ConfigurationProperties("broker.upstream")
 public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue("15s") Duration callTimeout, @DefaultValue("64KB") DataSize maxResponseSize, String sslBundle) {
+		@DefaultValue("15s") Duration callTimeout, @DefaultValue("64KB") DataSize maxResponseSize, String sslBundle,
+		@DefaultValue("5s") Duration operationPollInterval, @DefaultValue("10m") Duration operationTimeout) {
 
 	public UpstreamProperties {
 		if (connectTimeout.isNegative() || connectTimeout.isZero()) {

@@ -41,6 +41,11 @@ import tools.jackson.databind.json.JsonMapper;
  * file does not resolve here: it is skipped and the skip is reported in
  * {@link Result#skipped()}, except the Azure common-types parameters listed in
  * {@link #COMMON_PARAMETERS}, whose meaning is fixed.
+ * <p>
+ * One deliberate leniency: an {@code integer} whose {@code enum} lists string names (the
+ * MMS swagger's {@code RegenerateServiceKeysRequest.keyType}, {@code contracts/SOURCES.md})
+ * accepts those names as strings, since the service and its SDK use the names; any other
+ * value, integers included, is still rejected.
  */
 public final class ContractValidator {
 
@@ -187,6 +192,83 @@ public final class ContractValidator {
 		}
 		validateBody(operation.document(), schema, body, context);
 		return context.result(operation.operationId());
+	}
+
+	/**
+	 * Check the headers of a response against those the contract declares for its status.
+	 * Swagger 2.0 has no "required" for headers, so every declared header is treated as
+	 * expected (they are what makes a 202 usable); a value must match the header's
+	 * {@code type} and, for integers, {@code format: int32}, {@code minimum} and
+	 * {@code maximum}. Undeclared headers are ignored.
+	 * @param method the request method
+	 * @param path the request path without query
+	 * @param status the response status
+	 * @param headers the response headers, names matched case-insensitively
+	 * @return the result
+	 */
+	public Result validateResponseHeaders(String method, String path, int status, Map<String, List<String>> headers) {
+		Context context = new Context();
+		OperationSpec operation = find(method, path);
+		if (operation == null) {
+			context.errors.add("No operation declared for " + method + " " + path);
+			return context.result(null);
+		}
+		JsonNode response = operation.node().get("responses").get(Integer.toString(status));
+		if (response == null && status >= 400) {
+			response = operation.node().get("responses").get("default");
+		}
+		if (response == null) {
+			context.errors.add("Status " + status + " is not declared for " + operation.operationId());
+			return context.result(operation.operationId());
+		}
+		JsonNode declared = response.get("headers");
+		if (declared == null) {
+			return context.result(operation.operationId());
+		}
+		for (Map.Entry<String, JsonNode> header : declared.properties()) {
+			String value = headerValue(headers, header.getKey());
+			if (value == null) {
+				context.errors.add("Declared header '" + header.getKey() + "' is missing");
+				continue;
+			}
+			checkHeader(header.getKey(), header.getValue(), value, context);
+		}
+		return context.result(operation.operationId());
+	}
+
+	private static String headerValue(Map<String, List<String>> headers, String name) {
+		for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
+			if (entry.getKey() != null && entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
+				return entry.getValue().get(0);
+			}
+		}
+		return null;
+	}
+
+	private static void checkHeader(String name, JsonNode schema, String value, Context context) {
+		String type = schema.path("type").asString("string");
+		if ("integer".equals(type)) {
+			long number;
+			try {
+				number = Long.parseLong(value.trim());
+			}
+			catch (NumberFormatException ex) {
+				context.errors.add("Header '" + name + "': '" + value + "' is not an integer");
+				return;
+			}
+			if ("int32".equals(schema.path("format").asString("")) && number != (int) number) {
+				context.errors.add("Header '" + name + "': " + number + " is out of int32 range");
+			}
+			if (schema.has("minimum") && number < schema.get("minimum").asLong()) {
+				context.errors.add("Header '" + name + "': " + number + " is below the minimum " + schema.get("minimum"));
+			}
+			if (schema.has("maximum") && number > schema.get("maximum").asLong()) {
+				context.errors.add("Header '" + name + "': " + number + " is above the maximum " + schema.get("maximum"));
+			}
+		}
+		else if ("boolean".equals(type) && !"true".equals(value) && !"false".equals(value)) {
+			context.errors.add("Header '" + name + "': '" + value + "' is not a boolean");
+		}
 	}
 
 	/**
@@ -357,6 +439,11 @@ public final class ContractValidator {
 		}
 		String type = schema.has("type") ? schema.get("type").asString()
 				: (schema.has("properties") || schema.has("required")) ? "object" : null;
+		if ("integer".equals(type) && value.isString() && hasStringEnum(schema)) {
+			// The MMS swagger declares keyType an integer with string names, and the SDK sends
+			// the names (SOURCES.md): check the name against the enum below instead.
+			type = "string";
+		}
 		if (value.isNull()) {
 			if (type != null && !schema.path("x-nullable").asBoolean(false)) {
 				context.errors.add(at + ": null is not allowed (" + type + ")");
@@ -486,6 +573,19 @@ public final class ContractValidator {
 			}
 		}
 		return false;
+	}
+
+	private static boolean hasStringEnum(JsonNode schema) {
+		JsonNode values = schema.get("enum");
+		if (values == null || !values.isArray() || values.isEmpty()) {
+			return false;
+		}
+		for (JsonNode value : values.values()) {
+			if (!value.isString()) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static boolean hasType(JsonNode value, String type) {

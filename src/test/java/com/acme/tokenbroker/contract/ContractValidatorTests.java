@@ -3,6 +3,8 @@ package com.acme.tokenbroker.contract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +38,84 @@ class ContractValidatorTests {
 		assertThat(this.validator.operationId("GET", MMS_SERVICE)).isEqualTo("Services_QueryById");
 		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/token")).isEqualTo("OnlineEndpoints_GetToken");
 		assertThat(this.validator.operationId("GET", ARM_ENDPOINT)).isNull();
+	}
+
+	@Test
+	void operationIdWhenKeyAndOperationPathsThenFindsTheirOperations() {
+		String mmsBase = MMS_SERVICE.substring(0, MMS_SERVICE.indexOf("/services/"));
+
+		assertThat(this.validator.operationId("POST", MMS_SERVICE + "/listkeys")).isEqualTo("Services_ListServiceKeys");
+		assertThat(this.validator.operationId("POST", MMS_SERVICE + "/regenerateKeys"))
+			.isEqualTo("Services_RegenerateServiceKeys");
+		assertThat(this.validator.operationId("GET", mmsBase + "/operations/42")).isEqualTo("Operations_Get");
+		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/listKeys")).isEqualTo("OnlineEndpoints_ListKeys");
+		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/regenerateKeys"))
+			.isEqualTo("OnlineEndpoints_RegenerateKeys");
+	}
+
+	/**
+	 * The MMS swagger declares {@code keyType} as {@code integer} with the enum names
+	 * {@code Primary} and {@code Secondary}, while the SDK sends the names as strings
+	 * ({@code contracts/SOURCES.md}, reference §3.7): the validator accepts exactly those names.
+	 * It still flags {@code "keyValue": null} (no {@code x-nullable}), so clients should omit
+	 * {@code keyValue} rather than send null; the simulator accepts both.
+	 */
+	@Test
+	void validateRequestWhenMmsKeyTypeIsStringEnumNameThenAcceptsItAndRejectsAnythingElse() {
+		String path = MMS_SERVICE + "/regenerateKeys";
+
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":\"Primary\"}").errors()).isEmpty();
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":\"Secondary\",\"keyValue\":\"k\"}")
+			.errors()).isEmpty();
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":\"Tertiary\"}").errors())
+			.singleElement()
+			.asString()
+			.startsWith("$.keyType: 'Tertiary' is not one of");
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":0}").errors()).singleElement()
+			.asString()
+			.startsWith("$.keyType: '0' is not one of");
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":true}").errors())
+			.containsExactly("$.keyType: expected integer but was boolean");
+		assertThat(this.validator.validateRequest("POST", path, null, "{\"keyType\":\"Primary\",\"keyValue\":null}")
+			.errors()).containsExactly("$.keyValue: null is not allowed (string)");
+		assertThat(this.validator.validateRequest("POST", path, null, "").errors())
+			.containsExactly("Required body 'request' is missing");
+	}
+
+	@Test
+	void validateResponseWhenAsyncOperationStatusThenChecksStateAndTimes() {
+		String mmsOperation = MMS_SERVICE.substring(0, MMS_SERVICE.indexOf("/services/")) + "/operations/42";
+		String good = "{\"id\":\"42\",\"operationType\":\"RegenerateServiceKeys\",\"state\":\"Failed\","
+				+ "\"createdTime\":\"2030-01-01T00:00:00Z\",\"endTime\":\"2030-01-01T00:00:10Z\","
+				+ "\"error\":{\"code\":\"InternalServerError\",\"statusCode\":500,\"message\":\"m\",\"details\":[]}}";
+
+		assertThat(this.validator.validateResponse("GET", mmsOperation, 200, good).errors()).isEmpty();
+		assertThat(this.validator.validateResponse("GET", mmsOperation, 200, good.replace("Failed", "Done")).errors())
+			.singleElement()
+			.asString()
+			.startsWith("$.state: 'Done' is not one of");
+		assertThat(this.validator.validateResponse("GET", mmsOperation, 200, good.replace("\"statusCode\":500",
+				"\"statusCode\":\"500\"")).errors())
+			.containsExactly("$.error.statusCode: expected integer but was string");
+	}
+
+	@Test
+	void validateResponseHeadersWhenArmRegenerate202ThenChecksLocationAndRetryAfter() {
+		String path = ARM_ENDPOINT + "/regenerateKeys";
+		Map<String, List<String>> good = Map.of("location", List.of("https://localhost/op?api-version=2025-06-01"),
+				"Retry-After", List.of("10"));
+
+		assertThat(this.validator.validateResponseHeaders("POST", path, 202, good).isValid()).isTrue();
+		assertThat(this.validator.validateResponseHeaders("POST", path, 202, Map.of("Retry-After", List.of("10")))
+			.errors()).containsExactly("Declared header 'Location' is missing");
+		assertThat(this.validator
+			.validateResponseHeaders("POST", path, 202, Map.of("Location", List.of("u"), "Retry-After", List.of("5")))
+			.errors()).containsExactly("Header 'Retry-After': 5 is below the minimum 10");
+		assertThat(this.validator
+			.validateResponseHeaders("POST", path, 202, Map.of("Location", List.of("u"), "Retry-After", List.of("soon")))
+			.errors()).containsExactly("Header 'Retry-After': 'soon' is not an integer");
+		assertThat(this.validator.validateResponseHeaders("POST", path, 200, Map.of()).isValid()).isTrue();
+		assertThat(this.validator.validateResponseHeaders("POST", path, 201, Map.of()).isValid()).isFalse();
 	}
 
 	@Test

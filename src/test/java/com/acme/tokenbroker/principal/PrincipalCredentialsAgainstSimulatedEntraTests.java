@@ -59,7 +59,7 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 			Path certificatePath) {
 		return new IdentityProperties(mode, this.simulator.tenantId(), clientId, secret, secretFile, certificatePath, null,
 				false, null, URI.create(this.simulator.authorityHost().toString()), true,
-				"https://management.azure.com/.default", Duration.ofMinutes(5));
+				"https://management.azure.com/.default", Duration.ofMinutes(5), "https://ml.azure.com/.default");
 	}
 
 	private String signIn(IdentityProperties identity) {

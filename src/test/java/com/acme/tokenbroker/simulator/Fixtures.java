@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * The simulated estate most tests use: two regions, an MMS web service and an ARM online
- * endpoint, and one principal per credential kind.
+ * The simulated estate most tests use: two regions; in the first, an MMS web service and an
+ * ARM online endpoint in each auth mode they support; one principal per credential kind.
  */
 final class Fixtures {
 
@@ -28,6 +28,17 @@ final class Fixtures {
 	static final String ENDPOINT = "churn-endpoint";
 
 	static final String OTHER_SERVICE = "other-service";
+
+	/** An MMS v1 web service with key auth. */
+	static final String KEY_SERVICE = "keyed-scoring";
+
+	/** An ARM v2 online endpoint with {@code authMode: Key}. */
+	static final String KEY_ENDPOINT = "keyed-endpoint";
+
+	/** An ARM v2 online endpoint with {@code authMode: AADToken}. */
+	static final String AAD_ENDPOINT = "aad-endpoint";
+
+	static final String ML_SCOPE = "https://ml.azure.com/.default";
 
 	static final String SECRET_CLIENT = "broker-secret-app";
 
@@ -66,6 +77,12 @@ final class Fixtures {
 			.webservice(WORKSPACE, SERVICE)
 			.onlineEndpoint(WORKSPACE, ENDPOINT)
 			.webservice(OTHER_WORKSPACE, OTHER_SERVICE)
+			.webservice(WORKSPACE, KEY_SERVICE)
+			.authMode(WORKSPACE, KEY_SERVICE, AuthMode.KEY)
+			.onlineEndpoint(WORKSPACE, KEY_ENDPOINT)
+			.authMode(WORKSPACE, KEY_ENDPOINT, AuthMode.KEY)
+			.onlineEndpoint(WORKSPACE, AAD_ENDPOINT)
+			.authMode(WORKSPACE, AAD_ENDPOINT, AuthMode.AAD_TOKEN)
 			.clientSecretPrincipal(SECRET_CLIENT, SECRET)
 			.clientSecretPrincipal(NO_ROLE_CLIENT, NO_ROLE_SECRET)
 			.clientSecretPrincipal(GENERATED_CLIENT)
@@ -77,6 +94,18 @@ final class Fixtures {
 			.grant(CERT_CLIENT, WORKSPACE, "Contributor")
 			.grant(WI_CLIENT, WORKSPACE, "AzureML Data Scientist")
 			.grant(NO_ROLE_CLIENT, WORKSPACE, "Custom Auditor");
+	}
+
+	/**
+	 * Put every service of {@link #standard} back in its initial auth mode.
+	 */
+	static void resetAuthModes(SimulatedWorkspace sim) {
+		sim.setAuthMode(WORKSPACE, SERVICE, AuthMode.AML_TOKEN);
+		sim.setAuthMode(WORKSPACE, ENDPOINT, AuthMode.AML_TOKEN);
+		sim.setAuthMode(OTHER_WORKSPACE, OTHER_SERVICE, AuthMode.AML_TOKEN);
+		sim.setAuthMode(WORKSPACE, KEY_SERVICE, AuthMode.KEY);
+		sim.setAuthMode(WORKSPACE, KEY_ENDPOINT, AuthMode.KEY);
+		sim.setAuthMode(WORKSPACE, AAD_ENDPOINT, AuthMode.AAD_TOKEN);
 	}
 
 	/**

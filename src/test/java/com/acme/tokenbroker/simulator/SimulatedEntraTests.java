@@ -140,6 +140,23 @@ class SimulatedEntraTests {
 	}
 
 	@Test
+	void tokenWhenScopeIsMlDefaultThenAudienceIsMlAzureComAndAadTokenEndpointAcceptsIt() throws Exception {
+		Instant now = this.clock.instant();
+
+		HttpResponse<String> response = this.http.form(secretForm(SECRET_CLIENT, SECRET, Fixtures.ML_SCOPE));
+
+		assertThat(response.statusCode()).isEqualTo(200);
+		String token = TestHttp.json(response).get("access_token").stringValue();
+		JWTClaimsSet claims = SignedJWT.parse(token).getJWTClaimsSet();
+		assertThat(claims.getAudience()).containsExactly("https://ml.azure.com");
+		assertThat(claims.getIssuer()).isEqualTo(this.sim.entraIssuer());
+		assertThat(claims.getExpirationTime().toInstant()).isEqualTo(now.plusSeconds(3599));
+		assertThat(this.http.post(this.sim.scoringUri(WORKSPACE, Fixtures.AAD_ENDPOINT), token).statusCode())
+			.isEqualTo(200);
+		assertThat(this.issued).contains(token);
+	}
+
+	@Test
 	void tokenWhenHttpBasicCarriesSecretThenIssues() throws Exception {
 		String basic = java.util.Base64.getEncoder()
 			.encodeToString((SECRET_CLIENT + ":" + java.net.URLEncoder.encode(SECRET, "UTF-8")).getBytes());

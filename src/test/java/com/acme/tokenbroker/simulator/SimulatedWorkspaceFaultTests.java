@@ -4,6 +4,7 @@ import com.acme.tokenbroker.support.MutableClock;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -26,6 +27,8 @@ import tools.jackson.databind.JsonNode;
 import static com.acme.tokenbroker.simulator.Fixtures.ARM_SCOPE;
 import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
+import static com.acme.tokenbroker.simulator.Fixtures.KEY_ENDPOINT;
+import static com.acme.tokenbroker.simulator.Fixtures.KEY_SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.OTHER_REGION;
 import static com.acme.tokenbroker.simulator.Fixtures.OTHER_SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.OTHER_WORKSPACE;
@@ -36,6 +39,7 @@ import static com.acme.tokenbroker.simulator.Fixtures.SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.WORKSPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * Every fault switch, observed on the wire.
@@ -75,6 +79,10 @@ class SimulatedWorkspaceFaultTests {
 		this.sim.faults(REGION).clear();
 		this.sim.faults(OTHER_REGION).clear();
 		this.sim.entraFaults().clear();
+		for (Operation operation : Operation.values()) {
+			this.sim.faults(REGION, operation).clear();
+			this.sim.faults(OTHER_REGION, operation).clear();
+		}
 	}
 
 	@Test
@@ -327,6 +335,140 @@ class SimulatedWorkspaceFaultTests {
 			.statusCode()).isEqualTo(201);
 		assertThat(this.sim.faults(REGION).current()).isEqualTo(Fault.error(500));
 		assertThat(this.sim.faults(OTHER_REGION).current()).isEqualTo(Fault.none());
+	}
+
+	@Test
+	void operationFaultWhenSetThenAppliesToThatOperationOnly() throws Exception {
+		this.sim.faults(REGION, Operation.ARM_REGENERATE_KEYS).set(Fault.error(503));
+		Keys before = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
+
+		HttpResponse<String> regenerate = armRegenerate();
+		HttpResponse<String> list = this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"),
+				this.bearer);
+		HttpResponse<String> token = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
+
+		assertThat(regenerate.statusCode()).isEqualTo(503);
+		assertThat(TestHttp.json(regenerate).get("error").get("code").stringValue()).isEqualTo("ServiceUnavailable");
+		assertThat(list.statusCode()).isEqualTo(200);
+		assertThat(token.statusCode()).isEqualTo(200);
+		assertThat(this.sim.keys(WORKSPACE, KEY_ENDPOINT)).isEqualTo(before);
+		assertThat(this.sim.faults(REGION, Operation.ARM_REGENERATE_KEYS).name())
+			.isEqualTo(REGION + "/ARM_REGENERATE_KEYS");
+	}
+
+	@Test
+	void operationFaultWhenSetOverRegionFaultThenOverridesItForThatOperationOnly() throws Exception {
+		this.sim.faults(REGION).set(Fault.error(500));
+		this.sim.faults(REGION, Operation.MMS_TOKEN).set(Fault.throttled(Duration.ofSeconds(9)));
+
+		HttpResponse<String> overridden = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer);
+		HttpResponse<String> regional = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
+		this.sim.faults(REGION, Operation.MMS_TOKEN).clear();
+		HttpResponse<String> regionalAgain = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE),
+				this.bearer);
+
+		assertThat(overridden.statusCode()).isEqualTo(429);
+		assertThat(overridden.headers().firstValue("Retry-After")).contains("9");
+		assertThat(regional.statusCode()).isEqualTo(500);
+		assertThat(regionalAgain.statusCode()).isEqualTo(500);
+	}
+
+	@Test
+	void operationFaultWhenPollIsThrottledThenPollFailsAndOperationDoesNotAdvance() throws Exception {
+		Keys before = this.sim.keys(WORKSPACE, KEY_SERVICE);
+		URI location = URI.create(this.http
+			.postJson(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), this.bearer,
+					"{\"keyType\":\"Primary\"}")
+			.headers()
+			.firstValue("Operation-Location")
+			.orElseThrow());
+		this.sim.faults(REGION, Operation.MMS_GET_OPERATION).set(Fault.throttled(Duration.ofSeconds(4)));
+
+		HttpResponse<String> throttled1 = this.http.get(location, this.bearer);
+		HttpResponse<String> throttled2 = this.http.get(location, this.bearer);
+		this.sim.faults(REGION, Operation.MMS_GET_OPERATION).clear();
+		String first = TestHttp.json(this.http.get(location, this.bearer)).get("state").stringValue();
+		Keys whileRunning = this.sim.keys(WORKSPACE, KEY_SERVICE);
+		String second = TestHttp.json(this.http.get(location, this.bearer)).get("state").stringValue();
+
+		assertThat(throttled1.statusCode()).isEqualTo(429);
+		assertThat(throttled2.statusCode()).isEqualTo(429);
+		assertThat(TestHttp.json(throttled1).get("statusCode").intValue()).isEqualTo(429);
+		assertThat(first).isEqualTo("Running");
+		assertThat(whileRunning).isEqualTo(before);
+		assertThat(second).isEqualTo("Succeeded");
+		assertThat(this.sim.keys(WORKSPACE, KEY_SERVICE).primaryKey()).isNotEqualTo(before.primaryKey());
+		assertThat(this.sim.callCount(REGION, Operation.MMS_GET_OPERATION)).isEqualTo(4);
+	}
+
+	@Test
+	void operationFaultWhenDownOnArmPollThenConnectionIsDroppedAndOtherCallsAnswer() throws Exception {
+		URI location = URI.create(armRegenerate().headers().firstValue("Location").orElseThrow());
+		this.sim.faults(REGION, Operation.ARM_GET_OPERATION).set(Fault.down());
+
+		assertThatExceptionOfType(IOException.class).isThrownBy(() -> this.http.get(location, this.bearer));
+		int tokenWhileDown = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer)
+			.statusCode();
+		this.sim.faults(REGION, Operation.ARM_GET_OPERATION).clear();
+		int afterClear = this.http.get(location, this.bearer).statusCode();
+
+		assertThat(tokenWhileDown).isEqualTo(200);
+		assertThat(afterClear).isEqualTo(202);
+		assertThat(this.sim.regionEndpoint(REGION).getPort()).isEqualTo(location.getPort());
+	}
+
+	@Test
+	void operationFaultWhenErrorOnArmPollThenAnswersStatusAndKeysUnchanged() throws Exception {
+		Keys before = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
+		URI location = URI.create(armRegenerate().headers().firstValue("Location").orElseThrow());
+		this.sim.faults(REGION, Operation.ARM_GET_OPERATION).set(Fault.error(500));
+
+		HttpResponse<String> first = this.http.get(location, this.bearer);
+		HttpResponse<String> second = this.http.get(location, this.bearer);
+
+		assertThat(first.statusCode()).isEqualTo(500);
+		assertThat(second.statusCode()).isEqualTo(500);
+		assertThat(this.sim.keys(WORKSPACE, KEY_ENDPOINT)).isEqualTo(before);
+	}
+
+	@Test
+	void operationFaultWhenHangOnOneOperationThenOthersAnswerAndClearingReleasesIt() throws Exception {
+		this.sim.faults(REGION, Operation.MMS_LIST_KEYS).set(Fault.hang());
+		CompletableFuture<HttpResponse<String>> pending = this.http.client()
+			.sendAsync(TestHttp.request(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), this.bearer)
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.build(), HttpResponse.BodyHandlers.ofString());
+		awaitCalls(REGION, Operation.MMS_LIST_KEYS, 1);
+
+		int tokenMeanwhile = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer).statusCode();
+		assertThat(pending).isNotDone();
+		this.sim.faults(REGION, Operation.MMS_LIST_KEYS).clear();
+
+		assertThat(tokenMeanwhile).isEqualTo(201);
+		assertThat(pending.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void faultsWhenOperationIsServedByEntraThenItsRegionSwitchHasNoEffect() throws Exception {
+		this.sim.faults(REGION, Operation.ENTRA_TOKEN).set(Fault.error(503));
+
+		String token = new TestHttp(this.sim).entraToken(SECRET_CLIENT, SECRET);
+
+		assertThat(token).isNotBlank();
+		assertThat(this.sim.faults(REGION, Operation.ENTRA_TOKEN).current()).isEqualTo(Fault.error(503));
+	}
+
+	@Test
+	void faultsWhenRegionUnknownThenRejectsAndEachRegionHasItsOwnSwitches() {
+		assertThatIllegalArgumentException().isThrownBy(() -> this.sim.faults("atlantis", Operation.MMS_TOKEN));
+		assertThat(this.sim.faults(REGION, Operation.SCORE).current()).isEqualTo(Fault.none());
+		assertThat(this.sim.faults(REGION, Operation.MMS_TOKEN))
+			.isNotSameAs(this.sim.faults(OTHER_REGION, Operation.MMS_TOKEN));
+	}
+
+	private HttpResponse<String> armRegenerate() throws Exception {
+		return this.http.postJson(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), this.bearer,
+				"{\"keyType\":\"Primary\"}");
 	}
 
 	private void awaitCalls(String region, Operation operation, long expected) throws InterruptedException {

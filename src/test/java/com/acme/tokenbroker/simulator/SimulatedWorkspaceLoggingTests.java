@@ -2,6 +2,7 @@ package com.acme.tokenbroker.simulator;
 
 import com.acme.tokenbroker.support.MutableClock;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 import static com.acme.tokenbroker.simulator.Fixtures.ARM_SCOPE;
 import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
+import static com.acme.tokenbroker.simulator.Fixtures.KEY_ENDPOINT;
+import static com.acme.tokenbroker.simulator.Fixtures.KEY_SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.REGION;
 import static com.acme.tokenbroker.simulator.Fixtures.SECRET;
 import static com.acme.tokenbroker.simulator.Fixtures.SECRET_CLIENT;
@@ -36,7 +39,8 @@ import static com.acme.tokenbroker.simulator.Fixtures.WORKSPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The simulator never logs a secret, even at DEBUG, and logs one line per request.
+ * The simulator never logs a secret, even at DEBUG (TRACE for scoring), and logs one line
+ * per request.
  */
 class SimulatedWorkspaceLoggingTests {
 
@@ -99,6 +103,67 @@ class SimulatedWorkspaceLoggingTests {
 		assertThat(requestLines).hasSize(6);
 		assertThat(requestLines).contains("westeurope POST MMS_TOKEN -> 201", "westeurope POST ARM_TOKEN -> 200",
 				"westeurope POST MMS_TOKEN -> 401", "entra POST ENTRA_TOKEN -> 400");
+	}
+
+	@Test
+	void logsWhenKeysAreListedRegeneratedAndUsedForScoringThenNeverContainThem() throws Exception {
+		this.simulatorLogger.setLevel(Level.TRACE);
+		Set<String> issued = ConcurrentHashMap.newKeySet();
+		String chosen = "caller-chosen-key-value-0123456789abcdef";
+		Keys initialService;
+		Keys initialEndpoint;
+		Keys finalService;
+		Keys finalEndpoint;
+		try (SimulatedWorkspace sim = Fixtures
+			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), issued::add)
+			.start()) {
+			TestHttp http = new TestHttp(sim);
+			String bearer = http.entraToken(SECRET_CLIENT, SECRET);
+			initialService = sim.keys(WORKSPACE, KEY_SERVICE);
+			initialEndpoint = sim.keys(WORKSPACE, KEY_ENDPOINT);
+			http.post(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), bearer);
+			http.post(http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"), bearer);
+			URI mmsLocation = URI.create(http
+				.postJson(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), bearer,
+						"{\"keyType\":\"Primary\"}")
+				.headers()
+				.firstValue("Operation-Location")
+				.orElseThrow());
+			http.get(mmsLocation, bearer);
+			http.get(mmsLocation, bearer);
+			URI armLocation = URI.create(http
+				.postJson(http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), bearer,
+						"{\"keyType\":\"Secondary\",\"keyValue\":\"" + chosen + "\"}")
+				.headers()
+				.firstValue("Location")
+				.orElseThrow());
+			http.get(armLocation, bearer);
+			http.get(armLocation, bearer);
+			http.postJson(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), bearer,
+					"{\"keyType\":\"Primary\",\"keyValue\":5}");
+			finalService = sim.keys(WORKSPACE, KEY_SERVICE);
+			finalEndpoint = sim.keys(WORKSPACE, KEY_ENDPOINT);
+			http.post(sim.scoringUri(WORKSPACE, KEY_SERVICE), finalService.primaryKey());
+			http.post(sim.scoringUri(WORKSPACE, KEY_SERVICE), initialService.primaryKey());
+			http.post(sim.scoringUri(WORKSPACE, KEY_ENDPOINT), chosen);
+		}
+
+		List<String> lines = this.appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+		assertThat(issued).contains(initialService.primaryKey(), initialService.secondaryKey(),
+				initialEndpoint.primaryKey(), initialEndpoint.secondaryKey(), finalService.primaryKey(), chosen);
+		assertThat(finalEndpoint.secondaryKey()).isEqualTo(chosen);
+		for (String line : lines) {
+			for (String secret : issued) {
+				assertThat(line).doesNotContain(secret);
+			}
+		}
+		List<String> requestLines = lines.stream().filter((line) -> line.contains(" -> ")).toList();
+		assertThat(requestLines).contains("westeurope POST MMS_LIST_KEYS -> 200", "westeurope POST ARM_LIST_KEYS -> 200",
+				"westeurope POST MMS_REGENERATE_KEYS -> 202", "westeurope GET MMS_GET_OPERATION -> 200",
+				"westeurope POST ARM_REGENERATE_KEYS -> 202", "westeurope GET ARM_GET_OPERATION -> 202",
+				"westeurope GET ARM_GET_OPERATION -> 200", "westeurope POST MMS_REGENERATE_KEYS -> 400",
+				"westeurope POST SCORE -> 200", "westeurope POST SCORE -> 401");
+		assertThat(requestLines).hasSize(13);
 	}
 
 }

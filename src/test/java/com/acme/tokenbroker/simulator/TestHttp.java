@@ -57,6 +57,12 @@ final class TestHttp {
 		return send(request(uri, bearer).GET().build());
 	}
 
+	HttpResponse<String> postJson(URI uri, String bearer, String json) throws IOException, InterruptedException {
+		return send(request(uri, bearer).header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build());
+	}
+
 	HttpResponse<String> form(Map<String, String> parameters) throws IOException, InterruptedException {
 		return send(formRequest(this.sim.tokenEndpoint(), parameters).build());
 	}
@@ -85,8 +91,15 @@ final class TestHttp {
 	 * Fetch an ARM token for a client-secret principal with a raw form post.
 	 */
 	String entraToken(String clientId, String secret) throws IOException, InterruptedException {
+		return entraToken(clientId, secret, Fixtures.ARM_SCOPE);
+	}
+
+	/**
+	 * Fetch an Entra access token for any scope with a raw form post.
+	 */
+	String entraToken(String clientId, String secret, String scope) throws IOException, InterruptedException {
 		HttpResponse<String> response = form(Map.of("grant_type", "client_credentials", "client_id", clientId,
-				"client_secret", secret, "scope", Fixtures.ARM_SCOPE));
+				"client_secret", secret, "scope", scope));
 		if (response.statusCode() != 200) {
 			throw new IllegalStateException("Entra answered " + response.statusCode());
 		}
@@ -124,6 +137,21 @@ final class TestHttp {
 
 	URI mmsToken(String region, String workspace, String service) {
 		return URI.create(this.sim.regionEndpoint(region) + mmsPath(workspace, service) + "/token");
+	}
+
+	/**
+	 * {@code {svc}/listkeys}, {@code {svc}/regenerateKeys}, ...: an MMS action on a service.
+	 */
+	URI mmsAction(String region, String workspace, String service, String action) {
+		return URI.create(this.sim.regionEndpoint(region) + mmsPath(workspace, service) + "/" + action);
+	}
+
+	/**
+	 * {@code BASE/listKeys?api-version=...}, ...: an ARM action on an online endpoint.
+	 */
+	URI armAction(String region, String workspace, String endpoint, String action) {
+		return URI.create(this.sim.regionEndpoint(region) + armPath(workspace, endpoint) + "/" + action
+				+ "?api-version=" + API_VERSION);
 	}
 
 	URI armEndpoint(String region, String workspace, String endpoint) {

@@ -39,6 +39,15 @@ public final class Http {
 		return send(request.build());
 	}
 
+	public Response postWithBearer(String path, String bearer) {
+		return send(HttpRequest.newBuilder(URI.create(this.base + path))
+			.timeout(Duration.ofSeconds(20))
+			.header("Authorization", "Bearer " + bearer)
+			.header("Accept", "application/json")
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.build());
+	}
+
 	public Response post(String path) {
 		return send(HttpRequest.newBuilder(URI.create(this.base + path))
 			.timeout(Duration.ofSeconds(20))

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
@@ -50,7 +51,8 @@ public final class TestWorkspaces {
 					(i % 3 == 0) ? ServiceKind.ONLINE_ENDPOINT : ServiceKind.WEBSERVICE, null, false));
 		}
 		for (int i = 1; i <= 6; i++) {
-			services.put("budget-" + i, new CatalogProperties.Service("neu", ServiceKind.ONLINE_ENDPOINT, null, false));
+			services.put("budget-" + i, new CatalogProperties.Service("neu", ServiceKind.ONLINE_ENDPOINT, null, false,
+					AuthMode.AML_TOKEN));
 		}
 		for (int i = 1; i <= 2; i++) {
 			services.put("bulkhead-" + i, new CatalogProperties.Service("uks", ServiceKind.WEBSERVICE, null, false));
@@ -87,6 +89,7 @@ public final class TestWorkspaces {
 				registry.add(prefix + "upstream-name", service::upstreamName);
 			}
 			registry.add(prefix + "required", () -> Boolean.toString(service.required()));
+			registry.add(prefix + "auth-mode", () -> service.authMode().name());
 		});
 		SimulatorLauncher.brokerProperties(simulator, workspaces(), settings())
 			.forEach((key, value) -> registry.add(key, () -> value));

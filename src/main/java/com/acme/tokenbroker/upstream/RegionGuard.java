@@ -1,6 +1,7 @@
 package com.acme.tokenbroker.upstream;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.CircuitBreakers;
@@ -21,13 +22,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>the region's bulkhead: at most so many calls at once;</li>
  * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second refill.</li>
  * </ol>
- * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403
- * and 404 release the permission without counting. Calls refused locally are counted in
+ * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403,
+ * 404 and other refusals release the permission without counting. Calls refused locally are counted in
  * {@code broker.upstream.rejected} by region and reason.
  */
-final class ResilientUpstreamTokenClient implements UpstreamTokenClient {
-
-	private final UpstreamTokenClient delegate;
+final class RegionGuard {
 
 	private final CircuitBreakers breakers;
 
@@ -37,35 +36,32 @@ final class ResilientUpstreamTokenClient implements UpstreamTokenClient {
 
 	private final MeterRegistry meterRegistry;
 
-	ResilientUpstreamTokenClient(UpstreamTokenClient delegate, CircuitBreakers breakers, BulkheadRegistry bulkheads,
-			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry) {
-		this.delegate = delegate;
+	RegionGuard(CircuitBreakers breakers, BulkheadRegistry bulkheads, RateLimiterRegistry rateLimiters,
+			MeterRegistry meterRegistry) {
 		this.breakers = breakers;
 		this.bulkheads = bulkheads;
 		this.rateLimiters = rateLimiters;
 		this.meterRegistry = meterRegistry;
 	}
 
-	@Override
-	public UpstreamToken fetch(ServiceDescriptor service) {
+	<T> T call(ServiceDescriptor service, String what, Supplier<T> call) {
 		String region = service.region();
 		CircuitBreaker breaker = this.breakers.forRegion(region);
 		if (!breaker.tryAcquirePermission()) {
 			rejected(region, "breaker_open");
 			throw new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
-					"Circuit breaker '" + region + "' is " + breaker.getState() + "; token for service '" + service.name()
-							+ "' not requested");
+					"Circuit breaker '" + region + "' is " + breaker.getState() + "; " + what + " not requested");
 		}
 		Bulkhead bulkhead = this.bulkheads.bulkhead(region);
 		RateLimiter rateLimiter = this.rateLimiters.rateLimiter(region);
 		long start = breaker.getCurrentTimestamp();
 		try {
-			UpstreamToken token = bulkhead.executeSupplier(() -> {
+			T result = bulkhead.executeSupplier(() -> {
 				RateLimiter.waitForPermission(rateLimiter);
-				return this.delegate.fetch(service);
+				return call.get();
 			});
 			breaker.onSuccess(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit());
-			return token;
+			return result;
 		}
 		catch (UpstreamException ex) {
 			if (ex.getKind().isOutage()) {
@@ -80,16 +76,14 @@ final class ResilientUpstreamTokenClient implements UpstreamTokenClient {
 			breaker.releasePermission();
 			rejected(region, "bulkhead_full");
 			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, Duration.ofSeconds(1),
-					"Too many concurrent upstream calls in region " + region + "; token for service '" + service.name()
-							+ "' not requested");
+					"Too many concurrent upstream calls in region " + region + "; " + what + " not requested");
 		}
 		catch (RequestNotPermitted ex) {
 			breaker.releasePermission();
 			rejected(region, "rate_limited");
 			Duration refresh = rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod();
 			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, refresh,
-					"The request budget of region " + region + " is spent; token for service '" + service.name()
-							+ "' not requested");
+					"The request budget of region " + region + " is spent; " + what + " not requested");
 		}
 		catch (RuntimeException ex) {
 			breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), ex);
@@ -105,6 +99,5 @@ final class ResilientUpstreamTokenClient implements UpstreamTokenClient {
 			.register(this.meterRegistry)
 			.increment();
 	}
-
 
 }

@@ -1,0 +1,49 @@
+package com.acme.tokenbroker.keys;
+
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.token.CredentialProperties;
+import com.acme.tokenbroker.token.KeySlots;
+import com.acme.tokenbroker.token.RefreshTick;
+import com.acme.tokenbroker.token.TokenCache;
+import com.acme.tokenbroker.upstream.UpstreamTokenClient;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires key rotation: one worker thread (rotations are rare and sequential per service), advanced by the refresher.
+ */
+@Configuration(proxyBeanMethods = false)
+class KeyConfiguration {
+
+	@Bean(destroyMethod = "shutdownNow")
+	ExecutorService keyRotationExecutor() {
+		return Executors.newSingleThreadExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "key-rotation");
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	@Bean
+	KeyRotator keyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
+			KeyRotationProperties properties, CredentialProperties credentials, ExecutorService keyRotationExecutor,
+			Clock clock) {
+		if (properties.grace().compareTo(credentials.keyRefresh()) <= 0) {
+			throw new InvalidConfigurationException("broker.keys.rotation.grace",
+					"must be longer than broker.credentials.key-refresh, or callers may still hold the retired key");
+		}
+		return new KeyRotator(catalog, client, cache, slots, properties, keyRotationExecutor, clock);
+	}
+
+	@Bean
+	RefreshTick keyRotationTick(KeyRotator rotator) {
+		return rotator::advance;
+	}
+
+}

@@ -1,0 +1,20 @@
+package com.acme.tokenbroker.principal;
+
+/**
+ * The broker's own Entra ID token for the Azure ML data plane ({@code https://ml.azure.com/.default}), handed to
+ * callers of services in {@code aad_token} mode. A separate type from {@link PrincipalCredential}, whose token is for
+ * Azure Resource Manager and model management and never leaves the broker.
+ */
+public final class DataPlaneCredential {
+
+	private final PrincipalCredential credential;
+
+	public DataPlaneCredential(PrincipalCredential credential) {
+		this.credential = credential;
+	}
+
+	public PrincipalCredential.PrincipalToken token() {
+		return this.credential.currentToken();
+	}
+
+}
