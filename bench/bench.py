@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""The broker's benchmark, in one go, on this machine, against the embedded simulated workspace.
+
+Runs (each figure with its unit goes to target/bench/results.json, and a table to target/bench/results.md):
+  hot path      wrk, 32 connections, on GET /tokens/{service} with a valid caller JWT on a cached token; the same load
+                on nginx serving the identical JSON body (the ceiling) and on the broker's own liveness endpoint (the
+                framework floor: same server, no auth, no cache)
+  cold burst    1,000 concurrent requests for an uncached service: upstream token calls and latency
+  refresh       p99 while refresh-ahead happens under load, against the steady p99
+  footprint     process start to first token served, RSS idle and after the hot path, with 10 and 10,000 services;
+                and a plain Spring Boot app with the same starters, start to ready
+  budget        1,000 services warming at start: the most upstream calls in any one-second window vs the configured rate
+
+Only loopback addresses are used. Every process started here is stopped before the script ends.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HOT_SERVICE = "fraud-scoring"
+WRK_CONNECTIONS = 32
+WRK_THREADS = 2
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, headers=None, timeout=30):
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, ConnectionError, socket.timeout):
+        return 0, b""
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def services_yaml(path, count, prefix="svc", required=False, auth_mode=None):
+    """Extra services for the simulator profile's demo workspace, as an additional config file."""
+    with open(path, "w") as out:
+        out.write("broker:\n  services:\n")
+        for i in range(count):
+            out.write(f"    {prefix}-{i}:\n      workspace: demo-weu\n      required: {str(required).lower()}\n")
+            if auth_mode:
+                out.write(f"      auth-mode: {auth_mode}\n")
+
+
+class Broker:
+    """The broker jar on the simulator profile, on free loopback ports."""
+
+    def __init__(self, java, jar, out, name, args=(), jvm=()):
+        self.java, self.jar, self.out, self.name = java, jar, out, name
+        self.port, self.management = free_port(), free_port()
+        self.args, self.jvm = list(args), list(jvm)
+        self.process = None
+        self.started = None
+
+    def start(self):
+        log = open(os.path.join(self.out, f"{self.name}.log"), "w")
+        command = [self.java, *self.jvm, "-jar", self.jar, "--spring.profiles.active=simulator",
+                   f"--server.port={self.port}", f"--management.server.port={self.management}", *self.args]
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def caller_token(self, subject="demo-app"):
+        status, body = http("POST", self.url(f"/simulator/caller-tokens?subject={subject}"))
+        return json.loads(body)["accessToken"] if status == 200 else None
+
+    def first_token_seconds(self, service=HOT_SERVICE, limit=180):
+        """Seconds from process start to the first token served (polling every 20 ms)."""
+        while time.monotonic() - self.started < limit:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.name}.log")
+            token = self.caller_token()
+            if token:
+                status, _ = http("GET", self.url(f"/tokens/{service}"), {"Authorization": f"Bearer {token}"})
+                if status == 200:
+                    return round(time.monotonic() - self.started, 3)
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.name}: no token within {limit} s")
+
+    def calls(self):
+        status, body = http("GET", self.url("/simulator/calls"))
+        counts = json.loads(body) if status == 200 else {}
+        return sum(v for region in counts.values() if isinstance(region, dict) for v in region.values())
+
+    def token_json(self, service, token):
+        status, body = http("GET", self.url(f"/tokens/{service}"), {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            raise RuntimeError(f"GET /tokens/{service}: {status}")
+        return body
+
+    def ready(self):
+        return http("GET", f"http://127.0.0.1:{self.management}/actuator/health/readiness")[0] == 200
+
+    def rss(self):
+        return rss_mib(self.process.pid)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def to_ms(value):
+    match = re.match(r"([\d.]+)(us|ms|s|m)$", value)
+    return round(float(match.group(1)) * UNITS[match.group(2)], 3)
+
+
+def wrk(url, seconds, token=None, accept="application/json"):
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-H", f"Accept: {accept}"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    result = {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", output)
+    result["max_ms"] = to_ms(latency.group(3))
+    for percentile in ("50", "99"):
+        result[f"p{percentile}_ms"] = to_ms(re.search(rf"\s{percentile}%\s+(\S+)", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(non2xx.group(1)) if non2xx else 0
+    errors = re.search(r"Socket errors: (.*)", output)
+    result["socket_errors"] = errors.group(1) if errors else "none"
+    return result
+
+
+def nginx_ceiling(out, body, seconds):
+    root = tempfile.mkdtemp(dir=out, prefix="nginx-")
+    with open(os.path.join(root, "token.json"), "wb") as file:
+        file.write(body)
+    port = free_port()
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as file:
+        file.write(f"""worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  server {{
+    listen 127.0.0.1:{port};
+    location = /token.json {{ root {root}; default_type application/json; add_header Cache-Control no-store; }}
+  }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-c", conf, "-p", root], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if http("GET", f"http://127.0.0.1:{port}/token.json")[0] == 200:
+                break
+            time.sleep(0.05)
+        wrk(f"http://127.0.0.1:{port}/token.json", 3)
+        return wrk(f"http://127.0.0.1:{port}/token.json", seconds)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def cold_burst(broker, service, concurrency=1000):
+    token = broker.caller_token()
+    before = broker.calls()
+    barrier = threading.Barrier(concurrency)
+
+    def one(_):
+        barrier.wait()
+        started = time.monotonic()
+        status, _ = http("GET", broker.url(f"/tokens/{service}"), {"Authorization": f"Bearer {token}"}, timeout=60)
+        return status, (time.monotonic() - started) * 1000
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(one, range(concurrency)))
+    latencies = sorted(ms for _, ms in results)
+    return {
+        "requests": concurrency,
+        "ok": sum(1 for status, _ in results if status == 200),
+        "upstream_token_calls": broker.calls() - before,
+        "p50_ms": round(latencies[len(latencies) // 2], 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "max_ms": round(latencies[-1], 1),
+    }
+
+
+def budget(broker, services, rate, limit=600):
+    """Sample the simulator's call counter every 100 ms from process start while the services warm; the most calls in
+    any 1 s window."""
+    samples = []
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if broker.process.poll() is not None:
+            raise RuntimeError("the budget broker exited; see broker-budget.log")
+        status, body = http("GET", broker.url("/simulator/calls"), timeout=2)
+        if status == 200:
+            counts = json.loads(body)
+            calls = sum(v for region in counts.values() if isinstance(region, dict) for v in region.values())
+            samples.append((time.monotonic(), calls))
+            if calls >= services:
+                break
+        time.sleep(0.1)
+    worst = 0
+    for i, (t0, c0) in enumerate(samples):
+        for t1, c1 in samples[i:]:
+            if t1 - t0 <= 1.0:
+                worst = max(worst, c1 - c0)
+    return {"services": services, "configured_rate_per_second": rate, "token_calls": samples[-1][1] if samples else 0,
+            "max_calls_in_any_second": worst, "warm_up_seconds": round(samples[-1][0] - started, 1) if samples else None}
+
+
+def plain_boot_ready(java, classpath, out, limit=120):
+    """A plain Spring Boot app with the broker's starters (no broker beans), process start to ready."""
+    port, management = free_port(), free_port()
+    log = open(os.path.join(out, "plain-boot.log"), "w")
+    started = time.monotonic()
+    process = subprocess.Popen([java, "-cp", classpath, "com.acme.tokenbroker.bench.PlainBootApplication",
+                                f"--server.port={port}", f"--management.server.port={management}",
+                                "--spring.config.location=optional:classpath:/none.yml"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while time.monotonic() - started < limit:
+            if http("GET", f"http://127.0.0.1:{management}/actuator/health/readiness", timeout=2)[0] == 200:
+                return round(time.monotonic() - started, 3)
+            if process.poll() is not None:
+                raise RuntimeError("the plain Boot app exited; see plain-boot.log")
+            time.sleep(0.02)
+        raise RuntimeError("the plain Boot app did not become ready")
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jar", required=True)
+    parser.add_argument("--classpath", required=True, help="classpath of the plain Boot app (test classes + dependencies)")
+    parser.add_argument("--out", default="target/bench")
+    parser.add_argument("--java", default="java")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--jvm", default="")
+    options = parser.parse_args()
+    out = os.path.abspath(options.out)
+    os.makedirs(out, exist_ok=True)
+    jvm = options.jvm.split()
+    results = {"machine": {"cores": os.cpu_count(), "java": subprocess.run([options.java, "-version"], capture_output=True,
+                                                                            text=True).stderr.splitlines()[0],
+                           "kernel": os.uname().release}, "jvm_flags": jvm}
+    brokers = []
+    try:
+        # 10 services (3 of the simulator profile + 7), warmed at start.
+        ten = os.path.join(out, "services-10.yml")
+        services_yaml(ten, 7)
+        broker = Broker(options.java, options.jar, out, "broker-10", [f"--spring.config.additional-location=file:{ten}",
+                        "--broker.tokens.warm-up=false"], jvm).start()
+        brokers.append(broker)
+        first = broker.first_token_seconds()
+        token = broker.caller_token()
+        for service in ["churn-model", "recommender"] + [f"svc-{i}" for i in range(6)]:
+            broker.token_json(service, token)
+        time.sleep(3)
+        idle = broker.rss()
+        body = broker.token_json(HOT_SERVICE, token)
+        url = broker.url(f"/tokens/{HOT_SERVICE}")
+        wrk(url, 5, token)
+        hot = wrk(url, options.seconds, token)
+        floor = wrk(f"http://127.0.0.1:{broker.management}/actuator/health/liveness", options.seconds)
+        ceiling = nginx_ceiling(out, body, options.seconds)
+        after = broker.rss()
+        burst = cold_burst(broker, "svc-6")
+        broker.stop()
+        results["hot_path"] = {"broker": hot, "nginx": ceiling, "framework_floor": floor,
+                               "throughput_vs_nginx": round(hot["requests_per_second"] / ceiling["requests_per_second"], 3)}
+        results["cold_burst"] = burst
+        results["footprint_10_services"] = {"start_to_first_token_s": first, "rss_idle_mib": idle, "rss_after_hot_path_mib": after}
+
+        # Refresh under load: tokens due every ~40 s, so refresh-ahead happens during the run.
+        refreshing = Broker(options.java, options.jar, out, "broker-refresh",
+                            ["--broker.simulator.refresh-after=40s", "--broker.tokens.refresh-jitter=10s"], jvm).start()
+        brokers.append(refreshing)
+        refreshing.first_token_seconds()
+        token = refreshing.caller_token()
+        url = refreshing.url(f"/tokens/{HOT_SERVICE}")
+        wrk(url, 5, token)
+        calls_before = refreshing.calls()
+        under_refresh = wrk(url, max(60, options.seconds), token)
+        refreshes = refreshing.calls() - calls_before
+        refreshing.stop()
+        results["refresh_under_load"] = {"run": under_refresh, "upstream_refreshes_during_run": refreshes,
+                                         "p99_vs_steady": round(under_refresh["p99_ms"] / hot["p99_ms"], 3)}
+
+        # 10,000 services: footprint per cached entry.
+        many = os.path.join(out, "services-10000.yml")
+        services_yaml(many, 9997)
+        large = Broker(options.java, options.jar, out, "broker-10000",
+                       [f"--spring.config.additional-location=file:{many}",
+                        "--resilience4j.ratelimiter.configs.default.limit-for-period=100000",
+                        "--resilience4j.bulkhead.configs.default.max-concurrent-calls=16",
+                        "--broker.tokens.fetch-concurrency=16"], jvm).start()
+        brokers.append(large)
+        first_large = large.first_token_seconds(limit=300)
+        deadline = time.monotonic() + 600
+        while large.calls() < 10000 and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(3)
+        idle_large = large.rss()
+        large.stop()
+        results["footprint_10000_services"] = {
+            "start_to_first_token_s": first_large, "rss_idle_mib": idle_large,
+            "bytes_per_cached_entry_estimate": round((idle_large - idle) * 1024 * 1024 / 9990)}
+
+        # Upstream budget: 1,000 services warming at start, at a configured 50 calls per second per region.
+        thousand = os.path.join(out, "services-1000.yml")
+        services_yaml(thousand, 997, auth_mode="aml-token")
+        budgeted = Broker(options.java, options.jar, out, "broker-budget",
+                          [f"--spring.config.additional-location=file:{thousand}",
+                           "--resilience4j.ratelimiter.configs.default.limit-for-period=50",
+                           "--resilience4j.ratelimiter.configs.default.limit-refresh-period=1s"], jvm).start()
+        brokers.append(budgeted)
+        results["upstream_budget"] = budget(budgeted, 1000, 50)
+        budgeted.stop()
+
+        results["plain_boot_start_to_ready_s"] = plain_boot_ready(options.java, options.classpath, out)
+        results["footprint_10_services"]["start_vs_plain_boot"] = round(first / results["plain_boot_start_to_ready_s"], 3)
+    finally:
+        for broker in brokers:
+            broker.stop()
+
+    with open(os.path.join(out, "results.json"), "w") as file:
+        json.dump(results, file, indent=2)
+    table = markdown(results)
+    with open(os.path.join(out, "results.md"), "w") as file:
+        file.write(table)
+    print(table)
+
+
+def markdown(r):
+    h, n, f = r["hot_path"]["broker"], r["hot_path"]["nginx"], r["hot_path"]["framework_floor"]
+    rows = [
+        ("Hot path: broker GET /tokens/{service}, 32 connections", f"{h['requests_per_second']:.0f} req/s, p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms", "≥ 0.5× nginx, p99 ≤ 2 ms"),
+        ("Hot path: nginx, same JSON body (ceiling)", f"{n['requests_per_second']:.0f} req/s, p50 {n['p50_ms']} ms, p99 {n['p99_ms']} ms", ""),
+        ("Hot path: framework floor (liveness, no auth, no cache)", f"{f['requests_per_second']:.0f} req/s, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms", ""),
+        ("Broker throughput / nginx", f"{r['hot_path']['throughput_vs_nginx']}×", "≥ 0.5×"),
+        ("Cold burst: 1,000 concurrent requests, uncached service", f"{r['cold_burst']['upstream_token_calls']} upstream call(s), {r['cold_burst']['ok']} × 200, p50 {r['cold_burst']['p50_ms']} ms, p99 {r['cold_burst']['p99_ms']} ms", "1 call"),
+        ("p99 while refreshing / steady p99", f"{r['refresh_under_load']['p99_vs_steady']}× ({r['refresh_under_load']['run']['p99_ms']} ms, {r['refresh_under_load']['upstream_refreshes_during_run']} refreshes)", "≤ 1.2×"),
+        ("Start to first token, 10 services", f"{r['footprint_10_services']['start_to_first_token_s']} s", ""),
+        ("Plain Boot app, same starters, start to ready", f"{r['plain_boot_start_to_ready_s']} s", ""),
+        ("Start to first token / plain Boot ready", f"{r['footprint_10_services']['start_vs_plain_boot']}×", "≤ 0.6×"),
+        ("RSS idle, 10 services", f"{r['footprint_10_services']['rss_idle_mib']} MiB", ""),
+        ("RSS after the hot path, 10 services", f"{r['footprint_10_services']['rss_after_hot_path_mib']} MiB", "≤ 160 MiB"),
+        ("Start to first token, 10,000 services", f"{r['footprint_10000_services']['start_to_first_token_s']} s", ""),
+        ("RSS idle, 10,000 services warmed", f"{r['footprint_10000_services']['rss_idle_mib']} MiB (≈ {r['footprint_10000_services']['bytes_per_cached_entry_estimate']} B per entry)", ""),
+        ("Budget: 1,000 services warming, most calls in any second", f"{r['upstream_budget']['max_calls_in_any_second']} (configured {r['upstream_budget']['configured_rate_per_second']}/s, warm-up {r['upstream_budget']['warm_up_seconds']} s)", "≤ configured"),
+    ]
+    lines = [f"Machine: {r['machine']['cores']} cores, {r['machine']['java']}, JVM flags: {' '.join(r['jvm_flags']) or '(none)'}", "",
+             "| Measure | Result | Target |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
