@@ -1,0 +1,49 @@
+# token-broker: build with the Maven wrapper, run on a JRE as a non-root user.
+#
+#   docker build -t token-broker:0.1.0 .
+#   docker run --rm -p 8080:8080 -p 8081:8081 -e SERVER_ADDRESS=0.0.0.0 token-broker:0.1.0 --spring.profiles.active=simulator
+#
+# Operator settings: mount a directory holding application.yml at /app/config (the Helm chart mounts its ConfigMap
+# there); Spring Boot reads it before the image's /app/application.yml. The root filesystem may be read-only as long
+# as /tmp is writable (an emptyDir in the chart).
+
+# ---- build: dependencies first (a layer rebuilt only when the POM or the wrapper changes), then the sources ----
+FROM eclipse-temurin:25.0.3_9-jdk-noble AS build
+WORKDIR /build
+COPY mvnw pom.xml ./
+COPY .mvn/ .mvn/
+RUN ./mvnw -B -ntp -q dependency:go-offline
+COPY src/main/ src/main/
+RUN ./mvnw -B -ntp -q -Dmaven.test.skip=true -Ddeploy-checks.skip=true package \
+	&& java -Djarmode=tools -jar target/token-broker-*.jar extract --layers --application-filename app.jar --destination extracted
+
+# ---- runtime ----
+FROM eclipse-temurin:25.0.3_9-jre-noble
+RUN groupadd --system --gid 10001 broker \
+	&& useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin broker
+WORKDIR /app
+# Spring Boot's layers, least to most often changed: the application jar's manifest lists lib/*.jar.
+COPY --from=build /build/extracted/dependencies/ ./
+COPY --from=build /build/extracted/spring-boot-loader/ ./
+COPY --from=build /build/extracted/snapshot-dependencies/ ./
+COPY --from=build /build/extracted/application/ ./
+COPY application.yml ./
+
+# JVM flags chosen by measurement (README, "Measured footprint"): serial GC (one small heap, no GC threads), the heap
+# capped at half the container's memory limit (the rest is class data, code, threads), small thread stacks, a bounded
+# code cache, no perf-data file in /tmp, and exit on OutOfMemoryError so Kubernetes restarts the container.
+# The chart's jvmOptions replaces them.
+ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xss512k -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
+
+# An AOT cache (JEP 483, 514, 515) from a training run on the embedded simulator, stopped once the context has
+# refreshed: the broker's classes come loaded and linked, and start took 4.6 s instead of 6.5 s to readiness (8.8 s
+# instead of 13 s on one CPU). Made by this JRE with the flags above, as the cache requires; the application is
+# extracted as jars (extract --layers, without --launcher) because the cache only covers classes loaded from jars,
+# and the class path (here /app/app.jar) must be the same at run time.
+RUN java -XX:AOTCacheOutput=/app/app.aot -Dspring.context.exit=onRefresh -jar /app/app.jar \
+	--spring.profiles.active=simulator --server.port=0 --management.server.port=0 \
+	&& rm -rf /tmp/*
+
+USER 10001:10001
+EXPOSE 8080 8081
+ENTRYPOINT ["java", "-XX:AOTCache=/app/app.aot", "-jar", "/app/app.jar"]

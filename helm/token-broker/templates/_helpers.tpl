@@ -1,0 +1,226 @@
+{{/*
+Names and labels. Every template here takes the token-broker chart's context: `.` inside this chart, or
+`(index .Subcharts "token-broker")` from a parent chart that depends on it.
+*/}}
+
+{{- define "token-broker.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "token-broker.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "token-broker.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "token-broker.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "token-broker.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "token-broker.labels" -}}
+helm.sh/chart: {{ include "token-broker.chart" . }}
+{{ include "token-broker.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: {{ .Values.mode }}
+{{- end }}
+
+{{- define "token-broker.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "token-broker.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "token-broker.configMapName" -}}
+{{- printf "%s-config" (include "token-broker.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "token-broker.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Paths inside the container. The image's WORKDIR is /app; Spring Boot reads /app/config/application.yml first. */}}
+{{- define "token-broker.configDir" -}}/app/config{{- end }}
+{{- define "token-broker.identityDir" -}}/var/run/secrets/token-broker/identity{{- end }}
+{{- define "token-broker.livenessPath" -}}/actuator/health/liveness{{- end }}
+{{- define "token-broker.readinessPath" -}}/actuator/health/readiness{{- end }}
+{{- define "token-broker.prometheusPath" -}}/actuator/prometheus{{- end }}
+
+{{/* Checks the values the schema cannot express. */}}
+{{- define "token-broker.validate" -}}
+{{- $identity := .Values.identity }}
+{{- if and (eq $identity.mode "client-secret") (not $identity.clientSecret.existingSecret) }}
+{{- fail "identity.mode client-secret needs identity.clientSecret.existingSecret (a Secret holding the client secret)" }}
+{{- end }}
+{{- if and (eq $identity.mode "client-certificate") (not $identity.clientCertificate.existingSecret) }}
+{{- fail "identity.mode client-certificate needs identity.clientCertificate.existingSecret" }}
+{{- end }}
+{{- if and (has $identity.mode (list "client-secret" "client-certificate")) (or (not $identity.tenantId) (not $identity.clientId)) }}
+{{- fail (printf "identity.mode %s needs identity.tenantId and identity.clientId" $identity.mode) }}
+{{- end }}
+{{- if eq (int .Values.ports.api) (int .Values.ports.management) }}
+{{- fail "ports.api and ports.management must differ" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The operator configuration, rendered as config/application.yml. Chart-owned keys (addresses, ports, identity
+files) are merged last so values cannot contradict the pod spec.
+*/}}
+{{- define "token-broker.applicationYaml" -}}
+{{- $identity := .Values.identity }}
+{{- $id := dict "mode" $identity.mode }}
+{{- if $identity.tenantId }}{{- $_ := set $id "tenant-id" $identity.tenantId }}{{- end }}
+{{- if $identity.clientId }}{{- $_ := set $id "client-id" $identity.clientId }}{{- end }}
+{{- if eq $identity.mode "client-secret" }}
+{{- $_ := set $id "client-secret-file" (printf "%s/%s" (include "token-broker.identityDir" .) $identity.clientSecret.key) }}
+{{- else if eq $identity.mode "client-certificate" }}
+{{- $_ := set $id "certificate-path" (printf "%s/%s" (include "token-broker.identityDir" .) $identity.clientCertificate.key) }}
+{{- $_ := set $id "send-certificate-chain" $identity.clientCertificate.sendCertificateChain }}
+{{- end }}
+{{- $broker := deepCopy (default (dict) .Values.config) }}
+{{- $_ := set $broker "identity" (mergeOverwrite (default (dict) (get $broker "identity")) $id) }}
+{{- $owned := dict
+  "server" (dict "address" (ternary "127.0.0.1" "0.0.0.0" (eq .Values.mode "sidecar")) "port" (int .Values.ports.api))
+  "management" (dict "server" (dict "address" "0.0.0.0" "port" (int .Values.ports.management)))
+  "broker" $broker }}
+{{- $config := mergeOverwrite (deepCopy (default (dict) .Values.extraConfig)) $owned }}
+{{- toYaml $config }}
+{{- end }}
+
+{{- define "token-broker.configChecksum" -}}
+{{- include "token-broker.applicationYaml" . | sha256sum }}
+{{- end }}
+
+{{/* The broker container, without the sidecar's restartPolicy. */}}
+{{- define "token-broker.container" -}}
+name: {{ ternary .Values.sidecar.containerName "token-broker" (eq .Values.mode "sidecar") }}
+image: {{ include "token-broker.image" . }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+ports:
+  - name: broker-api
+    containerPort: {{ .Values.ports.api }}
+    protocol: TCP
+  - name: broker-mgmt
+    containerPort: {{ .Values.ports.management }}
+    protocol: TCP
+{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") }}
+env:
+  {{- if .Values.jvmOptions }}
+  - name: JDK_JAVA_OPTIONS
+    value: {{ .Values.jvmOptions | quote }}
+  {{- end }}
+  {{- with .Values.identity.clientCertificate }}
+  {{- if and (eq $.Values.identity.mode "client-certificate") .passwordKey }}
+  - name: BROKER_IDENTITY_CERTIFICATEPASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ .existingSecret }}
+        key: {{ .passwordKey }}
+  {{- end }}
+  {{- end }}
+  {{- with .Values.env }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+startupProbe:
+  httpGet:
+    path: {{ ternary (include "token-broker.readinessPath" .) (include "token-broker.livenessPath" .) (eq .Values.mode "sidecar") }}
+    port: broker-mgmt
+  periodSeconds: {{ .Values.probes.startup.periodSeconds }}
+  timeoutSeconds: {{ .Values.probes.startup.timeoutSeconds }}
+  failureThreshold: {{ .Values.probes.startup.failureThreshold }}
+livenessProbe:
+  httpGet:
+    path: {{ include "token-broker.livenessPath" . }}
+    port: broker-mgmt
+  periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
+  timeoutSeconds: {{ .Values.probes.liveness.timeoutSeconds }}
+  failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
+{{- if or (eq .Values.mode "standalone") .Values.probes.readiness.enabled }}
+readinessProbe:
+  httpGet:
+    path: {{ include "token-broker.readinessPath" . }}
+    port: broker-mgmt
+  periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
+  timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
+  failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
+{{- end }}
+resources:
+  {{- toYaml .Values.resources | nindent 2 }}
+securityContext:
+  {{- toYaml .Values.securityContext | nindent 2 }}
+volumeMounts:
+  - name: token-broker-config
+    mountPath: {{ include "token-broker.configDir" . }}
+    readOnly: true
+  - name: token-broker-tmp
+    mountPath: /tmp
+  {{- if has .Values.identity.mode (list "client-secret" "client-certificate") }}
+  - name: token-broker-identity
+    mountPath: {{ include "token-broker.identityDir" . }}
+    readOnly: true
+  {{- end }}
+{{- end }}
+
+{{/* The broker's volumes: its config, /tmp, and the identity Secret when one is used. */}}
+{{- define "token-broker.volumes" -}}
+- name: token-broker-config
+  configMap:
+    name: {{ include "token-broker.configMapName" . }}
+- name: token-broker-tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- if eq .Values.identity.mode "client-secret" }}
+- name: token-broker-identity
+  secret:
+    secretName: {{ .Values.identity.clientSecret.existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.identity.clientSecret.key }}
+        path: {{ .Values.identity.clientSecret.key }}
+{{- else if eq .Values.identity.mode "client-certificate" }}
+- name: token-broker-identity
+  secret:
+    secretName: {{ .Values.identity.clientCertificate.existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.identity.clientCertificate.key }}
+        path: {{ .Values.identity.clientCertificate.key }}
+{{- end }}
+{{- end }}
+
+{{/* Pod labels: workload identity's opt-in label. */}}
+{{- define "token-broker.identityPodLabels" -}}
+{{- if eq .Values.identity.mode "workload-identity" -}}
+azure.workload.identity/use: "true"
+{{- end }}
+{{- end }}
+
+{{/* Pod annotations: Prometheus scraping and a checksum of the config, so a config change rolls the pods. */}}
+{{- define "token-broker.podAnnotations" -}}
+checksum/token-broker-config: {{ include "token-broker.configChecksum" . }}
+{{- if .Values.metrics.annotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .Values.ports.management | quote }}
+prometheus.io/path: {{ include "token-broker.prometheusPath" . }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,83 @@
+{{/*
+The sidecar, as named templates for your own pod spec. Install this chart with mode=sidecar (it renders the
+ConfigMap and the ServiceAccount), or add it as a dependency of your app's chart, and include:
+
+  metadata:
+    labels:
+      {{- include "token-broker.sidecar.podLabels" $broker | nindent 8 }}
+    annotations:
+      {{- include "token-broker.sidecar.podAnnotations" $broker | nindent 8 }}
+  spec:
+    serviceAccountName: {{ include "token-broker.serviceAccountName" $broker }}
+    initContainers:
+      {{- include "token-broker.sidecar.initContainer" $broker | nindent 8 }}
+    containers:
+      - name: app
+        env:
+          {{- include "token-broker.sidecar.appEnv" $broker | nindent 12 }}
+        volumeMounts:
+          {{- include "token-broker.callerToken.volumeMount" $broker | nindent 12 }}
+    volumes:
+      {{- include "token-broker.sidecar.volumes" $broker | nindent 8 }}
+
+where, in a parent chart, `$broker := index .Subcharts "token-broker"` (the subchart's own context, so its values
+and defaults apply). src/test/resources/deploy/app-chart is a complete example, rendered by the tests.
+
+The broker is a native sidecar (an init container with restartPolicy: Always, Kubernetes 1.29+): it starts before
+the app containers, its startup probe waits for readiness (a token with runway for every required service), so the
+app containers start only once the broker can serve them; it stops after them. Its API listens on 127.0.0.1 only.
+*/}}
+
+{{/* A list item for the pod's initContainers. */}}
+{{- define "token-broker.sidecar.initContainer" -}}
+{{- $_ := include "token-broker.validate" . -}}
+- {{ include "token-broker.container" . | indent 2 | trim }}
+  restartPolicy: Always
+{{- end }}
+
+{{/* List items for the pod's volumes. */}}
+{{- define "token-broker.sidecar.volumes" -}}
+{{ include "token-broker.volumes" . }}
+{{ include "token-broker.callerToken.volume" . }}
+{{- end }}
+
+{{/* Mapping entries for the pod's labels: workload identity's opt-in and the PodMonitor's selector. */}}
+{{- define "token-broker.sidecar.podLabels" -}}
+token-broker.acme.com/sidecar: {{ include "token-broker.fullname" . }}
+{{- with include "token-broker.identityPodLabels" . }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/* Mapping entries for the pod's annotations. */}}
+{{- define "token-broker.sidecar.podAnnotations" -}}
+{{ include "token-broker.podAnnotations" . }}
+{{- end }}
+
+{{/* Environment for the app containers: where the broker is and where the caller token is. */}}
+{{- define "token-broker.sidecar.appEnv" -}}
+- name: TOKEN_BROKER_URL
+  value: {{ printf "http://127.0.0.1:%d" (int .Values.ports.api) | quote }}
+- name: TOKEN_BROKER_CALLER_TOKEN_FILE
+  value: {{ printf "%s/token" .Values.sidecar.callerToken.path | quote }}
+{{- end }}
+
+{{/*
+The app's identity towards the broker: a projected service-account token with the broker's audience, refreshed by
+the kubelet. The app reads it at each call and sends it as "Authorization: Bearer <token>".
+*/}}
+{{- define "token-broker.callerToken.volume" -}}
+- name: token-broker-caller
+  projected:
+    sources:
+      - serviceAccountToken:
+          audience: {{ .Values.sidecar.callerToken.audience }}
+          expirationSeconds: {{ .Values.sidecar.callerToken.expirationSeconds }}
+          path: token
+{{- end }}
+
+{{- define "token-broker.callerToken.volumeMount" -}}
+- name: token-broker-caller
+  mountPath: {{ .Values.sidecar.callerToken.path }}
+  readOnly: true
+{{- end }}

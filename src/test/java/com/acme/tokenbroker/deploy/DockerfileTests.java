@@ -1,0 +1,136 @@
+package com.acme.tokenbroker.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Dockerfile passes the lint (which also runs in Maven's {@code process-test-classes} phase), the lint catches
+ * what it should, and the image agrees with the chart: user, ports, working and config directories, build context.
+ */
+class DockerfileTests {
+
+	static final Path DOCKERFILE = Path.of("Dockerfile");
+
+	/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+	static List<String> instructions(Path dockerfile) {
+		try {
+			List<String> instructions = new ArrayList<>();
+			StringBuilder current = new StringBuilder();
+			for (String line : Files.readAllLines(dockerfile)) {
+				String stripped = line.strip();
+				if (stripped.startsWith("#") || (stripped.isEmpty() && current.isEmpty())) {
+					continue;
+				}
+				if (stripped.endsWith("\\")) {
+					current.append(stripped, 0, stripped.length() - 1).append(' ');
+					continue;
+				}
+				instructions.add(current.append(stripped).toString().replaceAll("\\s+", " "));
+				current.setLength(0);
+			}
+			return instructions;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The instructions of the final stage. */
+	static List<String> finalStage() {
+		List<String> all = instructions(DOCKERFILE);
+		int lastFrom = 0;
+		for (int i = 0; i < all.size(); i++) {
+			if (all.get(i).startsWith("FROM ")) {
+				lastFrom = i;
+			}
+		}
+		return all.subList(lastFrom, all.size());
+	}
+
+	static String last(String keyword) {
+		return finalStage().stream()
+			.filter((instruction) -> instruction.startsWith(keyword + " "))
+			.reduce((first, second) -> second)
+			.map((instruction) -> instruction.substring(keyword.length() + 1))
+			.orElseThrow(() -> new AssertionError("No " + keyword + " in the final stage"));
+	}
+
+	@Test
+	void theDockerfilePassesTheLint() {
+		DeployChecks.Result result = DeployChecks.lintDockerfile(DOCKERFILE);
+
+		assertThat(result.exitStatus()).as(result.output()).isZero();
+		assertThat(result.output()).contains("is clean");
+	}
+
+	@Test
+	void theLintRejectsFloatingTagsUnknownInstructionsShellEntrypointsBadPortsAndRoot() {
+		DeployChecks.Result result = DeployChecks.lintDockerfile(Path.of("src/test/resources/deploy/invalid/Dockerfile"));
+
+		assertThat(result.exitStatus()).isEqualTo(1);
+		assertThat(result.output()).contains("pin the base image to an exact version tag")
+			.contains("Unknown instruction: FOOBAR")
+			.contains("ENTRYPOINT must use the exec form")
+			.contains("EXPOSE 80800: not a port number")
+			.contains("USER root: use a numeric, non-root uid");
+	}
+
+	@Test
+	void theImageRunsAsTheUserTheChartDeclares() {
+		JsonNode container = TokenBrokerChart.render("standalone-workload-identity")
+			.one("Deployment")
+			.at("/spec/template/spec/containers/0/securityContext");
+
+		assertThat(last("USER")).isEqualTo(container.path("runAsUser").asInt() + ":" + container.path("runAsGroup").asInt());
+	}
+
+	@Test
+	void theImageExposesThePortsTheChartUses() {
+		JsonNode config = TokenBrokerChart.render("standalone-workload-identity").applicationConfig();
+
+		assertThat(last("EXPOSE").split(" ")).containsExactly(config.at("/server/port").asString(),
+				config.at("/management/server/port").asString());
+	}
+
+	@Test
+	void theImageReadsApplicationYmlFromTheDirectoryTheChartMountsItsConfigMapIn() {
+		JsonNode mounts = TokenBrokerChart.render("standalone-workload-identity")
+			.one("Deployment")
+			.at("/spec/template/spec/containers/0/volumeMounts");
+		String workdir = last("WORKDIR");
+
+		assertThat(Manifests.named(mounts, "token-broker-config").path("mountPath").asString()).isEqualTo(workdir + "/config");
+		assertThat(finalStage()).contains("COPY application.yml ./");
+		assertThat(last("ENTRYPOINT")).startsWith("[\"java\"").endsWith("\"-jar\", \"" + workdir + "/app.jar\"]");
+	}
+
+	@Test
+	void theBuildContextHoldsEverythingTheDockerfileCopies() throws IOException {
+		List<String> included = Files.readAllLines(Path.of(".dockerignore"))
+			.stream()
+			.filter((line) -> line.startsWith("!"))
+			.map((line) -> line.substring(1))
+			.toList();
+		List<String> sources = new ArrayList<>();
+		for (String instruction : instructions(DOCKERFILE)) {
+			if (instruction.startsWith("COPY ") && !instruction.contains("--from=")) {
+				List<String> arguments = Arrays.asList(instruction.substring(5).split(" "));
+				sources.addAll(arguments.subList(0, arguments.size() - 1));
+			}
+		}
+
+		assertThat(sources).isNotEmpty().allSatisfy((source) -> assertThat(included).contains(source));
+		assertThat(Files.readAllLines(Path.of(".dockerignore"))).contains("*");
+	}
+
+}

@@ -1,0 +1,66 @@
+package com.acme.tokenbroker.deploy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every manifest the chart renders, for every value set and as the example app chart's sidecar, is valid against
+ * the Kubernetes API schemas (npm {@code kubernetes-models}, and {@code @kubernetes-models/prometheus-operator} for
+ * the monitors), offline, with unknown fields reported too.
+ */
+class KubernetesSchemaTests {
+
+	static final Path OUTPUT = Path.of("target/deploy/manifests");
+
+	@Test
+	void everyRenderedManifestIsValidAgainstTheKubernetesSchemas(@TempDir Path workDir) {
+		List<Path> files = new ArrayList<>();
+		for (String scenario : TokenBrokerChart.SCENARIOS) {
+			files.add(write(scenario, TokenBrokerChart.render(scenario)));
+		}
+		files.add(write("defaults", TokenBrokerChart.renderDefaults()));
+		files.add(write("app-chart", TokenBrokerChart.renderAppChart(workDir)));
+
+		DeployChecks.Result result = DeployChecks.validateManifests(files);
+
+		assertThat(result.exitStatus()).as(result.output()).isZero();
+		assertThat(result.output()).contains("ok   ").doesNotContain("FAIL");
+		assertThat(result.output()).contains("Deployment tb-token-broker", "Deployment tb-scorer", "Service tb-token-broker",
+				"PodDisruptionBudget tb-token-broker", "NetworkPolicy tb-token-broker", "ServiceMonitor tb-token-broker",
+				"PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard");
+	}
+
+	@Test
+	void theValidatorRejectsWrongTypesMissingFieldsAndUnknownFields() {
+		DeployChecks.Result result = DeployChecks
+			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/deployment.yaml")));
+
+		assertThat(result.exitStatus()).as(result.output()).isEqualTo(1);
+		assertThat(result.output()).contains("FAIL")
+			.contains("/spec/template/spec/containers/0/ports/0/containerPort")
+			.contains("/spec/template/spec/containers/0/readinesProbe: unknown field")
+			.contains("name");
+	}
+
+	@Test
+	void theValidatorRejectsKindsItHasNoSchemaFor() {
+		DeployChecks.Result result = DeployChecks
+			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/unknown-kind.yaml")));
+
+		assertThat(result.exitStatus()).isEqualTo(1);
+		assertThat(result.output()).contains("no schema for example.com/v1 Widget");
+	}
+
+	private static Path write(String name, Manifests manifests) {
+		Path file = OUTPUT.resolve(name + ".yaml");
+		TokenBrokerChart.write(file, manifests.yaml());
+		return file;
+	}
+
+}
