@@ -59,36 +59,37 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	@Override
 	public String bearerToken() {
+		return held().token().getToken();
+	}
+
+	@Override
+	public PrincipalToken currentToken() {
+		Held held = held();
+		return new PrincipalToken(held.token().getToken(), held.token().getExpiresAt().toInstant(), held.refreshAt());
+	}
+
+	/** The token to use now, with its refresh time: kept, refreshed, or kept after a failed refresh. */
+	private Held held() {
 		Held held = this.current;
 		Instant now = this.clock.instant();
 		if (held != null && now.isBefore(held.refreshAt())) {
-			return held.token().getToken();
+			return held;
 		}
 		this.lock.lock();
 		try {
 			held = this.current;
 			now = this.clock.instant();
 			if (held != null && now.isBefore(held.refreshAt())) {
-				return held.token().getToken();
+				return held;
 			}
 			if (held != null && isUsable(held.token(), now) && now.isBefore(this.nextAttempt)) {
-				return held.token().getToken();
+				return held;
 			}
 			return signIn(held, now);
 		}
 		finally {
 			this.lock.unlock();
 		}
-	}
-
-	@Override
-	public PrincipalToken currentToken() {
-		String value = bearerToken();
-		Held held = this.current;
-		if (held == null || !held.token().getToken().equals(value)) {
-			throw new PrincipalUnavailableException("The broker's token changed while being read", null);
-		}
-		return new PrincipalToken(value, held.token().getExpiresAt().toInstant(), held.refreshAt());
 	}
 
 	@Override
@@ -104,7 +105,7 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		}
 	}
 
-	private String signIn(Held kept, Instant now) {
+	private Held signIn(Held kept, Instant now) {
 		if (!this.breaker.tryAcquirePermission()) {
 			return keptOrFail(kept, now, "circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(),
 					null);
@@ -120,7 +121,7 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 			this.current = held;
 			logger.debug("Signed in to Entra ID; token valid until {}, refreshed from {}", fresh.getExpiresAt(),
 					held.refreshAt());
-			return fresh.getToken();
+			return held;
 		}
 		catch (RuntimeException ex) {
 			if (isOperatorError(ex)) {
@@ -134,12 +135,12 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		}
 	}
 
-	private String keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
+	private Held keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
 		if (kept != null && isUsable(kept.token(), now)) {
 			this.nextAttempt = now.plus(RETRY_DELAY);
 			logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
 					condition, kept.token().getExpiresAt());
-			return kept.token().getToken();
+			return kept;
 		}
 		throw new PrincipalUnavailableException("The broker could not sign in to Entra ID (" + condition + ")", cause);
 	}

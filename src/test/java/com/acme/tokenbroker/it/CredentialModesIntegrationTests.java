@@ -26,6 +26,7 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.TokenCache;
@@ -99,27 +100,9 @@ class CredentialModesIntegrationTests {
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		WORKSPACES.forEach((alias, workspace) -> {
-			registry.add("broker.workspaces." + alias + ".subscription-id", workspace::subscriptionId);
-			registry.add("broker.workspaces." + alias + ".resource-group", workspace::resourceGroup);
-			registry.add("broker.workspaces." + alias + ".name", workspace::name);
-			registry.add("broker.workspaces." + alias + ".region", workspace::region);
-		});
-		SERVICES.forEach((name, service) -> {
-			registry.add("broker.services." + name + ".workspace", service::workspace);
-			registry.add("broker.services." + name + ".kind", () -> service.kind().name());
-			registry.add("broker.services." + name + ".required", () -> "false");
-		});
-		SimulatorLauncher.brokerProperties(SIMULATOR, WORKSPACES, new SimulatorLauncher.Settings(Duration.ofMinutes(30),
-				Duration.ofHours(12), "api://token-broker", "token-broker"))
-			.forEach((key, value) -> registry.add(key, () -> value));
-		registry.add("broker.access.rules[0].subjects[0]", () -> "app");
-		registry.add("broker.access.rules[0].services[0]", () -> "*");
+		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
 		registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
-		registry.add("broker.tokens.refresh-check-interval", () -> "0");
-		registry.add("broker.tokens.warm-up", () -> "false");
-		registry.add("management.server.port", () -> "0");
 	}
 
 	@AfterAll

@@ -74,14 +74,30 @@ public final class TestWorkspaces {
 
 	/** Point the broker at the simulator, with the catalog above and a test-driven refresh schedule. */
 	public static void register(DynamicPropertyRegistry registry, SimulatedWorkspace simulator) {
-		workspaces().forEach((alias, workspace) -> {
+		registerCatalog(registry, simulator, workspaces(), services());
+		registry.add("broker.upstream.read-timeout", () -> "3s");
+		registry.add("resilience4j.ratelimiter.configs.default.limit-for-period", () -> "10000");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-for-period", () -> "3");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-refresh-period", () -> "1h");
+		registry.add("resilience4j.ratelimiter.instances.northeurope.timeout-duration", () -> "0s");
+		registry.add("resilience4j.bulkhead.instances.uksouth.max-concurrent-calls", () -> "1");
+		registry.add("resilience4j.bulkhead.instances.uksouth.max-wait-duration", () -> "0s");
+	}
+
+	/**
+	 * Point the broker at a simulator for the given catalog: workspaces, services, the simulator's hosts, identity and
+	 * issuers, a caller {@code app} granted every service, and a refresh schedule the test drives.
+	 */
+	public static void registerCatalog(DynamicPropertyRegistry registry, SimulatedWorkspace simulator,
+			Map<String, CatalogProperties.Workspace> workspaces, Map<String, CatalogProperties.Service> services) {
+		workspaces.forEach((alias, workspace) -> {
 			String prefix = "broker.workspaces." + alias + ".";
 			registry.add(prefix + "subscription-id", workspace::subscriptionId);
 			registry.add(prefix + "resource-group", workspace::resourceGroup);
 			registry.add(prefix + "name", workspace::name);
 			registry.add(prefix + "region", workspace::region);
 		});
-		services().forEach((name, service) -> {
+		services.forEach((name, service) -> {
 			String prefix = "broker.services." + name + ".";
 			registry.add(prefix + "workspace", service::workspace);
 			registry.add(prefix + "kind", () -> service.kind().name());
@@ -91,20 +107,13 @@ public final class TestWorkspaces {
 			registry.add(prefix + "required", () -> Boolean.toString(service.required()));
 			registry.add(prefix + "auth-mode", () -> service.authMode().name());
 		});
-		SimulatorLauncher.brokerProperties(simulator, workspaces(), settings())
+		SimulatorLauncher.brokerProperties(simulator, workspaces, settings())
 			.forEach((key, value) -> registry.add(key, () -> value));
 		registry.add("broker.access.rules[0].subjects[0]", () -> "app");
 		registry.add("broker.access.rules[0].services[0]", () -> "*");
 		registry.add("broker.tokens.refresh-check-interval", () -> "0");
 		registry.add("broker.tokens.warm-up", () -> "false");
 		registry.add("management.server.port", () -> "0");
-		registry.add("broker.upstream.read-timeout", () -> "3s");
-		registry.add("resilience4j.ratelimiter.configs.default.limit-for-period", () -> "10000");
-		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-for-period", () -> "3");
-		registry.add("resilience4j.ratelimiter.instances.northeurope.limit-refresh-period", () -> "1h");
-		registry.add("resilience4j.ratelimiter.instances.northeurope.timeout-duration", () -> "0s");
-		registry.add("resilience4j.bulkhead.instances.uksouth.max-concurrent-calls", () -> "1");
-		registry.add("resilience4j.bulkhead.instances.uksouth.max-wait-duration", () -> "0s");
 	}
 
 }
