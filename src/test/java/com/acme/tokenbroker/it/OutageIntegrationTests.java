@@ -202,7 +202,15 @@ class OutageIntegrationTests {
 		CLOCK.advance(BREAKER_WAIT.plus(BREAKER_WAIT.dividedBy(10)).plusSeconds(1));
 		runDueRefreshesAllowingFailures();
 		Http.Response recovered = get("v2-weu");
-		assertThat(recovered.status()).isEqualTo(200);
+		if (recovered.status() == 503) {
+			// a caller that honours Retry-After: the probe of the region may have gone to another service's fetch
+			Duration retryAfter = Duration.ofSeconds(Long.parseLong(recovered.header("Retry-After")));
+			assertThat(retryAfter).as(recovered::body).isLessThanOrEqualTo(BREAKER_WAIT.plus(BREAKER_WAIT.dividedBy(10)));
+			CLOCK.advance(retryAfter.plusSeconds(1));
+			runDueRefreshesAllowingFailures();
+			recovered = get("v2-weu");
+		}
+		assertThat(recovered.status()).as(recovered::body).isEqualTo(200);
 		assertThat(recovered.json().get("stale").booleanValue()).isFalse();
 		assertThat(recovered.json().get("accessToken").stringValue()).isNotEqualTo(token);
 	}
