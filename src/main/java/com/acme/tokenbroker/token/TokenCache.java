@@ -140,7 +140,7 @@ public class TokenCache {
 				.register(this.meterRegistry)).increment();
 		}
 		try {
-			BrokeredToken token = this.source.load(service);
+			BrokeredToken token = this.source.load(service, this.tokens.getIfPresent(name));
 			Instant now = this.clock.instant();
 			if (!this.policy.isUsable(token, now)) {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
@@ -177,14 +177,14 @@ public class TokenCache {
 	}
 
 	/**
-	 * When to try again: held back by the broker (breaker open, budget spent) → just after the given wait; refused by
+	 * When to try again: held back by the broker (breaker open, budget spent, a fleet peer fetching) → just after the given wait; refused by
 	 * the upstream for a reason an operator must fix → the longest backoff; otherwise exponential backoff with full
 	 * jitter, never sooner than the upstream's {@code Retry-After}.
 	 */
 	private Duration delayAfter(UpstreamException failure, int consecutiveFailures) {
 		UpstreamException.Kind kind = failure.getKind();
-		if ((kind == UpstreamException.Kind.BREAKER_OPEN || kind == UpstreamException.Kind.LOCALLY_LIMITED)
-				&& failure.getRetryAfter() != null) {
+		if ((kind == UpstreamException.Kind.BREAKER_OPEN || kind == UpstreamException.Kind.LOCALLY_LIMITED
+				|| kind == UpstreamException.Kind.PEER_FETCHING) && failure.getRetryAfter() != null) {
 			return this.policy.afterHoldBack(failure.getRetryAfter());
 		}
 		Duration delay = kind.isRetryable() ? this.policy.backoff(consecutiveFailures) : this.policy.maxBackoff();

@@ -28,9 +28,14 @@ class TokenConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
-	TokenSource upstreamTokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
-			CredentialProperties properties, Clock clock) {
-		return new UpstreamTokenSource(client, dataPlane, keySlots, properties, clock);
+	TokenSource tokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
+			CredentialProperties properties, org.springframework.beans.factory.ObjectProvider<TokenSourceDecorator> decorators,
+			Clock clock) {
+		TokenSource source = new UpstreamTokenSource(client, dataPlane, keySlots, properties, clock);
+		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
+			source = decorator.decorate(source);
+		}
+		return source;
 	}
 
 	@Bean

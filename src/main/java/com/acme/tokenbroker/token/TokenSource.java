@@ -17,4 +17,16 @@ public interface TokenSource {
 	 */
 	BrokeredToken load(ServiceDescriptor service);
 
+	/**
+	 * Obtain a token newer than the one the caller holds. A shared cache uses {@code held} to tell whether what it
+	 * has is newer; the upstream ignores it.
+	 * @param service the configured service
+	 * @param held the token the caller holds now, or {@code null}
+	 * @return a token whose hard expiry has not passed
+	 * @throws com.acme.tokenbroker.upstream.UpstreamException when no token can be had
+	 */
+	default BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
+		return load(service);
+	}
+
 }

@@ -20,7 +20,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <ol>
  * <li>the region's circuit breaker: while open, no call is made and the failure says when the next probe may go;</li>
  * <li>the region's bulkhead: at most so many calls at once;</li>
- * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second refill.</li>
+ * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second refill;</li>
+ * <li>with a fleet, the same budget counted for all instances together ({@link SharedBudget}).</li>
  * </ol>
  * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403,
  * 404 and other refusals release the permission without counting. Calls refused locally are counted in
@@ -34,13 +35,16 @@ final class RegionGuard {
 
 	private final RateLimiterRegistry rateLimiters;
 
+	private final SharedBudget sharedBudget;
+
 	private final MeterRegistry meterRegistry;
 
 	RegionGuard(CircuitBreakers breakers, BulkheadRegistry bulkheads, RateLimiterRegistry rateLimiters,
-			MeterRegistry meterRegistry) {
+			SharedBudget sharedBudget, MeterRegistry meterRegistry) {
 		this.breakers = breakers;
 		this.bulkheads = bulkheads;
 		this.rateLimiters = rateLimiters;
+		this.sharedBudget = sharedBudget;
 		this.meterRegistry = meterRegistry;
 	}
 
@@ -58,6 +62,14 @@ final class RegionGuard {
 		try {
 			T result = bulkhead.executeSupplier(() -> {
 				RateLimiter.waitForPermission(rateLimiter);
+				Duration fleetWait = this.sharedBudget.tryAcquire(region,
+						rateLimiter.getRateLimiterConfig().getLimitForPeriod(),
+						rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod());
+				if (fleetWait != null) {
+					rejected(region, "fleet_budget");
+					throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, fleetWait,
+							"The fleet's request budget of region " + region + " is spent; " + what + " not requested");
+				}
 				return call.get();
 			});
 			breaker.onSuccess(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit());

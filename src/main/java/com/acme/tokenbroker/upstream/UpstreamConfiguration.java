@@ -25,11 +25,13 @@ class UpstreamConfiguration {
 	@Bean
 	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
 			PrincipalCredential principal, CircuitBreakers breakers, BulkheadRegistry bulkheads,
-			RateLimiterRegistry rateLimiters, MeterRegistry meterRegistry, ObjectProvider<Sleeper> sleeper, Clock clock) {
+			RateLimiterRegistry rateLimiters, ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry,
+			ObjectProvider<Sleeper> sleeper, Clock clock) {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
 		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
-		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters, meterRegistry);
+		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters,
+				sharedBudget.getIfAvailable(() -> SharedBudget.NONE), meterRegistry);
 		return new AzureMlClient(http, reader, guard, meterRegistry, sleeper.getIfAvailable(() -> Sleeper.THREAD),
 				properties);
 	}

@@ -40,7 +40,10 @@ public class UpstreamException extends RuntimeException {
 		BREAKER_OPEN(true, "breaker_open"),
 
 		/** The region's request budget or concurrency limit is spent: the upstream was not called. */
-		LOCALLY_LIMITED(true, "locally_limited");
+		LOCALLY_LIMITED(true, "locally_limited"),
+
+		/** Another broker instance of the fleet is fetching this token: the upstream was not called. */
+		PEER_FETCHING(true, "peer_fetching");
 
 		private final boolean retryable;
 

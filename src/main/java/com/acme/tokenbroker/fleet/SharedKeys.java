@@ -1,0 +1,50 @@
+package com.acme.tokenbroker.fleet;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.catalog.WorkspaceDescriptor;
+
+/**
+ * The Redis keys of the fleet: {@code <prefix>:token:<service>:<id>}, {@code <prefix>:lock:<service>:<id>} and
+ * {@code <prefix>:budget:<region>}. The id is a digest of what the service resolves to upstream (workspace, kind,
+ * upstream name), so two catalogs that give one name to different services never share a token.
+ */
+final class SharedKeys {
+
+	private final String prefix;
+
+	SharedKeys(String prefix) {
+		this.prefix = prefix;
+	}
+
+	String token(ServiceDescriptor service) {
+		return this.prefix + ":token:" + service.name() + ":" + identity(service);
+	}
+
+	String lock(ServiceDescriptor service) {
+		return this.prefix + ":lock:" + service.name() + ":" + identity(service);
+	}
+
+	String budget(String region) {
+		return this.prefix + ":budget:" + region;
+	}
+
+	static String identity(ServiceDescriptor service) {
+		WorkspaceDescriptor workspace = service.workspace();
+		String upstream = String.join("\n", service.kind().name(), workspace.subscriptionId(), workspace.resourceGroup(),
+				workspace.name(), workspace.region(), String.valueOf(workspace.mmsHost()),
+				String.valueOf(workspace.armHost()), service.upstreamName(), service.authMode().name());
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(upstream.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest, 0, 8);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is not available in this JVM", ex);
+		}
+	}
+
+}

@@ -1,0 +1,229 @@
+package com.acme.tokenbroker.fleet;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.system.Sleeper;
+import com.acme.tokenbroker.token.BrokeredToken;
+import com.acme.tokenbroker.token.RefreshPolicy;
+import com.acme.tokenbroker.token.TokenSource;
+import com.acme.tokenbroker.upstream.UpstreamException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared second level: a {@link TokenSource} that looks in Redis before it lets the upstream be called, and lets
+ * only one instance of the fleet call it per service and refresh.
+ * <ol>
+ * <li>A token in Redis that is newer than the one this instance holds and not yet due ({@code refreshAfter} ahead) is
+ * taken as is.</li>
+ * <li>Otherwise the instance tries to take the service's lock ({@code SET NX} with a lease). The holder looks in Redis
+ * once more, fetches from the upstream, stores the sealed result with a time to live of its hard expiry and releases
+ * the lock.</li>
+ * <li>An instance that finds the lock held polls Redis for up to {@code peer-wait}; without a result it reports the
+ * peer's fetch ({@link UpstreamException.Kind#PEER_FETCHING}, retry when the lease ends), and the cache keeps serving
+ * the token it holds. A crashed holder is replaced once its lease expires.</li>
+ * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without a fleet.</li>
+ * </ol>
+ */
+class SharedTokenSource implements TokenSource {
+
+	private static final Logger logger = LoggerFactory.getLogger(SharedTokenSource.class);
+
+	private final TokenSource upstream;
+
+	private final SharedStore store;
+
+	private final TokenSealer sealer;
+
+	private final SharedKeys keys;
+
+	private final RefreshPolicy policy;
+
+	private final FleetProperties properties;
+
+	private final Sleeper sleeper;
+
+	private final Clock clock;
+
+	private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+
+	private final MeterRegistry meterRegistry;
+
+	SharedTokenSource(TokenSource upstream, SharedStore store, TokenSealer sealer, SharedKeys keys, RefreshPolicy policy,
+			FleetProperties properties, Sleeper sleeper, MeterRegistry meterRegistry, Clock clock) {
+		this.upstream = upstream;
+		this.store = store;
+		this.sealer = sealer;
+		this.keys = keys;
+		this.policy = policy;
+		this.properties = properties;
+		this.sleeper = sleeper;
+		this.meterRegistry = meterRegistry;
+		this.clock = clock;
+	}
+
+	@Override
+	public BrokeredToken load(ServiceDescriptor service) {
+		return load(service, null);
+	}
+
+	@Override
+	public BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
+		String tokenKey = this.keys.token(service);
+		String lockKey = this.keys.lock(service);
+		String owner;
+		BrokeredToken shared;
+		try {
+			shared = read(service, tokenKey);
+			if (isNewerAndNotDue(shared, held)) {
+				count("shared");
+				return shared;
+			}
+			owner = this.store.tryLock(lockKey, this.properties.lockLease());
+		}
+		catch (SharedStoreUnavailableException ex) {
+			return alone(service, held);
+		}
+		if (owner != null) {
+			return fetchHoldingLock(service, held, tokenKey, lockKey, owner);
+		}
+		return awaitPeer(service, held, tokenKey, lockKey);
+	}
+
+	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey,
+			String owner) {
+		try {
+			BrokeredToken shared = readQuietly(service, tokenKey);
+			if (isNewerAndNotDue(shared, held)) {
+				count("shared");
+				return shared;
+			}
+			BrokeredToken fresh;
+			try {
+				fresh = this.upstream.load(service, held);
+			}
+			catch (UpstreamException ex) {
+				if (isNewer(shared, held)) {
+					logger.info("Fetching the token of service '{}' failed ({}); taking the fleet's stale one", service.name(),
+							ex.getKind().tag());
+					count("shared_stale");
+					return shared;
+				}
+				throw ex;
+			}
+			write(service, tokenKey, fresh);
+			count("fetched");
+			return fresh;
+		}
+		finally {
+			this.store.unlock(lockKey, owner);
+		}
+	}
+
+	private BrokeredToken awaitPeer(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey) {
+		long deadline = System.nanoTime() + this.properties.peerWait().toNanos();
+		try {
+			while (System.nanoTime() < deadline) {
+				this.sleeper.sleep(this.properties.pollInterval());
+				BrokeredToken shared = read(service, tokenKey);
+				if (isNewer(shared, held) && !this.policy.isStale(shared, this.clock.instant())) {
+					count("waited");
+					return shared;
+				}
+			}
+			Duration lease = this.store.leaseRemaining(lockKey);
+			Duration retryAfter = (lease.compareTo(this.properties.pollInterval()) > 0) ? lease
+					: this.properties.pollInterval();
+			count("peer_busy");
+			throw new UpstreamException(UpstreamException.Kind.PEER_FETCHING, 0, retryAfter, "Another broker instance is "
+					+ "fetching the token of service '" + service.name() + "'; its lease ends within " + retryAfter);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new UpstreamException(UpstreamException.Kind.PEER_FETCHING, 0, this.properties.pollInterval(),
+					"Interrupted while waiting for a peer's token of service '" + service.name() + "'");
+		}
+		catch (SharedStoreUnavailableException ex) {
+			return alone(service, held);
+		}
+	}
+
+	private BrokeredToken alone(ServiceDescriptor service, BrokeredToken held) {
+		count("alone");
+		return this.upstream.load(service, held);
+	}
+
+	private BrokeredToken read(ServiceDescriptor service, String tokenKey) {
+		String value = this.store.get(tokenKey);
+		if (value == null) {
+			return null;
+		}
+		Optional<BrokeredToken> token = this.sealer.open(tokenKey, value)
+			.flatMap((plaintext) -> SharedTokenCodec.decode(service.name(), plaintext));
+		if (token.isEmpty()) {
+			logger.warn("The shared value of service '{}' does not open with any configured key (key id '{}'); "
+					+ "treating it as a miss", service.name(), keyIdOf(value));
+			count("undecryptable");
+			return null;
+		}
+		return token.get();
+	}
+
+	private BrokeredToken readQuietly(ServiceDescriptor service, String tokenKey) {
+		try {
+			return read(service, tokenKey);
+		}
+		catch (SharedStoreUnavailableException ex) {
+			return null;
+		}
+	}
+
+	private void write(ServiceDescriptor service, String tokenKey, BrokeredToken token) {
+		Duration ttl = Duration.between(this.clock.instant(), this.policy.hardExpiry(token));
+		if (ttl.toMillis() <= 0) {
+			return;
+		}
+		try {
+			this.store.put(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token)), ttl);
+		}
+		catch (SharedStoreUnavailableException ex) {
+			logger.debug("Could not share the token of service '{}': {}", service.name(), ex.getMessage());
+		}
+	}
+
+	/** Newer than what the instance holds, and usable. */
+	private boolean isNewer(BrokeredToken shared, BrokeredToken held) {
+		return shared != null && this.policy.isUsable(shared, this.clock.instant())
+				&& (held == null || shared.expiresAt().isAfter(held.expiresAt()));
+	}
+
+	private boolean isNewerAndNotDue(BrokeredToken shared, BrokeredToken held) {
+		return isNewer(shared, held) && !this.policy.isStale(shared, this.clock.instant());
+	}
+
+	private void count(String outcome) {
+		this.outcomes.computeIfAbsent(outcome, (name) -> Counter.builder("broker.fleet.lookups")
+			.description("Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
+					+ "waited (a peer's result), peer_busy, alone (Redis unavailable), undecryptable, shared_stale")
+			.tag("outcome", name)
+			.register(this.meterRegistry)).increment();
+	}
+
+	private static String keyIdOf(String value) {
+		String[] parts = value.split("\\.", 3);
+		return (parts.length == 3 && parts[1].matches("[A-Za-z0-9_-]{1,32}")) ? parts[1] : "?";
+	}
+
+	@Override
+	public String toString() {
+		return "SharedTokenSource[" + this.upstream + "]";
+	}
+
+}

@@ -1,0 +1,124 @@
+package com.acme.tokenbroker.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP proxy that can be stopped and started again on the same port: to its clients, a server that goes
+ * away (connections reset, new ones refused) and comes back.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+	private final String targetHost;
+
+	private final int targetPort;
+
+	private final int port;
+
+	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
+	private volatile ServerSocket listener;
+
+	public TcpProxy(String targetHost, int targetPort) throws IOException {
+		this.targetHost = targetHost;
+		this.targetPort = targetPort;
+		try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			this.port = probe.getLocalPort();
+		}
+		start();
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	/** Listen again; new connections reach the target. */
+	public synchronized void start() throws IOException {
+		if (this.listener != null) {
+			return;
+		}
+		ServerSocket server = new ServerSocket();
+		server.setReuseAddress(true);
+		server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port));
+		this.listener = server;
+		Thread acceptor = new Thread(() -> accept(server), "tcp-proxy-" + this.port);
+		acceptor.setDaemon(true);
+		acceptor.start();
+	}
+
+	/** Refuse new connections and reset every open one. */
+	public synchronized void stop() {
+		ServerSocket server = this.listener;
+		this.listener = null;
+		if (server != null) {
+			closeQuietly(server);
+		}
+		for (Socket socket : this.sockets) {
+			try {
+				socket.setSoLinger(true, 0);
+			}
+			catch (IOException ex) {
+				// closing anyway
+			}
+			closeQuietly(socket);
+		}
+		this.sockets.clear();
+	}
+
+	@Override
+	public void close() {
+		stop();
+	}
+
+	private void accept(ServerSocket server) {
+		while (!server.isClosed()) {
+			try {
+				Socket client = server.accept();
+				Socket upstream = new Socket(this.targetHost, this.targetPort);
+				this.sockets.add(client);
+				this.sockets.add(upstream);
+				pump(client, upstream);
+				pump(upstream, client);
+			}
+			catch (IOException ex) {
+				// listener closed, or the target refused: the client sees a reset
+			}
+		}
+	}
+
+	private void pump(Socket from, Socket to) {
+		Thread thread = new Thread(() -> {
+			try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+				in.transferTo(out);
+			}
+			catch (IOException ex) {
+				// either side closed
+			}
+			finally {
+				closeQuietly(from);
+				closeQuietly(to);
+				this.sockets.remove(from);
+				this.sockets.remove(to);
+			}
+		}, "tcp-proxy-pump");
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	private static void closeQuietly(AutoCloseable closeable) {
+		try {
+			closeable.close();
+		}
+		catch (Exception ex) {
+			// already closed
+		}
+	}
+
+}

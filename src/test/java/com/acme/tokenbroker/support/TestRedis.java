@@ -1,0 +1,49 @@
+package com.acme.tokenbroker.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Redis server of this test run: {@code TOKEN_BROKER_TEST_REDIS_URL}, by default {@code redis://127.0.0.1:6379}.
+ */
+public final class TestRedis {
+
+	private TestRedis() {
+	}
+
+	/** The Redis server of this test run. */
+	public static URI url() {
+		String url = System.getenv("TOKEN_BROKER_TEST_REDIS_URL");
+		return URI.create((url == null || url.isBlank()) ? "redis://127.0.0.1:6379" : url.trim());
+	}
+
+	public static boolean required() {
+		return "true".equalsIgnoreCase(System.getenv("TOKEN_BROKER_TEST_REDIS_REQUIRED"));
+	}
+
+	/** @return whether a Redis server answers PING at {@link #url()} */
+	public static boolean reachable() {
+		URI url = url();
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 500);
+			socket.setSoTimeout(1000);
+			OutputStream out = socket.getOutputStream();
+			out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			byte[] answer = new byte[7];
+			int read = in.readNBytes(answer, 0, answer.length);
+			String reply = new String(answer, 0, read, StandardCharsets.US_ASCII);
+			return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH");
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+}
