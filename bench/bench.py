@@ -159,6 +159,8 @@ def wrk(url, seconds, token=None, accept="application/json"):
 
 def nginx_ceiling(out, body, seconds):
     root = tempfile.mkdtemp(dir=out, prefix="nginx-")
+    # nginx's worker runs as nobody when started as root: mkdtemp's 0700 would make every answer a 403 error page
+    os.chmod(root, 0o755)
     with open(os.path.join(root, "token.json"), "wb") as file:
         file.write(body)
     port = free_port()
@@ -183,6 +185,9 @@ http {{
             if http("GET", f"http://127.0.0.1:{port}/token.json")[0] == 200:
                 break
             time.sleep(0.05)
+        status, served = http("GET", f"http://127.0.0.1:{port}/token.json")
+        if status != 200 or served != body:
+            raise RuntimeError(f"nginx does not serve the token body (status {status}); see {root}/error.log")
         wrk(f"http://127.0.0.1:{port}/token.json", 3)
         return wrk(f"http://127.0.0.1:{port}/token.json", seconds)
     finally:
@@ -268,6 +273,10 @@ def main():
     parser.add_argument("--java", default="java")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--jvm", default="")
+    parser.add_argument("--only", choices=["hot"], help="hot: only the hot path (broker, framework floor, nginx), "
+                        "for iterating; the full run is what the README quotes")
+    parser.add_argument("--broker-arg", action="append", default=[],
+                        help="an extra argument for the hot-path broker, e.g. --server.tomcat.threads.max=4 (repeatable)")
     options = parser.parse_args()
     out = os.path.abspath(options.out)
     os.makedirs(out, exist_ok=True)
@@ -281,7 +290,7 @@ def main():
         ten = os.path.join(out, "services-10.yml")
         services_yaml(ten, 7)
         broker = Broker(options.java, options.jar, out, "broker-10", [f"--spring.config.additional-location=file:{ten}",
-                        "--broker.tokens.warm-up=false"], jvm).start()
+                        "--broker.tokens.warm-up=false", *options.broker_arg], jvm).start()
         brokers.append(broker)
         first = broker.first_token_seconds()
         token = broker.caller_token()
@@ -296,10 +305,18 @@ def main():
         floor = wrk(f"http://127.0.0.1:{broker.management}/actuator/health/liveness", options.seconds)
         ceiling = nginx_ceiling(out, body, options.seconds)
         after = broker.rss()
-        burst = cold_burst(broker, "svc-6")
-        broker.stop()
         results["hot_path"] = {"broker": hot, "nginx": ceiling, "framework_floor": floor,
                                "throughput_vs_nginx": round(hot["requests_per_second"] / ceiling["requests_per_second"], 3)}
+        if options.only == "hot":
+            broker.stop()
+            results["footprint_10_services"] = {"start_to_first_token_s": first, "rss_idle_mib": idle,
+                                                "rss_after_hot_path_mib": after}
+            with open(os.path.join(out, "results-hot.json"), "w") as file:
+                json.dump(results, file, indent=2)
+            print(json.dumps(results, indent=2))
+            return 0
+        burst = cold_burst(broker, "svc-6")
+        broker.stop()
         results["cold_burst"] = burst
         results["footprint_10_services"] = {"start_to_first_token_s": first, "rss_idle_mib": idle, "rss_after_hot_path_mib": after}
 
