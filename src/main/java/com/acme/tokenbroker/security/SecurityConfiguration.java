@@ -16,6 +16,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.AuthenticationManagerResolver;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -64,7 +65,11 @@ class SecurityConfiguration {
 		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
 		decoders.forEach((issuer, decoder) -> managers.put(issuer,
 				new ProviderManager(new JwtAuthenticationProvider(decoder))));
-		JwtIssuerAuthenticationManagerResolver resolver = new JwtIssuerAuthenticationManagerResolver(managers::get);
+		JwtIssuerAuthenticationManagerResolver byIssuer = new JwtIssuerAuthenticationManagerResolver(managers::get);
+		// Each caller token is verified once, then served from the cache until its exp (bounded): see VerifiedTokenCache
+		VerifiedTokenCache verified = new VerifiedTokenCache(clock);
+		AuthenticationManagerResolver<HttpServletRequest> resolver = (request) -> verified
+			.authenticating(byIssuer.resolve(request));
 		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();
 		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler();
 		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**", "/admin/**")

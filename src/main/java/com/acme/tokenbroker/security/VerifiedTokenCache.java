@@ -1,0 +1,180 @@
+package com.acme.tokenbroker.security;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+
+/**
+ * Caller JWTs verified once: the first request with a token runs the full verification (signature against the
+ * issuer's keys, {@code exp}, {@code nbf}, {@code iss}, {@code aud}); later requests with the very same token reuse
+ * the result until the token's {@code exp} or {@link #DEFAULT_TIME_TO_LIVE} after the verification, whichever comes
+ * first. Callers present the same token for minutes to hours, so a request then costs a SHA-256 and a map read instead
+ * of parsing and an RSA or ECDSA verification.
+ * <p>
+ * Entries are keyed by the SHA-256 of the token: the cache never holds the token itself, and any altered or forged
+ * token hashes to another key and goes through the full verification. Failed verifications are not cached. The time
+ * to live bounds how long a token stays accepted after its issuer stops publishing the key that signed it (the JWK set
+ * is itself cached for minutes by the decoder). Time comes from the injected {@link Clock}, which also drives
+ * Caffeine's ticker; the size is bounded, least recently used first out.
+ */
+final class VerifiedTokenCache {
+
+	/** The longest a verification is reused. */
+	static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofMinutes(5);
+
+	/** The most verified tokens kept. */
+	static final int DEFAULT_MAXIMUM_SIZE = 10_000;
+
+	private final Cache<Key, Verified> verified;
+
+	private final Clock clock;
+
+	private final Duration timeToLive;
+
+	VerifiedTokenCache(Clock clock) {
+		this(clock, DEFAULT_TIME_TO_LIVE, DEFAULT_MAXIMUM_SIZE);
+	}
+
+	VerifiedTokenCache(Clock clock, Duration timeToLive, int maximumSize) {
+		if (timeToLive.isNegative() || timeToLive.isZero()) {
+			throw new IllegalArgumentException("timeToLive must be positive");
+		}
+		this.clock = clock;
+		this.timeToLive = timeToLive;
+		this.verified = Caffeine.newBuilder()
+			.maximumSize(maximumSize)
+			.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+			.expireAfter(new UntilNotAfter(clock))
+			.executor(Runnable::run)
+			.build();
+	}
+
+	/**
+	 * An authentication manager that answers from this cache and verifies through the delegate on a miss.
+	 * @param delegate the full verification, e.g. the issuer-resolving JWT authentication manager
+	 * @return the caching manager
+	 */
+	AuthenticationManager authenticating(AuthenticationManager delegate) {
+		return (authentication) -> authenticate(authentication, delegate);
+	}
+
+	/**
+	 * Authenticate a bearer token from the cache, or through the delegate when it is not cached (or no longer valid).
+	 * @param authentication the authentication request, a {@link BearerTokenAuthenticationToken} for caller JWTs
+	 * (anything else goes to the delegate untouched)
+	 * @param delegate the full verification
+	 * @return the authenticated caller
+	 * @throws AuthenticationException when the delegate refuses the token
+	 */
+	Authentication authenticate(Authentication authentication, AuthenticationManager delegate) {
+		if (!(authentication instanceof BearerTokenAuthenticationToken bearer)) {
+			return delegate.authenticate(authentication);
+		}
+		Key key = Key.of(bearer.getToken());
+		Verified hit = this.verified.getIfPresent(key);
+		if (hit != null && this.clock.instant().isBefore(hit.notAfter())) {
+			return hit.authenticationFor(bearer);
+		}
+		Authentication result = delegate.authenticate(authentication);
+		if (result instanceof JwtAuthenticationToken jwtAuthentication && result.isAuthenticated()) {
+			Instant expiresAt = jwtAuthentication.getToken().getExpiresAt();
+			Instant now = this.clock.instant();
+			if (expiresAt != null && now.isBefore(expiresAt)) {
+				Instant until = now.plus(this.timeToLive);
+				this.verified.put(key, new Verified(jwtAuthentication, expiresAt.isBefore(until) ? expiresAt : until));
+			}
+		}
+		return result;
+	}
+
+	/** @return how many verified tokens are kept now (after pending evictions) */
+	long size() {
+		this.verified.cleanUp();
+		return this.verified.estimatedSize();
+	}
+
+	/** The SHA-256 of a token, as four longs: never the token itself. */
+	record Key(long a, long b, long c, long d) {
+
+		static Key of(String token) {
+			ByteBuffer digest = ByteBuffer.wrap(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
+			return new Key(digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong());
+		}
+
+		private static MessageDigest sha256() {
+			try {
+				return MessageDigest.getInstance("SHA-256");
+			}
+			catch (NoSuchAlgorithmException ex) {
+				throw new IllegalStateException("SHA-256 is a required JDK algorithm", ex);
+			}
+		}
+
+	}
+
+	/**
+	 * A verified caller and until when it may be reused.
+	 * @param authentication the delegate's result
+	 * @param notAfter the token's {@code exp}, or the end of the time to live if sooner
+	 */
+	private record Verified(JwtAuthenticationToken authentication, Instant notAfter) {
+
+		/** A fresh authentication per request, so request details are this request's and nothing shared mutates. */
+		Authentication authenticationFor(BearerTokenAuthenticationToken bearer) {
+			Jwt jwt = this.authentication.getToken();
+			JwtAuthenticationToken fresh = new JwtAuthenticationToken(jwt, this.authentication.getAuthorities(),
+					this.authentication.getName());
+			fresh.setDetails(bearer.getDetails());
+			return fresh;
+		}
+
+		@Override
+		public String toString() {
+			return "Verified[notAfter=" + this.notAfter + "]";
+		}
+
+	}
+
+	/** Entries expire at their {@code notAfter}, measured by the clock-driven ticker. */
+	private static final class UntilNotAfter implements Expiry<Key, Verified> {
+
+		private final Clock clock;
+
+		UntilNotAfter(Clock clock) {
+			this.clock = clock;
+		}
+
+		@Override
+		public long expireAfterCreate(Key key, Verified value, long currentTime) {
+			return Math.max(0, Duration.between(this.clock.instant(), value.notAfter()).toNanos());
+		}
+
+		@Override
+		public long expireAfterUpdate(Key key, Verified value, long currentTime, long currentDuration) {
+			return expireAfterCreate(key, value, currentTime);
+		}
+
+		@Override
+		public long expireAfterRead(Key key, Verified value, long currentTime, long currentDuration) {
+			return currentDuration;
+		}
+
+	}
+
+}
