@@ -11,6 +11,7 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.Caller;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
@@ -50,9 +51,12 @@ class TokenController {
 
 	private final TokenStatuses statuses;
 
+	private final TokenResponseBodies bodies;
+
 	TokenController(ServiceCatalog catalog, AccessPolicy accessPolicy, TokenBroker broker, TokenCache cache,
-			TokenStatuses statuses, TokenProperties properties, java.time.Clock clock) {
+			TokenStatuses statuses, TokenProperties properties, java.time.Clock clock, JsonMapper jsonMapper) {
 		this.statuses = statuses;
+		this.bodies = new TokenResponseBodies(jsonMapper);
 		this.maxMinTtl = properties.maxMinTtl();
 		this.catalog = catalog;
 		this.accessPolicy = accessPolicy;
@@ -62,17 +66,24 @@ class TokenController {
 	}
 
 	@GetMapping(path = "/tokens/{service}", produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<TokenResponse> token(@PathVariable("service") String service,
+	ResponseEntity<byte[]> token(@PathVariable("service") String service,
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
 		TokenBroker.Served served = serve(service, minTtl, jwt);
-		return headers(served).contentType(MediaType.APPLICATION_JSON).body(TokenResponse.of(served));
+		// The TokenResponse JSON, serialized once per cached token (see TokenResponseBodies)
+		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
+		return headers(served.stale(), rendered.expiresAt(), rendered.refreshBy())
+			.contentType(MediaType.APPLICATION_JSON)
+			.body(rendered.body(served.stale()));
 	}
 
 	@GetMapping(path = "/tokens/{service}", produces = MediaType.TEXT_PLAIN_VALUE)
 	ResponseEntity<String> bareToken(@PathVariable("service") String service,
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
 		TokenBroker.Served served = serve(service, minTtl, jwt);
-		return headers(served).contentType(MediaType.TEXT_PLAIN).body(served.token().value());
+		return headers(served.stale(), TokenResponse.iso(served.token().expiresAt()),
+				TokenResponse.iso(served.token().refreshAfter()))
+			.contentType(MediaType.TEXT_PLAIN)
+			.body(served.token().value());
 	}
 
 	@GetMapping(path = "/tokens/{service}/status", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -109,13 +120,13 @@ class TokenController {
 		return descriptor;
 	}
 
-	private static ResponseEntity.BodyBuilder headers(TokenBroker.Served served) {
+	private static ResponseEntity.BodyBuilder headers(boolean stale, String expiresAt, String refreshBy) {
 		return ResponseEntity.ok()
 			.cacheControl(CacheControl.noStore())
 			.header("Pragma", "no-cache")
-			.header(STALE_HEADER, Boolean.toString(served.stale()))
-			.header(EXPIRES_HEADER, TokenResponse.iso(served.token().expiresAt()))
-			.header(REFRESH_BY_HEADER, TokenResponse.iso(served.token().refreshAfter()));
+			.header(STALE_HEADER, Boolean.toString(stale))
+			.header(EXPIRES_HEADER, expiresAt)
+			.header(REFRESH_BY_HEADER, refreshBy);
 	}
 
 	static Duration parseMinTtl(String value, Duration max) {
