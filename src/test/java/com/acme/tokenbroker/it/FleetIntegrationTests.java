@@ -23,6 +23,7 @@ import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
+import com.acme.tokenbroker.support.SecretLedger;
 import com.acme.tokenbroker.support.TcpProxy;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
@@ -110,7 +111,9 @@ class FleetIntegrationTests {
 	private static String newKey() {
 		byte[] key = new byte[32];
 		new SecureRandom().nextBytes(key);
-		return Base64.getEncoder().encodeToString(key);
+		String encoded = Base64.getEncoder().encodeToString(key);
+		SecretLedger.record(encoded);
+		return encoded;
 	}
 
 	private Map<String, String> config(String activeKey, Map<String, String> keys) {

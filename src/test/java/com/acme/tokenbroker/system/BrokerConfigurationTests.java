@@ -67,4 +67,11 @@ class BrokerConfigurationTests {
 		assertThat(configurationError(failure)).hasMessageContaining("Kubernetes");
 	}
 
+	@Test
+	void fleetModeWithoutAnEncryptionKeyStopsTheBootNamingTheProperty() {
+		Throwable failure = boot("spring.profiles.active=simulator", "broker.fleet.enabled=true");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.fleet.encryption.keys");
+	}
+
 }
