@@ -79,11 +79,54 @@ app.kubernetes.io/component: {{ .Values.mode }}
 {{- if eq (int .Values.ports.api) (int .Values.ports.management) }}
 {{- fail "ports.api and ports.management must differ" }}
 {{- end }}
+{{- include "token-broker.validateFleet" . }}
+{{- end }}
+
+{{/*
+Fleet mode's checks. Its encryption keys and the Redis password reach the broker only as environment variables from
+Secrets: settings that would put them, or a second broker.fleet, into the ConfigMap are refused.
+*/}}
+{{- define "token-broker.validateFleet" -}}
+{{- if hasKey (default (dict) .Values.config) "fleet" }}
+{{- fail "config.fleet is not used: set fleet.* instead (encryption keys and the Redis password come from Secrets, never from the ConfigMap)" }}
+{{- end }}
+{{- $extra := default (dict) .Values.extraConfig }}
+{{- $broker := get $extra "broker" }}
+{{- if and (kindIs "map" $broker) (hasKey $broker "fleet") }}
+{{- fail "extraConfig.broker.fleet is not used: set fleet.* instead (encryption keys and the Redis password come from Secrets, never from the ConfigMap)" }}
+{{- end }}
+{{- $spring := get $extra "spring" }}
+{{- if kindIs "map" $spring }}
+{{- $data := get $spring "data" }}
+{{- if kindIs "map" $data }}
+{{- $redis := get $data "redis" }}
+{{- if and (kindIs "map" $redis) (hasKey $redis "password") }}
+{{- fail "extraConfig.spring.data.redis.password would be rendered into the ConfigMap: use fleet.redis.passwordSecret" }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .Values.fleet }}
+{{- if .enabled }}
+{{- if not .redis.host }}
+{{- fail "fleet.enabled needs fleet.redis.host (the Redis server's address)" }}
+{{- end }}
+{{- if not .encryption.existingSecret }}
+{{- fail "fleet.enabled needs fleet.encryption.existingSecret (a Secret with one entry per key id in fleet.encryption.keyIds, each the base64 of 32 random bytes)" }}
+{{- end }}
+{{- if not (has .encryption.activeKey .encryption.keyIds) }}
+{{- fail (printf "fleet.encryption.activeKey %q must be one of fleet.encryption.keyIds %v" (toString .encryption.activeKey) .encryption.keyIds) }}
+{{- end }}
+{{- if and .redis.username (not .redis.passwordSecret.name) }}
+{{- fail "fleet.redis.username needs fleet.redis.passwordSecret.name (the user's password)" }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
 The operator configuration, rendered as config/application.yml. Chart-owned keys (addresses, ports, identity
-files) are merged last so values cannot contradict the pod spec.
+files, and with fleet.enabled broker.fleet and the spring.data.redis connection) are merged last so values cannot
+contradict the pod spec. Secrets never appear here: they reach the container as files or environment variables.
 */}}
 {{- define "token-broker.applicationYaml" -}}
 {{- $identity := .Values.identity }}
@@ -102,6 +145,22 @@ files) are merged last so values cannot contradict the pod spec.
   "server" (dict "address" (ternary "127.0.0.1" "0.0.0.0" (eq .Values.mode "sidecar")) "port" (int .Values.ports.api))
   "management" (dict "server" (dict "address" "0.0.0.0" "port" (int .Values.ports.management)))
   "broker" $broker }}
+{{- with .Values.fleet }}
+{{- if .enabled }}
+{{- /* Not the keys: they come from the Secret as BROKER_FLEET_ENCRYPTION_KEYS_<ID> (token-broker.container). */}}
+{{- $_ := set $broker "fleet" (dict
+  "enabled" true
+  "key-prefix" .keyPrefix
+  "lock-lease" .lockLease
+  "peer-wait" .peerWait
+  "shared-budget" .sharedBudget
+  "encryption" (dict "active-key" .encryption.activeKey)) }}
+{{- /* Not the password: SPRING_DATA_REDIS_PASSWORD. */}}
+{{- $redis := dict "host" .redis.host "port" (int .redis.port) "ssl" (dict "enabled" .redis.tls) }}
+{{- with .redis.username }}{{- $_ := set $redis "username" . }}{{- end }}
+{{- $_ := set $owned "spring" (dict "data" (dict "redis" $redis)) }}
+{{- end }}
+{{- end }}
 {{- $config := mergeOverwrite (deepCopy (default (dict) .Values.extraConfig)) $owned }}
 {{- toYaml $config }}
 {{- end }}
@@ -122,7 +181,7 @@ ports:
   - name: broker-mgmt
     containerPort: {{ .Values.ports.management }}
     protocol: TCP
-{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") }}
+{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") .Values.fleet.enabled }}
 env:
   {{- if .Values.jvmOptions }}
   - name: JDK_JAVA_OPTIONS
@@ -135,6 +194,26 @@ env:
       secretKeyRef:
         name: {{ .existingSecret }}
         key: {{ .passwordKey }}
+  {{- end }}
+  {{- end }}
+  {{- with .Values.fleet }}
+  {{- if .enabled }}
+  {{- if .redis.passwordSecret.name }}
+  - name: SPRING_DATA_REDIS_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ .redis.passwordSecret.name }}
+        key: {{ .redis.passwordSecret.key }}
+  {{- end }}
+  {{- $secret := .encryption.existingSecret }}
+  {{- range .encryption.keyIds }}
+  {{- /* Bound by Spring Boot as broker.fleet.encryption.keys.<id>. */}}
+  - name: BROKER_FLEET_ENCRYPTION_KEYS_{{ upper . }}
+    valueFrom:
+      secretKeyRef:
+        name: {{ $secret }}
+        key: {{ . }}
+  {{- end }}
   {{- end }}
   {{- end }}
   {{- with .Values.env }}

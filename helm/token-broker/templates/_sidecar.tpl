@@ -26,6 +26,9 @@ and defaults apply). src/test/resources/deploy/app-chart is a complete example, 
 The broker is a native sidecar (an init container with restartPolicy: Always, Kubernetes 1.29+): it starts before
 the app containers, its startup probe waits for readiness (a token with runway for every required service), so the
 app containers start only once the broker can serve them; it stops after them. Its API listens on 127.0.0.1 only.
+
+With fleet.enabled, every pod that includes the sidecar joins the fleet: its broker reads and writes the shared
+cache in Redis (fleet.redis), so the pods need egress to Redis and the fleet's Secrets must exist in their namespace.
 */}}
 
 {{/* A list item for the pod's initContainers. */}}

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * {@code helm lint --strict} and {@code helm template} of {@code helm/token-broker} for the value sets under
  * {@code src/test/resources/deploy/values}, and what the rendered objects must say: ports and probes, the security
  * context, identity wiring, the optional parts. The sidecar as users include it is covered by
- * {@link SidecarTemplateTests}; the ConfigMap's content by {@link RenderedConfigurationBindingTests}.
+ * {@link SidecarTemplateTests}; the ConfigMap's content by {@link RenderedConfigurationBindingTests}; fleet mode by
+ * {@link FleetChartTests}.
  */
 class HelmChartTests {
 

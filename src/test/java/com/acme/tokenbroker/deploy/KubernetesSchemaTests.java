@@ -10,9 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every manifest the chart renders, for every value set and as the example app chart's sidecar, is valid against
- * the Kubernetes API schemas (npm {@code kubernetes-models}, and {@code @kubernetes-models/prometheus-operator} for
- * the monitors), offline, with unknown fields reported too.
+ * Every manifest the chart renders, for every value set and as the example app chart's sidecar (with and without
+ * fleet mode), is valid against the Kubernetes API schemas (npm {@code kubernetes-models}, and
+ * {@code @kubernetes-models/prometheus-operator} for the monitors), offline, with unknown fields reported too.
  */
 class KubernetesSchemaTests {
 
@@ -26,6 +26,7 @@ class KubernetesSchemaTests {
 		}
 		files.add(write("defaults", TokenBrokerChart.renderDefaults()));
 		files.add(write("app-chart", TokenBrokerChart.renderAppChart(workDir)));
+		files.add(write("app-chart-fleet", TokenBrokerChart.renderAppChart(workDir, FleetChartTests.SIDECAR_FLEET_ON)));
 
 		DeployChecks.Result result = DeployChecks.validateManifests(files);
 

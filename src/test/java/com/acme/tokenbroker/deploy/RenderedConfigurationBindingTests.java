@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.FileSystemResource;
 
@@ -41,7 +43,20 @@ class RenderedConfigurationBindingTests {
 	static final List<String> SCENARIOS = TokenBrokerChart.SCENARIOS;
 
 	static Binder binder(String renderedYaml) {
+		return binder(renderedYaml, Map.of());
+	}
+
+	/**
+	 * A binder over the rendered configuration with the container's environment first, as Spring Boot orders them.
+	 * @param renderedYaml the ConfigMap's {@code application.yml}
+	 * @param environment environment variables, as the kubelet would resolve the container's {@code env}
+	 * @return the binder
+	 */
+	static Binder binder(String renderedYaml, Map<String, Object> environment) {
 		MutablePropertySources sources = new MutablePropertySources();
+		// Named as Spring Boot names it, so that BROKER_FLEET_ENCRYPTION_KEYS_K1 maps to broker.fleet.encryption.keys.k1.
+		sources.addFirst(new SystemEnvironmentPropertySource(
+				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environment));
 		try {
 			YamlPropertySourceLoader loader = new YamlPropertySourceLoader();
 			loader.load("config/application.yml", new ByteArrayResource(renderedYaml.getBytes())).forEach(sources::addLast);

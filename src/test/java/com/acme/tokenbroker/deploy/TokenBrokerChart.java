@@ -87,10 +87,22 @@ final class TokenBrokerChart {
 
 	/** Renders the example application chart with this chart as its (unpacked) dependency. */
 	static Manifests renderAppChart(Path workDir) {
+		return renderAppChart(workDir, Map.of());
+	}
+
+	/**
+	 * Renders the example application chart with {@code --set} overrides on top of its values.
+	 * @param workDir a scratch directory
+	 * @param sets {@code --set} pairs, the broker's under {@code token-broker.}
+	 * @return the rendered objects
+	 */
+	static Manifests renderAppChart(Path workDir, Map<String, Object> sets) {
 		Path appChart = workDir.resolve("app-chart");
 		copy(APP_CHART, appChart);
 		copy(CHART, appChart.resolve("charts/token-broker"));
-		return Manifests.parse(template(appChart).call());
+		TemplateCommand command = template(appChart);
+		sets.forEach(command::set);
+		return Manifests.parse(command.call());
 	}
 
 	private static TemplateCommand template(Path chart) {
