@@ -100,7 +100,7 @@ public class CircuitBreakers {
 			if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
 				Instant until = this.clock.instant().plusMillis(waitMillis);
 				this.openUntil.put(name, until);
-				logger.warn("Circuit breaker '{}' is OPEN: no upstream calls until {}, then one probe", name, until);
+				logger.warn("Circuit breaker '{}' is OPEN: no calls until {}, then a probe", name, until);
 			}
 			else {
 				logger.info("Circuit breaker '{}' is {}", name, to);

@@ -229,8 +229,9 @@ class FleetIntegrationTests {
 		Map<String, String> properties = config();
 		properties.put("broker.tokens.refresh-jitter", "0s");
 		List<ConfigurableApplicationContext> instances = start(3, properties);
-		Set<String> initial = servedTokens(getEverywhere(instances, "v1-weu"));
-		assertThat(initial).hasSize(1);
+		for (String required : List.of("v1-weu", "v2-weu", "v1-eus")) {
+			assertThat(servedTokens(getEverywhere(instances, required))).hasSize(1);
+		}
 
 		proxy.stop();
 		List<Http.Response> duringOutage = new ArrayList<>(getEverywhere(instances, "v1-weu"));
@@ -249,6 +250,13 @@ class FleetIntegrationTests {
 				.isEqualTo(CircuitBreaker.State.OPEN);
 		}
 		assertThat(output.getAll()).doesNotContain("Exception in thread");
+		for (ConfigurableApplicationContext instance : instances) {
+			Http management = new Http(Integer.parseInt(instance.getEnvironment().getProperty("local.management.port")));
+			assertThat(management.get("/actuator/health/readiness", null).status()).as("Redis down is not an outage")
+				.isEqualTo(200);
+			assertThat(management.get("/actuator/health", null).json().get("components").get("tokens").get("details")
+				.get("breakers").get("redis").stringValue()).isEqualTo("OPEN");
+		}
 
 		proxy.start();
 		awaitRedisReachableFrom(instances);
@@ -268,7 +276,7 @@ class FleetIntegrationTests {
 		refreshEverywhere(instances);
 
 		assertThat(tokenCalls("westeurope") - beforeRejoin)
-			.as("sharing resumed: one refresh of v1-weu and one of spare-1 for the fleet").isEqualTo(2);
+			.as("sharing resumed: one refresh each of v1-weu, v2-weu and spare-1 for the fleet").isEqualTo(3);
 		assertThat(servedTokens(getEverywhere(instances, "v1-weu"))).hasSize(1);
 		assertThat(servedTokens(getEverywhere(instances, "spare-1"))).hasSize(1);
 	}
