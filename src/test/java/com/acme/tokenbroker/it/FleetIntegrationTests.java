@@ -336,6 +336,46 @@ class FleetIntegrationTests {
 	}
 
 	@Test
+	void redisAuthenticationUsesSpringBootsPropertiesAndAWrongPasswordMeansWorkingAlone() {
+		String user = "tb-" + UUID.randomUUID();
+		String password = UUID.randomUUID().toString();
+		SecretLedger.record(password);
+		io.lettuce.core.RedisClient admin = io.lettuce.core.RedisClient.create(TestRedis.url().toString());
+		io.lettuce.core.api.StatefulRedisConnection<String, String> adminConnection = admin.connect();
+		adminConnection.sync()
+			.aclSetuser(user, io.lettuce.core.AclSetuserArgs.Builder.on()
+				.addPassword(password)
+				.keyPattern(this.prefix + ":*")
+				.allCommands());
+		try {
+			Map<String, String> authenticated = config();
+			authenticated.put("spring.data.redis.username", user);
+			authenticated.put("spring.data.redis.password", password);
+			Map<String, String> wrong = config();
+			wrong.put("spring.data.redis.username", user);
+			wrong.put("spring.data.redis.password", "not-the-password");
+			ConfigurableApplicationContext first = this.fleet.start(authenticated);
+			ConfigurableApplicationContext second = this.fleet.start(authenticated);
+			ConfigurableApplicationContext outsider = this.fleet.start(wrong);
+			long before = tokenCalls("westeurope");
+
+			Set<String> tokens = servedTokens(getEverywhere(List.of(first, second), "v1-weu"));
+			assertThat(tokens).hasSize(1);
+			assertThat(tokenCalls("westeurope") - before).as("shared through the authenticated user").isEqualTo(1);
+			assertThat(redis.keys(this.prefix + ":token:*")).hasSize(1);
+
+			Http.Response alone = new Http(BrokerInstances.port(outsider)).get("/tokens/v1-weu", caller());
+			assertThat(alone.status()).as("refused by Redis: the instance works alone").isEqualTo(200);
+			assertThat(tokenCalls("westeurope") - before).isEqualTo(2);
+		}
+		finally {
+			adminConnection.sync().aclDeluser(user);
+			adminConnection.close();
+			admin.shutdown();
+		}
+	}
+
+	@Test
 	void theFleetSharesOneRequestBudgetPerRegion() {
 		List<ConfigurableApplicationContext> instances = start(3, config());
 		long before = simulator.callCount("northeurope", Operation.ARM_TOKEN)
