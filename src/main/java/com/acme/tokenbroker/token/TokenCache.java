@@ -148,6 +148,11 @@ public class TokenCache {
 			}
 			this.tokens.asMap().merge(name, token, (old, fresh) -> fresh.expiresAt().isBefore(old.expiresAt()) ? old : fresh);
 			Instant next = this.policy.nextRefresh(token);
+			Instant earliest = now.plus(this.policy.minRefreshInterval());
+			if (next.isBefore(earliest)) {
+				// a token fetched earlier elsewhere (a fleet peer's), already due: no retry loop
+				next = earliest;
+			}
 			state.succeeded(now, next, this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
 					token.refreshAfter(), token.expiresAt(), next);

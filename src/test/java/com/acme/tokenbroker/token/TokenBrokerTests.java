@@ -99,6 +99,21 @@ class TokenBrokerTests {
 	}
 
 	@Test
+	void aTokenFetchedEarlierElsewhereAndAlreadyDueIsNotRefetchedBeforeTheMinimumInterval() throws Exception {
+		Instant now = this.clock.instant();
+		BrokeredToken peers = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "peer-token", now.minusSeconds(60),
+				now.plus(Duration.ofHours(11)), now.minus(Duration.ofMinutes(31)));
+		TokenCache shared = new TokenCache(this.catalog, (service) -> peers, new RefreshPolicy(properties(Duration.ofSeconds(2)),
+				new SplittableRandom(42)::nextLong), properties(Duration.ofSeconds(2)), this.fetchExecutor, this.meters,
+				this.clock);
+
+		shared.load(this.fraud).get(5, TimeUnit.SECONDS);
+
+		assertThat(shared.state(ServiceName.of("fraud")).nextAttemptAt()).isEqualTo(now.plusSeconds(30));
+		assertThat(shared.runDueRefreshes()).isEmpty();
+	}
+
+	@Test
 	void tokenForWhenCachedThenServedWithoutUpstreamCall() {
 		TokenBroker.Served first = this.broker.tokenFor(this.fraud, Duration.ZERO);
 
