@@ -5,11 +5,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
+import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.RefreshPolicy;
 import com.acme.tokenbroker.token.TokenSourceDecorator;
 import com.acme.tokenbroker.upstream.SharedBudget;
+import com.acme.tokenbroker.upstream.UpstreamProperties;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,9 +43,15 @@ class FleetConfiguration {
 
 	@Bean
 	TokenSourceDecorator sharedTokenSourceDecorator(SharedStore store, FleetProperties properties, RefreshPolicy policy,
-			ObjectProvider<Sleeper> sleeper, MeterRegistry meterRegistry, Clock clock) {
+			KeySlots keySlots, UpstreamProperties upstreamProperties, ObjectProvider<Sleeper> sleeper, MeterRegistry meterRegistry,
+			Clock clock) {
+		Duration longestFetch = upstreamProperties.callTimeout().multipliedBy(2);
+		if (properties.lockLease().compareTo(longestFetch) < 0) {
+			throw new InvalidConfigurationException("broker.fleet.lock-lease", "must be at least twice "
+					+ "broker.upstream.call-timeout (" + longestFetch + "): a metadata read and a token call fit in one lease");
+		}
 		TokenSealer sealer = new TokenSealer(properties.encryption(), new SecureRandom());
-		SharedKeys keys = new SharedKeys(properties.keyPrefix());
+		SharedKeys keys = new SharedKeys(properties.keyPrefix(), keySlots);
 		return (upstream) -> new SharedTokenSource(upstream, store, sealer, keys, policy, properties,
 				sleeper.getIfAvailable(() -> Sleeper.THREAD), meterRegistry, clock);
 	}
@@ -50,7 +59,7 @@ class FleetConfiguration {
 	@Bean
 	@ConditionalOnBooleanProperty(name = "broker.fleet.shared-budget", matchIfMissing = true)
 	SharedBudget redisSharedBudget(SharedStore store, FleetProperties properties) {
-		return new RedisSharedBudget(store, new SharedKeys(properties.keyPrefix()));
+		return new RedisSharedBudget(store, new SharedKeys(properties.keyPrefix(), null));
 	}
 
 	/**

@@ -76,9 +76,10 @@ public record FleetProperties(@DefaultValue("false") boolean enabled, @DefaultVa
 						"must name one of broker.fleet.encryption.keys");
 			}
 			this.keys.forEach((id, encoded) -> {
-				if (!id.matches("[A-Za-z0-9_-]{1,32}")) {
+				if (!id.matches("[a-z0-9]{1,32}")) {
 					throw new InvalidConfigurationException("broker.fleet.encryption.keys",
-							"has a key id that is not 1 to 32 letters, digits, _ or -");
+							"has a key id that is not 1 to 32 lower-case letters or digits (ids also come from environment "
+									+ "variables, BROKER_FLEET_ENCRYPTION_KEYS_<ID>)");
 				}
 				byte[] key;
 				try {

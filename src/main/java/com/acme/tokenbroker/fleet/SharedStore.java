@@ -47,6 +47,14 @@ class SharedStore {
 			end
 			return ttl""", Long.class);
 
+	/** Store the value only while the writer still holds the lock: a holder whose lease ran out never overwrites. */
+	private static final RedisScript<Long> PUT_IF_OWNER = RedisScript.of("""
+			if redis.call('GET', KEYS[2]) == ARGV[3] then
+			  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+			  return 1
+			end
+			return 0""", Long.class);
+
 	private final StringRedisTemplate redis;
 
 	private final CircuitBreaker breaker;
@@ -60,11 +68,18 @@ class SharedStore {
 		return call("GET", () -> this.redis.opsForValue().get(key));
 	}
 
-	void put(String key, String value, Duration ttl) {
-		call("SET", () -> {
-			this.redis.opsForValue().set(key, value, ttl);
-			return null;
-		});
+	/**
+	 * @param key the value's key
+	 * @param value the value
+	 * @param ttl its time to live
+	 * @param lockKey the lock the writer took
+	 * @param owner the writer's owner token
+	 * @return whether it was stored (the writer still held the lock)
+	 */
+	boolean putIfOwner(String key, String value, Duration ttl, String lockKey, String owner) {
+		Long stored = call("SET IF OWNER",
+				() -> this.redis.execute(PUT_IF_OWNER, List.of(key, lockKey), value, Long.toString(ttl.toMillis()), owner));
+		return stored != null && stored == 1;
 	}
 
 	/**
@@ -80,20 +95,34 @@ class SharedStore {
 
 	/**
 	 * @param key the lock's key
+	 * @param lease the lease to give a lock found without one (set by hand, or persisted): no lock blocks forever
 	 * @return how long the current holder's lease still runs, {@link Duration#ZERO} when nobody holds it
 	 */
-	Duration leaseRemaining(String key) {
+	Duration leaseRemaining(String key, Duration lease) {
 		Long millis = call("PTTL", () -> this.redis.getExpire(key, java.util.concurrent.TimeUnit.MILLISECONDS));
+		if (millis != null && millis == -1) {
+			call("PEXPIRE", () -> this.redis.expire(key, lease));
+			return lease;
+		}
 		return (millis == null || millis < 0) ? Duration.ZERO : Duration.ofMillis(millis);
 	}
 
-	/** Release the lock if this owner still holds it; a failure only lets the lease run out. */
+	/**
+	 * Release the lock if this owner still holds it; a failure only lets the lease run out. Runs even on an
+	 * interrupted thread (a shutdown), so a stopping instance does not leave its lock to the lease.
+	 */
 	void unlock(String key, String owner) {
+		boolean interrupted = Thread.interrupted();
 		try {
 			call("UNLOCK", () -> this.redis.execute(UNLOCK, List.of(key), owner));
 		}
 		catch (SharedStoreUnavailableException ex) {
 			logger.debug("Could not release {} ({}); its lease will expire", key, ex.getMessage());
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
@@ -124,6 +153,12 @@ class SharedStore {
 			return result;
 		}
 		catch (RuntimeException ex) {
+			if (Thread.currentThread().isInterrupted() || ex instanceof io.lettuce.core.RedisCommandInterruptedException
+					|| ex.getCause() instanceof io.lettuce.core.RedisCommandInterruptedException) {
+				// this thread was stopped (a shutdown), Redis did nothing wrong
+				this.breaker.releasePermission();
+				throw new SharedStoreUnavailableException("Redis " + command + " interrupted", ex);
+			}
 			this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
 			logger.debug("Redis {} failed: {}", command, ex.getClass().getSimpleName());
 			throw new SharedStoreUnavailableException("Redis " + command + " failed (" + ex.getClass().getSimpleName()

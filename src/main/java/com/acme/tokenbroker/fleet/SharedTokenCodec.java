@@ -20,7 +20,7 @@ final class SharedTokenCodec {
 	}
 
 	static byte[] encode(BrokeredToken token) {
-		return mapper.writeValueAsBytes(new Stored(token.tokenType(), token.value(), token.refreshAfter().toEpochMilli(),
+		return mapper.writeValueAsBytes(new Stored(Stored.VERSION, token.tokenType(), token.value(), token.refreshAfter().toEpochMilli(),
 				token.expiresAt().toEpochMilli(), token.fetchedAt().toEpochMilli(), token.credentialType(),
 				token.scoringUri()));
 	}
@@ -33,7 +33,7 @@ final class SharedTokenCodec {
 	static Optional<BrokeredToken> decode(ServiceName service, byte[] plaintext) {
 		try {
 			Stored stored = mapper.readValue(plaintext, Stored.class);
-			if (stored.tokenType() == null || stored.value() == null || stored.value().isEmpty()
+			if (stored.v() != Stored.VERSION || stored.tokenType() == null || stored.value() == null || stored.value().isEmpty()
 					|| stored.credentialType() == null || stored.expiresAt() <= 0 || stored.fetchedAt() <= 0
 					|| stored.refreshAfter() <= 0) {
 				return Optional.empty();
@@ -47,9 +47,11 @@ final class SharedTokenCodec {
 		}
 	}
 
-	/** The stored fields. */
-	record Stored(String tokenType, String value, long refreshAfter, long expiresAt, long fetchedAt,
+	/** The stored fields; {@code v} changes with their meaning, and a value of another version is a miss. */
+	record Stored(int v, String tokenType, String value, long refreshAfter, long expiresAt, long fetchedAt,
 			String credentialType, String scoringUri) {
+
+		static final int VERSION = 1;
 
 		@Override
 		public String toString() {

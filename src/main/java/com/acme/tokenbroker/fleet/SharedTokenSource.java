@@ -118,7 +118,7 @@ class SharedTokenSource implements TokenSource {
 				}
 				throw ex;
 			}
-			write(service, tokenKey, fresh);
+			write(service, tokenKey, fresh, lockKey, owner);
 			count("fetched");
 			return fresh;
 		}
@@ -129,21 +129,38 @@ class SharedTokenSource implements TokenSource {
 
 	private BrokeredToken awaitPeer(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey) {
 		long deadline = System.nanoTime() + this.properties.peerWait().toNanos();
+		BrokeredToken shared = null;
 		try {
+			boolean retriedLock = false;
 			while (System.nanoTime() < deadline) {
 				this.sleeper.sleep(this.properties.pollInterval());
-				BrokeredToken shared = read(service, tokenKey);
-				if (isNewer(shared, held) && !this.policy.isStale(shared, this.clock.instant())) {
+				shared = read(service, tokenKey);
+				if (isNewerAndNotDue(shared, held)) {
 					count("waited");
 					return shared;
 				}
+				if (!retriedLock && this.store.leaseRemaining(lockKey, this.properties.lockLease()).isZero()) {
+					// the holder is done without a result for us (its fetch failed, or its lease ran out): try once more
+					retriedLock = true;
+					String owner = this.store.tryLock(lockKey, this.properties.lockLease());
+					if (owner != null) {
+						return fetchHoldingLock(service, held, tokenKey, lockKey, owner);
+					}
+				}
 			}
-			Duration lease = this.store.leaseRemaining(lockKey);
-			Duration retryAfter = (lease.compareTo(this.properties.pollInterval()) > 0) ? lease
-					: this.properties.pollInterval();
+			if (isNewer(shared, held)) {
+				// due or stale, but better than nothing: the peer's fetch is late, the upstream may be failing
+				count("shared_stale");
+				return shared;
+			}
+			Duration lease = this.store.leaseRemaining(lockKey, this.properties.lockLease());
+			Duration retryAfter = (lease.compareTo(this.properties.peerWait()) < 0) ? lease : this.properties.peerWait();
+			if (retryAfter.compareTo(this.properties.pollInterval()) < 0) {
+				retryAfter = this.properties.pollInterval();
+			}
 			count("peer_busy");
 			throw new UpstreamException(UpstreamException.Kind.PEER_FETCHING, 0, retryAfter, "Another broker instance is "
-					+ "fetching the token of service '" + service.name() + "'; its lease ends within " + retryAfter);
+					+ "fetching the token of service '" + service.name() + "'; retry in " + retryAfter);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -185,13 +202,17 @@ class SharedTokenSource implements TokenSource {
 		}
 	}
 
-	private void write(ServiceDescriptor service, String tokenKey, BrokeredToken token) {
+	private void write(ServiceDescriptor service, String tokenKey, BrokeredToken token, String lockKey, String owner) {
 		Duration ttl = Duration.between(this.clock.instant(), this.policy.hardExpiry(token));
 		if (ttl.toMillis() <= 0) {
 			return;
 		}
 		try {
-			this.store.put(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token)), ttl);
+			String sealed = this.sealer.seal(tokenKey, SharedTokenCodec.encode(token));
+			if (!this.store.putIfOwner(tokenKey, sealed, ttl, lockKey, owner)) {
+				logger.info("The fetch of service '{}' outlasted its lock's lease ({}); not sharing its token, a peer may "
+						+ "have shared a newer one", service.name(), this.properties.lockLease());
+			}
 		}
 		catch (SharedStoreUnavailableException ex) {
 			logger.debug("Could not share the token of service '{}': {}", service.name(), ex.getMessage());

@@ -169,7 +169,10 @@ public class TokenCache {
 			Duration delay = delayAfter(upstream, failures);
 			state.scheduleAt(now.plus(delay));
 			BrokeredToken kept = this.tokens.getIfPresent(name);
-			if (kept != null && this.policy.isUsable(kept, now)) {
+			if (upstream.getKind() == UpstreamException.Kind.PEER_FETCHING) {
+				logger.debug("Refresh for service '{}' deferred: {}", name, upstream.getMessage());
+			}
+			else if (kept != null && this.policy.isUsable(kept, now)) {
 				logger.warn("Refresh for service '{}' failed ({}); serving the cached token, usable until {}, retry at {}",
 						name, upstream.getKind().tag(), this.policy.hardExpiry(kept), now.plus(delay));
 			}

@@ -103,6 +103,10 @@ class TokenSealerTests {
 		assertThat(SharedTokenCodec.decode(fraud, "not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
 		assertThat(SharedTokenCodec.decode(fraud, "{\"tokenType\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8))).isEmpty();
 		assertThat(SharedTokenCodec.decode(fraud, "[]".getBytes(StandardCharsets.UTF_8))).isEmpty();
+		String otherVersion = new String(SharedTokenCodec.encode(TOKEN), StandardCharsets.UTF_8).replace("\"v\":1", "\"v\":2");
+		assertThat(otherVersion).contains("\"v\":2");
+		assertThat(SharedTokenCodec.decode(fraud, otherVersion.getBytes(StandardCharsets.UTF_8))).as("another version")
+			.isEmpty();
 	}
 
 }

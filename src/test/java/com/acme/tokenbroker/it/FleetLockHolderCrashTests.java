@@ -98,6 +98,7 @@ class FleetLockHolderCrashTests {
 		properties.put("broker.fleet.key-prefix", this.prefix);
 		properties.put("broker.fleet.lock-lease", LEASE.toSeconds() + "s");
 		properties.put("broker.fleet.peer-wait", "500ms");
+		properties.put("broker.upstream.call-timeout", "10s");
 		properties.put("broker.fleet.encryption.active-key", "k1");
 		properties.put("broker.fleet.encryption.keys.k1", this.key);
 		properties.put("spring.data.redis.host", url.getHost());
@@ -115,8 +116,7 @@ class FleetLockHolderCrashTests {
 		long metadataBefore = simulator.callCount("westeurope", Operation.ARM_GET_ENDPOINT);
 		int port = freePort();
 		Map<String, String> childConfig = config();
-		childConfig.put("broker.upstream.read-timeout", "60s");
-		childConfig.put("broker.upstream.call-timeout", "60s");
+		childConfig.put("broker.upstream.read-timeout", "10s");
 		childConfig.put("broker.tokens.cold-miss-deadline", "60s");
 		childConfig.put("server.port", Integer.toString(port));
 		childConfig.put("management.server.port", "0");
