@@ -67,6 +67,15 @@ class SecurityConfiguration {
 		return firewall;
 	}
 
+	/**
+	 * Caller tokens verified once, shared by the API's security chain and the token endpoint's fast path, which only
+	 * reads it.
+	 */
+	@Bean
+	VerifiedTokenCache verifiedTokenCache(Clock clock) {
+		return new VerifiedTokenCache(clock);
+	}
+
 	@Bean
 	@Order(1)
 	SecurityFilterChain managementSecurityFilterChain(HttpSecurity http) throws Exception {
@@ -80,15 +89,14 @@ class SecurityConfiguration {
 
 	@Bean
 	@Order(10)
-	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, AccessProperties access, OutboundTls tls, Clock clock)
-			throws Exception {
+	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, AccessProperties access, OutboundTls tls, Clock clock,
+			VerifiedTokenCache verified) throws Exception {
 		Map<String, NimbusJwtDecoder> decoders = CallerJwtDecoders.create(access, tls, clock);
 		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
 		decoders.forEach((issuer, decoder) -> managers.put(issuer,
 				new ProviderManager(new JwtAuthenticationProvider(decoder))));
 		JwtIssuerAuthenticationManagerResolver byIssuer = new JwtIssuerAuthenticationManagerResolver(managers::get);
 		// Each caller token is verified once, then served from the cache until its exp (bounded): see VerifiedTokenCache
-		VerifiedTokenCache verified = new VerifiedTokenCache(clock);
 		AuthenticationManagerResolver<HttpServletRequest> resolver = (request) -> verified
 			.authenticating(byIssuer.resolve(request));
 		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();

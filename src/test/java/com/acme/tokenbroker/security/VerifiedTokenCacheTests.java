@@ -149,6 +149,62 @@ class VerifiedTokenCacheTests {
 		assertThat(key.toString()).doesNotContain("header", "claims", "signature");
 	}
 
+	@Test
+	void verifiedCallerWhenTokenVerifiedThenCallerFromTheCacheWithoutVerifying() throws Exception {
+		CountingDecoder decoder = new CountingDecoder(verifyingDecoder());
+		VerifiedTokenCache cache = new VerifiedTokenCache(this.clock);
+		String token = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
+		assertThat(cache.verifiedCaller("Bearer " + token)).as("never seen: not verified here").isNull();
+		assertThat(decoder.calls()).isZero();
+
+		Authentication verified = cache.authenticating(manager(decoder)).authenticate(bearer(token, null));
+		Caller caller = cache.verifiedCaller("Bearer " + token);
+
+		assertThat(caller).isEqualTo(Caller.from((Jwt) verified.getPrincipal()));
+		assertThat(caller.subject()).isEqualTo("scorer");
+		assertThat(cache.verifiedCaller("bearer " + token)).as("the scheme is case-insensitive").isEqualTo(caller);
+		assertThat(decoder.calls()).isEqualTo(1);
+	}
+
+	@Test
+	void verifiedCallerWhenHeaderIsNotExactlyAVerifiedBearerTokenThenNull() throws Exception {
+		VerifiedTokenCache cache = new VerifiedTokenCache(this.clock);
+		String token = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
+		cache.authenticating(manager(verifyingDecoder())).authenticate(bearer(token, null));
+		String altered = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
+
+		assertThat(cache.verifiedCaller(null)).isNull();
+		assertThat(cache.verifiedCaller(token)).isNull();
+		assertThat(cache.verifiedCaller("Bearer")).isNull();
+		assertThat(cache.verifiedCaller("Bearer ")).isNull();
+		assertThat(cache.verifiedCaller("Bearer  " + token)).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + token + " ")).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + token + "\u0000")).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + token.replace('.', ','))).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + token + "x")).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + altered)).isNull();
+		assertThat(cache.verifiedCaller("Basic " + token)).isNull();
+		assertThat(cache.verifiedCaller("Bearer " + token)).isNotNull();
+	}
+
+	@Test
+	void verifiedCallerWhenExpiryOrTimeToLiveReachedThenNull() throws Exception {
+		VerifiedTokenCache cache = new VerifiedTokenCache(this.clock);
+		AuthenticationManager manager = cache.authenticating(manager(verifyingDecoder()));
+		String shortLived = sign("scorer", this.clock.instant().plus(Duration.ofMinutes(2)));
+		String longLived = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
+		manager.authenticate(bearer(shortLived, null));
+		manager.authenticate(bearer(longLived, null));
+
+		this.clock.advance(Duration.ofMinutes(2).minusMillis(1));
+		assertThat(cache.verifiedCaller("Bearer " + shortLived)).isNotNull();
+		this.clock.advance(Duration.ofMillis(1));
+		assertThat(cache.verifiedCaller("Bearer " + shortLived)).as("at its exp").isNull();
+		assertThat(cache.verifiedCaller("Bearer " + longLived)).isNotNull();
+		this.clock.advance(Duration.ofMinutes(3));
+		assertThat(cache.verifiedCaller("Bearer " + longLived)).as("after the 5-minute time to live").isNull();
+	}
+
 	private NimbusJwtDecoder verifyingDecoder() {
 		NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey((RSAPublicKey) keys.getPublic()).build();
 		JwtTimestampValidator timestamps = new JwtTimestampValidator(Duration.ZERO);
