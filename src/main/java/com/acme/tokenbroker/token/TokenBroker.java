@@ -76,9 +76,7 @@ public class TokenBroker {
 		BrokeredToken cached = this.cache.current(name);
 		Instant now = this.clock.instant();
 		if (cached != null && this.policy.satisfies(cached, now, minTtl)) {
-			boolean stale = this.policy.isStale(cached, now);
-			count(name, stale ? Outcome.STALE : Outcome.HIT);
-			return new Served(cached, stale, false);
+			return hit(name, cached, now);
 		}
 		if (cached != null && now.isBefore(cached.fetchedAt().plus(this.policy.minRefreshInterval()))) {
 			count(name, Outcome.ERROR);
@@ -95,6 +93,27 @@ public class TokenBroker {
 		}
 		count(name, Outcome.MISS);
 		return new Served(fetched, this.policy.isStale(fetched, now), true);
+	}
+
+	/**
+	 * The cached token when it can be served at once for {@code minTtl} zero (a hit or a stale hit, counted as
+	 * {@link #tokenFor} counts them); never fetches, never waits, counts nothing otherwise.
+	 * @param name a configured service (callers are authorized before)
+	 * @return the token and whether it is stale, or {@code null} when {@link #tokenFor} would have to fetch or refuse
+	 */
+	public Served cached(ServiceName name) {
+		BrokeredToken cached = this.cache.current(name);
+		if (cached == null) {
+			return null;
+		}
+		Instant now = this.clock.instant();
+		return this.policy.satisfies(cached, now, Duration.ZERO) ? hit(name, cached, now) : null;
+	}
+
+	private Served hit(ServiceName name, BrokeredToken cached, Instant now) {
+		boolean stale = this.policy.isStale(cached, now);
+		count(name, stale ? Outcome.STALE : Outcome.HIT);
+		return new Served(cached, stale, false);
 	}
 
 	private BrokeredToken await(ServiceDescriptor service, CompletableFuture<BrokeredToken> fetch) {

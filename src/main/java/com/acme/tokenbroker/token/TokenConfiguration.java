@@ -15,7 +15,12 @@ import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.security.VerifiedTokenCache;
+import tools.jackson.databind.json.JsonMapper;
+
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,6 +30,9 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 class TokenConfiguration {
+
+	/** Before Spring Security's filter chain ({@code SecurityFilterProperties.DEFAULT_FILTER_ORDER}, -100). */
+	static final int FAST_PATH_ORDER = -110;
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
@@ -88,6 +96,27 @@ class TokenConfiguration {
 	TokensHealthIndicator tokensHealthIndicator(TokenStatuses statuses, CircuitBreakers breakers,
 			TokenProperties properties) {
 		return new TokensHealthIndicator(statuses, breakers, properties.minRunway());
+	}
+
+	@Bean
+	TokenResponseBodies tokenResponseBodies(JsonMapper jsonMapper) {
+		return new TokenResponseBodies(jsonMapper);
+	}
+
+	/**
+	 * The fast path of {@code GET /tokens/{service}} ({@link CachedTokenFilter}), ahead of Spring Security's filter
+	 * chain; {@code broker.tokens.fast-path=false} leaves every request to the full chain.
+	 */
+	@Bean
+	FilterRegistrationBean<CachedTokenFilter> cachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified,
+			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, TokenProperties properties) {
+		FilterRegistrationBean<CachedTokenFilter> registration = new FilterRegistrationBean<>(
+				new CachedTokenFilter(catalog, verified, accessPolicy, broker, bodies));
+		registration.setName("cachedTokenFilter");
+		registration.addUrlPatterns(CachedTokenFilter.PREFIX + "*");
+		registration.setOrder(FAST_PATH_ORDER);
+		registration.setEnabled(properties.fastPath());
+		return registration;
 	}
 
 	@Bean

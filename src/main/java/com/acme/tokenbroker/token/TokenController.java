@@ -11,7 +11,6 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.Caller;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
@@ -54,9 +53,9 @@ class TokenController {
 	private final TokenResponseBodies bodies;
 
 	TokenController(ServiceCatalog catalog, AccessPolicy accessPolicy, TokenBroker broker, TokenCache cache,
-			TokenStatuses statuses, TokenProperties properties, java.time.Clock clock, JsonMapper jsonMapper) {
+			TokenStatuses statuses, TokenProperties properties, java.time.Clock clock, TokenResponseBodies bodies) {
 		this.statuses = statuses;
-		this.bodies = new TokenResponseBodies(jsonMapper);
+		this.bodies = bodies;
 		this.maxMinTtl = properties.maxMinTtl();
 		this.catalog = catalog;
 		this.accessPolicy = accessPolicy;

@@ -3,6 +3,7 @@ package com.acme.tokenbroker.token;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -23,6 +24,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param fetchConcurrency threads making upstream calls, the most that run at once
  * @param maxMinTtl the largest {@code minTtl} a caller may ask for
  * @param minRunway readiness holds while every required service has a token usable at least this much longer
+ * @param fastPath answer a plain {@code GET /tokens/{service}} for a cached token and an already verified caller
+ * before the security filter chain and Spring MVC (same response, see {@code CachedTokenFilter}); everything else
+ * takes the full chain either way
  */
 @ConfigurationProperties("broker.tokens")
 public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @DefaultValue("5m") Duration refreshJitter,
@@ -30,8 +34,10 @@ public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @Defaul
 		@DefaultValue("5m") Duration retryMaxBackoff, @DefaultValue("5s") Duration coldMissDeadline,
 		@DefaultValue("true") boolean warmUp, @DefaultValue("10000") int maxSize,
 		@DefaultValue("1s") Duration refreshCheckInterval, @DefaultValue("4") int fetchConcurrency,
-		@DefaultValue("24h") Duration maxMinTtl, @DefaultValue("10m") Duration minRunway) {
+		@DefaultValue("24h") Duration maxMinTtl, @DefaultValue("10m") Duration minRunway,
+		@DefaultValue("true") boolean fastPath) {
 
+	@ConstructorBinding
 	public TokenProperties {
 		requireNotNegative("broker.tokens.expiry-margin", expiryMargin);
 		requireNotNegative("broker.tokens.refresh-jitter", refreshJitter);
@@ -52,6 +58,14 @@ public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @Defaul
 		if (fetchConcurrency < 1 || fetchConcurrency > 64) {
 			throw new IllegalArgumentException("broker.tokens.fetch-concurrency must be between 1 and 64");
 		}
+	}
+
+	/** The settings with the fast path on (its default). */
+	public TokenProperties(Duration expiryMargin, Duration refreshJitter, Duration minRefreshInterval,
+			Duration retryInitialBackoff, Duration retryMaxBackoff, Duration coldMissDeadline, boolean warmUp,
+			int maxSize, Duration refreshCheckInterval, int fetchConcurrency, Duration maxMinTtl, Duration minRunway) {
+		this(expiryMargin, refreshJitter, minRefreshInterval, retryInitialBackoff, retryMaxBackoff, coldMissDeadline,
+				warmUp, maxSize, refreshCheckInterval, fetchConcurrency, maxMinTtl, minRunway, true);
 	}
 
 	private static void requireNotNegative(String property, Duration value) {

@@ -131,6 +131,34 @@ class TokenBrokerTests {
 	}
 
 	@Test
+	void cachedWhenUsableThenHitOrStaleCountedLikeTokenForAndNullOtherwiseWithoutCountingOrFetching() {
+		assertThat(this.broker.cached(this.fraud.name())).as("nothing cached").isNull();
+		assertThat(this.source.calls()).as("cached() never fetches").isZero();
+		BrokeredToken token = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+
+		TokenBroker.Served hit = this.broker.cached(this.fraud.name());
+		assertThat(hit.token()).isSameAs(token);
+		assertThat(hit.stale()).isFalse();
+		assertThat(hit.fetched()).isFalse();
+		this.clock.set(token.refreshAfter());
+		TokenBroker.Served stale = this.broker.cached(this.fraud.name());
+		assertThat(stale.token()).isSameAs(token);
+		assertThat(stale.stale()).isTrue();
+		this.clock.set(token.expiresAt().minus(Duration.ofMinutes(5)));
+		assertThat(this.broker.cached(this.fraud.name())).as("at the hard expiry").isNull();
+
+		assertThat(this.source.calls()).isEqualTo(1);
+		assertThat(requests("hit")).isEqualTo(1.0);
+		assertThat(requests("stale")).isEqualTo(1.0);
+		assertThat(requests("miss")).isEqualTo(1.0);
+		assertThat(requests("error")).isZero();
+	}
+
+	private double requests(String outcome) {
+		return this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", outcome).counter().count();
+	}
+
+	@Test
 	void tokenForWhenRefreshDueThenRefreshedAheadOffTheRequestPathWithNoCallerBlocked() throws Exception {
 		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
 		Instant nextRefresh = this.cache.state(this.fraud.name()).nextAttemptAt();

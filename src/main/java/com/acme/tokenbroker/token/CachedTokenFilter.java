@@ -1,0 +1,162 @@
+package com.acme.tokenbroker.token;
+
+import java.io.IOException;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.security.Caller;
+import com.acme.tokenbroker.security.VerifiedTokenCache;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.filter.ServerHttpObservationFilter;
+
+/**
+ * The fast path of {@code GET /tokens/{service}}: a request that the full chain (Spring Security's filters, then
+ * Spring MVC and {@link TokenController}) would answer from the cache is answered here, before both, with the very
+ * same response; every other request goes down the full chain untouched.
+ * <p>
+ * Answered here only when all of these hold, else {@code chain.doFilter} as if this filter were absent:
+ * <ul>
+ * <li>{@code GET}, no query string, the request URI exactly {@code /tokens/} followed by the name of a configured
+ * service (byte for byte: no path parameter, no encoded character, no dot segment, no double slash, no context path);</li>
+ * <li>one {@code Accept} header, exactly {@code application/json}, and none of the conditional request headers;</li>
+ * <li>one {@code Authorization} header whose bearer token the {@link VerifiedTokenCache} holds as verified and
+ * unexpired (a token never seen is verified by the full chain, which caches it);</li>
+ * <li>the caller granted the service by the {@link AccessPolicy}, as the controller asks it;</li>
+ * <li>a cached token usable now ({@link TokenBroker#cached}: a hit or a stale hit for {@code minTtl} zero, counted in
+ * {@code broker.token.requests} as the controller's path counts it).</li>
+ * </ul>
+ * The answer is {@link TokenResponseBodies}' pre-rendered JSON with the controller's headers and the headers Spring
+ * Security's defaults add to every response, in the order the full chain writes them (tests compare the two byte for
+ * byte). No lock, no I/O before the response, no verification: the work is a SHA-256 of the caller's token, a few map
+ * reads and the authorization rules.
+ */
+final class CachedTokenFilter implements Filter {
+
+	static final String PREFIX = "/tokens/";
+
+	/** The only {@code Accept} served here; anything else is the full chain's content negotiation. */
+	static final String JSON = "application/json";
+
+	/** The {@code http.server.requests} URI tag of the controller's mapping. */
+	static final String PATH_PATTERN = "/tokens/{service}";
+
+	private static final String[] CONDITIONAL_HEADERS = { HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH,
+			HttpHeaders.IF_MODIFIED_SINCE, HttpHeaders.IF_UNMODIFIED_SINCE, HttpHeaders.IF_RANGE, HttpHeaders.RANGE };
+
+	private final Map<String, ServiceDescriptor> services;
+
+	private final VerifiedTokenCache verified;
+
+	private final AccessPolicy accessPolicy;
+
+	private final TokenBroker broker;
+
+	private final TokenResponseBodies bodies;
+
+	CachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified, AccessPolicy accessPolicy,
+			TokenBroker broker, TokenResponseBodies bodies) {
+		Map<String, ServiceDescriptor> byName = new HashMap<>();
+		for (ServiceDescriptor service : catalog.services()) {
+			byName.put(service.name().value(), service);
+		}
+		this.services = Map.copyOf(byName);
+		this.verified = verified;
+		this.accessPolicy = accessPolicy;
+		this.broker = broker;
+		this.bodies = bodies;
+	}
+
+	@Override
+	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+			throws IOException, ServletException {
+		if (request instanceof HttpServletRequest httpRequest && response instanceof HttpServletResponse httpResponse) {
+			TokenBroker.Served served = servable(httpRequest);
+			if (served != null) {
+				write(httpRequest, httpResponse, served);
+				return;
+			}
+		}
+		chain.doFilter(request, response);
+	}
+
+	/** @return the token to serve here, counted, or {@code null} for the full chain */
+	private TokenBroker.Served servable(HttpServletRequest request) {
+		if (!"GET".equals(request.getMethod()) || request.getQueryString() != null) {
+			return null;
+		}
+		String uri = request.getRequestURI();
+		if (uri == null || uri.length() <= PREFIX.length() || !uri.startsWith(PREFIX)) {
+			return null;
+		}
+		// Configured names are valid service names ([A-Za-z0-9][A-Za-z0-9._-]*), so a match is the canonical path
+		ServiceDescriptor service = this.services.get(uri.substring(PREFIX.length()));
+		if (service == null || !JSON.equals(single(request, HttpHeaders.ACCEPT)) || isConditional(request)) {
+			return null;
+		}
+		Caller caller = this.verified.verifiedCaller(single(request, HttpHeaders.AUTHORIZATION));
+		if (caller == null || !this.accessPolicy.isAllowed(caller, service.name())) {
+			return null;
+		}
+		return this.broker.cached(service.name());
+	}
+
+	/** @return the value of a header present exactly once, else {@code null} */
+	private static String single(HttpServletRequest request, String name) {
+		Enumeration<String> values = request.getHeaders(name);
+		if (values == null || !values.hasMoreElements()) {
+			return null;
+		}
+		String value = values.nextElement();
+		return values.hasMoreElements() ? null : value;
+	}
+
+	private static boolean isConditional(HttpServletRequest request) {
+		for (String header : CONDITIONAL_HEADERS) {
+			if (request.getHeader(header) != null) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The controller's answer ({@link TokenController#token}: status, its headers, then Content-Type and
+	 * Content-Length from the message converter) with the headers Spring Security's header writers add when the
+	 * response commits, in that order.
+	 */
+	private void write(HttpServletRequest request, HttpServletResponse response, TokenBroker.Served served)
+			throws IOException {
+		ServerHttpObservationFilter.findObservationContext(request)
+			.ifPresent((context) -> context.setPathPattern(PATH_PATTERN));
+		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
+		byte[] body = rendered.body(served.stale());
+		response.setStatus(HttpServletResponse.SC_OK);
+		response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+		response.setHeader(HttpHeaders.PRAGMA, "no-cache");
+		response.setHeader(TokenController.STALE_HEADER, served.stale() ? "true" : "false");
+		response.setHeader(TokenController.EXPIRES_HEADER, rendered.expiresAt());
+		response.setHeader(TokenController.REFRESH_BY_HEADER, rendered.refreshBy());
+		response.setContentType(JSON);
+		response.setContentLength(body.length);
+		response.setHeader("X-Content-Type-Options", "nosniff");
+		response.setHeader("X-XSS-Protection", "0");
+		response.setHeader("X-Frame-Options", "DENY");
+		ServletOutputStream out = response.getOutputStream();
+		out.write(body);
+		out.flush();
+	}
+
+}

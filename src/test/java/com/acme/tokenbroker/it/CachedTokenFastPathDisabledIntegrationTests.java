@@ -1,0 +1,103 @@
+package com.acme.tokenbroker.it;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code broker.tokens.fast-path=false}: every request, a repeated clean hit included, takes the full chain, and the
+ * answers are those of the fast path's comparisons (same head, same body).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = "broker.tokens.fast-path=false")
+class CachedTokenFastPathDisabledIntegrationTests {
+
+	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
+
+	static final AtomicInteger REACHED_SECURITY = new AtomicInteger();
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		TestWorkspaces.register(registry, SIMULATOR);
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Probe {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+		@Bean
+		FilterRegistrationBean<Filter> probe() {
+			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter() {
+				@Override
+				public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+						throws IOException, ServletException {
+					REACHED_SECURITY.incrementAndGet();
+					chain.doFilter(request, response);
+				}
+			});
+			registration.setOrder(-108);
+			return registration;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void everyRequestTakesTheFullChainAndRepeatedHitsAnswerIdentically() {
+		String token = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(1));
+		List<String> request = List.of("GET /tokens/v1-weu HTTP/1.1", "Host: localhost", "Accept: application/json",
+				"Authorization: Bearer " + token);
+		RawHttp http = new RawHttp(this.port);
+		http.send(request); // the miss
+		int before = REACHED_SECURITY.get();
+
+		RawHttp.Response first = http.send(request);
+		RawHttp.Response second = http.send(request);
+
+		assertThat(REACHED_SECURITY.get() - before).isEqualTo(2);
+		assertThat(first.status()).isEqualTo(200);
+		assertThat(second.comparable()).isEqualTo(first.comparable());
+		assertThat(first.header("X-Frame-Options")).isEqualTo("DENY");
+	}
+
+}

@@ -1,0 +1,426 @@
+package com.acme.tokenbroker.it;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fast path of {@code GET /tokens/{service}} ({@code CachedTokenFilter}) against the full chain, in one broker.
+ * A probe filter placed between the fast path and Spring Security counts the requests the fast path passed on, so
+ * every case asserts which way it went. A clean hit is compared byte for byte (status line, every header in order,
+ * body; only {@code Date} masked) with the full chain's answer to the same request in the same state: the first
+ * request with a caller token never seen goes down the full chain (which verifies and caches it), the same request
+ * again is answered by the fast path. Everything else must pass through untouched. Virtual time drives expiry.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class CachedTokenFastPathIntegrationTests {
+
+	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
+
+	static final String AUDIENCE = "api://token-broker";
+
+	/** Requests that reached the filters (Tomcat rejects some, such as an encoded slash, before any filter). */
+	static final AtomicInteger REACHED = new AtomicInteger();
+
+	/** Requests the fast path handed to the rest of the chain. */
+	static final AtomicInteger PASSED_ON = new AtomicInteger();
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		TestWorkspaces.register(registry, SIMULATOR);
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class Probe {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+		/** Before the fast path (-110). */
+		@Bean
+		FilterRegistrationBean<Filter> reachedProbe() {
+			return probe(REACHED, -120);
+		}
+
+		/** After the fast path (-110), before Spring Security (-100) and everything after it. */
+		@Bean
+		FilterRegistrationBean<Filter> passedOnProbe() {
+			return probe(PASSED_ON, -108);
+		}
+
+		private static FilterRegistrationBean<Filter> probe(AtomicInteger counter, int order) {
+			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter() {
+				@Override
+				public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+						throws IOException, ServletException {
+					counter.incrementAndGet();
+					chain.doFilter(request, response);
+				}
+			});
+			registration.setOrder(order);
+			return registration;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry meters;
+
+	RawHttp http;
+
+	@BeforeEach
+	void setUp() {
+		this.http = new RawHttp(this.port);
+	}
+
+	/** A caller token never presented before (a unique claim), granted every service by the test catalog's rule. */
+	static String newCaller(String subject, Duration ttl) {
+		return SIMULATOR.mintCallerToken(subject, AUDIENCE, Map.of("nonce", UUID.randomUUID().toString()), ttl);
+	}
+
+	static String newCaller() {
+		return newCaller("app", Duration.ofHours(1));
+	}
+
+	static List<String> get(String path, String token) {
+		return request("GET", path, token, "application/json");
+	}
+
+	static List<String> request(String method, String path, String token, String accept) {
+		List<String> lines = new ArrayList<>();
+		lines.add(method + " " + path + " HTTP/1.1");
+		lines.add("Host: localhost");
+		if (accept != null) {
+			lines.add("Accept: " + accept);
+		}
+		if (token != null) {
+			lines.add("Authorization: Bearer " + token);
+		}
+		return lines;
+	}
+
+	static List<String> with(List<String> request, String... lines) {
+		List<String> result = new ArrayList<>(request);
+		result.addAll(List.of(lines));
+		return result;
+	}
+
+	/**
+	 * A response and which way its request went.
+	 * @param response the raw response
+	 * @param reached whether the request reached the filters at all
+	 * @param passedOn whether the fast path passed it on to the full chain
+	 */
+	record Sent(RawHttp.Response response, boolean reached, boolean passedOn) {
+
+		boolean answeredByFastPath() {
+			return this.reached && !this.passedOn;
+		}
+
+	}
+
+	Sent send(List<String> request) {
+		int reached = REACHED.get();
+		int passedOn = PASSED_ON.get();
+		RawHttp.Response response = this.http.send(request);
+		return new Sent(response, REACHED.get() != reached, PASSED_ON.get() != passedOn);
+	}
+
+	double count(String service, String outcome) {
+		var counter = this.meters.find("broker.token.requests").tag("service", service).tag("outcome", outcome).counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	/** Fetch the service's token into the cache through the full chain. */
+	void warm(String service) {
+		Sent warm = send(get("/tokens/" + service, newCaller()));
+		assertThat(warm.response().status()).isEqualTo(200);
+		assertThat(warm.passedOn()).isTrue();
+	}
+
+	/**
+	 * The same request twice with a fresh caller token: the first must take the full chain, the second the fast path,
+	 * and both answers must be identical.
+	 * @return the fast path's answer
+	 */
+	RawHttp.Response assertFastPathAnswersAsTheFullChain(String service, java.util.function.Function<String, List<String>> request) {
+		String token = newCaller();
+		Sent full = send(request.apply(token));
+		Sent fast = send(request.apply(token));
+		assertThat(full.passedOn()).as("a token never seen takes the full chain").isTrue();
+		assertThat(fast.answeredByFastPath()).as("a verified token on a cached hit takes the fast path").isTrue();
+		assertThat(fast.response().status()).isEqualTo(200);
+		assertThat(fast.response().comparable()).isEqualTo(full.response().comparable());
+		return fast.response();
+	}
+
+	static Stream<Arguments> cleanHits() {
+		return Stream.of(Arguments.of("v1-weu", "plain"), Arguments.of("v2-weu", "plain"),
+				Arguments.of("v1-eus", "plain"), Arguments.of("v1-weu", "lowercase bearer"),
+				Arguments.of("v1-weu", "extra headers"), Arguments.of("v1-weu", "origin"),
+				Arguments.of("v2-weu", "http/1.0"), Arguments.of("v2-weu", "accept-encoding gzip"));
+	}
+
+	@ParameterizedTest(name = "{0} {1}")
+	@MethodSource("cleanHits")
+	void aCleanHitIsAnsweredByTheFastPathWithTheFullChainsExactBytes(String service, String variant) {
+		warm(service);
+		double hits = count(service, "hit");
+		double stale = count(service, "stale");
+		RawHttp.Response fast = assertFastPathAnswersAsTheFullChain(service, (token) -> switch (variant) {
+			case "lowercase bearer" -> List.of("GET /tokens/" + service + " HTTP/1.1", "Host: localhost",
+					"Accept: application/json", "Authorization: bearer " + token);
+			case "extra headers" -> with(get("/tokens/" + service, token), "User-Agent: test/1.0", "X-Request-Id: 42",
+					"Cookie: a=b");
+			case "origin" -> with(get("/tokens/" + service, token), "Origin: https://elsewhere.example");
+			case "http/1.0" -> List.of("GET /tokens/" + service + " HTTP/1.0", "Accept: application/json",
+					"Authorization: Bearer " + token);
+			case "accept-encoding gzip" -> with(get("/tokens/" + service, token), "Accept-Encoding: gzip, deflate");
+			default -> get("/tokens/" + service, token);
+		});
+		assertThat(fast.header("Content-Type")).isEqualTo("application/json");
+		assertThat(fast.header("X-Content-Type-Options")).isEqualTo("nosniff");
+		assertThat(fast.bodyText()).contains("\"service\":\"" + service + "\"");
+		// stale once another test has moved the virtual clock past the token's refreshAfter
+		String outcome = Boolean.parseBoolean(fast.header("Token-Stale")) ? "stale" : "hit";
+		assertThat(count(service, "hit") + count(service, "stale")).as("both requests counted").isEqualTo(hits + stale + 2);
+		assertThat(count(service, outcome)).as("both counted as " + outcome)
+			.isEqualTo((outcome.equals("hit") ? hits : stale) + 2);
+	}
+
+	@Test
+	void keepAliveConnectionsMixBothPathsWithIdenticalAnswers() {
+		warm("spare-1");
+		String token = newCaller();
+		int before = PASSED_ON.get();
+		List<RawHttp.Response> responses = this.http.exchange(List.of(get("/tokens/spare-1", token),
+				get("/tokens/spare-1", token), with(get("/tokens/spare-1", token), "Connection: close")));
+		assertThat(PASSED_ON.get() - before).as("only the first took the full chain").isEqualTo(1);
+		assertThat(responses.get(1).comparable()).isEqualTo(responses.get(0).comparable());
+		assertThat(responses.get(2).status()).isEqualTo(200);
+		assertThat(responses.get(2).body()).isEqualTo(responses.get(0).body());
+	}
+
+	/** Name, method, path, Accept, extra header lines, the full chain's status, whether the controller served a hit. */
+	static Stream<Arguments> passedOn() {
+		return Stream.of(
+				Arguments.of("dot segment", "GET", "/tokens/../tokens/spare-2", "application/json", List.of(), 400, false),
+				Arguments.of("path parameter", "GET", "/tokens/spare-2;a=b", "application/json", List.of(), 400, false),
+				Arguments.of("double slash", "GET", "/tokens//spare-2", "application/json", List.of(), 400, false),
+				Arguments.of("encoded slash", "GET", "/tokens/spare%2F2", "application/json", List.of(), 400, false),
+				Arguments.of("encoded letter", "GET", "/tokens/spar%65-2", "application/json", List.of(), 200, true),
+				Arguments.of("trailing slash", "GET", "/tokens/spare-2/", "application/json", List.of(), 404, false),
+				Arguments.of("other case", "GET", "/tokens/SPARE-2", "application/json", List.of(), 404, false),
+				Arguments.of("unknown service", "GET", "/tokens/no-such-service", "application/json", List.of(), 404, false),
+				Arguments.of("invalid name", "GET", "/tokens/-spare", "application/json", List.of(), 400, false),
+				Arguments.of("status", "GET", "/tokens/spare-2/status", "application/json", List.of(), 200, false),
+				Arguments.of("query minTtl", "GET", "/tokens/spare-2?minTtl=0", "application/json", List.of(), 200, true),
+				Arguments.of("empty query", "GET", "/tokens/spare-2?", "application/json", List.of(), 200, true),
+				Arguments.of("other query", "GET", "/tokens/spare-2?x=1", "application/json", List.of(), 200, true),
+				Arguments.of("HEAD", "HEAD", "/tokens/spare-2", "application/json", List.of(), 200, true),
+				Arguments.of("POST", "POST", "/tokens/spare-2", "application/json", List.of("Content-Length: 0"), 405, false),
+				Arguments.of("text/plain", "GET", "/tokens/spare-2", "text/plain", List.of(), 200, true),
+				Arguments.of("any type", "GET", "/tokens/spare-2", "*/*", List.of(), 200, true),
+				Arguments.of("no accept", "GET", "/tokens/spare-2", null, List.of(), 200, true),
+				Arguments.of("accept list", "GET", "/tokens/spare-2", "application/json, text/plain", List.of(), 200, true),
+				Arguments.of("accept charset param", "GET", "/tokens/spare-2", "application/json;charset=UTF-8", List.of(), 200, true),
+				Arguments.of("two accept headers", "GET", "/tokens/spare-2", "application/json", List.of("Accept: text/plain"), 200, true),
+				Arguments.of("if-none-match", "GET", "/tokens/spare-2", "application/json", List.of("If-None-Match: *"), 200, true),
+				Arguments.of("if-modified-since", "GET", "/tokens/spare-2", "application/json", List.of("If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"), 200, true),
+				Arguments.of("range", "GET", "/tokens/spare-2", "application/json", List.of("Range: bytes=0-3"), 200, true));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("passedOn")
+	void everythingButACleanHitTakesTheFullChainUntouched(String name, String method, String path, String accept,
+			List<String> extra, int expectedStatus, boolean countedHit) {
+		warm("spare-2");
+		String token = newCaller();
+		assertThat(send(get("/tokens/spare-2", token)).passedOn()).isTrue();
+		assertThat(send(get("/tokens/spare-2", token)).answeredByFastPath()).as("the token is verified and cached").isTrue();
+		double hits = count("spare-2", "hit") + count("spare-2", "stale");
+
+		Sent sent = send(with(request(method, path, token, accept), extra.toArray(String[]::new)));
+
+		assertThat(sent.answeredByFastPath()).as(name + " is not answered by the fast path").isFalse();
+		assertThat(sent.passedOn() || sent.response().status() == 400).as(name + " goes down the full chain, or Tomcat refuses it")
+			.isTrue();
+		assertThat(sent.response().status()).as(name).isEqualTo(expectedStatus);
+		assertThat(count("spare-2", "hit") + count("spare-2", "stale")).as("counted only by the controller, for its own 200s")
+			.isEqualTo(hits + (countedHit ? 1 : 0));
+	}
+
+	@Test
+	void aNeverSeenForgedOrAlteredTokenGoesToTheFullChainWhichRefusesIt() {
+		warm("spare-3");
+		String token = newCaller();
+		send(get("/tokens/spare-3", token));
+		assertThat(send(get("/tokens/spare-3", token)).answeredByFastPath()).isTrue();
+		int at = token.length() - 10; // inside the signature, a character whose bits all count
+		String altered = token.substring(0, at) + ((token.charAt(at) == 'A') ? 'B' : 'A') + token.substring(at + 1);
+		String otherPayload = token.substring(0, token.indexOf('.') + 1) + "eyJzdWIiOiJhcHAifQ"
+				+ token.substring(token.lastIndexOf('.'));
+
+		for (String forged : List.of(altered, otherPayload, token + "x", "not-a-jwt")) {
+			Sent sent = send(get("/tokens/spare-3", forged));
+			assertThat(sent.passedOn()).isTrue();
+			assertThat(sent.response().status()).isEqualTo(401);
+			assertThat(sent.response().header("Content-Type")).startsWith("application/problem+json");
+		}
+		Sent spaced = send(List.of("GET /tokens/spare-3 HTTP/1.1", "Host: localhost", "Accept: application/json",
+				"Authorization: Bearer  " + token));
+		assertThat(spaced.passedOn()).isTrue();
+		assertThat(spaced.response().status()).isEqualTo(401);
+		Sent twice = send(with(get("/tokens/spare-3", token), "Authorization: Bearer " + token));
+		assertThat(twice.passedOn()).as("two Authorization headers").isTrue();
+		Sent none = send(get("/tokens/spare-3", null));
+		assertThat(none.passedOn()).isTrue();
+		assertThat(none.response().status()).isEqualTo(401);
+		assertThat(none.response().header("WWW-Authenticate")).isEqualTo("Bearer");
+		Sent basic = send(List.of("GET /tokens/spare-3 HTTP/1.1", "Host: localhost", "Accept: application/json",
+				"Authorization: Basic YXBwOnNlY3JldA=="));
+		assertThat(basic.passedOn()).isTrue();
+	}
+
+	@Test
+	void aDeniedCallerIsLeftToTheControllerEvenWithAVerifiedToken() {
+		warm("spare-4");
+		String stranger = newCaller("stranger", Duration.ofHours(1));
+		Sent first = send(get("/tokens/spare-4", stranger));
+		Sent second = send(get("/tokens/spare-4", stranger));
+
+		assertThat(first.passedOn()).isTrue();
+		assertThat(second.passedOn()).as("verified, but not granted: the full chain answers").isTrue();
+		assertThat(second.response().status()).isEqualTo(403);
+		assertThat(second.response().header("Content-Type")).startsWith("application/problem+json");
+		assertThat(second.response().comparable()).isEqualTo(first.response().comparable());
+	}
+
+	@Test
+	void aCacheMissTakesTheFullChainWhichFetchesThenTheFastPathServes() {
+		String service = "spare-5";
+		double misses = count(service, "miss");
+		String token = newCaller();
+		send(get("/tokens/v1-weu", token)); // the token is now verified; spare-5 is not cached
+		Sent miss = send(get("/tokens/" + service, token));
+		assertThat(miss.passedOn()).as("nothing cached: the full chain fetches").isTrue();
+		assertThat(miss.response().status()).isEqualTo(200);
+		assertThat(count(service, "miss")).isEqualTo(misses + 1);
+
+		Sent hit = send(get("/tokens/" + service, token));
+		assertThat(hit.answeredByFastPath()).isTrue();
+		assertThat(hit.response().body()).isEqualTo(miss.response().body());
+		assertThat(hit.response().headWithoutDate()).isEqualTo(miss.response().headWithoutDate());
+	}
+
+	@Test
+	void anExpiredCachedVerificationGoesBackToTheFullChain() {
+		warm("spare-6");
+		String token = newCaller("app", Duration.ofMinutes(12));
+		send(get("/tokens/spare-6", token));
+		assertThat(send(get("/tokens/spare-6", token)).answeredByFastPath()).isTrue();
+
+		CLOCK.advance(Duration.ofMinutes(5)); // the verification's 5-minute reuse ends
+		Sent reverified = send(get("/tokens/spare-6", token));
+		assertThat(reverified.passedOn()).isTrue();
+		assertThat(reverified.response().status()).isEqualTo(200);
+		assertThat(send(get("/tokens/spare-6", token)).answeredByFastPath()).isTrue();
+
+		String shortLived = newCaller("app", Duration.ofMinutes(2));
+		send(get("/tokens/spare-6", shortLived));
+		assertThat(send(get("/tokens/spare-6", shortLived)).answeredByFastPath()).isTrue();
+		CLOCK.advance(Duration.ofMinutes(2)); // its exp: the fast path stops (the full chain still allows 60 s of skew)
+		assertThat(send(get("/tokens/spare-6", shortLived)).passedOn()).isTrue();
+		CLOCK.advance(Duration.ofMinutes(2));
+		Sent expired = send(get("/tokens/spare-6", shortLived));
+		assertThat(expired.passedOn()).isTrue();
+		assertThat(expired.response().status()).isEqualTo(401);
+		assertThat(expired.response().header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
+	}
+
+	@Test
+	void aStaleTokenIsServedStaleByBothPathsAndCountedAsStale() {
+		String service = "spare-7";
+		warm(service);
+		CLOCK.advance(Duration.ofMinutes(31)); // past refreshAfter (30 min); no scheduler runs in this test
+		double stale = count(service, "stale");
+		double hits = count(service, "hit");
+
+		RawHttp.Response fast = assertFastPathAnswersAsTheFullChain(service, (token) -> get("/tokens/" + service, token));
+
+		assertThat(fast.header("Token-Stale")).isEqualTo("true");
+		assertThat(fast.bodyText()).contains("\"stale\":true");
+		assertThat(count(service, "stale")).isEqualTo(stale + 2);
+		assertThat(count(service, "hit")).isEqualTo(hits);
+	}
+
+	@Test
+	void theFastPathIsTimedUnderTheControllersUriTag() throws InterruptedException {
+		warm("spare-8");
+		String token = newCaller();
+		send(get("/tokens/spare-8", token));
+		Timer timer = this.meters.find("http.server.requests").tag("uri", "/tokens/{service}").tag("status", "200").timer();
+		long before = (timer != null) ? timer.count() : 0;
+
+		assertThat(send(get("/tokens/spare-8", token)).answeredByFastPath()).isTrue();
+
+		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+		long after = before;
+		while (after == before && System.nanoTime() < deadline) {
+			Thread.sleep(10);
+			Timer now = this.meters.find("http.server.requests").tag("uri", "/tokens/{service}").tag("status", "200").timer();
+			after = (now != null) ? now.count() : 0;
+		}
+		assertThat(after).isEqualTo(before + 1);
+	}
+
+}

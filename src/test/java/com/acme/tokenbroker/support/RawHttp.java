@@ -1,0 +1,133 @@
+package com.acme.tokenbroker.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HTTP/1.x over a plain socket, for comparing whole responses byte for byte: the request goes out exactly as written
+ * (no URI normalization, any method, repeated headers) and the response comes back as the bytes on the wire.
+ */
+public final class RawHttp {
+
+	private final int port;
+
+	public RawHttp(int port) {
+		this.port = port;
+	}
+
+	/**
+	 * Send requests on one connection and read one response per request (the last request should carry
+	 * {@code Connection: close}; earlier responses must have a {@code Content-Length}).
+	 * @param requests each request's head, lines without line ends
+	 * @return the raw responses, in order
+	 */
+	public List<Response> exchange(List<List<String>> requests) {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
+			socket.setSoTimeout(20_000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			List<Response> responses = new ArrayList<>();
+			for (int i = 0; i < requests.size(); i++) {
+				StringBuilder head = new StringBuilder();
+				for (String line : requests.get(i)) {
+					head.append(line).append("\r\n");
+				}
+				head.append("\r\n");
+				out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+				out.flush();
+				responses.add(read(in, i == requests.size() - 1));
+			}
+			return responses;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** One request with {@code Connection: close} added. */
+	public Response send(List<String> request) {
+		List<String> lines = new ArrayList<>(request);
+		lines.add("Connection: close");
+		return exchange(List.of(lines)).get(0);
+	}
+
+	private static Response read(InputStream in, boolean toEnd) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		int matched = 0;
+		while (matched < 4) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("connection closed in the response head");
+			}
+			head.write(b);
+			matched = ((b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3)))
+					? matched + 1 : (b == '\r' ? 1 : 0);
+		}
+		String headText = head.toString(StandardCharsets.ISO_8859_1);
+		int length = -1;
+		for (String line : headText.split("\r\n")) {
+			if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+				length = Integer.parseInt(line.substring(15).trim());
+			}
+		}
+		byte[] body;
+		if (length >= 0 && !toEnd) {
+			body = in.readNBytes(length);
+		}
+		else {
+			body = in.readAllBytes();
+		}
+		return new Response(headText, body);
+	}
+
+	/**
+	 * A raw response.
+	 * @param head the status line and headers, as received, ending with the empty line
+	 * @param body the bytes after the head
+	 */
+	public record Response(String head, byte[] body) {
+
+		public int status() {
+			return Integer.parseInt(this.head.substring(9, 12));
+		}
+
+		/** @return the head with the {@code Date} header's value masked, the one part two responses may differ in */
+		public String headWithoutDate() {
+			return this.head.replaceAll("(?im)^Date: [^\r\n]*", "Date: <masked>");
+		}
+
+		/** @return the head (Date masked) and the body, ISO-8859-1, for whole-response comparison */
+		public String comparable() {
+			return headWithoutDate() + new String(this.body, StandardCharsets.ISO_8859_1);
+		}
+
+		public String header(String name) {
+			for (String line : this.head.split("\r\n")) {
+				int colon = line.indexOf(':');
+				if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+					return line.substring(colon + 1).trim();
+				}
+			}
+			return null;
+		}
+
+		public String bodyText() {
+			return new String(this.body, StandardCharsets.UTF_8);
+		}
+
+		@Override
+		public String toString() {
+			return "Response[" + this.head.lines().findFirst().orElse("") + "]";
+		}
+
+	}
+
+}
