@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
@@ -19,8 +20,10 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
 import org.springframework.http.HttpHeaders;
-import org.springframework.web.filter.ServerHttpObservationFilter;
 
 /**
  * The fast path of {@code GET /tokens/{service}}: a request that the full chain (Spring Security's filters, then
@@ -42,6 +45,12 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
  * Security's defaults add to every response, in the order the full chain writes them (tests compare the two byte for
  * byte). No lock, no I/O before the response, no verification: the work is a SHA-256 of the caller's token, a few map
  * reads and the authorization rules.
+ * <p>
+ * It runs first, before Spring's server observation filter too: that observation (a timer and a long-task timer
+ * started and stopped per request, with their tags computed each time) cost a quarter of a fast-path request. A
+ * request answered here is recorded in the observation's own {@code http.server.requests} timer (same name and tags:
+ * {@code GET}, {@code 200}, {@code SUCCESS}, {@code uri=/tokens/{service}}), from the start of this filter to the
+ * flushed response; it does not appear in the in-flight {@code http.server.requests.active} gauge.
  */
 final class CachedTokenFilter implements Filter {
 
@@ -52,6 +61,9 @@ final class CachedTokenFilter implements Filter {
 
 	/** The {@code http.server.requests} URI tag of the controller's mapping. */
 	static final String PATH_PATTERN = "/tokens/{service}";
+
+	/** The metric Spring's server observation records for every request. */
+	static final String REQUESTS_METRIC = "http.server.requests";
 
 	private static final String[] CONDITIONAL_HEADERS = { HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH,
 			HttpHeaders.IF_MODIFIED_SINCE, HttpHeaders.IF_UNMODIFIED_SINCE, HttpHeaders.IF_RANGE, HttpHeaders.RANGE };
@@ -66,8 +78,10 @@ final class CachedTokenFilter implements Filter {
 
 	private final TokenResponseBodies bodies;
 
+	private final Timer served;
+
 	CachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified, AccessPolicy accessPolicy,
-			TokenBroker broker, TokenResponseBodies bodies) {
+			TokenBroker broker, TokenResponseBodies bodies, MeterRegistry meterRegistry) {
 		Map<String, ServiceDescriptor> byName = new HashMap<>();
 		for (ServiceDescriptor service : catalog.services()) {
 			byName.put(service.name().value(), service);
@@ -77,15 +91,22 @@ final class CachedTokenFilter implements Filter {
 		this.accessPolicy = accessPolicy;
 		this.broker = broker;
 		this.bodies = bodies;
+		// The very meter (same name and tags) the server observation records the controller's 200s in
+		this.served = Timer.builder(REQUESTS_METRIC)
+			.tags("error", "none", "exception", "none", "method", "GET", "outcome", "SUCCESS", "status", "200", "uri",
+					PATH_PATTERN)
+			.register(meterRegistry);
 	}
 
 	@Override
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
 		if (request instanceof HttpServletRequest httpRequest && response instanceof HttpServletResponse httpResponse) {
+			long started = System.nanoTime();
 			TokenBroker.Served served = servable(httpRequest);
 			if (served != null) {
-				write(httpRequest, httpResponse, served);
+				write(httpResponse, served);
+				this.served.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
 				return;
 			}
 		}
@@ -137,10 +158,7 @@ final class CachedTokenFilter implements Filter {
 	 * Content-Length from the message converter) with the headers Spring Security's header writers add when the
 	 * response commits, in that order.
 	 */
-	private void write(HttpServletRequest request, HttpServletResponse response, TokenBroker.Served served)
-			throws IOException {
-		ServerHttpObservationFilter.findObservationContext(request)
-			.ifPresent((context) -> context.setPathPattern(PATH_PATTERN));
+	private void write(HttpServletResponse response, TokenBroker.Served served) throws IOException {
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
 		byte[] body = rendered.body(served.stale());
 		response.setStatus(HttpServletResponse.SC_OK);

@@ -24,6 +24,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 /**
  * Wires the token cache, its refresher and the broker.
@@ -31,8 +32,11 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class TokenConfiguration {
 
-	/** Before Spring Security's filter chain ({@code SecurityFilterProperties.DEFAULT_FILTER_ORDER}, -100). */
-	static final int FAST_PATH_ORDER = -110;
+	/**
+	 * First of all filters: before Spring Security's filter chain ({@code SecurityFilterProperties.DEFAULT_FILTER_ORDER},
+	 * -100) and before the server observation filter (highest precedence + 1), see {@link CachedTokenFilter}.
+	 */
+	static final int FAST_PATH_ORDER = Ordered.HIGHEST_PRECEDENCE;
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
@@ -109,9 +113,10 @@ class TokenConfiguration {
 	 */
 	@Bean
 	FilterRegistrationBean<CachedTokenFilter> cachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified,
-			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, TokenProperties properties) {
+			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, TokenProperties properties,
+			MeterRegistry meterRegistry) {
 		FilterRegistrationBean<CachedTokenFilter> registration = new FilterRegistrationBean<>(
-				new CachedTokenFilter(catalog, verified, accessPolicy, broker, bodies));
+				new CachedTokenFilter(catalog, verified, accessPolicy, broker, bodies, meterRegistry));
 		registration.setName("cachedTokenFilter");
 		registration.addUrlPatterns(CachedTokenFilter.PREFIX + "*");
 		registration.setOrder(FAST_PATH_ORDER);
