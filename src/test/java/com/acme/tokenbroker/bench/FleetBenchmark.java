@@ -2,12 +2,10 @@ package com.acme.tokenbroker.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +21,7 @@ import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
@@ -87,14 +86,8 @@ public final class FleetBenchmark {
 		properties.put("logging.level.root", "WARN");
 		properties.put("logging.level.com.acme.tokenbroker", "WARN");
 		if (redisHost != null) {
-			byte[] key = new byte[32];
-			new SecureRandom().nextBytes(key);
-			properties.put("broker.fleet.enabled", "true");
-			properties.put("broker.fleet.key-prefix", "bench-" + UUID.randomUUID());
-			properties.put("broker.fleet.encryption.active-key", "k1");
-			properties.put("broker.fleet.encryption.keys.k1", Base64.getEncoder().encodeToString(key));
-			properties.put("spring.data.redis.host", redisHost);
-			properties.put("spring.data.redis.port", redisPort);
+			BrokerInstances.withFleet(properties, "bench-" + UUID.randomUUID(), redisHost, Integer.parseInt(redisPort),
+					"k1", Map.of("k1", TestRedis.newEncryptionKey()));
 		}
 		try (BrokerInstances fleet = new BrokerInstances(clock)) {
 			List<ConfigurableApplicationContext> instances = new ArrayList<>();

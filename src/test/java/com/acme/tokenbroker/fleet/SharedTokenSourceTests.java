@@ -1,10 +1,8 @@
 package com.acme.tokenbroker.fleet;
 
-import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -66,7 +63,7 @@ class SharedTokenSourceTests {
 	final RefreshPolicy policy = new RefreshPolicy(this.tokenProperties, new SplittableRandom(7)::nextLong);
 
 	final FleetProperties properties = new FleetProperties(true, this.prefix, Duration.ofSeconds(30),
-			Duration.ofMillis(400), Duration.ofMillis(20), true, new FleetProperties.Encryption("k1", Map.of("k1", key())));
+			Duration.ofMillis(400), Duration.ofMillis(20), true, new FleetProperties.Encryption("k1", Map.of("k1", TestRedis.newEncryptionKey())));
 
 	final KeySlots keySlots = new KeySlots(KeySlot.PRIMARY);
 
@@ -80,10 +77,7 @@ class SharedTokenSourceTests {
 
 	@BeforeAll
 	static void connect() {
-		URI url = TestRedis.url();
-		connections = new LettuceConnectionFactory(new RedisStandaloneConfiguration(url.getHost(), url.getPort()));
-		connections.afterPropertiesSet();
-		connections.start();
+		connections = TestRedis.connect();
 		redis = new StringRedisTemplate(connections);
 	}
 
@@ -98,12 +92,6 @@ class SharedTokenSourceTests {
 		if (written != null && !written.isEmpty()) {
 			redis.delete(written);
 		}
-	}
-
-	private static String key() {
-		byte[] key = new byte[32];
-		new SecureRandom().nextBytes(key);
-		return Base64.getEncoder().encodeToString(key);
 	}
 
 	private BrokeredToken token(String value, Duration age) {

@@ -1,10 +1,8 @@
 package com.acme.tokenbroker.it;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +15,7 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
@@ -60,14 +59,9 @@ class FleetContainerTests {
 
 	@Test
 	void threeInstancesOnOneRedisMakeOneUpstreamCallPerServiceAndRefresh() throws Exception {
-		byte[] key = new byte[32];
-		new SecureRandom().nextBytes(key);
-		Map<String, String> properties = BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator));
-		properties.put("broker.fleet.enabled", "true");
-		properties.put("broker.fleet.encryption.active-key", "k1");
-		properties.put("broker.fleet.encryption.keys.k1", Base64.getEncoder().encodeToString(key));
-		properties.put("spring.data.redis.host", redis.getRedisHost());
-		properties.put("spring.data.redis.port", Integer.toString(redis.getRedisPort()));
+		Map<String, String> properties = BrokerInstances.withFleet(
+				BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator)), null,
+				redis.getRedisHost(), redis.getRedisPort(), "k1", Map.of("k1", TestRedis.newEncryptionKey()));
 		try (BrokerInstances fleet = new BrokerInstances(CLOCK)) {
 			List<ConfigurableApplicationContext> instances = new ArrayList<>();
 			for (int i = 0; i < 3; i++) {

@@ -2,7 +2,6 @@ package com.acme.tokenbroker.it;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +40,6 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -66,9 +64,9 @@ class FleetIntegrationTests {
 
 	static StringRedisTemplate redis;
 
-	static final String KEY_1 = newKey();
+	static final String KEY_1 = TestRedis.newEncryptionKey();
 
-	static final String KEY_2 = newKey();
+	static final String KEY_2 = TestRedis.newEncryptionKey();
 
 	final BrokerInstances fleet = new BrokerInstances(CLOCK);
 
@@ -79,9 +77,7 @@ class FleetIntegrationTests {
 		simulator = TestWorkspaces.launch(CLOCK);
 		URI url = TestRedis.url();
 		proxy = new TcpProxy(url.getHost(), url.getPort());
-		direct = new LettuceConnectionFactory(new RedisStandaloneConfiguration(url.getHost(), url.getPort()));
-		direct.afterPropertiesSet();
-		direct.start();
+		direct = TestRedis.connect();
 		redis = new StringRedisTemplate(direct);
 	}
 
@@ -108,23 +104,10 @@ class FleetIntegrationTests {
 		}
 	}
 
-	private static String newKey() {
-		byte[] key = new byte[32];
-		new SecureRandom().nextBytes(key);
-		String encoded = Base64.getEncoder().encodeToString(key);
-		SecretLedger.record(encoded);
-		return encoded;
-	}
-
 	private Map<String, String> config(String activeKey, Map<String, String> keys) {
-		Map<String, String> properties = BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator));
-		properties.put("broker.fleet.enabled", "true");
-		properties.put("broker.fleet.key-prefix", this.prefix);
-		properties.put("broker.fleet.encryption.active-key", activeKey);
-		keys.forEach((id, key) -> properties.put("broker.fleet.encryption.keys." + id, key));
-		properties.put("spring.data.redis.host", "127.0.0.1");
-		properties.put("spring.data.redis.port", Integer.toString(proxy.port()));
-		return properties;
+		return BrokerInstances.withFleet(
+				BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator)), this.prefix,
+				"127.0.0.1", proxy.port(), activeKey, keys);
 	}
 
 	private Map<String, String> config() {
@@ -320,7 +303,7 @@ class FleetIntegrationTests {
 			.isEqualTo(token);
 		assertThat(tokenCalls("westeurope")).isEqualTo(before);
 
-		ConfigurableApplicationContext wrong = this.fleet.start(config("k9", Map.of("k9", newKey())));
+		ConfigurableApplicationContext wrong = this.fleet.start(config("k9", Map.of("k9", TestRedis.newEncryptionKey())));
 		Http.Response fromWrong = new Http(BrokerInstances.port(wrong)).get("/tokens/v1-weu", caller());
 		assertThat(fromWrong.status()).as("a value that does not open is a miss, not an error").isEqualTo(200);
 		assertThat(fromWrong.json().get("accessToken").stringValue()).isNotEqualTo(token);

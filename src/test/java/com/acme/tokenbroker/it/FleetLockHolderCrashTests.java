@@ -5,12 +5,10 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +33,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -61,15 +58,12 @@ class FleetLockHolderCrashTests {
 
 	final String prefix = "tb-crash-" + UUID.randomUUID();
 
-	final String key = newKey();
+	final String key = TestRedis.newEncryptionKey();
 
 	@BeforeAll
 	static void start() {
 		simulator = TestWorkspaces.launch(CLOCK);
-		URI url = TestRedis.url();
-		direct = new LettuceConnectionFactory(new RedisStandaloneConfiguration(url.getHost(), url.getPort()));
-		direct.afterPropertiesSet();
-		direct.start();
+		direct = TestRedis.connect();
 		redis = new StringRedisTemplate(direct);
 	}
 
@@ -83,26 +77,14 @@ class FleetLockHolderCrashTests {
 		}
 	}
 
-	private static String newKey() {
-		byte[] key = new byte[32];
-		new SecureRandom().nextBytes(key);
-		String encoded = Base64.getEncoder().encodeToString(key);
-		SecretLedger.record(encoded);
-		return encoded;
-	}
-
 	private Map<String, String> config() {
 		URI url = TestRedis.url();
-		Map<String, String> properties = BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator));
-		properties.put("broker.fleet.enabled", "true");
-		properties.put("broker.fleet.key-prefix", this.prefix);
+		Map<String, String> properties = BrokerInstances.withFleet(
+				BrokerInstances.properties((registry) -> TestWorkspaces.register(registry, simulator)), this.prefix,
+				url.getHost(), url.getPort(), "k1", Map.of("k1", this.key));
 		properties.put("broker.fleet.lock-lease", LEASE.toSeconds() + "s");
 		properties.put("broker.fleet.peer-wait", "500ms");
 		properties.put("broker.upstream.call-timeout", "10s");
-		properties.put("broker.fleet.encryption.active-key", "k1");
-		properties.put("broker.fleet.encryption.keys.k1", this.key);
-		properties.put("spring.data.redis.host", url.getHost());
-		properties.put("spring.data.redis.port", Integer.toString(url.getPort()));
 		return properties;
 	}
 

@@ -54,6 +54,29 @@ public final class BrokerInstances implements AutoCloseable {
 	}
 
 	/**
+	 * Turn fleet mode on in a broker's properties.
+	 * @param properties the broker's properties, changed
+	 * @param keyPrefix the Redis key prefix
+	 * @param redisHost Redis's host
+	 * @param redisPort Redis's port
+	 * @param activeKey the id of the key that seals
+	 * @param keys key id to base64 key
+	 * @return the properties
+	 */
+	public static Map<String, String> withFleet(Map<String, String> properties, String keyPrefix, String redisHost,
+			int redisPort, String activeKey, Map<String, String> keys) {
+		properties.put("broker.fleet.enabled", "true");
+		if (keyPrefix != null) {
+			properties.put("broker.fleet.key-prefix", keyPrefix);
+		}
+		properties.put("broker.fleet.encryption.active-key", activeKey);
+		keys.forEach((id, key) -> properties.put("broker.fleet.encryption.keys." + id, key));
+		properties.put("spring.data.redis.host", redisHost);
+		properties.put("spring.data.redis.port", Integer.toString(redisPort));
+		return properties;
+	}
+
+	/**
 	 * Start one more broker.
 	 * @param properties its configuration
 	 * @return the running application

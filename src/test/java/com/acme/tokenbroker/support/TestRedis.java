@@ -7,6 +7,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * The Redis server of this test run: {@code TOKEN_BROKER_TEST_REDIS_URL}, by default {@code redis://127.0.0.1:6379}.
@@ -44,6 +49,27 @@ public final class TestRedis {
 		catch (IOException ex) {
 			return false;
 		}
+	}
+
+	/** @return a started connection factory to {@link #url()}, for tests that read or write Redis directly */
+	public static LettuceConnectionFactory connect() {
+		URI url = url();
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration(url.getHost(), url.getPort()));
+		factory.afterPropertiesSet();
+		factory.start();
+		return factory;
+	}
+
+	/**
+	 * @return a fleet encryption key (base64 of 32 random bytes), recorded as a secret the run's log must not show
+	 */
+	public static String newEncryptionKey() {
+		byte[] key = new byte[32];
+		new SecureRandom().nextBytes(key);
+		String encoded = Base64.getEncoder().encodeToString(key);
+		SecretLedger.record(encoded);
+		return encoded;
 	}
 
 }
