@@ -8,6 +8,7 @@ import com.acme.tokenbroker.simulator.RecordedExchange;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.token.TokenCache;
+import io.lettuce.core.resource.ClientResources;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -16,6 +17,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.test.context.ActiveProfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +46,9 @@ class SimulatorWalkthroughIntegrationTests {
 
 	@Autowired
 	TokenCache cache;
+
+	@Autowired
+	ApplicationContext context;
 
 	Http api;
 
@@ -79,6 +86,13 @@ class SimulatorWalkthroughIntegrationTests {
 		assertThat(this.simulator.callCount("westeurope", Operation.MMS_TOKEN)).isEqualTo(1);
 		assertThat(this.simulator.acceptsServiceToken("ws-demo-weu", "fraud-scoring",
 				body.get("accessToken").stringValue())).isTrue();
+	}
+
+	@Test
+	void withFleetModeOffNoRedisClientIsBuilt() {
+		assertThat(this.context.getBeanNamesForType(RedisConnectionFactory.class)).isEmpty();
+		assertThat(this.context.getBeanNamesForType(ClientResources.class)).isEmpty();
+		assertThat(this.context.getBeanNamesForType(RedisTemplate.class)).isEmpty();
 	}
 
 	@Test
