@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.nimbusds.jose.jwk.RSAKey;
 
 /**
  * What the simulated tenant and subscriptions contain: principals, workspaces with their
@@ -84,7 +83,7 @@ final class Directory {
 	 * A workspace, its services and the key its service tokens are signed with.
 	 */
 	record Workspace(String name, String subscriptionId, String resourceGroup, String region,
-			Map<String, Service> webservices, Map<String, Service> onlineEndpoints, RSAKey signingKey,
+			Map<String, Service> webservices, Map<String, Service> onlineEndpoints, SigningKey signingKey,
 			Instant createdAt) {
 
 		/**

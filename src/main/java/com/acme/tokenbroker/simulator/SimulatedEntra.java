@@ -69,9 +69,9 @@ final class SimulatedEntra implements Listener.Api {
 
 	private final Directory directory;
 
-	private final RSAKey tenantKey;
+	private final SigningKey tenantKey;
 
-	private final RSAKey clusterKey;
+	private final SigningKey clusterKey;
 
 	private final Supplier<Clock> clock;
 
@@ -87,8 +87,8 @@ final class SimulatedEntra implements Listener.Api {
 		this.clock = clock;
 		this.observer = observer;
 		this.accessTokenLifetime = accessTokenLifetime;
-		this.tenantKey = Jwts.generateKey("tenant-" + UUID.randomUUID());
-		this.clusterKey = Jwts.generateKey("cluster-" + UUID.randomUUID());
+		this.tenantKey = SigningKey.generate("tenant-" + UUID.randomUUID());
+		this.clusterKey = SigningKey.generate("cluster-" + UUID.randomUUID());
 	}
 
 	void bound(int port) {
@@ -158,10 +158,10 @@ final class SimulatedEntra implements Listener.Api {
 	public SimResponse handle(SimRequest request, Operation operation, Fault fault) {
 		return switch (operation) {
 			case ENTRA_TOKEN -> token(request, fault);
-			case ENTRA_KEYS -> isOwnTenant(request) ? keys(this.tenantKey) : SimResponse.empty(404);
+			case ENTRA_KEYS -> isOwnTenant(request) ? keys(this.tenantKey.get()) : SimResponse.empty(404);
 			case ENTRA_DISCOVERY -> isOwnTenant(request) ? SimResponse.json(200, tenantDiscovery())
 					: SimResponse.empty(404);
-			case CLUSTER_KEYS -> keys(this.clusterKey);
+			case CLUSTER_KEYS -> keys(this.clusterKey.get());
 			case CLUSTER_DISCOVERY -> SimResponse.json(200, clusterDiscovery());
 			default -> SimResponse.empty(404);
 		};
@@ -305,7 +305,7 @@ final class SimulatedEntra implements Listener.Api {
 			.claim("uti", UUID.randomUUID().toString())
 			.claim("ver", "2.0")
 			.build();
-		String accessToken = Jwts.sign(this.tenantKey, claims);
+		String accessToken = Jwts.sign(this.tenantKey.get(), claims);
 		this.observer.issued(accessToken);
 		body.put("access_token", accessToken);
 		if (fault.kind() == Fault.Kind.MISSING_FIELDS) {
@@ -399,7 +399,7 @@ final class SimulatedEntra implements Listener.Api {
 					"No matching federated identity record found for presented assertion issuer '"
 							+ unverified.getIssuer() + "'.");
 		}
-		JWTClaimsSet claims = Jwts.verify(assertion, this.clusterKey);
+		JWTClaimsSet claims = Jwts.verify(assertion, this.clusterKey.get());
 		if (!Jwts.hasAudience(claims, TOKEN_EXCHANGE_AUDIENCE)) {
 			return new Rejection("invalid_client", 700212,
 					"No matching federated identity record found for presented assertion audience.");
@@ -422,7 +422,7 @@ final class SimulatedEntra implements Listener.Api {
 	 * @throws Jwts.InvalidTokenException when the token is not acceptable
 	 */
 	String verifyManagementToken(String token) {
-		JWTClaimsSet claims = Jwts.verify(token, this.tenantKey);
+		JWTClaimsSet claims = Jwts.verify(token, this.tenantKey.get());
 		if (!issuer().equals(claims.getIssuer())) {
 			throw new Jwts.InvalidTokenException("unexpected issuer");
 		}
@@ -447,7 +447,7 @@ final class SimulatedEntra implements Listener.Api {
 	 */
 	boolean acceptsAccessToken(String token, Set<String> audiences) {
 		try {
-			JWTClaimsSet claims = Jwts.verify(token, this.tenantKey);
+			JWTClaimsSet claims = Jwts.verify(token, this.tenantKey.get());
 			return issuer().equals(claims.getIssuer()) && claims.getAudience() != null
 					&& claims.getAudience().stream().anyMatch(audiences::contains)
 					&& Jwts.isWithinTimes(claims, now());
@@ -469,7 +469,7 @@ final class SimulatedEntra implements Listener.Api {
 			.claim("ver", "2.0")
 			.claim("uti", UUID.randomUUID().toString());
 		extraClaims.forEach(builder::claim);
-		String token = Jwts.sign(this.tenantKey, builder.build());
+		String token = Jwts.sign(this.tenantKey.get(), builder.build());
 		this.observer.issued(token);
 		return token;
 	}
@@ -490,7 +490,7 @@ final class SimulatedEntra implements Listener.Api {
 			.expirationTime(Date.from(now.plus(ttl)))
 			.claim("kubernetes.io", kubernetes)
 			.build();
-		String token = Jwts.sign(this.clusterKey, claims);
+		String token = Jwts.sign(this.clusterKey.get(), claims);
 		this.observer.issued(token);
 		return token;
 	}

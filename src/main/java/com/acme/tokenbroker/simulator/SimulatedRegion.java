@@ -550,7 +550,7 @@ final class SimulatedRegion implements Listener.Api {
 				.expirationTime(Date.from(expiresAt))
 				.jwtID(UUID.randomUUID().toString())
 				.build();
-			accessToken = Jwts.sign(workspace.signingKey(), claims);
+			accessToken = Jwts.sign(workspace.signingKey().get(), claims);
 			this.observer.issued(accessToken);
 		}
 		Map<String, Object> body = new LinkedHashMap<>();
@@ -578,7 +578,7 @@ final class SimulatedRegion implements Listener.Api {
 	 */
 	boolean acceptsServiceToken(Directory.Workspace workspace, String service, String token) {
 		try {
-			JWTClaimsSet claims = Jwts.verify(token, workspace.signingKey());
+			JWTClaimsSet claims = Jwts.verify(token, workspace.signingKey().get());
 			return issuer().equals(claims.getIssuer()) && Jwts.hasAudience(claims, service)
 					&& Jwts.isWithinTimes(claims, this.clock.get().instant());
 		}

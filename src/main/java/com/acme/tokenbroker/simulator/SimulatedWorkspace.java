@@ -934,7 +934,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 					new Directory.Workspace(name, spec[0], spec[1], spec[2],
 							services(this.webservices.get(name), Directory.Kind.WEBSERVICE),
 							services(this.onlineEndpoints.get(name), Directory.Kind.ONLINE_ENDPOINT),
-							Jwts.generateKey("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
+							SigningKey.generate("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
 			return new Directory(this.tenantId, this.principals, built);
 		}
 
