@@ -34,7 +34,9 @@ import org.springframework.http.HttpHeaders;
  * <ul>
  * <li>{@code GET}, no query string, the request URI exactly {@code /tokens/} followed by the name of a configured
  * service (byte for byte: no path parameter, no encoded character, no dot segment, no double slash, no context path);</li>
- * <li>one {@code Accept} header, exactly {@code application/json}, and none of the conditional request headers;</li>
+ * <li>no {@code Accept} header, or one that is exactly {@code application/json} or {@code *}{@code /*} (the full chain's
+ * content negotiation picks JSON for all three: most HTTP clients send one of the last two), and none of the
+ * conditional request headers;</li>
  * <li>one {@code Authorization} header whose bearer token the {@link VerifiedTokenCache} holds as verified and
  * unexpired (a token never seen is verified by the full chain, which caches it);</li>
  * <li>the caller granted the service by the {@link AccessPolicy}, as the controller asks it;</li>
@@ -56,8 +58,10 @@ final class CachedTokenFilter implements Filter {
 
 	static final String PREFIX = "/tokens/";
 
-	/** The only {@code Accept} served here; anything else is the full chain's content negotiation. */
+	/** An {@code Accept} served here, as is {@link #ANY} and none; anything else is the full chain's content negotiation. */
 	static final String JSON = "application/json";
+
+	static final String ANY = "*/*";
 
 	/** The {@code http.server.requests} URI tag of the controller's mapping. */
 	static final String PATH_PATTERN = "/tokens/{service}";
@@ -68,6 +72,7 @@ final class CachedTokenFilter implements Filter {
 	private static final String[] CONDITIONAL_HEADERS = { HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH,
 			HttpHeaders.IF_MODIFIED_SINCE, HttpHeaders.IF_UNMODIFIED_SINCE, HttpHeaders.IF_RANGE, HttpHeaders.RANGE };
 
+	/** The configured services by their canonical path ({@code /tokens/} and the name), looked up without a copy. */
 	private final Map<String, ServiceDescriptor> services;
 
 	private final VerifiedTokenCache verified;
@@ -82,11 +87,11 @@ final class CachedTokenFilter implements Filter {
 
 	CachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified, AccessPolicy accessPolicy,
 			TokenBroker broker, TokenResponseBodies bodies, MeterRegistry meterRegistry) {
-		Map<String, ServiceDescriptor> byName = new HashMap<>();
+		Map<String, ServiceDescriptor> byPath = new HashMap<>();
 		for (ServiceDescriptor service : catalog.services()) {
-			byName.put(service.name().value(), service);
+			byPath.put(PREFIX + service.name().value(), service);
 		}
-		this.services = Map.copyOf(byName);
+		this.services = Map.copyOf(byPath);
 		this.verified = verified;
 		this.accessPolicy = accessPolicy;
 		this.broker = broker;
@@ -119,12 +124,12 @@ final class CachedTokenFilter implements Filter {
 			return null;
 		}
 		String uri = request.getRequestURI();
-		if (uri == null || uri.length() <= PREFIX.length() || !uri.startsWith(PREFIX)) {
+		if (uri == null) {
 			return null;
 		}
 		// Configured names are valid service names ([A-Za-z0-9][A-Za-z0-9._-]*), so a match is the canonical path
-		ServiceDescriptor service = this.services.get(uri.substring(PREFIX.length()));
-		if (service == null || !JSON.equals(single(request, HttpHeaders.ACCEPT)) || isConditional(request)) {
+		ServiceDescriptor service = this.services.get(uri);
+		if (service == null || !answersJson(request) || isConditional(request)) {
 			return null;
 		}
 		Caller caller = this.verified.verifiedCaller(single(request, HttpHeaders.AUTHORIZATION));
@@ -132,6 +137,16 @@ final class CachedTokenFilter implements Filter {
 			return null;
 		}
 		return this.broker.cached(service.name());
+	}
+
+	/** @return whether the full chain's content negotiation would choose JSON: no Accept, or one of JSON or any type */
+	private static boolean answersJson(HttpServletRequest request) {
+		Enumeration<String> values = request.getHeaders(HttpHeaders.ACCEPT);
+		if (values == null || !values.hasMoreElements()) {
+			return true;
+		}
+		String value = values.nextElement();
+		return !values.hasMoreElements() && (JSON.equals(value) || ANY.equals(value));
 	}
 
 	/** @return the value of a header present exactly once, else {@code null} */

@@ -197,7 +197,9 @@ class CachedTokenFastPathIntegrationTests {
 		return Stream.of(Arguments.of("v1-weu", "plain"), Arguments.of("v2-weu", "plain"),
 				Arguments.of("v1-eus", "plain"), Arguments.of("v1-weu", "lowercase bearer"),
 				Arguments.of("v1-weu", "extra headers"), Arguments.of("v1-weu", "origin"),
-				Arguments.of("v2-weu", "http/1.0"), Arguments.of("v2-weu", "accept-encoding gzip"));
+				Arguments.of("v2-weu", "http/1.0"), Arguments.of("v2-weu", "accept-encoding gzip"),
+				Arguments.of("v1-weu", "any type"), Arguments.of("v2-weu", "no accept"),
+				Arguments.of("v1-eus", "no accept, http/1.0"));
 	}
 
 	@ParameterizedTest(name = "{0} {1}")
@@ -215,6 +217,9 @@ class CachedTokenFastPathIntegrationTests {
 			case "http/1.0" -> List.of("GET /tokens/" + service + " HTTP/1.0", "Accept: application/json",
 					"Authorization: Bearer " + token);
 			case "accept-encoding gzip" -> with(get("/tokens/" + service, token), "Accept-Encoding: gzip, deflate");
+			case "any type" -> request("GET", "/tokens/" + service, token, "*/*");
+			case "no accept" -> request("GET", "/tokens/" + service, token, null);
+			case "no accept, http/1.0" -> List.of("GET /tokens/" + service + " HTTP/1.0", "Authorization: Bearer " + token);
 			default -> get("/tokens/" + service, token);
 		});
 		assertThat(fast.header("Content-Type")).isEqualTo("application/json");
@@ -259,8 +264,11 @@ class CachedTokenFastPathIntegrationTests {
 				Arguments.of("HEAD", "HEAD", "/tokens/spare-2", "application/json", List.of(), 200, true),
 				Arguments.of("POST", "POST", "/tokens/spare-2", "application/json", List.of("Content-Length: 0"), 405, false),
 				Arguments.of("text/plain", "GET", "/tokens/spare-2", "text/plain", List.of(), 200, true),
-				Arguments.of("any type", "GET", "/tokens/spare-2", "*/*", List.of(), 200, true),
-				Arguments.of("no accept", "GET", "/tokens/spare-2", null, List.of(), 200, true),
+				Arguments.of("any type with a quality", "GET", "/tokens/spare-2", "*/*;q=0.8", List.of(), 200, true),
+				Arguments.of("any type, two accept headers", "GET", "/tokens/spare-2", "*/*", List.of("Accept: */*"), 200, true),
+				Arguments.of("any application type", "GET", "/tokens/spare-2", "application/*", List.of(), 200, true),
+				Arguments.of("text/plain, then any type", "GET", "/tokens/spare-2", "text/plain, */*", List.of(), 200, true),
+				Arguments.of("empty accept", "GET", "/tokens/spare-2", "", List.of(), 200, true),
 				Arguments.of("accept list", "GET", "/tokens/spare-2", "application/json, text/plain", List.of(), 200, true),
 				Arguments.of("accept charset param", "GET", "/tokens/spare-2", "application/json;charset=UTF-8", List.of(), 200, true),
 				Arguments.of("two accept headers", "GET", "/tokens/spare-2", "application/json", List.of("Accept: text/plain"), 200, true),
