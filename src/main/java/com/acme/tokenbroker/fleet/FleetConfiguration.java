@@ -42,8 +42,13 @@ class FleetConfiguration {
 	}
 
 	@Bean
-	TokenSourceDecorator sharedTokenSourceDecorator(SharedStore store, FleetProperties properties, RefreshPolicy policy,
-			KeySlots keySlots, UpstreamProperties upstreamProperties, ObjectProvider<Sleeper> sleeper, MeterRegistry meterRegistry,
+	SharedKeys sharedKeys(FleetProperties properties, KeySlots keySlots) {
+		return new SharedKeys(properties.keyPrefix(), keySlots);
+	}
+
+	@Bean
+	TokenSourceDecorator sharedTokenSourceDecorator(SharedStore store, SharedKeys keys, FleetProperties properties,
+			RefreshPolicy policy, UpstreamProperties upstreamProperties, ObjectProvider<Sleeper> sleeper, MeterRegistry meterRegistry,
 			Clock clock) {
 		Duration longestFetch = upstreamProperties.callTimeout().multipliedBy(2);
 		if (properties.lockLease().compareTo(longestFetch) < 0) {
@@ -51,15 +56,14 @@ class FleetConfiguration {
 					+ "broker.upstream.call-timeout (" + longestFetch + "): a metadata read and a token call fit in one lease");
 		}
 		TokenSealer sealer = new TokenSealer(properties.encryption(), new SecureRandom());
-		SharedKeys keys = new SharedKeys(properties.keyPrefix(), keySlots);
 		return (upstream) -> new SharedTokenSource(upstream, store, sealer, keys, policy, properties,
 				sleeper.getIfAvailable(() -> Sleeper.THREAD), meterRegistry, clock);
 	}
 
 	@Bean
 	@ConditionalOnBooleanProperty(name = "broker.fleet.shared-budget", matchIfMissing = true)
-	SharedBudget redisSharedBudget(SharedStore store, FleetProperties properties) {
-		return new RedisSharedBudget(store, new SharedKeys(properties.keyPrefix(), null));
+	SharedBudget redisSharedBudget(SharedStore store, SharedKeys keys) {
+		return new RedisSharedBudget(store, keys);
 	}
 
 	/**

@@ -36,7 +36,7 @@ final class SharedKeys {
 	}
 
 	private String identity(ServiceDescriptor service) {
-		return identity(service, (this.keySlots != null) ? this.keySlots.served(service.name()).name() : "");
+		return identity(service, this.keySlots.served(service.name()).name());
 	}
 
 	String budget(String region) {

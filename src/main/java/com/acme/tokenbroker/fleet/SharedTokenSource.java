@@ -186,7 +186,7 @@ class SharedTokenSource implements TokenSource {
 			.flatMap((plaintext) -> SharedTokenCodec.decode(service.name(), plaintext));
 		if (token.isEmpty()) {
 			logger.warn("The shared value of service '{}' does not open with any configured key (key id '{}'); "
-					+ "treating it as a miss", service.name(), keyIdOf(value));
+					+ "treating it as a miss", service.name(), TokenSealer.keyIdOf(value));
 			count("undecryptable");
 			return null;
 		}
@@ -235,11 +235,6 @@ class SharedTokenSource implements TokenSource {
 					+ "waited (a peer's result), peer_busy, alone (Redis unavailable), undecryptable, shared_stale")
 			.tag("outcome", name)
 			.register(this.meterRegistry)).increment();
-	}
-
-	private static String keyIdOf(String value) {
-		String[] parts = value.split("\\.", 3);
-		return (parts.length == 3 && parts[1].matches("[A-Za-z0-9_-]{1,32}")) ? parts[1] : "?";
 	}
 
 	@Override

@@ -98,9 +98,14 @@ final class TokenSealer {
 		}
 	}
 
-	/** @return the id of the key that seals new values */
-	String activeKey() {
-		return this.activeKey;
+	/**
+	 * The key id a sealed value names, for logs (never the value itself).
+	 * @param sealed a value as {@link #seal} writes it
+	 * @return its key id, or {@code ?} when the value has no well-formed one
+	 */
+	static String keyIdOf(String sealed) {
+		String[] parts = sealed.split("\\.", 3);
+		return (parts.length == 3 && parts[1].matches("[A-Za-z0-9_-]{1,32}")) ? parts[1] : "?";
 	}
 
 	private static byte[] aad(String redisKey, String keyId) {

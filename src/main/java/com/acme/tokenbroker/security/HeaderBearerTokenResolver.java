@@ -15,7 +15,8 @@ import org.springframework.security.oauth2.server.resource.web.DefaultBearerToke
  */
 final class HeaderBearerTokenResolver implements BearerTokenResolver {
 
-	private static final String PREFIX = "Bearer ";
+	/** The scheme and its space, matched in any case (as Spring Security's resolver does); the verified-token cache reads it too. */
+	static final String PREFIX = "Bearer ";
 
 	private final BearerTokenResolver fallback = new DefaultBearerTokenResolver();
 

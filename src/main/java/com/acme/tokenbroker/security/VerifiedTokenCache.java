@@ -39,8 +39,6 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
  */
 public final class VerifiedTokenCache {
 
-	private static final String BEARER_PREFIX = "Bearer ";
-
 	/** The longest a verification is reused. */
 	static final Duration DEFAULT_TIME_TO_LIVE = Duration.ofMinutes(5);
 
@@ -66,7 +64,11 @@ public final class VerifiedTokenCache {
 		this.verified = Caffeine.newBuilder()
 			.maximumSize(maximumSize)
 			.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-			.expireAfter(new UntilNotAfter(clock))
+			// entries expire at their notAfter, by the clock-driven ticker
+			.expireAfter(Expiry.writing((Key key, Verified value) -> {
+				Duration left = Duration.between(clock.instant(), value.notAfter());
+				return left.isNegative() ? Duration.ZERO : left;
+			}))
 			.executor(Runnable::run)
 			.build();
 	}
@@ -123,11 +125,11 @@ public final class VerifiedTokenCache {
 	 * @return the caller, or {@code null} when the full security chain must decide
 	 */
 	public Caller verifiedCaller(String authorization) {
-		if (authorization == null || authorization.length() <= BEARER_PREFIX.length()
-				|| !authorization.regionMatches(true, 0, BEARER_PREFIX, 0, BEARER_PREFIX.length())) {
+		if (authorization == null || authorization.length() <= HeaderBearerTokenResolver.PREFIX.length()
+				|| !authorization.regionMatches(true, 0, HeaderBearerTokenResolver.PREFIX, 0, HeaderBearerTokenResolver.PREFIX.length())) {
 			return null;
 		}
-		Verified hit = this.verified.getIfPresent(Key.of(authorization.substring(BEARER_PREFIX.length())));
+		Verified hit = this.verified.getIfPresent(Key.of(authorization.substring(HeaderBearerTokenResolver.PREFIX.length())));
 		if (hit == null || !this.clock.instant().isBefore(hit.notAfter())) {
 			return null;
 		}
@@ -185,12 +187,13 @@ public final class VerifiedTokenCache {
 
 		private final Instant notAfter;
 
-		/** {@link Caller#from(Jwt)} of the token, made on first use by the fast path. */
-		private volatile Caller caller;
+		/** {@link Caller#from(Jwt)} of the token, made once here rather than on the fast path. */
+		private final Caller caller;
 
 		Verified(JwtAuthenticationToken authentication, Instant notAfter) {
 			this.authentication = authentication;
 			this.notAfter = notAfter;
+			this.caller = Caller.from(authentication.getToken());
 		}
 
 		Instant notAfter() {
@@ -199,12 +202,7 @@ public final class VerifiedTokenCache {
 
 		/** @return the caller, as the controller derives it from the same {@link Jwt} */
 		Caller caller() {
-			Caller result = this.caller;
-			if (result == null) {
-				result = Caller.from(this.authentication.getToken());
-				this.caller = result;
-			}
-			return result;
+			return this.caller;
 		}
 
 		/** A fresh authentication per request, so request details are this request's and nothing shared mutates. */
@@ -219,32 +217,6 @@ public final class VerifiedTokenCache {
 		@Override
 		public String toString() {
 			return "Verified[notAfter=" + this.notAfter + "]";
-		}
-
-	}
-
-	/** Entries expire at their {@code notAfter}, measured by the clock-driven ticker. */
-	private static final class UntilNotAfter implements Expiry<Key, Verified> {
-
-		private final Clock clock;
-
-		UntilNotAfter(Clock clock) {
-			this.clock = clock;
-		}
-
-		@Override
-		public long expireAfterCreate(Key key, Verified value, long currentTime) {
-			return Math.max(0, Duration.between(this.clock.instant(), value.notAfter()).toNanos());
-		}
-
-		@Override
-		public long expireAfterUpdate(Key key, Verified value, long currentTime, long currentDuration) {
-			return expireAfterCreate(key, value, currentTime);
-		}
-
-		@Override
-		public long expireAfterRead(Key key, Verified value, long currentTime, long currentDuration) {
-			return currentDuration;
 		}
 
 	}

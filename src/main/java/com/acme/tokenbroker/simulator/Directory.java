@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-
 /**
  * What the simulated tenant and subscriptions contain: principals, workspaces with their
  * services, and role assignments (which may change at run time).

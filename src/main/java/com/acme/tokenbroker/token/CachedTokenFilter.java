@@ -177,11 +177,7 @@ final class CachedTokenFilter implements Filter {
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
 		byte[] body = rendered.body(served.stale());
 		response.setStatus(HttpServletResponse.SC_OK);
-		response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-		response.setHeader(HttpHeaders.PRAGMA, "no-cache");
-		response.setHeader(TokenController.STALE_HEADER, served.stale() ? "true" : "false");
-		response.setHeader(TokenController.EXPIRES_HEADER, rendered.expiresAt());
-		response.setHeader(TokenController.REFRESH_BY_HEADER, rendered.refreshBy());
+		TokenController.tokenHeaders(response::setHeader, served.stale(), rendered.expiresAt(), rendered.refreshBy());
 		response.setContentType(JSON);
 		response.setContentLength(body.length);
 		response.setHeader("X-Content-Type-Options", "nosniff");

@@ -11,14 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.principal.DataPlaneCredential;
 import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.security.VerifiedTokenCache;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import io.micrometer.core.instrument.MeterRegistry;
-
-import com.acme.tokenbroker.security.AccessPolicy;
-import com.acme.tokenbroker.security.VerifiedTokenCache;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
@@ -41,7 +42,7 @@ class TokenConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
 	TokenSource tokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
-			CredentialProperties properties, org.springframework.beans.factory.ObjectProvider<TokenSourceDecorator> decorators,
+			CredentialProperties properties, ObjectProvider<TokenSourceDecorator> decorators,
 			Clock clock) {
 		TokenSource source = new UpstreamTokenSource(client, dataPlane, keySlots, properties, clock);
 		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
@@ -87,7 +88,7 @@ class TokenConfiguration {
 
 	@Bean
 	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			PrincipalCredential principal, org.springframework.beans.factory.ObjectProvider<RefreshTick> ticks) {
+			PrincipalCredential principal, ObjectProvider<RefreshTick> ticks) {
 		return new TokenRefresher(cache, catalog, properties, principal, ticks.orderedStream().toList());
 	}
 
@@ -112,15 +113,14 @@ class TokenConfiguration {
 	 * chain; {@code broker.tokens.fast-path=false} leaves every request to the full chain.
 	 */
 	@Bean
+	@ConditionalOnBooleanProperty(name = "broker.tokens.fast-path", matchIfMissing = true)
 	FilterRegistrationBean<CachedTokenFilter> cachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified,
-			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, TokenProperties properties,
-			MeterRegistry meterRegistry) {
+			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, MeterRegistry meterRegistry) {
 		FilterRegistrationBean<CachedTokenFilter> registration = new FilterRegistrationBean<>(
 				new CachedTokenFilter(catalog, verified, accessPolicy, broker, bodies, meterRegistry));
 		registration.setName("cachedTokenFilter");
 		registration.addUrlPatterns(CachedTokenFilter.PREFIX + "*");
 		registration.setOrder(FAST_PATH_ORDER);
-		registration.setEnabled(properties.fastPath());
 		return registration;
 	}
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
@@ -13,6 +14,7 @@ import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.Caller;
 
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -79,8 +81,8 @@ class TokenController {
 	ResponseEntity<String> bareToken(@PathVariable("service") String service,
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
 		TokenBroker.Served served = serve(service, minTtl, jwt);
-		return headers(served.stale(), TokenResponse.iso(served.token().expiresAt()),
-				TokenResponse.iso(served.token().refreshAfter()))
+		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
+		return headers(served.stale(), rendered.expiresAt(), rendered.refreshBy())
 			.contentType(MediaType.TEXT_PLAIN)
 			.body(served.token().value());
 	}
@@ -120,12 +122,23 @@ class TokenController {
 	}
 
 	private static ResponseEntity.BodyBuilder headers(boolean stale, String expiresAt, String refreshBy) {
-		return ResponseEntity.ok()
-			.cacheControl(CacheControl.noStore())
-			.header("Pragma", "no-cache")
-			.header(STALE_HEADER, Boolean.toString(stale))
-			.header(EXPIRES_HEADER, expiresAt)
-			.header(REFRESH_BY_HEADER, refreshBy);
+		return ResponseEntity.ok().headers((headers) -> tokenHeaders(headers::set, stale, expiresAt, refreshBy));
+	}
+
+	/**
+	 * The headers of a token answer, in the order they are written; the fast path ({@link CachedTokenFilter}) writes
+	 * the same through this method.
+	 * @param header where each header goes, name then value
+	 * @param stale whether the token is past its refresh time
+	 * @param expiresAt the token's expiry, ISO-8601
+	 * @param refreshBy when the token should be refreshed, ISO-8601
+	 */
+	static void tokenHeaders(BiConsumer<String, String> header, boolean stale, String expiresAt, String refreshBy) {
+		header.accept(HttpHeaders.CACHE_CONTROL, "no-store");
+		header.accept(HttpHeaders.PRAGMA, "no-cache");
+		header.accept(STALE_HEADER, Boolean.toString(stale));
+		header.accept(EXPIRES_HEADER, expiresAt);
+		header.accept(REFRESH_BY_HEADER, refreshBy);
 	}
 
 	static Duration parseMinTtl(String value, Duration max) {

@@ -3,8 +3,6 @@ package com.acme.tokenbroker.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +68,7 @@ public final class FleetBenchmark {
 
 	private static Map<String, Object> run(int instanceCount, int serviceCount, int hours, String redisHost,
 			String redisPort) throws Exception {
-		MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+		MutableClock clock = MutableClock.startingNow();
 		Map<String, CatalogProperties.Workspace> workspaces = TestWorkspaces.workspaces();
 		Map<String, CatalogProperties.Service> catalog = new LinkedHashMap<>();
 		for (int i = 1; i <= serviceCount; i++) {

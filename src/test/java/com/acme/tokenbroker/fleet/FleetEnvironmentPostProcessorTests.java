@@ -63,7 +63,8 @@ class FleetEnvironmentPostProcessorTests {
 		this.postProcessor.postProcessEnvironment(environment, new SpringApplication());
 		this.postProcessor.postProcessEnvironment(environment, new SpringApplication());
 
-		assertThat(excluded(environment)).doesNotHaveDuplicates();
+		assertThat(excluded(environment)).doesNotHaveDuplicates()
+			.containsExactlyElementsOf(FleetEnvironmentPostProcessor.REDIS_AUTO_CONFIGURATIONS);
 	}
 
 	private static StandardEnvironment environment(Map<String, Object> properties) {

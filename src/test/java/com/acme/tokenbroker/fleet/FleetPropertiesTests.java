@@ -6,6 +6,9 @@ import java.util.Map;
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,6 +27,9 @@ class FleetPropertiesTests {
 	@Test
 	void offByDefaultNeedsNoKey() {
 		assertThat(fleet(false, null, null).enabled()).isFalse();
+		FleetProperties defaults = new Binder(new MapConfigurationPropertySource(Map.of()))
+			.bindOrCreate("broker.fleet", FleetProperties.class);
+		assertThat(defaults.enabled()).isFalse();
 	}
 
 	@Test

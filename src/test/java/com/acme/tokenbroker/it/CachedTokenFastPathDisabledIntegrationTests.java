@@ -1,8 +1,6 @@
 package com.acme.tokenbroker.it;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,10 +10,6 @@ import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = "broker.tokens.fast-path=false")
 class CachedTokenFastPathDisabledIntegrationTests {
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
@@ -65,16 +59,7 @@ class CachedTokenFastPathDisabledIntegrationTests {
 
 		@Bean
 		FilterRegistrationBean<Filter> probe() {
-			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter() {
-				@Override
-				public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-						throws IOException, ServletException {
-					REACHED_SECURITY.incrementAndGet();
-					chain.doFilter(request, response);
-				}
-			});
-			registration.setOrder(-108);
-			return registration;
+			return CachedTokenFastPathIntegrationTests.Probe.probe(REACHED_SECURITY, -108);
 		}
 
 	}

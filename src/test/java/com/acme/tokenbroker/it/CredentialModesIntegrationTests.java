@@ -61,7 +61,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class CredentialModesIntegrationTests {
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final String SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";
 

@@ -41,7 +41,7 @@ class FleetContainerTests {
 	@Container
 	static final RedisContainer redis = new RedisContainer(DockerImageName.parse("redis:7.4-alpine"));
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static SimulatedWorkspace simulator;
 

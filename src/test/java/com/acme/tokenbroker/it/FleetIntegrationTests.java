@@ -54,7 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class FleetIntegrationTests {
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static SimulatedWorkspace simulator;
 

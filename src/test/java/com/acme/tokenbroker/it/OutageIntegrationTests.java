@@ -58,7 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class OutageIntegrationTests {
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 

@@ -53,7 +53,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RefreshAndFaultsIntegrationTests {
 
-	static final MutableClock CLOCK = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 

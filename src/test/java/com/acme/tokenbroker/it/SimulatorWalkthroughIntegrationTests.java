@@ -55,8 +55,9 @@ class SimulatorWalkthroughIntegrationTests {
 	@BeforeEach
 	void setUp() {
 		this.api = new Http(this.port);
-		await().until(() -> java.util.stream.StreamSupport.stream(this.cache.states().spliterator(), false)
-			.allMatch((state) -> state.lastSuccessAt() != null));
+		await().until(() -> this.cache.states().iterator().hasNext()
+				&& java.util.stream.StreamSupport.stream(this.cache.states().spliterator(), false)
+					.allMatch((state) -> state.lastSuccessAt() != null));
 	}
 
 	private String callerToken(String subject) {
