@@ -47,9 +47,12 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	 * @param required whether readiness depends on this service having a valid token
 	 * @param authMode {@code auto} (discover from the service's metadata), {@code aml-token}, {@code key} or
 	 * {@code aad-token}
+	 * @param identity the alias of the broker identity that fetches this service's credential (a key of
+	 * {@code broker.identities}); default {@code default}, the identity of {@code broker.identity}. For
+	 * {@code aad-token} services it is also the identity whose Entra token callers receive
 	 */
 	public record Service(String workspace, @DefaultValue("webservice") ServiceKind kind, String upstreamName,
-			@DefaultValue("true") boolean required, @DefaultValue("auto") AuthMode authMode) {
+			@DefaultValue("true") boolean required, @DefaultValue("auto") AuthMode authMode, String identity) {
 
 		@ConstructorBinding
 		public Service {
@@ -57,6 +60,10 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 
 		public Service(String workspace, ServiceKind kind, String upstreamName, boolean required) {
 			this(workspace, kind, upstreamName, required, AuthMode.AUTO);
+		}
+
+		public Service(String workspace, ServiceKind kind, String upstreamName, boolean required, AuthMode authMode) {
+			this(workspace, kind, upstreamName, required, authMode, null);
 		}
 
 	}

@@ -20,6 +20,9 @@ public class ServiceCatalog {
 
 	private static final Pattern REGION = Pattern.compile("[a-z0-9]{2,40}");
 
+	/** Aliases of {@code broker.identities}, as they appear in property names and messages. */
+	public static final Pattern IDENTITY_ALIAS = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+
 	private static final Pattern AZURE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._()-]{0,89}");
 
 	private final Map<String, ServiceDescriptor> services;
@@ -51,8 +54,10 @@ public class ServiceCatalog {
 				throw new InvalidConfigurationException(prefix + ".auth-mode",
 						"aad-token exists only for online endpoints (kind: online-endpoint)");
 			}
+			String identity = (service.identity() != null) ? service.identity() : ServiceDescriptor.DEFAULT_IDENTITY;
+			require(prefix + ".identity", identity, IDENTITY_ALIAS);
 			resolvedServices.put(name, new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName,
-					workspace, service.required(), authMode));
+					workspace, service.required(), authMode, identity));
 		});
 		this.workspaces = Collections.unmodifiableMap(resolvedWorkspaces);
 		this.services = Collections.unmodifiableMap(resolvedServices);

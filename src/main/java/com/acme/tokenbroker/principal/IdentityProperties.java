@@ -44,6 +44,19 @@ public record IdentityProperties(Mode mode, String tenantId, String clientId, St
 
 	}
 
+	/**
+	 * @param base the settings of {@code broker.identity}
+	 * @return these settings with the tenant, the authority host and the federated token file taken from the base
+	 * where these leave them unset (identities of one tenant, or client ids federated to one service account)
+	 */
+	IdentityProperties inheriting(IdentityProperties base) {
+		return new IdentityProperties(this.mode, (this.tenantId != null) ? this.tenantId : base.tenantId(),
+				this.clientId, this.clientSecret, this.clientSecretFile, this.certificatePath, this.certificatePassword,
+				this.sendCertificateChain, (this.tokenFile != null) ? this.tokenFile : base.tokenFile(),
+				(this.authorityHost != null) ? this.authorityHost : base.authorityHost(), this.disableInstanceDiscovery,
+				this.scope, this.refreshMargin, this.dataPlaneScope);
+	}
+
 	@Override
 	public String toString() {
 		return "IdentityProperties[mode=" + this.mode + ", tenantId=" + this.tenantId + ", clientId=" + this.clientId

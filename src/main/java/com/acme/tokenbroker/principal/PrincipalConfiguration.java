@@ -6,10 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
@@ -27,60 +33,92 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
 /**
- * Builds the broker's own Entra ID credential from {@link IdentityProperties}, on the JDK HTTP client (not Netty)
- * with the broker's outbound trust.
+ * Builds the broker's own Entra ID credentials ({@link Identities}) from {@link IdentityProperties} and
+ * {@link IdentitiesProperties}, on the JDK HTTP client (not Netty) with the broker's outbound trust.
  */
 @Configuration(proxyBeanMethods = false)
 class PrincipalConfiguration {
 
+	/**
+	 * The broker's identities: {@code broker.identity} as {@code default} (needed when a service uses it, or when no
+	 * other identity is configured) and each of {@code broker.identities}. Every service must name a configured one.
+	 */
 	@Bean
-	PrincipalCredential principalCredential(IdentityProperties identity, OutboundTls tls, UpstreamProperties upstream,
-			CircuitBreakers breakers, Clock clock) {
+	Identities identities(IdentityProperties identity, IdentitiesProperties others, ServiceCatalog catalog,
+			OutboundTls tls, UpstreamProperties upstream, CircuitBreakers breakers, Clock clock) {
+		Set<String> used = new LinkedHashSet<>();
+		catalog.services().forEach((service) -> used.add(service.identity()));
+		Map<String, IdentityProperties> configured = new LinkedHashMap<>();
+		if (identity.mode() != null || used.contains(ServiceDescriptor.DEFAULT_IDENTITY) || others.identities().isEmpty()) {
+			configured.put(ServiceDescriptor.DEFAULT_IDENTITY, identity);
+		}
+		others.identities().forEach((alias, properties) -> {
+			String prefix = "broker.identities." + alias;
+			if (ServiceDescriptor.DEFAULT_IDENTITY.equals(alias)) {
+				throw new InvalidConfigurationException(prefix, "'default' is broker.identity: choose another alias");
+			}
+			if (!ServiceCatalog.IDENTITY_ALIAS.matcher(alias).matches()) {
+				throw new InvalidConfigurationException(prefix,
+						"identity aliases are 1 to 32 lower-case letters, digits or '-'");
+			}
+			configured.put(alias, properties.inheriting(identity));
+		});
+		for (ServiceDescriptor service : catalog.services()) {
+			if (!configured.containsKey(service.identity())) {
+				throw new InvalidConfigurationException("broker.services." + service.name() + ".identity",
+						"no identity named '" + service.identity() + "' under broker.identities");
+			}
+		}
 		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(upstream.connectTimeout())).build();
-		Supplier<TokenCredential> credential = credentialSupplier(identity, httpClient);
-		return new EntraPrincipalCredential(credential, identity.scope(), identity.refreshMargin(), breakers.forEntra(),
-				clock);
-	}
-
-	@Bean
-	DataPlaneCredential dataPlaneCredential(IdentityProperties identity, OutboundTls tls, UpstreamProperties upstream,
-			CircuitBreakers breakers, Clock clock) {
-		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(upstream.connectTimeout())).build();
-		return new DataPlaneCredential(new EntraPrincipalCredential(credentialSupplier(identity, httpClient),
-				identity.dataPlaneScope(),
-				identity.refreshMargin(), breakers.forEntra(), clock));
+		Map<String, Identities.Identity> built = new LinkedHashMap<>();
+		configured.forEach((alias, properties) -> {
+			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
+					: "broker.identities." + alias;
+			Supplier<TokenCredential> credential = credentialSupplier(prefix, properties, httpClient);
+			PrincipalCredential principal = new EntraPrincipalCredential(credential, properties.scope(),
+					properties.refreshMargin(), breakers.forEntra(), clock);
+			DataPlaneCredential dataPlane = new DataPlaneCredential(new EntraPrincipalCredential(credential,
+					properties.dataPlaneScope(), properties.refreshMargin(), breakers.forEntra(), clock));
+			built.put(alias, new Identities.Identity(principal, dataPlane));
+		});
+		return new Identities(built);
 	}
 
 	static Supplier<TokenCredential> credentialSupplier(IdentityProperties identity, HttpClient httpClient) {
+		return credentialSupplier("broker.identity", identity, httpClient);
+	}
+
+	static Supplier<TokenCredential> credentialSupplier(String prefix, IdentityProperties identity,
+			HttpClient httpClient) {
 		if (identity.mode() == null) {
-			throw new InvalidConfigurationException("broker.identity.mode",
+			throw new InvalidConfigurationException(prefix + ".mode",
 					"is required: client-secret, client-certificate, workload-identity or managed-identity");
 		}
 		if (!StringUtils.hasText(identity.scope()) || !identity.scope().endsWith("/.default")) {
-			throw new InvalidConfigurationException("broker.identity.scope", "must end with /.default");
+			throw new InvalidConfigurationException(prefix + ".scope", "must end with /.default");
 		}
 		switch (identity.mode()) {
 			case CLIENT_SECRET -> {
-				requireText("broker.identity.tenant-id", identity.tenantId());
-				requireText("broker.identity.client-id", identity.clientId());
+				requireText(prefix + ".tenant-id", identity.tenantId());
+				requireText(prefix + ".client-id", identity.clientId());
 				if (identity.clientSecretFile() != null) {
-					return new SecretFileCredential(identity, httpClient);
+					return new SecretFileCredential(prefix, identity, httpClient);
 				}
-				requireText("broker.identity.client-secret", identity.clientSecret());
-				TokenCredential built = common(new ClientSecretCredentialBuilder(), identity, httpClient)
+				requireText(prefix + ".client-secret", identity.clientSecret());
+				TokenCredential built = common(prefix, new ClientSecretCredentialBuilder(), identity, httpClient)
 					.clientSecret(identity.clientSecret())
 					.build();
 				return () -> built;
 			}
 			case CLIENT_CERTIFICATE -> {
-				requireText("broker.identity.tenant-id", identity.tenantId());
-				requireText("broker.identity.client-id", identity.clientId());
+				requireText(prefix + ".tenant-id", identity.tenantId());
+				requireText(prefix + ".client-id", identity.clientId());
 				Path certificate = identity.certificatePath();
 				if (certificate == null || !Files.isReadable(certificate)) {
-					throw new InvalidConfigurationException("broker.identity.certificate-path",
+					throw new InvalidConfigurationException(prefix + ".certificate-path",
 							"must name a readable PEM or PFX file");
 				}
-				ClientCertificateCredentialBuilder builder = common(new ClientCertificateCredentialBuilder(), identity,
+				ClientCertificateCredentialBuilder builder = common(prefix, new ClientCertificateCredentialBuilder(), identity,
 						httpClient)
 					.sendCertificateChain(identity.sendCertificateChain());
 				String name = certificate.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
@@ -94,7 +132,7 @@ class PrincipalConfiguration {
 				return () -> built;
 			}
 			case WORKLOAD_IDENTITY -> {
-				WorkloadIdentityCredentialBuilder builder = common(new WorkloadIdentityCredentialBuilder(), identity,
+				WorkloadIdentityCredentialBuilder builder = common(prefix, new WorkloadIdentityCredentialBuilder(), identity,
 						httpClient);
 				if (identity.tokenFile() != null) {
 					builder.tokenFilePath(identity.tokenFile().toString());
@@ -114,7 +152,7 @@ class PrincipalConfiguration {
 		}
 	}
 
-	private static <T extends AadCredentialBuilderBase<T>> T common(T builder, IdentityProperties identity,
+	private static <T extends AadCredentialBuilderBase<T>> T common(String prefix, T builder, IdentityProperties identity,
 			HttpClient httpClient) {
 		builder.httpClient(httpClient);
 		if (StringUtils.hasText(identity.tenantId())) {
@@ -125,7 +163,7 @@ class PrincipalConfiguration {
 		}
 		if (identity.authorityHost() != null) {
 			if (!"https".equalsIgnoreCase(identity.authorityHost().getScheme())) {
-				throw new InvalidConfigurationException("broker.identity.authority-host", "must be an https URL");
+				throw new InvalidConfigurationException(prefix + ".authority-host", "must be an https URL");
 			}
 			builder.authorityHost(identity.authorityHost().toString());
 		}
@@ -137,7 +175,7 @@ class PrincipalConfiguration {
 
 	private static void requireText(String property, String value) {
 		if (!StringUtils.hasText(value)) {
-			throw new InvalidConfigurationException(property, "is required for this broker.identity.mode");
+			throw new InvalidConfigurationException(property, "is required for this identity mode");
 		}
 	}
 
@@ -147,6 +185,8 @@ class PrincipalConfiguration {
 	 */
 	static final class SecretFileCredential implements Supplier<TokenCredential> {
 
+		private final String prefix;
+
 		private final IdentityProperties identity;
 
 		private final HttpClient httpClient;
@@ -155,11 +195,12 @@ class PrincipalConfiguration {
 
 		private TokenCredential credential;
 
-		SecretFileCredential(IdentityProperties identity, HttpClient httpClient) {
+		SecretFileCredential(String prefix, IdentityProperties identity, HttpClient httpClient) {
+			this.prefix = prefix;
 			this.identity = identity;
 			this.httpClient = httpClient;
 			if (!Files.isReadable(identity.clientSecretFile())) {
-				throw new InvalidConfigurationException("broker.identity.client-secret-file", "must name a readable file");
+				throw new InvalidConfigurationException(prefix + ".client-secret-file", "must name a readable file");
 			}
 		}
 
@@ -170,11 +211,11 @@ class PrincipalConfiguration {
 				secret = Files.readString(this.identity.clientSecretFile(), StandardCharsets.UTF_8).strip();
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Cannot read broker.identity.client-secret-file", ex);
+				throw new UncheckedIOException("Cannot read " + this.prefix + ".client-secret-file", ex);
 			}
 			String hash = Integer.toHexString(Objects.hash(secret));
 			if (this.credential == null || !hash.equals(this.secretHash)) {
-				this.credential = common(new ClientSecretCredentialBuilder(), this.identity, this.httpClient)
+				this.credential = common(this.prefix, new ClientSecretCredentialBuilder(), this.identity, this.httpClient)
 					.clientSecret(secret)
 					.build();
 				this.secretHash = hash;

@@ -51,6 +51,21 @@ public class AccessPolicy {
 		return matches(this.rules, caller, service);
 	}
 
+	/**
+	 * @param service a service
+	 * @return the rules of {@code broker.access.rules} that grant it to someone, each as its property and name, in
+	 * configuration order: two services with the same list are granted to the same callers
+	 */
+	public List<String> rulesGranting(ServiceName service) {
+		List<String> granting = new ArrayList<>();
+		for (CompiledRule rule : this.rules) {
+			if (rule.covers(service)) {
+				granting.add(rule.label);
+			}
+		}
+		return granting;
+	}
+
 	private static boolean matches(List<CompiledRule> rules, Caller caller, ServiceName service) {
 		for (CompiledRule rule : rules) {
 			if (rule.matches(caller) && rule.covers(service)) {
@@ -64,10 +79,13 @@ public class AccessPolicy {
 
 		private final AccessProperties.Rule rule;
 
+		private final String label;
+
 		private final List<Pattern> services;
 
 		CompiledRule(String property, AccessProperties.Rule rule) {
 			this.rule = rule;
+			this.label = StringUtils.hasText(rule.name()) ? property + " (" + rule.name() + ")" : property;
 			if (!StringUtils.hasText(rule.issuer()) && rule.subjects().isEmpty() && rule.clientIds().isEmpty()
 					&& rule.roles().isEmpty() && rule.groups().isEmpty()) {
 				throw new InvalidConfigurationException(property,

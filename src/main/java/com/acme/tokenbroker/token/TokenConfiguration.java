@@ -9,8 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
-import com.acme.tokenbroker.principal.DataPlaneCredential;
-import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.VerifiedTokenCache;
 import com.acme.tokenbroker.system.CircuitBreakers;
@@ -41,14 +40,20 @@ class TokenConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
-	TokenSource tokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
-			CredentialProperties properties, ObjectProvider<TokenSourceDecorator> decorators,
+	TokenSource tokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
+			KeySlots keySlots, CredentialProperties properties, ObjectProvider<TokenSourceDecorator> decorators,
 			Clock clock) {
-		TokenSource source = new UpstreamTokenSource(client, dataPlane, keySlots, properties, clock);
+		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, properties, clock);
 		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
 			source = decorator.decorate(source);
 		}
 		return source;
+	}
+
+	/** Checked at start even when a test replaces the token source: a configuration that leaks fails the boot. */
+	@Bean
+	DataPlaneIsolation dataPlaneIsolation(ServiceCatalog catalog, AccessPolicy accessPolicy) {
+		return DataPlaneIsolation.check(catalog, accessPolicy);
 	}
 
 	@Bean
@@ -88,8 +93,8 @@ class TokenConfiguration {
 
 	@Bean
 	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			PrincipalCredential principal, ObjectProvider<RefreshTick> ticks) {
-		return new TokenRefresher(cache, catalog, properties, principal, ticks.orderedStream().toList());
+			Identities identities, ObjectProvider<RefreshTick> ticks) {
+		return new TokenRefresher(cache, catalog, properties, identities, ticks.orderedStream().toList());
 	}
 
 	@Bean

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
-import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.principal.Identities;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +28,15 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private final TokenProperties properties;
 
-	private final PrincipalCredential principal;
+	private final Identities identities;
 
 	private volatile ScheduledExecutorService scheduler;
 
 	private final java.util.List<RefreshTick> ticks;
 
 	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			PrincipalCredential principal, java.util.List<RefreshTick> ticks) {
-		this.principal = principal;
+			Identities identities, java.util.List<RefreshTick> ticks) {
+		this.identities = identities;
 		this.ticks = java.util.List.copyOf(ticks);
 		this.cache = cache;
 		this.catalog = catalog;
@@ -66,7 +66,7 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private void runDueRefreshes() {
 		try {
-			this.principal.refreshIfDue();
+			this.identities.refreshIfDue();
 			this.cache.runDueRefreshes();
 			this.ticks.forEach(RefreshTick::onTick);
 		}

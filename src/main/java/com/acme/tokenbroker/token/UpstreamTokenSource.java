@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
-import com.acme.tokenbroker.principal.DataPlaneCredential;
+import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.principal.PrincipalUnavailableException;
 import com.acme.tokenbroker.upstream.KeySlot;
@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code key}: the served key (primary unless a rotation switched it), re-read every {@code key-refresh}; keys do
  * not expire, so the freshness contract is the broker's: {@code refreshBy} is the next re-read and {@code expiresAt}
  * the longest it serves a key it could not re-read;</li>
- * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the broker's own identity.</li>
+ * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the service's identity, only where no
+ * caller of another service could receive the same token ({@link DataPlaneIsolation}).</li>
  * </ul>
  * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
  * at once when the upstream refuses the credential the broker asked for (a redeployment switched the mode).
@@ -38,7 +39,9 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final UpstreamTokenClient client;
 
-	private final DataPlaneCredential dataPlane;
+	private final Identities identities;
+
+	private final DataPlaneIsolation isolation;
 
 	private final KeySlots keySlots;
 
@@ -48,10 +51,11 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
-	UpstreamTokenSource(UpstreamTokenClient client, DataPlaneCredential dataPlane, KeySlots keySlots,
-			CredentialProperties properties, Clock clock) {
+	UpstreamTokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
+			KeySlots keySlots, CredentialProperties properties, Clock clock) {
 		this.client = client;
-		this.dataPlane = dataPlane;
+		this.identities = identities;
+		this.isolation = isolation;
 		this.keySlots = keySlots;
 		this.properties = properties;
 		this.clock = clock;
@@ -121,9 +125,10 @@ class UpstreamTokenSource implements TokenSource {
 						now.plus(this.properties.keyMaxAge()), now, AuthMode.KEY.credentialType(), metadata.scoringUri());
 			}
 			case AAD_TOKEN -> {
+				this.isolation.requireIsolated(service);
 				PrincipalCredential.PrincipalToken token;
 				try {
-					token = this.dataPlane.token();
+					token = this.identities.dataPlane(service.identity()).token();
 				}
 				catch (PrincipalUnavailableException ex) {
 					throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,

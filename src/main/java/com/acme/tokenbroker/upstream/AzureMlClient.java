@@ -64,15 +64,16 @@ final class AzureMlClient implements UpstreamTokenClient {
 		AzureMlApi api = AzureMlApi.of(service.kind());
 		String what = api.describe("token", service);
 		return call(service, "token", what,
-				() -> this.reader.read(this.http.post(api.tokenUri(service), what), api.refreshField(), api.expiryField(),
-						what));
+				() -> this.reader.read(this.http.post(service.identity(), api.tokenUri(service), what),
+						api.refreshField(), api.expiryField(), what));
 	}
 
 	@Override
 	public ServiceMetadata describe(ServiceDescriptor service) {
 		AzureMlApi api = AzureMlApi.of(service.kind());
 		String what = api.describe("metadata", service);
-		return call(service, "metadata", what, () -> readMetadata(service, this.http.get(api.uri(service, null), what), what));
+		return call(service, "metadata", what,
+				() -> readMetadata(service, this.http.get(service.identity(), api.uri(service, null), what), what));
 	}
 
 	@Override
@@ -80,7 +81,7 @@ final class AzureMlClient implements UpstreamTokenClient {
 		AzureMlApi api = AzureMlApi.of(service.kind());
 		String what = api.describe("keys", service);
 		return call(service, "list_keys", what, () -> {
-			JsonNode body = this.http.post(api.listKeysUri(service), what);
+			JsonNode body = this.http.post(service.identity(), api.listKeysUri(service), what);
 			return new ServiceKeys(key(body, "primaryKey", what), key(body, "secondaryKey", what));
 		});
 	}
@@ -91,7 +92,8 @@ final class AzureMlClient implements UpstreamTokenClient {
 		String what = api.describe(slot.wireName().toLowerCase(Locale.ROOT) + " key regeneration", service);
 		URI uri = api.regenerateKeysUri(service);
 		UpstreamHttp.Answer answer = call(service, "regenerate_key", what,
-				() -> this.http.exchange(HttpMethod.POST, uri, Map.of("keyType", slot.wireName()), what));
+				() -> this.http.exchange(service.identity(), HttpMethod.POST, uri, Map.of("keyType", slot.wireName()),
+						what));
 		if (answer.status() != 202) {
 			return;
 		}
@@ -102,7 +104,7 @@ final class AzureMlClient implements UpstreamTokenClient {
 		while (System.nanoTime() - deadline < 0) {
 			pause(wait);
 			UpstreamHttp.Answer poll = call(service, "operation_status", what,
-					() -> this.http.exchange(HttpMethod.GET, operation, null, what));
+					() -> this.http.exchange(service.identity(), HttpMethod.GET, operation, null, what));
 			if (service.kind() == ServiceKind.WEBSERVICE) {
 				String state = (poll.body() != null && poll.body().path("state").isString())
 						? poll.body().path("state").stringValue() : "";

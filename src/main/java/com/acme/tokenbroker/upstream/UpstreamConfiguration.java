@@ -2,7 +2,7 @@ package com.acme.tokenbroker.upstream;
 
 import java.time.Clock;
 
-import com.acme.tokenbroker.principal.PrincipalCredential;
+import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
@@ -16,19 +16,20 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires the Azure ML token client (JDK HTTP client, the broker's trust and principal, response validation) behind
- * the per-region circuit breaker, bulkhead and rate limiter.
+ * Wires the Azure ML token client (JDK HTTP client, the broker's trust and each service's identity, response
+ * validation) behind the per-region circuit breaker, bulkhead and rate limiter.
  */
 @Configuration(proxyBeanMethods = false)
 class UpstreamConfiguration {
 
 	@Bean
 	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
-			PrincipalCredential principal, CircuitBreakers breakers, BulkheadRegistry bulkheads,
+			Identities identities, CircuitBreakers breakers, BulkheadRegistry bulkheads,
 			RateLimiterRegistry rateLimiters, ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry,
 			ObjectProvider<Sleeper> sleeper, Clock clock) {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
-		UpstreamHttp http = new UpstreamHttp(httpClient, properties, principal, JsonMapper.shared(), clock);
+		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, JsonMapper.shared(),
+				clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
 		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters,
 				sharedBudget.getIfAvailable(() -> SharedBudget.NONE), meterRegistry);

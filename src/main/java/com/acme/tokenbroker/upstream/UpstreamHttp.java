@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.function.Function;
 
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.principal.PrincipalUnavailableException;
@@ -35,7 +36,7 @@ final class UpstreamHttp {
 
 	private final RestClient restClient;
 
-	private final PrincipalCredential principal;
+	private final Function<String, PrincipalCredential> principals;
 
 	private final JsonMapper jsonMapper;
 
@@ -45,12 +46,13 @@ final class UpstreamHttp {
 
 	private final Clock clock;
 
-	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties, PrincipalCredential principal,
+	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties,
+			Function<String, PrincipalCredential> principals,
 			JsonMapper jsonMapper, Clock clock) {
 		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
 		requestFactory.setReadTimeout(properties.readTimeout());
 		this.restClient = RestClient.builder().requestFactory(requestFactory).build();
-		this.principal = principal;
+		this.principals = principals;
 		this.jsonMapper = jsonMapper;
 		this.maxResponseBytes = properties.maxResponseSize().toBytes();
 		this.callTimeout = properties.callTimeout();
@@ -69,22 +71,24 @@ final class UpstreamHttp {
 
 	/**
 	 * POST without a body and return the JSON object of a 200 or 201 answer.
+	 * @param identity the alias of the broker identity to send the request as
 	 * @param uri the fully built upstream URI
 	 * @param what a short description for messages, e.g. {@code "token for service 'fraud'"}
 	 * @return the JSON body
 	 */
-	JsonNode post(URI uri, String what) {
-		return requireBody(exchange(HttpMethod.POST, uri, null, what), what);
+	JsonNode post(String identity, URI uri, String what) {
+		return requireBody(exchange(identity, HttpMethod.POST, uri, null, what), what);
 	}
 
 	/**
 	 * GET and return the JSON object of a 200 answer.
+	 * @param identity the alias of the broker identity to send the request as
 	 * @param uri the fully built upstream URI
 	 * @param what a short description for messages
 	 * @return the JSON body
 	 */
-	JsonNode get(URI uri, String what) {
-		return requireBody(exchange(HttpMethod.GET, uri, null, what), what);
+	JsonNode get(String identity, URI uri, String what) {
+		return requireBody(exchange(identity, HttpMethod.GET, uri, null, what), what);
 	}
 
 	private static JsonNode requireBody(Answer answer, String what) {
@@ -98,16 +102,17 @@ final class UpstreamHttp {
 	/**
 	 * Send a request with the broker's bearer token and return a 2xx answer; anything else is thrown as a classified
 	 * {@link UpstreamException}.
+	 * @param identity the alias of the broker identity whose bearer token the request carries
 	 * @param method the method
 	 * @param uri the fully built upstream URI
 	 * @param jsonBody a body to send as JSON, or {@code null} for none
 	 * @param what a short description for messages
 	 * @return the answer
 	 */
-	Answer exchange(HttpMethod method, URI uri, Object jsonBody, String what) {
+	Answer exchange(String identity, HttpMethod method, URI uri, Object jsonBody, String what) {
 		String bearer;
 		try {
-			bearer = this.principal.bearerToken();
+			bearer = this.principals.apply(identity).bearerToken();
 		}
 		catch (PrincipalUnavailableException ex) {
 			throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,

@@ -50,6 +50,62 @@ class BrokerConfigurationTests {
 		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.mode");
 	}
 
+	/** Secrets of identities that never sign in here; LogSecrecyTests still looks for them in the run's log. */
+	private static final String DEFAULT_SECRET = recorded("cfg~default-" + java.util.UUID.randomUUID());
+
+	private static final String TEAM_B_SECRET = recorded("cfg~team-b-" + java.util.UUID.randomUUID());
+
+	private static String recorded(String secret) {
+		com.acme.tokenbroker.support.SecretLedger.record(secret);
+		return secret;
+	}
+
+	private static final String[] TWO_ENTRA_TOKEN_SERVICES = { "broker.access.issuers[0].issuer-uri=https://issuer.example/",
+			"broker.access.issuers[0].jwk-set-uri=https://issuer.example/keys",
+			"broker.access.issuers[0].audiences[0]=api://token-broker", "broker.identity.mode=client-secret",
+			"broker.identity.tenant-id=00000000-0000-0000-0000-000000000001", "broker.identity.client-id=broker",
+			"broker.identity.client-secret=" + DEFAULT_SECRET, "broker.workspaces.w.subscription-id=sub",
+			"broker.workspaces.w.resource-group=rg", "broker.workspaces.w.name=ws", "broker.workspaces.w.region=westeurope",
+			"broker.services.svc-a.workspace=w", "broker.services.svc-a.kind=online-endpoint",
+			"broker.services.svc-a.auth-mode=aad-token", "broker.services.svc-b.workspace=w",
+			"broker.services.svc-b.kind=online-endpoint", "broker.services.svc-b.auth-mode=aad-token",
+			"broker.access.rules[0].name=team-a", "broker.access.rules[0].subjects[0]=app-a",
+			"broker.access.rules[0].services[0]=svc-a", "broker.access.rules[1].name=team-b",
+			"broker.access.rules[1].subjects[0]=app-b", "broker.access.rules[1].services[0]=svc-b" };
+
+	// Issue 11, item 2: the Entra token of one identity would reach callers of both services.
+	@Test
+	void entraTokenServicesSharingAnIdentityButGrantedToDifferentCallersStopTheBoot() {
+		Throwable failure = boot(TWO_ENTRA_TOKEN_SERVICES);
+
+		InvalidConfigurationException error = configurationError(failure);
+		assertThat(error.getProperty()).isEqualTo("broker.services.svc-a.identity");
+		assertThat(error).hasMessageContaining("'svc-a', 'svc-b'")
+			.hasMessageContaining("broker.access.rules[0] (team-a)")
+			.hasMessageContaining("broker.access.rules[1] (team-b)")
+			.hasMessageContaining("identity 'default'");
+	}
+
+	@Test
+	void entraTokenServicesWithAnIdentityEachBoot() {
+		String[] properties = java.util.stream.Stream
+			.concat(java.util.Arrays.stream(TWO_ENTRA_TOKEN_SERVICES),
+					java.util.stream.Stream.of("broker.identities.team-b.mode=client-secret",
+							"broker.identities.team-b.client-id=broker-b",
+							"broker.identities.team-b.client-secret=" + TEAM_B_SECRET,
+							"broker.services.svc-b.identity=team-b"))
+			.toArray(String[]::new);
+
+		assertThat(boot(properties)).isNull();
+	}
+
+	@Test
+	void aServiceNamingAnUnknownIdentityStopsTheBoot() {
+		Throwable failure = boot("spring.profiles.active=simulator", "broker.services.fraud-scoring.identity=nobody");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.services.fraud-scoring.identity");
+	}
+
 	@Test
 	void aNegativeDurationStopsTheBootNamingTheProperty() {
 		Throwable failure = boot("spring.profiles.active=simulator", "broker.tokens.expiry-margin=-5m");
