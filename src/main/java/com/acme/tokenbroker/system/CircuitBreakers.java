@@ -68,6 +68,16 @@ public class CircuitBreakers {
 	}
 
 	/**
+	 * @param breaker a breaker
+	 * @return whether a call now would be refused, or be the probe that decides whether its upstream is back
+	 */
+	public static boolean isOpenOrProbing(CircuitBreaker breaker) {
+		CircuitBreaker.State state = breaker.getState();
+		return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN
+				|| state == CircuitBreaker.State.FORCED_OPEN;
+	}
+
+	/**
 	 * How long until an open breaker lets a probe through, at least one second.
 	 * @param breaker a breaker of this registry
 	 * @return the wait

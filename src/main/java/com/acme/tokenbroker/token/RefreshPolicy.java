@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.random.RandomGenerator;
 
+import com.acme.tokenbroker.upstream.UpstreamException;
+
 /**
  * When a token may be served, when it is stale, and when to fetch the next one: the timing rules of the broker in
  * one place, as pure functions of the token and an instant (the caller passes the clock's reading).
@@ -13,7 +15,10 @@ import java.util.random.RandomGenerator;
  * <li>next refresh at {@code refreshAfter} minus a random jitter of up to {@code refreshJitter} (at most half the
  * time the token had before {@code refreshAfter}), never sooner than {@code minRefreshInterval} after the fetch;</li>
  * <li>after failures, exponential backoff with full jitter (anywhere from a floor of a second up to the doubled
- * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short.</li>
+ * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short;</li>
+ * <li>a caller's request obeys the same schedule ({@link #requestFetchHeldUntil}): it starts no fetch while a failed
+ * one's retry is ahead, within {@code minRefreshInterval} of the last attempt, or for a {@code minTtl} that the last
+ * fetch could not have satisfied before the next scheduled refresh.</li>
  * </ul>
  */
 public class RefreshPolicy {
@@ -58,6 +63,47 @@ public class RefreshPolicy {
 		Instant at = (jitterMillis > 0) ? target.minusMillis(this.random.nextLong(jitterMillis + 1)) : target;
 		Instant earliest = token.fetchedAt().plus(this.properties.minRefreshInterval());
 		return at.isBefore(earliest) ? earliest : at;
+	}
+
+	/**
+	 * When a caller's request that finds no token it can use may start a fetch. Held back, the caller gets a 503 at
+	 * once with {@code Retry-After} until the returned instant, and the upstream sees no call:
+	 * <ul>
+	 * <li>while the last attempt failed and its retry, scheduled with the backoff and the upstream's
+	 * {@code Retry-After}, is still ahead (a 404, 403 or 429 is not re-asked per request);</li>
+	 * <li>within {@code minRefreshInterval} of the last attempt, successful or not;</li>
+	 * <li>for a {@code minTtl} at least the runway the last fetch gave, until the next scheduled refresh (a new
+	 * fetch would not satisfy it either).</li>
+	 * </ul>
+	 * A fetch held back by a fleet peer's lock ({@code peer_fetching}) made no upstream call and holds nothing back.
+	 * @param state what is known of the service's fetches, or {@code null}
+	 * @param minTtl the runway the caller asks for
+	 * @param now the current instant
+	 * @return {@code null} when the request may fetch now, else the instant from which it may
+	 */
+	public Instant requestFetchHeldUntil(RefreshState state, Duration minTtl, Instant now) {
+		if (state == null || state.lastAttemptAt() == null) {
+			return null;
+		}
+		Instant next = state.nextAttemptAt();
+		RefreshState.FetchError error = state.lastError();
+		boolean peerFetching = error != null
+				&& UpstreamException.Kind.PEER_FETCHING.tag().equals(error.kind());
+		if (!peerFetching) {
+			if (state.consecutiveFailures() > 0 && next != null && now.isBefore(next)) {
+				return next;
+			}
+			Instant earliest = state.lastAttemptAt().plus(this.properties.minRefreshInterval());
+			if (now.isBefore(earliest)) {
+				return earliest;
+			}
+		}
+		Duration runway = state.lastRunway();
+		if ((!minTtl.isZero() && !minTtl.isNegative()) && runway != null && minTtl.compareTo(runway) >= 0 && next != null
+				&& now.isBefore(next)) {
+			return next;
+		}
+		return null;
 	}
 
 	/**

@@ -24,6 +24,8 @@ public final class RefreshState {
 
 	private volatile Instant lastHardExpiry;
 
+	private volatile java.time.Duration lastRunway;
+
 	RefreshState(ServiceDescriptor service) {
 		this.service = service;
 	}
@@ -42,6 +44,7 @@ public final class RefreshState {
 
 	synchronized void succeeded(Instant now, Instant nextRefresh, Instant hardExpiry) {
 		this.lastHardExpiry = hardExpiry;
+		this.lastRunway = java.time.Duration.between(now, hardExpiry);
 		this.lastAttemptAt = now;
 		this.lastSuccessAt = now;
 		this.consecutiveFailures = 0;
@@ -82,6 +85,14 @@ public final class RefreshState {
 
 	public FetchError lastError() {
 		return this.lastError;
+	}
+
+	/**
+	 * @return how long the last token fetched was usable when it arrived, or {@code null} if none was ever fetched:
+	 * the longest {@code minTtl} a fetch can be expected to satisfy
+	 */
+	public java.time.Duration lastRunway() {
+		return this.lastRunway;
 	}
 
 	/** @return until when the last token fetched could be served, or {@code null} if none was ever fetched */

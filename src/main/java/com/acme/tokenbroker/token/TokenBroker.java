@@ -14,7 +14,9 @@ import java.util.concurrent.TimeoutException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -23,8 +25,10 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <p>
  * A cached token that is usable and meets the caller's minimum lifetime is returned at once (a hit, or a stale hit
  * once past {@code refreshAfter}). Otherwise the caller joins the single in-flight fetch and waits for it up to the
- * cold-miss deadline. A caller's {@code minTtl} can trigger a fetch only when the cached token is older than the
- * minimum refresh interval, so no caller can drive the upstream harder than that.
+ * cold-miss deadline, unless the refresh schedule holds fetches back ({@link RefreshPolicy#requestFetchHeldUntil}:
+ * a failed fetch's retry ahead, the minimum refresh interval, a {@code minTtl} no fetch gives) or the region's breaker
+ * is open or probing with a fetch in flight: then the caller gets a 503 with {@code Retry-After} at once and the
+ * upstream sees no call. No caller can drive the upstream harder than the background refresher does.
  */
 public class TokenBroker {
 
@@ -41,13 +45,16 @@ public class TokenBroker {
 
 	private final Duration coldMissDeadline;
 
+	private final CircuitBreakers breakers;
+
 	private final Clock clock;
 
 	private final Map<ServiceName, Map<Outcome, Counter>> counters = new HashMap<>();
 
 	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
-			MeterRegistry meterRegistry, Clock clock) {
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
 		this.cache = cache;
+		this.breakers = breakers;
 		this.policy = policy;
 		this.coldMissDeadline = properties.coldMissDeadline();
 		this.clock = clock;
@@ -78,13 +85,20 @@ public class TokenBroker {
 		if (cached != null && this.policy.satisfies(cached, now, minTtl)) {
 			return hit(name, cached, now);
 		}
-		if (cached != null && now.isBefore(cached.fetchedAt().plus(this.policy.minRefreshInterval()))) {
+		RefreshState state = this.cache.state(name);
+		Instant heldUntil = this.policy.requestFetchHeldUntil(state, minTtl, now);
+		if (heldUntil != null) {
 			count(name, Outcome.ERROR);
-			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE,
-					Duration.between(now, cached.fetchedAt().plus(this.policy.minRefreshInterval())),
-					"No token for service '" + name + "' stays usable for " + minTtl);
+			throw heldBack(name, cached, state, minTtl, Duration.between(now, heldUntil));
 		}
-		BrokeredToken fetched = await(service, this.cache.load(service));
+		CircuitBreaker breaker = this.breakers.forRegion(service.region());
+		if (this.cache.isLoading(name) && CircuitBreakers.isOpenOrProbing(breaker)) {
+			count(name, Outcome.ERROR);
+			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN,
+					this.breakers.untilProbe(breaker), "No usable token for service '" + name + "': circuit breaker '"
+							+ breaker.getName() + "' is " + breaker.getState() + " and its probe is under way");
+		}
+		BrokeredToken fetched = await(service, this.cache.loadForCaller(service));
 		now = this.clock.instant();
 		if (!this.policy.satisfies(fetched, now, minTtl)) {
 			count(name, Outcome.ERROR);
@@ -135,6 +149,39 @@ public class TokenBroker {
 		}
 	}
 
+	/** The answer to a request the refresh schedule does not let fetch now. */
+	private TokenUnavailableException heldBack(ServiceName name, BrokeredToken cached, RefreshState state,
+			Duration minTtl, Duration retryAfter) {
+		RefreshState.FetchError error = state.lastError();
+		if (cached != null || ((!minTtl.isZero() && !minTtl.isNegative()) && error == null)) {
+			return new TokenUnavailableException(name, TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE,
+					retryAfter, "No token for service '" + name + "' stays usable for " + minTtl);
+		}
+		String condition = (error != null) ? error.kind() : "fetched moments ago";
+		return new TokenUnavailableException(name, reason(condition), retryAfter,
+				"No usable token for service '" + name + "' (last fetch: " + condition + "; next attempt in "
+						+ retryAfter.toSeconds() + " s)");
+	}
+
+	private static TokenUnavailableException.Reason reason(String kindTag) {
+		for (UpstreamException.Kind kind : UpstreamException.Kind.values()) {
+			if (kind.tag().equals(kindTag)) {
+				return reason(kind);
+			}
+		}
+		return TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
+	}
+
+	private static TokenUnavailableException.Reason reason(UpstreamException.Kind kind) {
+		return switch (kind) {
+			case REJECTED_PRINCIPAL -> TokenUnavailableException.Reason.UPSTREAM_REJECTED_PRINCIPAL;
+			case NOT_FOUND -> TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND;
+			case BREAKER_OPEN -> TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN;
+			case LOCALLY_LIMITED -> TokenUnavailableException.Reason.UPSTREAM_BUDGET_SPENT;
+			default -> TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
+		};
+	}
+
 	private TokenUnavailableException unavailable(ServiceName name, Throwable cause) {
 		RefreshState state = this.cache.state(name);
 		Instant now = this.clock.instant();
@@ -142,16 +189,8 @@ public class TokenBroker {
 		if (state != null && state.nextAttemptAt() != null && state.nextAttemptAt().isAfter(now)) {
 			retryAfter = Duration.between(now, state.nextAttemptAt());
 		}
-		TokenUnavailableException.Reason reason = TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
-		if (cause instanceof UpstreamException upstream) {
-			reason = switch (upstream.getKind()) {
-				case REJECTED_PRINCIPAL -> TokenUnavailableException.Reason.UPSTREAM_REJECTED_PRINCIPAL;
-				case NOT_FOUND -> TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND;
-				case BREAKER_OPEN -> TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN;
-				case LOCALLY_LIMITED -> TokenUnavailableException.Reason.UPSTREAM_BUDGET_SPENT;
-				default -> TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
-			};
-		}
+		TokenUnavailableException.Reason reason = (cause instanceof UpstreamException upstream)
+				? reason(upstream.getKind()) : TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE;
 		String condition = (cause instanceof UpstreamException upstream) ? upstream.getKind().tag()
 				: cause.getClass().getSimpleName();
 		return new TokenUnavailableException(name, reason, retryAfter,

@@ -15,6 +15,7 @@ import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.upstream.CallerWaiting;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -100,6 +101,20 @@ public class TokenCache {
 	 * @return the future of the fetch, completed with the new token or the failure
 	 */
 	public CompletableFuture<BrokeredToken> load(ServiceDescriptor service) {
+		return load(service, false);
+	}
+
+	/**
+	 * Like {@link #load(ServiceDescriptor)}, for a caller waiting on the request path: a fetch this starts never takes
+	 * a circuit breaker's probe ({@link CallerWaiting}); one already running is joined as it is.
+	 * @param service the configured service
+	 * @return the future of the fetch
+	 */
+	public CompletableFuture<BrokeredToken> loadForCaller(ServiceDescriptor service) {
+		return load(service, true);
+	}
+
+	private CompletableFuture<BrokeredToken> load(ServiceDescriptor service, boolean callerWaiting) {
 		ServiceName name = service.name();
 		CompletableFuture<BrokeredToken> created = new CompletableFuture<>();
 		CompletableFuture<BrokeredToken> running = this.inFlight.putIfAbsent(name, created);
@@ -107,7 +122,8 @@ public class TokenCache {
 			return running;
 		}
 		try {
-			this.executor.execute(() -> fetch(service, created));
+			Runnable fetch = () -> fetch(service, created);
+			this.executor.execute(callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
 		}
 		catch (RuntimeException ex) {
 			this.inFlight.remove(name, created);

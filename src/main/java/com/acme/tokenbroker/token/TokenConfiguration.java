@@ -131,8 +131,8 @@ class TokenConfiguration {
 
 	@Bean
 	TokenBroker tokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
-			MeterRegistry meterRegistry, Clock clock) {
-		return new TokenBroker(catalog, cache, policy, properties, meterRegistry, clock);
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
+		return new TokenBroker(catalog, cache, policy, properties, breakers, meterRegistry, clock);
 	}
 
 }

@@ -75,7 +75,10 @@ public class HotPathBenchmarks {
 		this.executor = Executors.newFixedThreadPool(2);
 		this.cache = new TokenCache(catalog, new FakeTokenSource(clock), refreshPolicy, properties, this.executor,
 				new SimpleMeterRegistry(), clock);
-		this.broker = new TokenBroker(catalog, this.cache, refreshPolicy, properties, new SimpleMeterRegistry(), clock);
+		this.broker = new TokenBroker(catalog, this.cache, refreshPolicy, properties,
+				new com.acme.tokenbroker.system.CircuitBreakers(
+						io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults(), clock),
+				new SimpleMeterRegistry(), clock);
 		this.name = ServiceName.of("svc-42");
 		this.service = catalog.find(this.name).orElseThrow();
 		this.broker.tokenFor(this.service, Duration.ZERO);

@@ -20,7 +20,9 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.support.FakeTokenSource;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.TestCatalog;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamException;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +43,8 @@ class TokenBrokerTests {
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+	private final CircuitBreakers breakers = new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), this.clock);
+
 	private ExecutorService fetchExecutor;
 
 	private TokenCache cache;
@@ -53,7 +57,8 @@ class TokenBrokerTests {
 		TokenProperties properties = properties(Duration.ofSeconds(2));
 		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(42)::nextLong);
 		this.cache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.meters, this.clock);
-		this.broker = new TokenBroker(this.catalog, this.cache, policy, properties, this.meters, this.clock);
+		this.broker = new TokenBroker(this.catalog, this.cache, policy, properties, this.breakers, this.meters,
+				this.clock);
 	}
 
 	@AfterEach
@@ -258,7 +263,8 @@ class TokenBrokerTests {
 		TokenProperties properties = properties(Duration.ofMillis(200));
 		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(1)::nextLong);
 		TokenCache shortCache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.meters, this.clock);
-		TokenBroker shortBroker = new TokenBroker(this.catalog, shortCache, policy, properties, new SimpleMeterRegistry(),
+		TokenBroker shortBroker = new TokenBroker(this.catalog, shortCache, policy, properties, this.breakers,
+				new SimpleMeterRegistry(),
 				this.clock);
 		this.source.closeGate();
 
@@ -314,6 +320,99 @@ class TokenBrokerTests {
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
 		assertThat(this.cache.current(this.fraud.name())).isNull();
 		assertThat(this.cache.state(this.fraud.name()).lastError().kind()).isEqualTo("invalid_response");
+	}
+
+	// Issue 12, item 1: an authorized caller looping on a service the upstream does not know drives no upstream loop.
+	@Test
+	void tokenForWhenColdMissesKeepHittingA404ThenAtMostTwoUpstreamCalls() throws Exception {
+		this.source.thenFailAlways(new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404, null, "no such service"));
+		ExecutorService pool = Executors.newFixedThreadPool(16);
+		try {
+			List<Future<TokenUnavailableException.Reason>> answers = new ArrayList<>();
+			for (int i = 0; i < 2000; i++) {
+				answers.add(pool.submit(() -> {
+					try {
+						this.broker.tokenFor(this.fraud, Duration.ZERO);
+						return null;
+					}
+					catch (TokenUnavailableException ex) {
+						return ex.getReason();
+					}
+				}));
+			}
+			for (Future<TokenUnavailableException.Reason> answer : answers) {
+				assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+
+		assertThat(this.source.calls()).isBetween(1, 2);
+	}
+
+	@Test
+	void tokenForWhenAFailedFetchsRetryIsAheadThenRefusedAtOnceWithRetryAfterUntilIt() {
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.THROTTLED, 429, Duration.ofMinutes(2), "slow"));
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
+		Instant retryAt = this.cache.state(this.fraud.name()).nextAttemptAt();
+
+		this.clock.advance(Duration.ofSeconds(90));
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
+			.satisfies((ex) -> assertThat(ex.getRetryAfter()).isEqualTo(Duration.between(this.clock.instant(), retryAt)));
+		assertThat(this.source.calls()).isEqualTo(1);
+		this.clock.set(retryAt);
+		assertThat(this.broker.tokenFor(this.fraud, Duration.ZERO).token()).isNotNull();
+		assertThat(this.source.calls()).isEqualTo(2);
+	}
+
+	@Test
+	void tokenForWhenColdMissWithinMinRefreshIntervalOfAFailedAttemptThenNoSecondCall() {
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 503, null, "down"));
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
+		this.clock.set(this.cache.state(this.fraud.name()).nextAttemptAt());
+		// the refresher's retry is due (backoff of 1-5 s), but the last attempt was less than 30 s ago
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
+		assertThat(this.source.calls()).isEqualTo(1);
+	}
+
+	// Issue 12, item 2: a minTtl no fetch can give does not force a fetch every min-refresh-interval.
+	@Test
+	void tokenForWhenMinTtlBeyondTheLastFetchsRunwayThenRefusedUntilTheNextScheduledRefresh() {
+		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
+		Duration beyondRunway = Duration.between(original.fetchedAt(), original.expiresAt());
+
+		for (int i = 0; i < 20; i++) {
+			this.clock.advance(Duration.ofSeconds(31));
+			assertThatExceptionOfType(TokenUnavailableException.class)
+				.isThrownBy(() -> this.broker.tokenFor(this.fraud, beyondRunway))
+				.satisfies((ex) -> assertThat(ex.getReason())
+					.isEqualTo(TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE));
+		}
+
+		assertThat(this.source.calls()).isEqualTo(1);
+	}
+
+	// Issue 12, item 3: the breaker's probe is the refresher's; a caller does not wait for it.
+	@Test
+	void tokenForWhenBreakerOpenAndAFetchInFlightThenRefusedAtOnceWithoutWaitingForIt() throws Exception {
+		this.source.closeGate();
+		var running = this.cache.load(this.fraud);
+		assertThat(this.source.awaitFirstCall(5000)).isTrue();
+		this.breakers.forRegion(this.fraud.region()).transitionToOpenState();
+
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
+			.satisfies((ex) -> assertThat(ex.getReason())
+				.isEqualTo(TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN));
+		this.source.open();
+		running.get(5, TimeUnit.SECONDS);
 	}
 
 }
