@@ -60,6 +60,27 @@ app.kubernetes.io/component: {{ .Values.mode }}
 {{/* Paths inside the container. The image's WORKDIR is /app; Spring Boot reads /app/config/application.yml first. */}}
 {{- define "token-broker.configDir" -}}/app/config{{- end }}
 {{- define "token-broker.identityDir" -}}/var/run/secrets/token-broker/identity{{- end }}
+{{- define "token-broker.federatedTokenDir" -}}/var/run/secrets/token-broker/azure-identity{{- end }}
+{{- define "token-broker.federatedTokenFile" -}}{{ include "token-broker.federatedTokenDir" . }}/azure-identity-token{{- end }}
+{{- define "token-broker.tlsDir" -}}/var/run/secrets/token-broker/tls{{- end }}
+
+{{/*
+The audience of the callers' service-account tokens: sidecar.callerToken.audience, else one per release, so that a
+token minted for one broker deployment is refused by every other.
+*/}}
+{{- define "token-broker.callerAudience" -}}
+{{- default (printf "token-broker.%s.%s" .Release.Namespace .Release.Name) .Values.sidecar.callerToken.audience }}
+{{- end }}
+
+{{/* The Secret holding the API's certificate and key: the operator's, or the one cert-manager writes. */}}
+{{- define "token-broker.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "token-broker.fullname" .) | trunc 63 | trimSuffix "-") .Values.tls.existingSecret }}
+{{- end }}
+
+{{/* Whether the webhook of AKS workload identity is asked to mutate the pod (identity.workloadIdentity.useWebhook). */}}
+{{- define "token-broker.usesWebhook" -}}
+{{- if and (eq .Values.identity.mode "workload-identity") .Values.identity.workloadIdentity.useWebhook }}true{{ end }}
+{{- end }}
 {{- define "token-broker.livenessPath" -}}/actuator/health/liveness{{- end }}
 {{- define "token-broker.readinessPath" -}}/actuator/health/readiness{{- end }}
 {{- define "token-broker.prometheusPath" -}}/actuator/prometheus{{- end }}
@@ -79,7 +100,71 @@ app.kubernetes.io/component: {{ .Values.mode }}
 {{- if eq (int .Values.ports.api) (int .Values.ports.management) }}
 {{- fail "ports.api and ports.management must differ" }}
 {{- end }}
+{{- $sidecar := eq .Values.mode "sidecar" }}
+{{- if and $sidecar (eq $identity.mode "managed-identity") (not $identity.allowNodeIdentity) }}
+{{- fail "identity.mode managed-identity in sidecar mode lets every container of the pod (and every pod on the node) take the node's identity from IMDS: use workload-identity, or set identity.allowNodeIdentity=true to accept that" }}
+{{- end }}
+{{- if and $identity.additional (ne $identity.mode "workload-identity") }}
+{{- fail "identity.additional needs identity.mode workload-identity (extra client ids federated to the same service account)" }}
+{{- end }}
+{{- $aliases := keys (default (dict) $identity.additional) }}
+{{- $config := default (dict) .Values.config }}
+{{- $aliases = concat $aliases (keys (default (dict) (get $config "identities"))) }}
+{{- range $name, $service := (default (dict) (get $config "services")) }}
+{{- if and (kindIs "map" $service) (hasKey $service "identity") (not (has (toString $service.identity) $aliases)) }}
+{{- fail (printf "config.services.%s.identity %q names no identity: list it under identity.additional (known: %s)" $name (toString $service.identity) (join ", " (sortAlpha $aliases))) }}
+{{- end }}
+{{- end }}
+{{- if and $sidecar (include "token-broker.usesWebhook" .) }}
+{{- $apps := default (list) $identity.workloadIdentity.appContainers }}
+{{- if not $apps }}
+{{- fail "identity.workloadIdentity.useWebhook in sidecar mode needs identity.workloadIdentity.appContainers: every other container of the pod, named in azure.workload.identity/skip-containers so that the webhook gives them nothing" }}
+{{- end }}
+{{- if has .Values.sidecar.containerName $apps }}
+{{- fail (printf "identity.workloadIdentity.appContainers must not name the broker's own container %q" .Values.sidecar.containerName) }}
+{{- end }}
+{{- end }}
+{{- with .Values.tls }}
+{{- if .enabled }}
+{{- if $sidecar }}
+{{- fail "tls.enabled is for standalone mode: the sidecar's API listens on 127.0.0.1 only" }}
+{{- end }}
+{{- $issuer := default (dict) .certManager.issuerRef }}
+{{- if and (not .existingSecret) (not $issuer.name) }}
+{{- fail "tls.enabled needs tls.existingSecret or tls.certManager.issuerRef.name" }}
+{{- end }}
+{{- if and .existingSecret $issuer.name }}
+{{- fail "tls.existingSecret and tls.certManager.issuerRef: set one, not both" }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if $sidecar }}
+{{- $audience := include "token-broker.callerAudience" . }}
+{{- $issuers := default (list) (get (default (dict) (get $config "access")) "issuers") }}
+{{- if $issuers }}
+{{- $accepted := false }}
+{{- range $issuers }}
+{{- if or (not .audiences) (has $audience .audiences) }}{{- $accepted = true }}{{- end }}
+{{- end }}
+{{- if not $accepted }}
+{{- fail (printf "the app's caller token has audience %q (sidecar.callerToken.audience, default token-broker.<namespace>.<release>), which no entry of config.access.issuers[].audiences lists: the broker would refuse every call. Leave audiences out (the chart fills in the caller audience) or list it" $audience) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- include "token-broker.validateFleet" . }}
+{{- end }}
+
+{{/*
+Checks of the pod the broker runs in (the standalone Deployment, the sidecar's initContainer): values the ConfigMap
+alone does not need, so that the chart's defaults still render and lint.
+*/}}
+{{- define "token-broker.validatePod" -}}
+{{- $identity := .Values.identity }}
+{{- if eq $identity.mode "workload-identity" }}
+{{- if or (not $identity.tenantId) (not $identity.clientId) }}
+{{- fail "identity.mode workload-identity needs identity.tenantId and identity.clientId: the broker reads its own projected token (not the webhook's environment), so they are written into its configuration" }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -138,13 +223,46 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- else if eq $identity.mode "client-certificate" }}
 {{- $_ := set $id "certificate-path" (printf "%s/%s" (include "token-broker.identityDir" .) $identity.clientCertificate.key) }}
 {{- $_ := set $id "send-certificate-chain" $identity.clientCertificate.sendCertificateChain }}
+{{- else if eq $identity.mode "workload-identity" }}
+{{- /* The chart's own projection, mounted in the broker's container alone (even with the webhook opt-in). */}}
+{{- $_ := set $id "token-file" (include "token-broker.federatedTokenFile" .) }}
 {{- end }}
 {{- $broker := deepCopy (default (dict) .Values.config) }}
 {{- $_ := set $broker "identity" (mergeOverwrite (default (dict) (get $broker "identity")) $id) }}
+{{- if $identity.additional }}
+{{- $identities := default (dict) (get $broker "identities") }}
+{{- range $alias, $extra := $identity.additional }}
+{{- $_ := set $identities $alias (dict
+  "mode" "workload-identity"
+  "tenant-id" (default $identity.tenantId $extra.tenantId)
+  "client-id" $extra.clientId
+  "token-file" (include "token-broker.federatedTokenFile" $)) }}
+{{- end }}
+{{- $_ := set $broker "identities" $identities }}
+{{- end }}
+{{- /* Issuers without audiences accept the callers' audience (token-broker.callerAudience). */}}
+{{- $access := get $broker "access" }}
+{{- if and (kindIs "map" $access) (get $access "issuers") }}
+{{- $audience := include "token-broker.callerAudience" . }}
+{{- range $access.issuers }}
+{{- if not .audiences }}{{- $_ := set . "audiences" (list $audience) }}{{- end }}
+{{- end }}
+{{- end }}
+{{- $server := dict "address" (ternary "127.0.0.1" "0.0.0.0" (eq .Values.mode "sidecar")) "port" (int .Values.ports.api) }}
+{{- $spring := dict }}
+{{- if .Values.tls.enabled }}
+{{- /* Spring Boot's own SSL bundle properties: PEM files from the mounted Secret, re-read when the kubelet updates it. */}}
+{{- $_ := set $server "ssl" (dict "bundle" "api") }}
+{{- $tlsDir := include "token-broker.tlsDir" . }}
+{{- $_ := set $spring "ssl" (dict "bundle" (dict "pem" (dict "api" (dict
+  "reload-on-update" true
+  "keystore" (dict "certificate" (printf "%s/tls.crt" $tlsDir) "private-key" (printf "%s/tls.key" $tlsDir)))))) }}
+{{- end }}
 {{- $owned := dict
-  "server" (dict "address" (ternary "127.0.0.1" "0.0.0.0" (eq .Values.mode "sidecar")) "port" (int .Values.ports.api))
+  "server" $server
   "management" (dict "server" (dict "address" "0.0.0.0" "port" (int .Values.ports.management)))
   "broker" $broker }}
+{{- if $spring }}{{- $_ := set $owned "spring" $spring }}{{- end }}
 {{- with .Values.fleet }}
 {{- if .enabled }}
 {{- /* Not the keys: they come from the Secret as BROKER_FLEET_ENCRYPTION_KEYS_<ID> (token-broker.container). */}}
@@ -158,7 +276,7 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- /* Not the password: SPRING_DATA_REDIS_PASSWORD. */}}
 {{- $redis := dict "host" .redis.host "port" (int .redis.port) "ssl" (dict "enabled" .redis.tls) }}
 {{- with .redis.username }}{{- $_ := set $redis "username" . }}{{- end }}
-{{- $_ := set $owned "spring" (dict "data" (dict "redis" $redis)) }}
+{{- $_ := set $owned "spring" (mergeOverwrite $spring (dict "data" (dict "redis" $redis))) }}
 {{- end }}
 {{- end }}
 {{- $config := mergeOverwrite (deepCopy (default (dict) .Values.extraConfig)) $owned }}
@@ -257,10 +375,26 @@ volumeMounts:
   - name: token-broker-identity
     mountPath: {{ include "token-broker.identityDir" . }}
     readOnly: true
+  {{- else if eq .Values.identity.mode "workload-identity" }}
+  - name: token-broker-azure-identity
+    mountPath: {{ include "token-broker.federatedTokenDir" . }}
+    readOnly: true
+  {{- end }}
+  {{- if .Values.tls.enabled }}
+  - name: token-broker-tls
+    mountPath: {{ include "token-broker.tlsDir" . }}
+    readOnly: true
   {{- end }}
 {{- end }}
 
-{{/* The broker's volumes: its config, /tmp, and the identity Secret when one is used. */}}
+{{/*
+The broker's volumes: its config, /tmp, its credential and the API's TLS Secret, each mounted in the broker's container
+alone. Files are world-readable (0444) on purpose: in a sidecar the broker cannot choose the pod's fsGroup, and
+without one the kubelet leaves Secret files root:root, so 0440 would lock uid 10001 out (issue 11); the volume's
+mount, not the mode, keeps the other containers away. A projected service-account token gets 0600 and its owner
+from the kubelet whenever every container shares one runAsUser or the pod sets fsGroup (then group-readable), and
+this mode otherwise.
+*/}}
 {{- define "token-broker.volumes" -}}
 - name: token-broker-config
   configMap:
@@ -272,7 +406,7 @@ volumeMounts:
 - name: token-broker-identity
   secret:
     secretName: {{ .Values.identity.clientSecret.existingSecret }}
-    defaultMode: 0440
+    defaultMode: 0444
     items:
       - key: {{ .Values.identity.clientSecret.key }}
         path: {{ .Values.identity.clientSecret.key }}
@@ -280,16 +414,40 @@ volumeMounts:
 - name: token-broker-identity
   secret:
     secretName: {{ .Values.identity.clientCertificate.existingSecret }}
-    defaultMode: 0440
+    defaultMode: 0444
     items:
       - key: {{ .Values.identity.clientCertificate.key }}
         path: {{ .Values.identity.clientCertificate.key }}
+{{- else if eq .Values.identity.mode "workload-identity" }}
+{{- /* What the webhook would inject, for the broker alone: Entra ID exchanges it for the identity's tokens. */}}
+- name: token-broker-azure-identity
+  projected:
+    defaultMode: 0444
+    sources:
+      - serviceAccountToken:
+          audience: api://AzureADTokenExchange
+          expirationSeconds: {{ .Values.identity.workloadIdentity.tokenExpirationSeconds }}
+          path: {{ include "token-broker.federatedTokenFile" . | base }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+- name: token-broker-tls
+  secret:
+    secretName: {{ include "token-broker.tlsSecretName" . }}
+    defaultMode: 0444
+    items:
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
 {{- end }}
 {{- end }}
 
-{{/* Pod labels: workload identity's opt-in label. */}}
+{{/*
+Pod labels: workload identity's webhook label, only with identity.workloadIdentity.useWebhook. Without it the webhook
+leaves the pod alone; with it, it injects AZURE_* and its token into every container it does not skip.
+*/}}
 {{- define "token-broker.identityPodLabels" -}}
-{{- if eq .Values.identity.mode "workload-identity" -}}
+{{- if include "token-broker.usesWebhook" . -}}
 azure.workload.identity/use: "true"
 {{- end }}
 {{- end }}

@@ -34,6 +34,7 @@ cache in Redis (fleet.redis), so the pods need egress to Redis and the fleet's S
 {{/* A list item for the pod's initContainers. */}}
 {{- define "token-broker.sidecar.initContainer" -}}
 {{- $_ := include "token-broker.validate" . -}}
+{{- $_ := include "token-broker.validatePod" . -}}
 - {{ include "token-broker.container" . | indent 2 | trim }}
   restartPolicy: Always
 {{- end }}
@@ -52,9 +53,15 @@ token-broker.acme.com/sidecar: {{ include "token-broker.fullname" . }}
 {{- end }}
 {{- end }}
 
-{{/* Mapping entries for the pod's annotations. */}}
+{{/*
+Mapping entries for the pod's annotations. With the webhook opt-in, the webhook skips the app's containers
+(identity.workloadIdentity.appContainers): the broker's identity must reach the broker alone (issue 11).
+*/}}
 {{- define "token-broker.sidecar.podAnnotations" -}}
 {{ include "token-broker.podAnnotations" . }}
+{{- if include "token-broker.usesWebhook" . }}
+azure.workload.identity/skip-containers: {{ join ";" .Values.identity.workloadIdentity.appContainers | quote }}
+{{- end }}
 {{- end }}
 
 {{/* Environment for the app containers: where the broker is and where the caller token is. */}}
@@ -74,7 +81,7 @@ the kubelet. The app reads it at each call and sends it as "Authorization: Beare
   projected:
     sources:
       - serviceAccountToken:
-          audience: {{ .Values.sidecar.callerToken.audience }}
+          audience: {{ include "token-broker.callerAudience" . }}
           expirationSeconds: {{ .Values.sidecar.callerToken.expirationSeconds }}
           path: token
 {{- end }}

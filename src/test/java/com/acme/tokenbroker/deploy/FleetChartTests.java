@@ -90,9 +90,21 @@ class FleetChartTests {
 		assertThat(redis.path("timeout").asString()).isEqualTo("250ms");
 	}
 
+	// Issue 11, item 13: tokens and keys cross the network to Redis, so TLS unless the operator turns it off.
+	@Test
+	void redisIsReachedOverTlsUnlessTurnedOff() {
+		JsonNode byDefault = TokenBrokerChart.render("standalone-workload-identity", FLEET_ON)
+			.applicationConfig()
+			.at("/spring/data/redis/ssl/enabled");
+
+		assertThat(byDefault.isBoolean()).isTrue();
+		assertThat(byDefault.asBoolean()).isTrue();
+	}
+
 	@Test
 	void theChartsRedisSettingsWinOverExtraConfigEvenWhenFalse() {
 		Map<String, Object> sets = new LinkedHashMap<>(FLEET_ON);
+		sets.put("fleet.redis.tls", false);
 		sets.put("extraConfig.spring.data.redis.ssl.enabled", true);
 
 		JsonNode redis = TokenBrokerChart.render("standalone-workload-identity", sets)

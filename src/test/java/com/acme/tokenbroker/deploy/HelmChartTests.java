@@ -187,12 +187,21 @@ class HelmChartTests {
 	}
 
 	@Test
-	void workloadIdentityLabelsThePodAndAnnotatesTheServiceAccount() {
+	void workloadIdentityProjectsTheFederatedTokenAndAnnotatesTheServiceAccount() {
 		Manifests manifests = TokenBrokerChart.render("standalone-workload-identity");
 
 		JsonNode deployment = manifests.one("Deployment");
 		JsonNode serviceAccount = manifests.one("ServiceAccount");
-		assertThat(deployment.at("/spec/template/metadata/labels/azure.workload.identity~1use").asString()).isEqualTo("true");
+		// Issue 11, item 1: the chart's own projected token, as in sidecar mode; the webhook only on request.
+		assertThat(deployment.at("/spec/template/metadata/labels").has("azure.workload.identity/use")).isFalse();
+		assertThat(Manifests.named(deployment.at("/spec/template/spec/volumes"), "token-broker-azure-identity")
+			.at("/projected/sources/0/serviceAccountToken/audience")
+			.asString()).isEqualTo("api://AzureADTokenExchange");
+		assertThat(TokenBrokerChart.render("standalone-workload-identity",
+				Map.of("identity.workloadIdentity.useWebhook", true))
+			.one("Deployment")
+			.at("/spec/template/metadata/labels/azure.workload.identity~1use")
+			.asString()).isEqualTo("true");
 		assertThat(serviceAccount.at("/metadata/annotations/azure.workload.identity~1client-id").asString())
 			.isEqualTo("0b5e3c1a-6f2d-4e8b-9a7c-1d2e3f4a5b6c");
 		assertThat(deployment.at("/spec/template/spec/serviceAccountName").asString())

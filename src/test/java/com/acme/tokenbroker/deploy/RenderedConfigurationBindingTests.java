@@ -124,13 +124,16 @@ class RenderedConfigurationBindingTests {
 	}
 
 	@Test
-	void workloadIdentityLeavesTheIdsToTheWebhooksEnvironment() {
+	void workloadIdentityReadsTheChartsProjectedTokenWithTheIdsFromTheValues() {
 		Binder binder = binder(TokenBrokerChart.render("standalone-workload-identity").applicationYaml());
 
 		IdentityProperties identity = bind(binder, "broker.identity", IdentityProperties.class);
 
 		assertThat(identity.mode()).isEqualTo(IdentityProperties.Mode.WORKLOAD_IDENTITY);
-		assertThat(identity.tokenFile()).isNull();
+		// Issue 11, item 1: no longer the webhook's AZURE_* environment, which would reach every container.
+		assertThat(identity.tokenFile()).hasToString("/var/run/secrets/token-broker/azure-identity/azure-identity-token");
+		assertThat(identity.tenantId()).isEqualTo("72f988bf-0000-4000-8000-000000000001");
+		assertThat(identity.clientId()).isEqualTo("0b5e3c1a-6f2d-4e8b-9a7c-1d2e3f4a5b6c");
 		assertThat(identity.clientSecretFile()).isNull();
 		assertThat(identity.scope()).isEqualTo("https://management.azure.com/.default");
 	}

@@ -91,21 +91,24 @@ class SidecarTemplateTests {
 
 		assertThat(Manifests.named(app.path("env"), "TOKEN_BROKER_URL").path("value").asString())
 			.isEqualTo("http://127.0.0.1:8080");
-		assertThat(volume.at("/projected/sources/0/serviceAccountToken/audience").asString()).isEqualTo("token-broker");
+		// Issue 11, item 8: one audience per release (the example's issuer lists none, so the chart fills it in).
+		assertThat(volume.at("/projected/sources/0/serviceAccountToken/audience").asString())
+			.isEqualTo("token-broker.ml-apps.tb");
 		assertThat(manifests.applicationConfig().at("/broker/access/issuers/0/audiences/0").asString())
-			.isEqualTo("token-broker");
+			.isEqualTo("token-broker.ml-apps.tb");
 		assertThat(Manifests.named(app.path("env"), "TOKEN_BROKER_CALLER_TOKEN_FILE").path("value").asString())
 			.isEqualTo(mount.path("mountPath").asString() + "/"
 					+ volume.at("/projected/sources/0/serviceAccountToken/path").asString());
 	}
 
 	@Test
-	void thePodCarriesWorkloadIdentityAndScrapingMetadata() {
+	void thePodCarriesScrapingMetadataButNotWorkloadIdentitysWebhookLabel() {
 		JsonNode labels = pod.at("/metadata/labels");
 		JsonNode annotations = pod.at("/metadata/annotations");
 		JsonNode serviceAccount = manifests.one("ServiceAccount");
 
-		assertThat(labels.path("azure.workload.identity/use").asString()).isEqualTo("true");
+		// Issue 11, item 1: the webhook would hand the broker's identity to every container of the pod.
+		assertThat(labels.has("azure.workload.identity/use")).isFalse();
 		assertThat(labels.path("token-broker.acme.com/sidecar").asString()).isEqualTo("tb-token-broker");
 		assertThat(annotations.path("prometheus.io/scrape").asString()).isEqualTo("true");
 		assertThat(annotations.path("prometheus.io/port").asString()).isEqualTo("8081");
