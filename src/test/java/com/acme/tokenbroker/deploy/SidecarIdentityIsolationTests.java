@@ -207,6 +207,21 @@ class SidecarIdentityIsolationTests {
 		assertThat(config.at("/broker/identities/partner/tenant-id").asString())
 			.isEqualTo("11111111-0000-4000-8000-000000000009");
 		assertThat(config.at("/broker/services/fraud-scoring/identity").asString()).isEqualTo("scoring");
+		// and the broker binds them as broker.identities.<alias>, the service naming one
+		org.springframework.boot.context.properties.bind.Binder binder = RenderedConfigurationBindingTests
+			.binder(manifests.applicationYaml());
+		com.acme.tokenbroker.principal.IdentityProperties bound = RenderedConfigurationBindingTests
+			.bind(binder, "broker", com.acme.tokenbroker.principal.IdentitiesProperties.class)
+			.identities()
+			.get("scoring");
+		assertThat(bound.mode()).isEqualTo(com.acme.tokenbroker.principal.IdentityProperties.Mode.WORKLOAD_IDENTITY);
+		assertThat(bound.clientId()).isEqualTo(other);
+		assertThat(bound.tokenFile()).hasToString(tokenFile);
+		assertThat(new com.acme.tokenbroker.catalog.ServiceCatalog(RenderedConfigurationBindingTests.bind(binder,
+				"broker", com.acme.tokenbroker.catalog.CatalogProperties.class))
+			.find(com.acme.tokenbroker.catalog.ServiceName.of("fraud-scoring"))
+			.orElseThrow()
+			.identity()).isEqualTo("scoring");
 		assertThatException()
 			.isThrownBy(() -> render(Map.of("token-broker.config.services.fraud-scoring.identity", "nowhere")))
 			.withMessageContaining("nowhere");
