@@ -1,0 +1,113 @@
+package com.acme.tokenbroker.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.acme.tokenbroker.catalog.AuthMode;
+import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.ServiceKind;
+import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 12, item 1: an authorized caller looping on a service the workspace does not have (404) drives at most a
+ * couple of upstream calls, not one per request: the request path obeys the backoff the refresher obeys.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class RequestPathBackoffIntegrationTests {
+
+	static final MutableClock CLOCK = MutableClock.startingNow();
+
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
+			new CatalogProperties.Workspace(TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
+					"2025-06-01"));
+
+	/** What the simulated workspace has: only "known". */
+	static final Map<String, CatalogProperties.Service> UPSTREAM = Map.of("known",
+			new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.AML_TOKEN));
+
+	static final SimulatedWorkspace SIMULATOR = launch();
+
+	private static SimulatedWorkspace launch() {
+		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, UPSTREAM, TestWorkspaces.settings());
+		simulator.useClock(CLOCK);
+		return simulator;
+	}
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		Map<String, CatalogProperties.Service> configured = new LinkedHashMap<>(UPSTREAM);
+		configured.put("deleted", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false,
+				AuthMode.AML_TOKEN));
+		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, configured);
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class VirtualTime {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void twoThousandRequestsForAServiceTheUpstreamDoesNotKnowMakeAtMostTwoUpstreamCalls() throws Exception {
+		Http api = new Http(this.port);
+		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(1));
+		long before = SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN);
+		ExecutorService pool = Executors.newFixedThreadPool(16);
+		List<Future<Http.Response>> answers = new ArrayList<>();
+		try {
+			for (int i = 0; i < 2000; i++) {
+				answers.add(pool.submit(() -> api.get("/tokens/deleted", caller)));
+			}
+			for (Future<Http.Response> answer : answers) {
+				Http.Response response = answer.get(30, TimeUnit.SECONDS);
+				assertThat(response.status()).as(response.body()).isEqualTo(503);
+				assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-not-found");
+				assertThat(Long.parseLong(response.header("Retry-After"))).isPositive();
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+
+		assertThat(SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN) - before).isBetween(1L, 2L);
+		assertThat(api.get("/tokens/known", caller).status()).isEqualTo(200);
+	}
+
+}
