@@ -162,7 +162,7 @@ public class TokenCache {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
 						"Token for service '" + name + "' expires within the safety margin");
 			}
-			this.tokens.asMap().merge(name, token, (old, fresh) -> fresh.expiresAt().isBefore(old.expiresAt()) ? old : fresh);
+			this.tokens.asMap().merge(name, token, TokenCache::newer);
 			Instant next = this.policy.nextRefresh(token);
 			Instant earliest = now.plus(this.policy.minRefreshInterval());
 			if (next.isBefore(earliest)) {
@@ -198,6 +198,16 @@ public class TokenCache {
 			complete(name, future, null, ex);
 			throw ex;
 		}
+	}
+
+	/**
+	 * Which of two tokens of a service to keep: the fetched one, unless it is of the same credential type and expires
+	 * sooner than the one held (a fleet peer's older token). A different type means the service switched mode, and the
+	 * held credential is refused by now however long it would have lasted.
+	 */
+	static BrokeredToken newer(BrokeredToken held, BrokeredToken fetched) {
+		boolean sameType = java.util.Objects.equals(held.credentialType(), fetched.credentialType());
+		return (sameType && fetched.expiresAt().isBefore(held.expiresAt())) ? held : fetched;
 	}
 
 	/**
