@@ -1,5 +1,5 @@
 // Validates rendered Kubernetes manifests offline against the API schemas of kubernetes-models (and of
-// prometheus-operator for ServiceMonitor and PodMonitor).
+// prometheus-operator for ServiceMonitor and PodMonitor, and of cert-manager for the API's Certificate).
 //
 //   node validate-manifests.mjs <file.yaml>...
 //
@@ -12,6 +12,7 @@ import { parseAllDocuments } from "yaml";
 
 const CUSTOM_RESOURCES = {
   "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
+  "cert-manager.io/v1": "@kubernetes-models/cert-manager/cert-manager.io/v1",
 };
 
 async function modelFor(apiVersion, kind) {

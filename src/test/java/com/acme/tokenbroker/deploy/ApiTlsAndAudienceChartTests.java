@@ -122,6 +122,24 @@ class ApiTlsAndAudienceChartTests {
 	}
 
 	@Test
+	void theTlsValueSetsOfTheSchemaCheckTurnTlsOnFromEachSource() {
+		// KubernetesSchemaTests and helm lint --strict run over these; they must keep rendering what they are named for.
+		Manifests existingSecret = TokenBrokerChart.render("standalone-tls-existing-secret");
+		Manifests certManager = TokenBrokerChart.render("standalone-tls-cert-manager");
+
+		for (Manifests manifests : List.of(existingSecret, certManager)) {
+			assertThat(manifests.applicationConfig().at("/server/ssl/bundle").asString()).isEqualTo("api");
+			assertThat(Manifests.named(manifests.one("Service").at("/spec/ports"), "https").path("targetPort").asString())
+				.isEqualTo("broker-api");
+		}
+		assertThat(existingSecret.kinds()).doesNotContain("Certificate").contains("NetworkPolicy", "ServiceMonitor");
+		assertThat(Manifests.named(existingSecret.one("Deployment").at("/spec/template/spec/volumes"), "token-broker-tls")
+			.at("/secret/secretName")
+			.asString()).isEqualTo("tb-api-tls");
+		assertThat(certManager.one("Certificate").at("/spec/issuerRef/name").asString()).isEqualTo("internal-ca");
+	}
+
+	@Test
 	void tlsNeedsExactlyOneSourceAndStandaloneMode() {
 		Map<String, Object> both = new LinkedHashMap<>(CERT_MANAGER);
 		both.put("tls.existingSecret", "tb-api-tls");

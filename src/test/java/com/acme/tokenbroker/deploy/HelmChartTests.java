@@ -146,7 +146,10 @@ class HelmChartTests {
 			assertThat(container.at("/" + probe + "/httpGet/port").asString()).as(probe).isEqualTo("broker-mgmt");
 		}
 		JsonNode service = manifests.one("Service");
-		assertThat(Manifests.named(service.at("/spec/ports"), "http").path("targetPort").asString()).isEqualTo("broker-api");
+		// With TLS on the API port (issue 11, item 8) the Service names it https.
+		String apiPortName = config.at("/server/ssl/bundle").isMissingNode() ? "http" : "https";
+		assertThat(Manifests.named(service.at("/spec/ports"), apiPortName).path("targetPort").asString())
+			.isEqualTo("broker-api");
 		assertThat(Manifests.named(service.at("/spec/ports"), "management").path("targetPort").asString())
 			.isEqualTo("broker-mgmt");
 	}

@@ -11,8 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every manifest the chart renders, for every value set and as the example app chart's sidecar (with and without
- * fleet mode), is valid against the Kubernetes API schemas (npm {@code kubernetes-models}, and
- * {@code @kubernetes-models/prometheus-operator} for the monitors), offline, with unknown fields reported too.
+ * fleet mode), is valid against the Kubernetes API schemas (npm {@code kubernetes-models},
+ * {@code @kubernetes-models/prometheus-operator} for the monitors and {@code @kubernetes-models/cert-manager} for the
+ * API's Certificate), offline, with unknown fields reported too.
  */
 class KubernetesSchemaTests {
 
@@ -34,7 +35,7 @@ class KubernetesSchemaTests {
 		assertThat(result.output()).contains("ok   ").doesNotContain("FAIL");
 		assertThat(result.output()).contains("Deployment tb-token-broker", "Deployment tb-scorer", "Service tb-token-broker",
 				"PodDisruptionBudget tb-token-broker", "NetworkPolicy tb-token-broker", "ServiceMonitor tb-token-broker",
-				"PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard");
+				"PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard", "Certificate tb-token-broker-tls");
 	}
 
 	@Test
@@ -47,6 +48,20 @@ class KubernetesSchemaTests {
 			.contains("/spec/template/spec/containers/0/ports/0/containerPort")
 			.contains("/spec/template/spec/containers/0/readinesProbe: unknown field")
 			.contains("name");
+	}
+
+	@Test
+	void theValidatorRejectsABrokenCertManagerCertificate() {
+		DeployChecks.Result result = DeployChecks
+			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/certificate.yaml")));
+
+		assertThat(result.exitStatus()).as(result.output()).isEqualTo(1);
+		assertThat(result.output()).contains("FAIL")
+			.doesNotContain("no schema for")
+			.contains("issuerRef")
+			.contains("/spec/privateKey/encoding")
+			.contains("/spec/usages/0")
+			.contains("/spec/dnsName: unknown field");
 	}
 
 	@Test
