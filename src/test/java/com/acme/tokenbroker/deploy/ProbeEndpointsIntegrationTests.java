@@ -40,13 +40,17 @@ import static org.awaitility.Awaitility.await;
  * identity) layered over the root one, as in the container; only the ports are random.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "management.server.port=0",
+		// The per-release caller audience the chart gives the app's projected token (issue 11, item 8)
+		properties = { "management.server.port=0",
+				"broker.simulator.cluster-audience=" + ProbeEndpointsIntegrationTests.CALLER_AUDIENCE },
 		args = "--spring.config.additional-location=file:" + ProbeEndpointsIntegrationTests.CONFIG)
 @ActiveProfiles("simulator")
 @DirtiesContext
 class ProbeEndpointsIntegrationTests {
 
 	static final String CONFIG = "target/deploy/probe-endpoints/application.yml";
+
+	static final String CALLER_AUDIENCE = "token-broker." + TokenBrokerChart.NAMESPACE + "." + TokenBrokerChart.RELEASE;
 
 	private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -177,7 +181,7 @@ class ProbeEndpointsIntegrationTests {
 
 	@Test
 	void theDashboardQueriesOnlyMetricsTheBrokerExports() {
-		String caller = this.simulator.mintServiceAccountToken(TokenBrokerChart.NAMESPACE, "scorer", "token-broker",
+		String caller = this.simulator.mintServiceAccountToken(TokenBrokerChart.NAMESPACE, "scorer", CALLER_AUDIENCE,
 				Duration.ofMinutes(10));
 		assertThat(get(this.apiPort, "/tokens/fraud-scoring", caller).statusCode()).isEqualTo(200);
 		JsonNode dashboard = JsonMapper.shared()
