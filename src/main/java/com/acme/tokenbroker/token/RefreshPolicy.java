@@ -75,21 +75,24 @@ public class RefreshPolicy {
 	 * <li>for a {@code minTtl} at least the runway the last fetch gave, until the next scheduled refresh (a new
 	 * fetch would not satisfy it either).</li>
 	 * </ul>
-	 * A fetch held back by a fleet peer's lock ({@code peer_fetching}) made no upstream call and holds nothing back.
+	 * A fetch the broker held back itself made no upstream call and holds nothing back once the reason is gone: a
+	 * fleet peer's lock ({@code peer_fetching}), or the region's breaker ({@code breaker_open}) once it has closed.
 	 * @param state what is known of the service's fetches, or {@code null}
 	 * @param minTtl the runway the caller asks for
+	 * @param breakerClosed whether the service's region breaker lets calls through now
 	 * @param now the current instant
 	 * @return {@code null} when the request may fetch now, else the instant from which it may
 	 */
-	public Instant requestFetchHeldUntil(RefreshState state, Duration minTtl, Instant now) {
+	public Instant requestFetchHeldUntil(RefreshState state, Duration minTtl, boolean breakerClosed, Instant now) {
 		if (state == null || state.lastAttemptAt() == null) {
 			return null;
 		}
 		Instant next = state.nextAttemptAt();
 		RefreshState.FetchError error = state.lastError();
-		boolean peerFetching = error != null
-				&& UpstreamException.Kind.PEER_FETCHING.tag().equals(error.kind());
-		if (!peerFetching) {
+		boolean heldBackLocally = error != null
+				&& (UpstreamException.Kind.PEER_FETCHING.tag().equals(error.kind())
+						|| (breakerClosed && UpstreamException.Kind.BREAKER_OPEN.tag().equals(error.kind())));
+		if (!heldBackLocally) {
 			if (state.consecutiveFailures() > 0 && next != null && now.isBefore(next)) {
 				return next;
 			}

@@ -86,13 +86,14 @@ public class TokenBroker {
 			return hit(name, cached, now);
 		}
 		RefreshState state = this.cache.state(name);
-		Instant heldUntil = this.policy.requestFetchHeldUntil(state, minTtl, now);
+		CircuitBreaker breaker = this.breakers.forRegion(service.region());
+		boolean openOrProbing = CircuitBreakers.isOpenOrProbing(breaker);
+		Instant heldUntil = this.policy.requestFetchHeldUntil(state, minTtl, !openOrProbing, now);
 		if (heldUntil != null) {
 			count(name, Outcome.ERROR);
 			throw heldBack(name, cached, state, minTtl, Duration.between(now, heldUntil));
 		}
-		CircuitBreaker breaker = this.breakers.forRegion(service.region());
-		if (this.cache.isLoading(name) && CircuitBreakers.isOpenOrProbing(breaker)) {
+		if (openOrProbing && this.cache.isLoading(name)) {
 			count(name, Outcome.ERROR);
 			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN,
 					this.breakers.untilProbe(breaker), "No usable token for service '" + name + "': circuit breaker '"

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * loading and a refresh schedule per service.
  * <ul>
  * <li>{@link #current} is the hot path: a map read and a time comparison, no lock, no I/O;</li>
- * <li>{@link #load} starts at most one fetch per service however many threads ask, on the fetch executor, and hands
- * every asker the same future;</li>
+ * <li>{@link #load} starts at most one fetch per service however many threads ask, on its region's fetch executor
+ * ({@link FetchSlots}), and hands every asker the same future;</li>
  * <li>{@link #runDueRefreshes} starts the fetches whose time has come (refresh-ahead or retry after a failure); a
  * failed refresh leaves the cached token in place, served as stale until its hard expiry.</li>
  * </ul>
@@ -55,7 +56,7 @@ public class TokenCache {
 
 	private final RefreshPolicy policy;
 
-	private final Executor executor;
+	private final Function<String, Executor> executors;
 
 	private final Clock clock;
 
@@ -65,6 +66,14 @@ public class TokenCache {
 
 	public TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
 			Executor executor, MeterRegistry meterRegistry, Clock clock) {
+		this(catalog, source, policy, properties, (region) -> executor, meterRegistry, clock);
+	}
+
+	/**
+	 * @param executors the executor of each region's fetches ({@link FetchSlots})
+	 */
+	TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
+			Function<String, Executor> executors, MeterRegistry meterRegistry, Clock clock) {
 		if (catalog.services().size() > properties.maxSize()) {
 			throw new InvalidConfigurationException("broker.tokens.max-size", "is smaller than the "
 					+ catalog.services().size() + " configured services: their tokens would evict each other");
@@ -72,7 +81,7 @@ public class TokenCache {
 		this.source = source;
 		this.meterRegistry = meterRegistry;
 		this.policy = policy;
-		this.executor = executor;
+		this.executors = executors;
 		this.clock = clock;
 		Map<ServiceName, RefreshState> initial = new LinkedHashMap<>();
 		catalog.services().forEach((service) -> initial.put(service.name(), new RefreshState(service)));
@@ -123,7 +132,7 @@ public class TokenCache {
 		}
 		try {
 			Runnable fetch = () -> fetch(service, created);
-			this.executor.execute(callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
+			this.executors.apply(service.region()).execute(callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
 		}
 		catch (RuntimeException ex) {
 			this.inFlight.remove(name, created);

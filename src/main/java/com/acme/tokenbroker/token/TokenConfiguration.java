@@ -2,11 +2,6 @@ package com.acme.tokenbroker.token;
 
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.principal.Identities;
@@ -67,24 +62,17 @@ class TokenConfiguration {
 	}
 
 	@Bean(destroyMethod = "shutdownNow")
-	ExecutorService tokenFetchExecutor(TokenProperties properties) {
-		AtomicInteger count = new AtomicInteger();
-		ThreadPoolExecutor executor = new ThreadPoolExecutor(properties.fetchConcurrency(),
-				properties.fetchConcurrency(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), (runnable) -> {
-					Thread thread = new Thread(runnable, "token-fetch-" + count.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
-		executor.allowCoreThreadTimeOut(true);
-		return executor;
+	FetchSlots tokenFetchSlots(TokenProperties properties) {
+		return new FetchSlots(properties.fetchConcurrency());
 	}
 
 	@Bean
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	TokenCache tokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
-			ExecutorService tokenFetchExecutor, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry,
+			FetchSlots tokenFetchSlots, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry,
 			Clock clock) {
-		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchExecutor, meterRegistry, clock);
+		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchSlots::forRegion, meterRegistry,
+				clock);
 		cacheManager.registerCustomCache(TokenCache.CACHE_NAME, (com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
 		TokenMetrics.register(cache, meterRegistry, clock);
 		TokenMetrics.registerMinimumRunway(cache, catalog, meterRegistry, clock);

@@ -21,7 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxSize upper bound on cached tokens
  * @param refreshCheckInterval how often due refreshes are looked for; {@code 0} disables the background scheduler
  * (tests drive it)
- * @param fetchConcurrency threads making upstream calls, the most that run at once
+ * @param fetchConcurrency threads making token fetches, per region: the most that run at once in one region
  * @param maxMinTtl the largest {@code minTtl} a caller may ask for
  * @param minRunway readiness holds while every required service has a token usable at least this much longer
  * @param fastPath answer a plain {@code GET /tokens/{service}} for a cached token and an already verified caller

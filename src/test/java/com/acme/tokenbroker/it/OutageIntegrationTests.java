@@ -64,6 +64,9 @@ class OutageIntegrationTests {
 
 	static final Duration BREAKER_WAIT = Duration.ofSeconds(60);
 
+	/** broker.tokens.retry-max-backoff's default. */
+	static final Duration RETRY_MAX_BACKOFF = Duration.ofMinutes(5);
+
 	static final Duration DEADLINE = Duration.ofSeconds(5);
 
 	@DynamicPropertySource
@@ -131,6 +134,32 @@ class OutageIntegrationTests {
 
 	private int readiness() {
 		return new Http(this.managementPort).get("/actuator/health/readiness", null).status();
+	}
+
+	/**
+	 * After a fault is cleared, the background refresher's scheduled retries find the region back, not the callers:
+	 * a cold caller obeys the same schedule (issue 12, items 1 and 3). Moves the clock to each next scheduled attempt
+	 * of these services and runs it, until all of them hold a token again.
+	 */
+	private void runScheduledRetriesUntilServed(String... services) {
+		for (int round = 0; round < 10; round++) {
+			Instant latest = CLOCK.instant();
+			boolean all = true;
+			for (String service : services) {
+				if (this.cache.current(com.acme.tokenbroker.catalog.ServiceName.of(service)) == null) {
+					all = false;
+					Instant next = this.cache.state(com.acme.tokenbroker.catalog.ServiceName.of(service)).nextAttemptAt();
+					if (next != null && next.isAfter(latest)) {
+						latest = next;
+					}
+				}
+			}
+			if (all) {
+				return;
+			}
+			CLOCK.set(latest.plusSeconds(1));
+			runDueRefreshesAllowingFailures();
+		}
 	}
 
 	private void runDueRefreshesAllowingFailures() {
@@ -203,9 +232,10 @@ class OutageIntegrationTests {
 		runDueRefreshesAllowingFailures();
 		Http.Response recovered = get("v2-weu");
 		if (recovered.status() == 503) {
-			// a caller that honours Retry-After: the probe of the region may have gone to another service's fetch
+			// a caller that honours Retry-After: the probe of the region may have gone to another service's fetch, and
+			// a cold caller waits for the service's scheduled retry, at most the longest backoff (issue 12, item 1)
 			Duration retryAfter = Duration.ofSeconds(Long.parseLong(recovered.header("Retry-After")));
-			assertThat(retryAfter).as(recovered::body).isLessThanOrEqualTo(BREAKER_WAIT.plus(BREAKER_WAIT.dividedBy(10)));
+			assertThat(retryAfter).as(recovered::body).isLessThanOrEqualTo(RETRY_MAX_BACKOFF.plusSeconds(1));
 			CLOCK.advance(retryAfter.plusSeconds(1));
 			runDueRefreshesAllowingFailures();
 			recovered = get("v2-weu");
@@ -249,10 +279,7 @@ class OutageIntegrationTests {
 		assertThat(wentDownAt).isAfterOrEqualTo(weuHardExpiry.minus(Duration.ofMinutes(10)).minus(Duration.ofMinutes(15)));
 
 		SIMULATOR.faults("westeurope").clear();
-		CLOCK.advance(BREAKER_WAIT.plus(BREAKER_WAIT.dividedBy(10)).plusSeconds(1));
-		runDueRefreshesAllowingFailures();
-		CLOCK.advance(Duration.ofSeconds(70));
-		runDueRefreshesAllowingFailures();
+		runScheduledRetriesUntilServed("v1-weu", "v2-weu");
 		assertThat(get("v1-weu").status()).isEqualTo(200);
 		assertThat(get("v2-weu").status()).isEqualTo(200);
 		assertThat(readiness()).as("ready again after recovery").isEqualTo(200);
@@ -286,6 +313,9 @@ class OutageIntegrationTests {
 
 	@Test
 	void anOpenBreakerFailsColdCallersAtOnceWithRetryAfterFromItsWait() {
+		// Past the longest backoff: another test may have left these services in theirs, which a cold caller obeys
+		// (issue 12, item 1) without an upstream call that could open the breaker.
+		CLOCK.advance(Duration.ofMinutes(6));
 		SIMULATOR.faults("eastus").set(Fault.error(500));
 		for (String service : List.of("spare-2", "spare-4", "spare-6")) {
 			assertThat(get(service).status()).isEqualTo(503);

@@ -415,4 +415,15 @@ class TokenBrokerTests {
 		running.get(5, TimeUnit.SECONDS);
 	}
 
+	@Test
+	void tokenForWhenTheLastFetchWasHeldBackByABreakerThatHasClosedSinceThenFetchesAtOnce() {
+		this.source.thenFail(new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, Duration.ofSeconds(30),
+				"breaker open"));
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
+
+		assertThat(this.broker.tokenFor(this.fraud, Duration.ZERO).token()).isNotNull();
+		assertThat(this.source.calls()).isEqualTo(2);
+	}
+
 }
