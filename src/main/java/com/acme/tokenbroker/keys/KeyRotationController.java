@@ -69,14 +69,14 @@ class KeyRotationController {
 
 	private ServiceDescriptor authorize(String service, Caller caller) {
 		ServiceName name = ServiceName.of(service);
-		ServiceDescriptor descriptor = this.catalog.find(name)
-			.orElseThrow(() -> problem(HttpStatus.NOT_FOUND, "unknown-service", "Unknown service",
-					"No service named '" + name + "' is configured"));
+		// The grant before existence, as for /tokens: a non-admin learns nothing of which services exist
 		if (!this.accessPolicy.isAdmin(caller, name)) {
 			throw problem(HttpStatus.FORBIDDEN, "admin-access-denied", "Administration denied",
 					"No admin rule grants this caller the administration of service '" + name + "'");
 		}
-		return descriptor;
+		return this.catalog.find(name)
+			.orElseThrow(() -> problem(HttpStatus.NOT_FOUND, "unknown-service", "Unknown service",
+					"No service named '" + name + "' is configured"));
 	}
 
 	private static String describe(Caller caller) {

@@ -2,6 +2,7 @@ package com.acme.tokenbroker.security;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
@@ -12,7 +13,10 @@ import org.springframework.util.StringUtils;
 /**
  * Decides whether a caller may fetch a service: deny unless a rule of {@code broker.access.rules} grants it.
  * Rules are checked at start: a rule without any selector or without services stops the boot, since it would
- * grant everyone or no one.
+ * grant everyone or no one; so does a rule naming an issuer that is not trusted, a rule without an issuer when more
+ * than one issuer is trusted (a subject or role means nothing outside the issuer that vouches for it), and a rule
+ * naming only an issuer without {@code allow-any-subject: true}. A caller without a claim a rule looks at
+ * ({@code sub}, {@code azp}/{@code appid}, {@code roles}, {@code groups}) is simply not matched by that rule.
  */
 public class AccessPolicy {
 
@@ -21,14 +25,16 @@ public class AccessPolicy {
 	private final List<CompiledRule> adminRules;
 
 	public AccessPolicy(AccessProperties properties) {
-		this.rules = compile("broker.access.rules", properties.rules());
-		this.adminRules = compile("broker.access.admin-rules", properties.adminRules());
+		List<String> issuers = properties.issuers().stream().map(AccessProperties.Issuer::issuerUri).toList();
+		this.rules = compile("broker.access.rules", properties.rules(), issuers);
+		this.adminRules = compile("broker.access.admin-rules", properties.adminRules(), issuers);
 	}
 
-	private static List<CompiledRule> compile(String property, List<AccessProperties.Rule> rules) {
+	private static List<CompiledRule> compile(String property, List<AccessProperties.Rule> rules,
+			List<String> issuers) {
 		List<CompiledRule> compiled = new ArrayList<>();
 		for (int i = 0; i < rules.size(); i++) {
-			compiled.add(new CompiledRule(property + "[" + i + "]", rules.get(i)));
+			compiled.add(new CompiledRule(property + "[" + i + "]", rules.get(i), issuers));
 		}
 		return List.copyOf(compiled);
 	}
@@ -83,13 +89,34 @@ public class AccessPolicy {
 
 		private final List<Pattern> services;
 
-		CompiledRule(String property, AccessProperties.Rule rule) {
+		CompiledRule(String property, AccessProperties.Rule rule, List<String> issuers) {
 			this.rule = rule;
 			this.label = StringUtils.hasText(rule.name()) ? property + " (" + rule.name() + ")" : property;
-			if (!StringUtils.hasText(rule.issuer()) && rule.subjects().isEmpty() && rule.clientIds().isEmpty()
-					&& rule.roles().isEmpty() && rule.groups().isEmpty()) {
-				throw new InvalidConfigurationException(property,
-						"names no caller: give at least one of issuer, subjects, client-ids, roles, groups");
+			boolean namesCallers = !rule.subjects().isEmpty() || !rule.clientIds().isEmpty() || !rule.roles().isEmpty()
+					|| !rule.groups().isEmpty();
+			if (!StringUtils.hasText(rule.issuer())) {
+				if (!namesCallers && !rule.allowAnySubject()) {
+					throw new InvalidConfigurationException(property,
+							"names no caller: give at least one of issuer, subjects, client-ids, roles, groups");
+				}
+				if (rule.allowAnySubject()) {
+					throw new InvalidConfigurationException(property + ".issuer",
+							"is required with allow-any-subject: name the issuer whose every caller is granted");
+				}
+				if (issuers.size() > 1) {
+					throw new InvalidConfigurationException(property + ".issuer",
+							"is required when more than one issuer is trusted: name one of broker.access.issuers[].issuer-uri "
+									+ issuers);
+				}
+			}
+			else if (!issuers.isEmpty() && !issuers.contains(rule.issuer())) {
+				throw new InvalidConfigurationException(property + ".issuer", "'" + rule.issuer()
+						+ "' is not a trusted issuer: name one of broker.access.issuers[].issuer-uri " + issuers);
+			}
+			else if (!namesCallers && !rule.allowAnySubject()) {
+				throw new InvalidConfigurationException(property + ".allow-any-subject",
+						"must be true for a rule that names only an issuer: it grants every caller of '" + rule.issuer()
+								+ "' (or add subjects, client-ids, roles or groups)");
 			}
 			if (rule.services().isEmpty()) {
 				throw new InvalidConfigurationException(property + ".services", "must list at least one service or pattern");
@@ -111,12 +138,21 @@ public class AccessPolicy {
 				.collect(java.util.stream.Collectors.joining(".*"));
 		}
 
+		/** Null-safe: immutable lists and sets throw on {@code contains(null)}, and a claim may be missing. */
 		boolean matches(Caller caller) {
 			return (!StringUtils.hasText(this.rule.issuer()) || this.rule.issuer().equals(caller.issuer()))
-					&& (this.rule.subjects().isEmpty() || this.rule.subjects().contains(caller.subject()))
-					&& (this.rule.clientIds().isEmpty() || this.rule.clientIds().contains(caller.clientId()))
-					&& (this.rule.roles().isEmpty() || this.rule.roles().stream().anyMatch(caller.roles()::contains))
-					&& (this.rule.groups().isEmpty() || this.rule.groups().stream().anyMatch(caller.groups()::contains));
+					&& (this.rule.subjects().isEmpty() || isListed(this.rule.subjects(), caller.subject()))
+					&& (this.rule.clientIds().isEmpty() || isListed(this.rule.clientIds(), caller.clientId()))
+					&& (this.rule.roles().isEmpty() || anyListed(this.rule.roles(), caller.roles()))
+					&& (this.rule.groups().isEmpty() || anyListed(this.rule.groups(), caller.groups()));
+		}
+
+		private static boolean isListed(List<String> values, String value) {
+			return value != null && values.contains(value);
+		}
+
+		private static boolean anyListed(List<String> values, Set<String> claim) {
+			return claim != null && values.stream().anyMatch(claim::contains);
 		}
 
 		boolean covers(ServiceName service) {

@@ -1,6 +1,8 @@
 package com.acme.tokenbroker.security;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +11,6 @@ import java.util.Map;
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
 import com.acme.tokenbroker.system.OutboundTls;
 
-import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -21,14 +22,24 @@ import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.util.StringUtils;
-import org.springframework.web.client.RestTemplate;
 
 /**
  * One JWT decoder per trusted issuer of caller tokens. Each accepts only asymmetric signatures (so {@code alg: none}
- * and an HMAC signed with a public key fail), requires {@code exp}, checks {@code iss}, the time window against the
- * injected clock with the configured skew, and that {@code aud} holds one of the issuer's audiences.
+ * and an HMAC signed with a public key fail), requires {@code exp} and {@code iat}, checks {@code iss}, the time
+ * window against the injected clock with the configured skew, a lifetime ({@code exp - iat}) of at most the issuer's
+ * {@code max-token-lifetime}, and that {@code aud} holds one of the issuer's audiences.
+ * <p>
+ * Keys come from a {@link RateLimitedJwkSource}: a token naming an unknown {@code kid} re-fetches the issuer's key
+ * set at most twice per {@link #JWKS_MIN_REFRESH_INTERVAL}, not once per request as Spring Security's
+ * {@code withJwkSetUri} source does.
  */
 final class CallerJwtDecoders {
+
+	/** Connect timeout, and the whole exchange's, of a key-set fetch. */
+	static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
+
+	/** The window in which an issuer's key set is fetched at most twice (Nimbus' rate limit allows a second try). */
+	static final Duration JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
 
 	private CallerJwtDecoders() {
 	}
@@ -54,11 +65,13 @@ final class CallerJwtDecoders {
 			if (decoders.containsKey(issuer.issuerUri())) {
 				throw new InvalidConfigurationException(prefix + ".issuer-uri", "is listed twice");
 			}
-			JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(
-					tls.httpClientBuilder(java.time.Duration.ofSeconds(5)).build());
-			requestFactory.setReadTimeout(java.time.Duration.ofSeconds(5));
-			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(issuer.jwkSetUri().toString())
-				.restOperations(new RestTemplate(requestFactory))
+			if (issuer.maxTokenLifetime().isNegative() || issuer.maxTokenLifetime().isZero()) {
+				throw new InvalidConfigurationException(prefix + ".max-token-lifetime", "must be positive, e.g. 24h");
+			}
+			NimbusJwtDecoder decoder = NimbusJwtDecoder
+				.withJwkSource(RateLimitedJwkSource.of(issuer.jwkSetUri(),
+						new JdkResourceRetriever(tls.httpClientBuilder(JWKS_TIMEOUT).build(), JWKS_TIMEOUT), clock,
+						JWKS_MIN_REFRESH_INTERVAL))
 				.jwsAlgorithms((algorithms) -> {
 					algorithms.clear();
 					algorithms.addAll(List.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384,
@@ -79,6 +92,7 @@ final class CallerJwtDecoders {
 		timestamps.setClock(clock);
 		List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
 		validators.add(requireExpiry());
+		validators.add(lifetime(issuer.maxTokenLifetime(), access.clockSkew(), clock));
 		validators.add(timestamps);
 		validators.add(new JwtIssuerValidator(issuer.issuerUri()));
 		validators.add(audience(issuer.audiences()));
@@ -88,6 +102,27 @@ final class CallerJwtDecoders {
 	private static OAuth2TokenValidator<Jwt> requireExpiry() {
 		return (jwt) -> (jwt.getExpiresAt() != null) ? OAuth2TokenValidatorResult.success()
 				: OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no exp claim", null));
+	}
+
+	/**
+	 * {@code iat} present, not in the future (beyond the skew), and {@code exp - iat} at most {@code max}: a
+	 * Kubernetes service-account token can be minted to live a year, and a copy should not work that long.
+	 */
+	private static OAuth2TokenValidator<Jwt> lifetime(Duration max, Duration skew, Clock clock) {
+		return (jwt) -> {
+			Instant issuedAt = jwt.getIssuedAt();
+			if (issuedAt == null) {
+				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no iat claim", null));
+			}
+			if (issuedAt.isAfter(clock.instant().plus(skew))) {
+				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token's iat is in the future", null));
+			}
+			if (jwt.getExpiresAt() != null && Duration.between(issuedAt, jwt.getExpiresAt()).compareTo(max) > 0) {
+				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
+						"The token lives longer than max-token-lifetime " + max, null));
+			}
+			return OAuth2TokenValidatorResult.success();
+		};
 	}
 
 	private static OAuth2TokenValidator<Jwt> audience(List<String> audiences) {

@@ -28,6 +28,7 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.server.resource.BearerTokenError;
+import org.springframework.security.oauth2.server.resource.BearerTokenErrorCodes;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.AuthenticationEntryPoint;
@@ -125,10 +126,16 @@ class SecurityConfiguration {
 	}
 
 	/**
-	 * 401 with an RFC 6750 challenge and a problem body. The challenge carries {@code error="invalid_token"} when a
-	 * token was presented and refused; its description is Spring Security's, which never quotes the token.
+	 * 401 with an RFC 6750 challenge and a problem body. The challenge carries {@code error="invalid_token"} and one
+	 * fixed description whenever a token was presented and refused, whatever the reason: Spring Security's
+	 * descriptions tell an untrusted issuer ("Invalid issuer") from a bad signature, audience or expiry, which lets
+	 * anyone probe which issuers the broker trusts (issue 11, item 9). Other errors (a malformed header) keep their
+	 * description, which says nothing about the broker's trust.
 	 */
 	static final class ProblemAuthenticationEntryPoint implements AuthenticationEntryPoint {
+
+		/** The only description a refused token gets. */
+		static final String INVALID_TOKEN_DESCRIPTION = "The bearer token is not valid for this broker";
 
 		@Override
 		public void commence(HttpServletRequest request, HttpServletResponse response,
@@ -136,9 +143,11 @@ class SecurityConfiguration {
 			String challenge = "Bearer";
 			if (authException instanceof OAuth2AuthenticationException oauth2
 					&& oauth2.getError() instanceof BearerTokenError error) {
+				String description = BearerTokenErrorCodes.INVALID_TOKEN.equals(error.getErrorCode())
+						? INVALID_TOKEN_DESCRIPTION : error.getDescription();
 				challenge = "Bearer error=\"" + error.getErrorCode() + "\"";
-				if (error.getDescription() != null) {
-					challenge += ", error_description=\"" + error.getDescription().replace("\"", "'").replaceAll("[\\p{Cntrl}]", " ") + "\"";
+				if (description != null) {
+					challenge += ", error_description=\"" + description.replace("\"", "'").replaceAll("[\\p{Cntrl}]", " ") + "\"";
 				}
 			}
 			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);

@@ -73,6 +73,9 @@ final class SimulatedEntra implements Listener.Api {
 
 	private final SigningKey clusterKey;
 
+	/** A key that signs caller tokens after {@link #rotateCallerSigningKey()}, published beside the tenant key. */
+	private volatile SigningKey rotatedCallerKey;
+
 	private final Supplier<Clock> clock;
 
 	private final IssuanceObserver observer;
@@ -158,7 +161,7 @@ final class SimulatedEntra implements Listener.Api {
 	public SimResponse handle(SimRequest request, Operation operation, Fault fault) {
 		return switch (operation) {
 			case ENTRA_TOKEN -> token(request, fault);
-			case ENTRA_KEYS -> isOwnTenant(request) ? keys(this.tenantKey.get()) : SimResponse.empty(404);
+			case ENTRA_KEYS -> isOwnTenant(request) ? tenantKeys() : SimResponse.empty(404);
 			case ENTRA_DISCOVERY -> isOwnTenant(request) ? SimResponse.json(200, tenantDiscovery())
 					: SimResponse.empty(404);
 			case CLUSTER_KEYS -> keys(this.clusterKey.get());
@@ -469,7 +472,8 @@ final class SimulatedEntra implements Listener.Api {
 			.claim("ver", "2.0")
 			.claim("uti", UUID.randomUUID().toString());
 		extraClaims.forEach(builder::claim);
-		String token = Jwts.sign(this.tenantKey.get(), builder.build());
+		SigningKey rotated = this.rotatedCallerKey;
+		String token = Jwts.sign(((rotated != null) ? rotated : this.tenantKey).get(), builder.build());
 		this.observer.issued(token);
 		return token;
 	}
@@ -495,7 +499,27 @@ final class SimulatedEntra implements Listener.Api {
 		return token;
 	}
 
+	/**
+	 * Sign caller tokens with a new key from now on, published in the tenant's JWKS beside the old one, as Entra
+	 * does when it rolls its keys; the simulator's own access tokens keep the tenant key.
+	 * @return the new key's id
+	 */
+	String rotateCallerSigningKey() {
+		SigningKey key = SigningKey.generate("tenant-" + UUID.randomUUID());
+		this.rotatedCallerKey = key;
+		return key.get().getKeyID();
+	}
+
 	// ---- documents
+
+	private SimResponse tenantKeys() {
+		SigningKey rotated = this.rotatedCallerKey;
+		if (rotated == null) {
+			return keys(this.tenantKey.get());
+		}
+		return SimResponse.json(200,
+				new JWKSet(List.of(this.tenantKey.get().toPublicJWK(), rotated.get().toPublicJWK())).toJSONObject(true));
+	}
 
 	private SimResponse keys(RSAKey key) {
 		return SimResponse.json(200, new JWKSet(key.toPublicJWK()).toJSONObject(true));

@@ -406,6 +406,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
+	 * Sign caller tokens ({@link #mintCallerToken}) with a new key from now on; the tenant's JWKS publishes it beside
+	 * the old one, as after an Entra key roll.
+	 * @return the new key's id
+	 */
+	public String rotateCallerSigningKey() {
+		return started().entra.rotateCallerSigningKey();
+	}
+
+	/**
 	 * Mint a projected service-account token of the simulated cluster issuer, {@code sub}
 	 * {@code system:serviceaccount:{namespace}:{serviceAccount}}; with audience
 	 * {@code api://AzureADTokenExchange} it is what workload identity exchanges.

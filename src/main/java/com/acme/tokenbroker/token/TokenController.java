@@ -25,8 +25,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /tokens/{service}}: validate the name (400), find the service (404), check the caller's grant (403),
- * then serve from the cache. {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
+ * {@code GET /tokens/{service}}: validate the name (400), check the caller's grant (403), find the service (404),
+ * then serve from the cache. The grant comes first so that a caller learns nothing of services it is not granted,
+ * not even whether they exist: 404 only when a granted pattern matches a name that is not configured. {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
  * {@code GET /tokens} lists what the caller may fetch; neither ever shows a token.
  */
 @RestController
@@ -114,11 +115,11 @@ class TokenController {
 
 	private ServiceDescriptor authorize(String service, Jwt jwt) {
 		ServiceName name = ServiceName.of(service);
-		ServiceDescriptor descriptor = this.catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
+		// Grant before existence: 404-vs-403 would otherwise enumerate the configured services (issue 11, item 9)
 		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
 			throw new ServiceAccessDeniedException(name);
 		}
-		return descriptor;
+		return this.catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
 	}
 
 	private static ResponseEntity.BodyBuilder headers(boolean stale, String expiresAt, String refreshBy) {

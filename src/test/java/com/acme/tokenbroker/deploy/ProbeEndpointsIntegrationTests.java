@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,10 +70,21 @@ class ProbeEndpointsIntegrationTests {
 	@Autowired
 	SimulatedWorkspace simulator;
 
-	/** Runs before the application context starts: it reads this file. */
+	/**
+	 * Runs before the application context starts: it reads this file. The simulator replaces the chart's one issuer
+	 * with its two (Entra, then the cluster), so the chart's rules are bound to the simulated cluster's issuer, as
+	 * they would name the real cluster's when more than one issuer is trusted (issue 11, item 4).
+	 */
 	@BeforeAll
+	@SuppressWarnings("unchecked")
 	static void renderTheSidecarsConfiguration() {
-		TokenBrokerChart.write(Path.of(CONFIG), TokenBrokerChart.render("sidecar-workload-identity").applicationYaml());
+		org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml();
+		Map<String, Object> config = yaml.load(TokenBrokerChart.render("sidecar-workload-identity").applicationYaml());
+		Map<String, Object> access = (Map<String, Object>) ((Map<String, Object>) config.get("broker")).get("access");
+		for (Map<String, Object> rule : (List<Map<String, Object>>) access.get("rules")) {
+			rule.put("issuer", "${broker.access.issuers[1].issuer-uri}");
+		}
+		TokenBrokerChart.write(Path.of(CONFIG), yaml.dump(config));
 	}
 
 	/** Readiness (and the metrics the tests look for) wait for the warm-up's tokens. */

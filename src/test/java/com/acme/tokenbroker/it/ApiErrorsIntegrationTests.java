@@ -1,6 +1,9 @@
 package com.acme.tokenbroker.it;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import com.acme.tokenbroker.simulator.Operation;
@@ -144,10 +147,8 @@ class ApiErrorsIntegrationTests {
 				Arguments.of("cluster issuer with Entra audience"), Arguments.of("empty"));
 	}
 
-	@ParameterizedTest(name = "{0}")
-	@MethodSource("forgedTokens")
-	void forgedCallerTokensGet401NeverA500(String kind) throws Exception {
-		String token = switch (kind) {
+	private String forged(String kind) throws Exception {
+		return switch (kind) {
 			case "alg none" -> ForgedTokens.algNone(this.simulator, AUDIENCE, "demo-app");
 			case "HS256 signed with the public key" -> ForgedTokens.hmacWithPublicKey(this.simulator, AUDIENCE, "demo-app");
 			case "expired" -> this.simulator.mintCallerToken("demo-app", AUDIENCE, Map.of(), java.time.Duration.ofMinutes(-10));
@@ -162,6 +163,12 @@ class ApiErrorsIntegrationTests {
 			case "empty" -> "";
 			default -> throw new IllegalArgumentException(kind);
 		};
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("forgedTokens")
+	void forgedCallerTokensGet401NeverA500(String kind) throws Exception {
+		String token = forged(kind);
 
 		Http.Response response = this.api.get("/tokens/fraud-scoring", token);
 
@@ -172,6 +179,57 @@ class ApiErrorsIntegrationTests {
 			assertThat(response.header("WWW-Authenticate")).doesNotContain(token);
 			assertThat(response.body()).doesNotContain(token);
 		}
+	}
+
+	/** Issue 11, item 9: the challenge must not tell an untrusted issuer from a bad signature, audience or expiry. */
+	@Test
+	void everyRefusedTokenGetsTheSameChallengeAndBody() throws Exception {
+		Set<String> challenges = new LinkedHashSet<>();
+		Set<String> bodies = new LinkedHashSet<>();
+		for (String kind : List.of("alg none", "HS256 signed with the public key", "expired", "wrong issuer",
+				"wrong audience", "unknown kid", "garbage", "three garbage segments",
+				"cluster issuer with Entra audience")) {
+			Http.Response response = this.api.get("/tokens/fraud-scoring", forged(kind));
+			assertThat(response.status()).as(kind).isEqualTo(401);
+			challenges.add(response.header("WWW-Authenticate"));
+			bodies.add(response.body());
+		}
+
+		assertThat(challenges).containsExactly(
+				"Bearer error=\"invalid_token\", error_description=\"The bearer token is not valid for this broker\"");
+		assertThat(bodies).hasSize(1);
+	}
+
+	/** Issue 11, item 9: a caller learns nothing of the services it is not granted, not even whether they exist. */
+	@Test
+	void aCallerNotGrantedGetsTheSame403ForUnknownAndConfiguredServices() {
+		String fraudApp = caller("fraud-app");
+
+		Http.Response configured = this.api.get("/tokens/recommender", fraudApp);
+		Http.Response unknown = this.api.get("/tokens/no-such-service", fraudApp);
+		Http.Response unknownStatus = this.api.get("/tokens/no-such-service/status", fraudApp);
+		Http.Response configuredStatus = this.api.get("/tokens/recommender/status", fraudApp);
+
+		assertProblem(configured, 403, "urn:token-broker:problem:service-access-denied");
+		assertProblem(unknown, 403, "urn:token-broker:problem:service-access-denied");
+		assertProblem(unknownStatus, 403, "urn:token-broker:problem:service-access-denied");
+		assertProblem(configuredStatus, 403, "urn:token-broker:problem:service-access-denied");
+		assertThat(unknown.body().replace("no-such-service", "recommender")).isEqualTo(configured.body());
+		assertThat(this.api.get("/tokens", fraudApp).body()).contains("fraud-scoring").doesNotContain("recommender");
+	}
+
+	@Test
+	void aCallerWithoutAdminRuleGetsTheSame403ForUnknownAndConfiguredServices() {
+		String demoApp = caller("demo-app");
+
+		Http.Response configured = this.api.get("/admin/services/fraud-scoring/keys/rotation", demoApp);
+		Http.Response unknown = this.api.get("/admin/services/no-such-service/keys/rotation", demoApp);
+		Http.Response rotateUnknown = this.api.postWithBearer("/admin/services/no-such-service/keys/rotate", demoApp);
+
+		assertProblem(configured, 403, "urn:token-broker:problem:admin-access-denied");
+		assertProblem(unknown, 403, "urn:token-broker:problem:admin-access-denied");
+		assertProblem(rotateUnknown, 403, "urn:token-broker:problem:admin-access-denied");
+		assertThat(unknown.body().replace("no-such-service", "fraud-scoring")).isEqualTo(configured.body());
 	}
 
 	@Test

@@ -101,6 +101,7 @@ class CredentialModesIntegrationTests {
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
+		registry.add("broker.access.admin-rules[0].issuer", SIMULATOR::entraIssuer);
 		registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}

@@ -86,7 +86,7 @@ public final class TestWorkspaces {
 
 	/**
 	 * Point the broker at a simulator for the given catalog: workspaces, services, the simulator's hosts, identity and
-	 * issuers, a caller {@code app} granted every service, and a refresh schedule the test drives.
+	 * issuers, a caller {@code app} of the Entra issuer granted every service, and a refresh schedule the test drives.
 	 */
 	public static void registerCatalog(DynamicPropertyRegistry registry, SimulatedWorkspace simulator,
 			Map<String, CatalogProperties.Workspace> workspaces, Map<String, CatalogProperties.Service> services) {
@@ -109,6 +109,8 @@ public final class TestWorkspaces {
 		});
 		SimulatorLauncher.brokerProperties(simulator, workspaces, settings())
 			.forEach((key, value) -> registry.add(key, () -> value));
+		// Two issuers are trusted (Entra and the cluster): every rule names its own
+		registry.add("broker.access.rules[0].issuer", simulator::entraIssuer);
 		registry.add("broker.access.rules[0].subjects[0]", () -> "app");
 		registry.add("broker.access.rules[0].services[0]", () -> "*");
 		registry.add("broker.tokens.refresh-check-interval", () -> "0");

@@ -115,6 +115,24 @@ class BrokerConfigurationTests {
 		assertThat(failure).hasStackTraceContaining(BindException.class.getName());
 	}
 
+	/** Issue 11, item 4: the simulator trusts two issuers, so a rule must say whose subject it means. */
+	@Test
+	void aRuleWithoutIssuerWhenTwoIssuersAreTrustedStopsTheBootNamingTheRule() {
+		Throwable failure = boot("spring.profiles.active=simulator", "broker.access.rules[0].subjects[0]=demo-app",
+				"broker.access.rules[0].services[0]=*");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.rules[0].issuer");
+	}
+
+	@Test
+	void anAdminRuleNamingAnUntrustedIssuerStopsTheBootNamingTheRule() {
+		Throwable failure = boot("spring.profiles.active=simulator",
+				"broker.access.admin-rules[0].issuer=https://elsewhere.example/", "broker.access.admin-rules[0].roles[0]=Admin",
+				"broker.access.admin-rules[0].services[0]=*");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.admin-rules[0].issuer");
+	}
+
 	@Test
 	void theSimulatorRefusesToStartInsideKubernetes() {
 		Throwable failure = boot("spring.profiles.active=simulator", "KUBERNETES_SERVICE_HOST=10.0.0.1");
