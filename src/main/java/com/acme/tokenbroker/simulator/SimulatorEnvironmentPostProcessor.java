@@ -30,7 +30,8 @@ import org.springframework.util.StringUtils;
  * {@code simulator} profile does), it refuses to start inside Kubernetes ({@code KUBERNETES_SERVICE_HOST} set) unless
  * {@code broker.simulator.allow-in-cluster} is also true, it refuses to start beside real settings anywhere (a trusted
  * issuer, an identity setting, a workspace host off loopback: a real deployment with a stray profile, whose callers
- * would otherwise be checked against the simulator's keys), it serves on loopback only, and the broker logs a warning
+ * would otherwise be checked against the simulator's keys) unless {@code broker.simulator.allow-real-settings} is
+ * also true, it serves on loopback only, and the broker logs a warning
  * at start while it is active.
  */
 public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
@@ -58,7 +59,9 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		Map<String, CatalogProperties.Workspace> workspaces = binder
 			.bind("broker.workspaces", Bindable.mapOf(String.class, CatalogProperties.Workspace.class))
 			.orElse(Map.of());
-		refuseRealSettings(environment, workspaces);
+		if (!properties.allowRealSettings()) {
+			refuseRealSettings(environment, workspaces);
+		}
 		Map<String, CatalogProperties.Service> services = binder
 			.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
 			.orElse(Map.of());
@@ -129,7 +132,8 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	private static InvalidConfigurationException realSetting(String property, String what) {
 		return new InvalidConfigurationException(property, what + ", so this is a real deployment: the simulated "
 				+ "workspace refuses to run beside real settings; remove the 'simulator' profile (or this setting, to "
-				+ "try the broker on the simulator)");
+				+ "try the broker on the simulator, or set broker.simulator.allow-real-settings=true to let the "
+				+ "simulator override them)");
 	}
 
 	/** The simulator's properties, with the simulator itself as the source object. */

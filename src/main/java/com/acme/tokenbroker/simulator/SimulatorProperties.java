@@ -12,6 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled start the simulator and point the broker at it (the {@code simulator} profile sets this)
  * @param allowInCluster let it start even inside Kubernetes; off, so a stray profile cannot reach production
+ * @param allowRealSettings let it start beside real settings (trusted issuers, identity, workspace hosts), which it
+ * then overrides; off, for the same reason (tests that run a rendered chart configuration on the simulator set it)
  * @param refreshAfter simulated service tokens' {@code refreshAfter}, from issue time
  * @param expiresAfter simulated service tokens' expiry, from issue time
  * @param callerAudience audience of the simulated Entra ID caller tokens the broker accepts
@@ -21,7 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("broker.simulator")
 public record SimulatorProperties(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean allowInCluster,
-		@DefaultValue("30m") Duration refreshAfter, @DefaultValue("750m") Duration expiresAfter,
+		@DefaultValue("false") boolean allowRealSettings, @DefaultValue("30m") Duration refreshAfter, @DefaultValue("750m") Duration expiresAfter,
 		@DefaultValue("api://token-broker") String callerAudience, @DefaultValue("token-broker") String clusterAudience,
 		List<String> mintableRoles) {
 

@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
  * identity) layered over the root one, as in the container; only the ports are random.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "management.server.port=0",
+		properties = { "management.server.port=0", "broker.simulator.allow-real-settings=true" },
 		args = "--spring.config.additional-location=file:" + ProbeEndpointsIntegrationTests.CONFIG)
 @ActiveProfiles("simulator")
 @DirtiesContext
