@@ -31,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * the token it holds. A crashed holder is replaced once its lease expires.</li>
  * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without a fleet.</li>
  * </ol>
+ * Each sealed value carries a sequence number that only moves forward per Redis key (the writer, holding the lock,
+ * gives its value one above the highest it has seen, and at least its clock's epoch milliseconds, so a key whose value
+ * expired from Redis still moves forward). The instance remembers the highest sequence number it has opened or written
+ * per key, and refuses a value below it: someone with write access to Redis who puts back an older sealed value (a
+ * retired key, a token of a revoked grant) gets it taken by no instance that saw a newer one. The number is inside the
+ * sealed plaintext and the Redis key is the seal's additional data, so it can be neither altered nor moved to another
+ * service.
  */
 class SharedTokenSource implements TokenSource {
 
@@ -53,6 +60,9 @@ class SharedTokenSource implements TokenSource {
 	private final Clock clock;
 
 	private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+
+	/** The highest sequence number opened or written, per Redis key (bounded by the catalog and its key slots). */
+	private final Map<String, Long> highestSeen = new ConcurrentHashMap<>();
 
 	private final MeterRegistry meterRegistry;
 
@@ -182,15 +192,24 @@ class SharedTokenSource implements TokenSource {
 		if (value == null) {
 			return null;
 		}
-		Optional<BrokeredToken> token = this.sealer.open(tokenKey, value)
+		Optional<SharedTokenCodec.Shared> opened = this.sealer.open(tokenKey, value)
 			.flatMap((plaintext) -> SharedTokenCodec.decode(service.name(), plaintext));
-		if (token.isEmpty()) {
+		if (opened.isEmpty()) {
 			logger.warn("The shared value of service '{}' does not open with any configured key (key id '{}'); "
 					+ "treating it as a miss", service.name(), TokenSealer.keyIdOf(value));
 			count("undecryptable");
 			return null;
 		}
-		return token.get();
+		long sequence = opened.get().sequence();
+		long highest = this.highestSeen.merge(tokenKey, sequence, Math::max);
+		if (sequence < highest) {
+			logger.warn("The shared value of service '{}' is older than one this instance has seen (sequence {} < {}): "
+					+ "put back in Redis by someone with write access to it? Treating it as a miss", service.name(),
+					sequence, highest);
+			count("replayed");
+			return null;
+		}
+		return opened.get().token();
 	}
 
 	private BrokeredToken readQuietly(ServiceDescriptor service, String tokenKey) {
@@ -208,8 +227,12 @@ class SharedTokenSource implements TokenSource {
 			return;
 		}
 		try {
-			String sealed = this.sealer.seal(tokenKey, SharedTokenCodec.encode(token));
-			if (!this.store.putIfOwner(tokenKey, sealed, ttl, lockKey, owner)) {
+			long sequence = Math.max(this.clock.millis(), this.highestSeen.getOrDefault(tokenKey, 0L) + 1);
+			String sealed = this.sealer.seal(tokenKey, SharedTokenCodec.encode(token, sequence));
+			if (this.store.putIfOwner(tokenKey, sealed, ttl, lockKey, owner)) {
+				this.highestSeen.merge(tokenKey, sequence, Math::max);
+			}
+			else {
 				logger.info("The fetch of service '{}' outlasted its lock's lease ({}); not sharing its token, a peer may "
 						+ "have shared a newer one", service.name(), this.properties.lockLease());
 			}
@@ -232,7 +255,8 @@ class SharedTokenSource implements TokenSource {
 	private void count(String outcome) {
 		this.outcomes.computeIfAbsent(outcome, (name) -> Counter.builder("broker.fleet.lookups")
 			.description("Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
-					+ "waited (a peer's result), peer_busy, alone (Redis unavailable), undecryptable, shared_stale")
+					+ "waited (a peer's result), peer_busy, alone (Redis unavailable), undecryptable, replayed (older than one "
+					+ "seen), shared_stale")
 			.tag("outcome", name)
 			.register(this.meterRegistry)).increment();
 	}

@@ -77,11 +77,26 @@ class SecurityConfiguration {
 		return new VerifiedTokenCache(clock);
 	}
 
+	/**
+	 * The management port: health (with its liveness and readiness groups), info and Prometheus for anyone who
+	 * reaches it (kubelet probes and scrapers carry no credential), every other endpoint refused with a 403 problem
+	 * even when an operator widens {@code management.endpoints.web.exposure}: a heap dump or {@code env} holds every
+	 * token, key, client secret and fleet key. Anonymous health shows statuses only ({@code show-details: never}).
+	 */
 	@Bean
 	@Order(1)
 	SecurityFilterChain managementSecurityFilterChain(HttpSecurity http) throws Exception {
+		AuthenticationEntryPoint refused = (request, response, ex) -> Problems.write(request, response,
+				HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
+				"The management port serves only health, info and prometheus");
 		http.securityMatcher(EndpointRequest.toAnyEndpoint())
-			.authorizeHttpRequests((requests) -> requests.anyRequest().permitAll())
+			.authorizeHttpRequests((requests) -> requests
+				.requestMatchers(EndpointRequest.to("health", "info", "prometheus"))
+				.permitAll()
+				.anyRequest()
+				.denyAll())
+			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(refused)
+				.accessDeniedHandler((request, response, ex) -> refused.commence(request, response, null)))
 			.csrf((csrf) -> csrf.disable())
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.requestCache((cache) -> cache.disable());

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.security.AccessProperties;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.core.env.Environment;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,7 +22,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code POST /simulator/caller-tokens?subject=demo-app}: a caller JWT from the simulated Entra ID, for trying the
  * broker out with curl, and {@code GET /simulator/calls}, the simulator's call counts. Exists only while the
- * simulator is enabled.
+ * simulator is enabled. Anyone who reaches the API port may call it, so it never mints what an admin rule grants: a
+ * role an admin rule names (unless {@code broker.simulator.mintable-roles} lists it), a subject or client id an admin
+ * rule names, or anything at all while an admin rule names none of subjects, client ids, roles and groups.
  */
 @RestController
 @ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
@@ -32,9 +36,15 @@ class SimulatorController {
 
 	private final String audience;
 
-	SimulatorController(SimulatedWorkspace simulator, Environment environment) {
+	private final SimulatorProperties properties;
+
+	private final List<AccessProperties.Rule> adminRules;
+
+	SimulatorController(SimulatedWorkspace simulator, SimulatorProperties properties, AccessProperties access) {
 		this.simulator = simulator;
-		this.audience = environment.getProperty("broker.simulator.caller-audience", "api://token-broker");
+		this.audience = properties.callerAudience();
+		this.properties = properties;
+		this.adminRules = access.adminRules();
 	}
 
 	/**
@@ -59,10 +69,18 @@ class SimulatorController {
 	ResponseEntity<Map<String, Object>> callerToken(@RequestParam(name = "subject", defaultValue = "demo-app") String subject,
 			@RequestParam(name = "role", required = false) List<String> roles) {
 		if (!ServiceName.isValid(subject)) {
-			throw new org.springframework.web.ErrorResponseException(org.springframework.http.HttpStatus.BAD_REQUEST,
-					com.acme.tokenbroker.problem.Problems.of(org.springframework.http.HttpStatus.BAD_REQUEST,
-							com.acme.tokenbroker.problem.Problems.INVALID_REQUEST, "Invalid subject",
+			throw new org.springframework.web.ErrorResponseException(HttpStatus.BAD_REQUEST,
+					Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Invalid subject",
 							"subject must be 1 to 64 letters, digits, '.', '_' or '-'"),
+					null);
+		}
+		if (grantsAdmin(subject, (roles != null) ? roles : List.of())) {
+			// the detail names no caller-supplied value (Problems): which role or subject is for the caller to see
+			throw new org.springframework.web.ErrorResponseException(HttpStatus.FORBIDDEN,
+					Problems.of(HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Not mintable",
+							"The simulator does not mint a caller token an admin rule would match: a role, subject or "
+									+ "client id an admin rule names; list a role in broker.simulator.mintable-roles "
+									+ "for a demo"),
 					null);
 		}
 		Map<String, Object> claims = new LinkedHashMap<>();
@@ -76,6 +94,23 @@ class SimulatorController {
 		body.put("tokenType", "Bearer");
 		body.put("expiresIn", TTL.toSeconds());
 		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(body);
+	}
+
+	/** Whether an admin rule would match a token minted with {@code sub} and {@code azp} subject and these roles. */
+	private boolean grantsAdmin(String subject, List<String> roles) {
+		for (AccessProperties.Rule rule : this.adminRules) {
+			boolean anyCaller = rule.subjects().isEmpty() && rule.clientIds().isEmpty() && rule.roles().isEmpty()
+					&& rule.groups().isEmpty();
+			if (anyCaller || rule.subjects().contains(subject) || rule.clientIds().contains(subject)) {
+				return true;
+			}
+			for (String role : roles) {
+				if (rule.roles().contains(role) && !this.properties.mintableRoles().contains(role)) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 }

@@ -1,5 +1,8 @@
 package com.acme.tokenbroker.simulator;
 
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
@@ -9,6 +12,11 @@ import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -20,8 +28,11 @@ import org.springframework.util.StringUtils;
  * <p>
  * Guard rails, so the simulator is never active in production by accident: it is off unless enabled (the
  * {@code simulator} profile does), it refuses to start inside Kubernetes ({@code KUBERNETES_SERVICE_HOST} set) unless
- * {@code broker.simulator.allow-in-cluster} is also true, it serves on loopback only, and the broker logs a warning at
- * start while it is active.
+ * {@code broker.simulator.allow-in-cluster} is also true, it refuses to start beside real settings anywhere (a trusted
+ * issuer, an identity setting, a workspace host off loopback: a real deployment with a stray profile, whose callers
+ * would otherwise be checked against the simulator's keys) unless {@code broker.simulator.allow-real-settings} is
+ * also true, it serves on loopback only, and the broker logs a warning
+ * at start while it is active.
  */
 public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
@@ -48,6 +59,9 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		Map<String, CatalogProperties.Workspace> workspaces = binder
 			.bind("broker.workspaces", Bindable.mapOf(String.class, CatalogProperties.Workspace.class))
 			.orElse(Map.of());
+		if (!properties.allowRealSettings()) {
+			refuseRealSettings(environment, workspaces);
+		}
 		Map<String, CatalogProperties.Service> services = binder
 			.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
 			.orElse(Map.of());
@@ -56,6 +70,70 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		environment.getPropertySources()
 			.addFirst(new SimulatorPropertySource(simulator,
 					SimulatorLauncher.brokerProperties(simulator, workspaces, settings)));
+	}
+
+	/**
+	 * The settings that only a real deployment has: the simulator supplies its own issuers, identity and hosts, so
+	 * any of these beside it means the profile is active where it should not be.
+	 */
+	private static final List<String> REAL_SETTINGS = List.of("broker.access.issuers", "broker.identity.mode",
+			"broker.identity.tenant-id", "broker.identity.client-id", "broker.identity.client-secret",
+			"broker.identity.client-secret-file", "broker.identity.certificate-path",
+			"broker.identity.certificate-password", "broker.identity.token-file", "broker.identity.authority-host",
+			"broker.identities");
+
+	private static void refuseRealSettings(ConfigurableEnvironment environment,
+			Map<String, CatalogProperties.Workspace> workspaces) {
+		for (String name : REAL_SETTINGS) {
+			if (isSet(environment, ConfigurationPropertyName.of(name))) {
+				throw realSetting(name, "is set");
+			}
+		}
+		workspaces.forEach((alias, workspace) -> {
+			if (!isLoopback(workspace.mmsHost())) {
+				throw realSetting("broker.workspaces." + alias + ".mms-host", "points off loopback");
+			}
+			if (!isLoopback(workspace.armHost())) {
+				throw realSetting("broker.workspaces." + alias + ".arm-host", "points off loopback");
+			}
+		});
+	}
+
+	/**
+	 * Whether any property source gives the name, or anything under it, a value (environment variables included); an
+	 * empty value, such as the operator file's {@code issuers: []}, sets nothing.
+	 */
+	private static boolean isSet(ConfigurableEnvironment environment, ConfigurationPropertyName name) {
+		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+			if (hasValue(source, name)) {
+				return true;
+			}
+			if (source instanceof IterableConfigurationPropertySource iterable
+					&& iterable.stream().anyMatch((candidate) -> name.isAncestorOf(candidate) && hasValue(source, candidate))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean hasValue(ConfigurationPropertySource source, ConfigurationPropertyName name) {
+		ConfigurationProperty property = source.getConfigurationProperty(name);
+		return property != null && property.getValue() != null && StringUtils.hasText(property.getValue().toString());
+	}
+
+	private static boolean isLoopback(URI host) {
+		if (host == null) {
+			return true;
+		}
+		String name = (host.getHost() != null) ? host.getHost().toLowerCase(Locale.ROOT) : "";
+		return name.equals("localhost") || name.matches("127(\\.\\d{1,3}){3}") || name.equals("[::1]");
+	}
+
+	private static InvalidConfigurationException realSetting(String property, String what) {
+		return new InvalidConfigurationException(property, what + ", so this is a real deployment: the simulated "
+				+ "workspace refuses to run beside real settings; remove the 'simulator' profile (or this setting, to "
+				+ "try the broker on the simulator, or set broker.simulator.allow-real-settings=true to let the "
+				+ "simulator override them)");
 	}
 
 	/** The simulator's properties, with the simulator itself as the source object. */

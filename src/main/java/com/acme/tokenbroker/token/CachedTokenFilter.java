@@ -69,6 +69,9 @@ final class CachedTokenFilter implements Filter {
 	/** The metric Spring's server observation records for every request. */
 	static final String REQUESTS_METRIC = "http.server.requests";
 
+	/** Spring Security's default {@code Strict-Transport-Security} value, which it writes on secure requests only. */
+	static final String HSTS = "max-age=31536000 ; includeSubDomains";
+
 	private static final String[] CONDITIONAL_HEADERS = { HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH,
 			HttpHeaders.IF_MODIFIED_SINCE, HttpHeaders.IF_UNMODIFIED_SINCE, HttpHeaders.IF_RANGE, HttpHeaders.RANGE };
 
@@ -110,7 +113,7 @@ final class CachedTokenFilter implements Filter {
 			long started = System.nanoTime();
 			TokenBroker.Served served = servable(httpRequest);
 			if (served != null) {
-				write(httpResponse, served);
+				write(httpResponse, served, httpRequest.isSecure());
 				this.served.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
 				return;
 			}
@@ -173,7 +176,7 @@ final class CachedTokenFilter implements Filter {
 	 * Content-Length from the message converter) with the headers Spring Security's header writers add when the
 	 * response commits, in that order.
 	 */
-	private void write(HttpServletResponse response, TokenBroker.Served served) throws IOException {
+	private void write(HttpServletResponse response, TokenBroker.Served served, boolean secure) throws IOException {
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
 		byte[] body = rendered.body(served.stale());
 		response.setStatus(HttpServletResponse.SC_OK);
@@ -182,6 +185,10 @@ final class CachedTokenFilter implements Filter {
 		response.setContentLength(body.length);
 		response.setHeader("X-Content-Type-Options", "nosniff");
 		response.setHeader("X-XSS-Protection", "0");
+		if (secure) {
+			// Spring Security's HstsHeaderWriter, for requests on a TLS connector (server.ssl.bundle)
+			response.setHeader("Strict-Transport-Security", HSTS);
+		}
 		response.setHeader("X-Frame-Options", "DENY");
 		ServletOutputStream out = response.getOutputStream();
 		out.write(body);

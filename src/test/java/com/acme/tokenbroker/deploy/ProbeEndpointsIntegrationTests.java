@@ -41,8 +41,9 @@ import static org.awaitility.Awaitility.await;
  * identity) layered over the root one, as in the container; only the ports are random.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		// The per-release caller audience the chart gives the app's projected token (issue 11, item 8)
-		properties = { "management.server.port=0",
+		// The chart's rendered config on the simulator on purpose; the per-release caller audience the chart gives
+		// the app's projected token (issue 11, item 8)
+		properties = { "management.server.port=0", "broker.simulator.allow-real-settings=true",
 				"broker.simulator.cluster-audience=" + ProbeEndpointsIntegrationTests.CALLER_AUDIENCE },
 		args = "--spring.config.additional-location=file:" + ProbeEndpointsIntegrationTests.CONFIG)
 @ActiveProfiles("simulator")

@@ -52,9 +52,13 @@ class SharedTokenSourceTests {
 
 	final String prefix = "tb-unit-" + UUID.randomUUID();
 
-	final ServiceCatalog catalog = TestCatalog.withServices("fraud");
+	final ServiceCatalog catalog = TestCatalog.withServices("fraud", "churn");
 
 	final ServiceDescriptor fraud = this.catalog.find(ServiceName.of("fraud")).orElseThrow();
+
+	final ServiceDescriptor churn = this.catalog.find(ServiceName.of("churn")).orElseThrow();
+
+	final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
 	final TokenProperties tokenProperties = new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5),
 			Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100,
@@ -102,12 +106,12 @@ class SharedTokenSourceTests {
 
 	private SharedTokenSource source(TokenSource upstream) {
 		return new SharedTokenSource(upstream, this.store, this.sealer, this.keys, this.policy, this.properties,
-				Sleeper.THREAD, new SimpleMeterRegistry(), this.clock);
+				Sleeper.THREAD, this.meters, this.clock);
 	}
 
 	private void share(BrokeredToken token) {
 		String tokenKey = this.keys.token(this.fraud);
-		redis.opsForValue().set(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token)), Duration.ofHours(1));
+		redis.opsForValue().set(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token, this.clock.millis())), Duration.ofHours(1));
 	}
 
 	@Test
@@ -216,6 +220,57 @@ class SharedTokenSourceTests {
 			throw new AssertionError("no second fetch");
 		}).load(this.fraud, held);
 		assertThat(next.value()).isEqualTo("fetched");
+	}
+
+	// issue 11, item 13: an attacker with write access to Redis puts back an older sealed value it saw earlier
+	@Test
+	void anOlderSealedValuePutBackInRedisIsRefusedByEveryInstanceThatSawANewerOne() {
+		String tokenKey = this.keys.token(this.fraud);
+		AtomicInteger fetches = new AtomicInteger();
+		TokenSource upstream = (service) -> token("fetch-" + fetches.incrementAndGet(), Duration.ZERO);
+		SharedTokenSource writer = source(upstream);
+		SharedTokenSource peer = source(upstream);
+		BrokeredToken first = writer.load(this.fraud, null);
+		String firstSealed = redis.opsForValue().get(tokenKey);
+		this.clock.advance(Duration.ofMinutes(5));
+		BrokeredToken second = writer.load(this.fraud, first);
+		assertThat(second.value()).as("a newer fetch for the fleet").isEqualTo("fetch-2");
+		assertThat(peer.load(this.fraud, null).value()).as("the peer takes the newer one from Redis").isEqualTo("fetch-2");
+
+		redis.opsForValue().set(tokenKey, firstSealed, Duration.ofHours(1));
+		BrokeredToken servedByPeer = peer.load(this.fraud, null);
+		double refusedByPeer = replayed();
+		redis.opsForValue().set(tokenKey, firstSealed, Duration.ofHours(1));
+		BrokeredToken servedByWriter = writer.load(this.fraud, null);
+
+		assertThat(servedByPeer.value()).as("the replayed value is a miss: fetched instead").isNotEqualTo("fetch-1");
+		assertThat(servedByWriter.value()).isNotEqualTo("fetch-1");
+		assertThat(fetches).hasValue(4);
+		assertThat(refusedByPeer).as("counted").isPositive();
+		assertThat(replayed()).as("counted").isGreaterThan(refusedByPeer);
+		String healed = redis.opsForValue().get(tokenKey);
+		assertThat(healed).as("the fetched one replaced the replayed value").isNotEqualTo(firstSealed);
+		BrokeredToken fresh = source((service) -> {
+			throw new AssertionError("no fetch: Redis holds the newest value again");
+		}).load(this.fraud, null);
+		assertThat(fresh.value()).isEqualTo(servedByWriter.value());
+	}
+
+	private double replayed() {
+		return this.meters.counter("broker.fleet.lookups", "outcome", "replayed").count();
+	}
+
+	@Test
+	void aValueSealedForOneServiceCopiedUnderAnothersKeyIsRefused() {
+		SharedTokenSource source = source((service) -> token("for-" + service.name().value(), Duration.ZERO));
+		source.load(this.fraud, null);
+		redis.opsForValue().set(this.keys.token(this.churn), redis.opsForValue().get(this.keys.token(this.fraud)),
+				Duration.ofHours(1));
+
+		BrokeredToken served = source.load(this.churn, null);
+
+		assertThat(served.value()).as("the copy does not open under churn's key: fetched").isEqualTo("for-churn");
+		assertThat(this.meters.counter("broker.fleet.lookups", "outcome", "undecryptable").count()).isPositive();
 	}
 
 }

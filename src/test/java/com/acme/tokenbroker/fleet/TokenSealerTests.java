@@ -42,13 +42,14 @@ class TokenSealerTests {
 	void aSealedTokenOpensToTheSameTokenAndShowsNeitherItsValueNorItsFields() {
 		TokenSealer sealer = sealer("k1", Map.of("k1", K1));
 
-		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN));
+		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN, 1));
 
 		assertThat(sealed).startsWith("tb1.k1.").doesNotContain("eyJ").doesNotContain("secret-part");
 		String ciphertext = new String(Base64.getUrlDecoder().decode(sealed.substring(7)), StandardCharsets.ISO_8859_1);
 		assertThat(ciphertext).doesNotContain("secret-part").doesNotContain("accessToken").doesNotContain("score.example");
 		BrokeredToken opened = sealer.open(REDIS_KEY, sealed)
 			.flatMap((plaintext) -> SharedTokenCodec.decode(ServiceName.of("fraud"), plaintext))
+			.map(SharedTokenCodec.Shared::token)
 			.orElseThrow();
 		assertThat(opened).isEqualTo(TOKEN);
 	}
@@ -56,7 +57,7 @@ class TokenSealerTests {
 	@Test
 	void eachSealUsesAFreshNonce() {
 		TokenSealer sealer = sealer("k1", Map.of("k1", K1));
-		byte[] plaintext = SharedTokenCodec.encode(TOKEN);
+		byte[] plaintext = SharedTokenCodec.encode(TOKEN, 1);
 
 		assertThat(sealer.seal(REDIS_KEY, plaintext)).isNotEqualTo(sealer.seal(REDIS_KEY, plaintext));
 	}
@@ -64,7 +65,7 @@ class TokenSealerTests {
 	@Test
 	void aValueMovedToAnotherServicesKeyDoesNotOpen() {
 		TokenSealer sealer = sealer("k1", Map.of("k1", K1));
-		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN));
+		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN, 1));
 
 		assertThat(sealer.open("token-broker:token:other:0123456789abcdef", sealed)).isEmpty();
 	}
@@ -72,7 +73,7 @@ class TokenSealerTests {
 	@Test
 	void anAlteredOrRelabelledOrForeignValueDoesNotOpen() {
 		TokenSealer sealer = sealer("k1", Map.of("k1", K1, "k2", K2));
-		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN));
+		String sealed = sealer.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN, 1));
 		char[] chars = sealed.toCharArray();
 		int last = chars.length - 5;
 		chars[last] = (chars[last] == 'A') ? 'B' : 'A';
@@ -88,11 +89,11 @@ class TokenSealerTests {
 
 	@Test
 	void aNewActiveKeyStillOpensWhatTheOldOneSealedAndAMissingKeyIsAMiss() {
-		String sealedWithK1 = sealer("k1", Map.of("k1", K1)).seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN));
+		String sealedWithK1 = sealer("k1", Map.of("k1", K1)).seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN, 1));
 		TokenSealer rotated = sealer("k2", Map.of("k1", K1, "k2", K2));
 
 		assertThat(rotated.open(REDIS_KEY, sealedWithK1)).isPresent();
-		assertThat(rotated.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN))).startsWith("tb1.k2.");
+		assertThat(rotated.seal(REDIS_KEY, SharedTokenCodec.encode(TOKEN, 1))).startsWith("tb1.k2.");
 		assertThat(sealer("k2", Map.of("k2", K2)).open(REDIS_KEY, sealedWithK1)).as("k1 removed").isEmpty();
 		assertThat(sealer("k1", Map.of("k1", K2)).open(REDIS_KEY, sealedWithK1)).as("same id, other key").isEmpty();
 	}
@@ -103,8 +104,9 @@ class TokenSealerTests {
 		assertThat(SharedTokenCodec.decode(fraud, "not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
 		assertThat(SharedTokenCodec.decode(fraud, "{\"tokenType\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8))).isEmpty();
 		assertThat(SharedTokenCodec.decode(fraud, "[]".getBytes(StandardCharsets.UTF_8))).isEmpty();
-		String otherVersion = new String(SharedTokenCodec.encode(TOKEN), StandardCharsets.UTF_8).replace("\"v\":1", "\"v\":2");
-		assertThat(otherVersion).contains("\"v\":2");
+		assertThat(SharedTokenCodec.decode(fraud, SharedTokenCodec.encode(TOKEN, 0))).as("no sequence number").isEmpty();
+		String otherVersion = new String(SharedTokenCodec.encode(TOKEN, 1), StandardCharsets.UTF_8).replace("\"v\":2", "\"v\":3");
+		assertThat(otherVersion).contains("\"v\":3");
 		assertThat(SharedTokenCodec.decode(fraud, otherVersion.getBytes(StandardCharsets.UTF_8))).as("another version")
 			.isEmpty();
 	}

@@ -237,8 +237,8 @@ class FleetIntegrationTests {
 			Http management = new Http(Integer.parseInt(instance.getEnvironment().getProperty("local.management.port")));
 			assertThat(management.get("/actuator/health/readiness", null).status()).as("Redis down is not an outage")
 				.isEqualTo(200);
-			assertThat(management.get("/actuator/health", null).json().get("components").get("tokens").get("details")
-				.get("breakers").get("redis").stringValue()).isEqualTo("OPEN");
+			assertThat(management.get("/actuator/prometheus", null, "text/plain").body()).as("the Redis breaker, in the metrics")
+				.containsPattern("(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"redis\"[^}]*state=\"open\"[^}]*} 1\\.0$");
 		}
 
 		proxy.start();

@@ -407,8 +407,12 @@ class OutageIntegrationTests {
 		assertThat(this.api.get("/tokens/nope/status", caller()).status()).isEqualTo(404);
 		String metrics = new Http(this.managementPort).get("/actuator/prometheus", null, "text/plain").body();
 		assertThat(metrics).contains("broker_token_runway_min_seconds").doesNotContain(token);
+		assertThat(metrics).as("the breakers' states are in the metrics")
+			.containsPattern("(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"westeurope\"[^}]*state=\"closed\"[^}]*} 1\\.0$");
 		JsonNode health = new Http(this.managementPort).get("/actuator/health", null).json();
-		assertThat(health.get("components").get("tokens").get("details").get("breakers").has("westeurope")).isTrue();
+		assertThat(health.get("components").get("tokens").get("status").stringValue()).isIn("UP", "OUT_OF_SERVICE");
+		assertThat(health.get("components").get("tokens").has("details"))
+			.as("anonymous health shows statuses only (issue 11, item 7)").isFalse();
 		assertThat(health.toString()).doesNotContain(token);
 		assertThat(new Http(this.managementPort).get("/actuator/health/liveness", null).body()).doesNotContain("tokens");
 	}

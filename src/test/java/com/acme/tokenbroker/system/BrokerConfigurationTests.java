@@ -2,6 +2,7 @@ package com.acme.tokenbroker.system;
 
 import com.acme.tokenbroker.TokenBrokerApplication;
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.support.SecretLedger;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -139,6 +140,45 @@ class BrokerConfigurationTests {
 
 		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.simulator.enabled");
 		assertThat(configurationError(failure)).hasMessageContaining("Kubernetes");
+	}
+
+	// issue 11, item 11: real settings beside the simulator mean a real deployment with a stray profile
+	@Test
+	void theSimulatorRefusesToStartBesideARealTrustedIssuer() {
+		Throwable failure = boot("spring.profiles.active=simulator",
+				"broker.access.issuers[0].issuer-uri=https://login.microsoftonline.com/tenant/v2.0",
+				"broker.access.issuers[0].jwk-set-uri=https://login.microsoftonline.com/tenant/discovery/v2.0/keys",
+				"broker.access.issuers[0].audiences[0]=api://token-broker");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.issuers");
+		assertThat(configurationError(failure)).hasMessageContaining("simulat");
+	}
+
+	@Test
+	void theSimulatorRefusesToStartBesideARealIdentitySetting() {
+		Throwable failure = boot("spring.profiles.active=simulator", "broker.identity.mode=workload-identity",
+				"broker.identity.client-id=11111111-2222-3333-4444-555555555555");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.mode");
+	}
+
+	@Test
+	void theSimulatorRefusesToStartBesideAClientSecretWithoutShowingIt() {
+		String secret = "Real~client.secret-" + java.util.UUID.randomUUID();
+		SecretLedger.record(secret);
+
+		Throwable failure = boot("spring.profiles.active=simulator", "broker.identity.client-secret=" + secret);
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.client-secret");
+		assertThat(configurationError(failure)).hasMessageNotContaining(secret);
+	}
+
+	@Test
+	void theSimulatorRefusesToStartBesideAWorkspaceHostOffLoopback() {
+		Throwable failure = boot("spring.profiles.active=simulator",
+				"broker.workspaces.demo-weu.arm-host=https://management.azure.com");
+
+		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.workspaces.demo-weu.arm-host");
 	}
 
 	@Test
