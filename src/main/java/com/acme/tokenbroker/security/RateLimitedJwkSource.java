@@ -22,7 +22,8 @@ import com.nimbusds.jose.util.ResourceRetriever;
 /**
  * An issuer's signing keys, fetched from its JWK set URI through Nimbus' {@link JWKSourceBuilder} chain: cached for
  * {@link #CACHE_TIME_TO_LIVE}, refreshed ahead of expiry, and re-fetched for a {@code kid} not in the cached set at
- * most twice per rate-limit window (Nimbus lets a second fetch through). Spring Security's {@code withJwkSetUri}
+ * most twice per rate-limit window (Nimbus lets a second fetch through); while the endpoint cannot be reached, the
+ * last set is used for up to {@link #OUTAGE_TOLERANCE}. Spring Security's {@code withJwkSetUri}
  * builds its source with the rate limit off, so every token naming a random {@code kid} made one outbound fetch.
  * <p>
  * Two changes to Nimbus' own {@link JWKSetBasedJWKSource}: time comes from the injected {@link Clock} (Nimbus reads
@@ -37,6 +38,13 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 
 	/** How long a request waits for another thread's fetch of the same set. */
 	static final Duration CACHE_REFRESH_TIMEOUT = Duration.ofSeconds(15);
+
+	/**
+	 * How long the last key set fetched is still used while the issuer's key endpoint cannot be reached: callers keep
+	 * being verified through an Entra ID or cluster outage (a key rolled during the outage is not seen until the
+	 * endpoint answers again).
+	 */
+	static final Duration OUTAGE_TOLERANCE = Duration.ofHours(12);
 
 	/** A request within this time of the cache's expiry starts a fetch in the background. */
 	static final Duration REFRESH_AHEAD_TIME = Duration.ofSeconds(30);
@@ -65,7 +73,7 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 				.refreshAheadCache(REFRESH_AHEAD_TIME.toMillis(), false)
 				.rateLimited(minRefreshInterval.toMillis())
 				.retrying(false)
-				.outageTolerant(false)
+				.outageTolerant(OUTAGE_TOLERANCE.toMillis())
 				.build();
 		}
 		catch (MalformedURLException ex) {

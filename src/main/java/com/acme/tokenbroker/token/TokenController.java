@@ -27,7 +27,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code GET /tokens/{service}}: validate the name (400), check the caller's grant (403), find the service (404),
  * then serve from the cache. The grant comes first so that a caller learns nothing of services it is not granted,
- * not even whether they exist: 404 only when a granted pattern matches a name that is not configured. {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
+ * not even whether they exist: 404 only when a granted pattern matches a name that is not configured.
+ * {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
  * {@code GET /tokens} lists what the caller may fetch; neither ever shows a token.
  */
 @RestController

@@ -281,10 +281,27 @@ class RefreshAndFaultsIntegrationTests {
 		Http.Response after = get("v1-eus");
 
 		assertThat(this.cache.state(ServiceName.of("v1-eus")).lastSuccessAt()).isEqualTo(refreshAt);
+		assertThat(after.status()).as(after.body()).isEqualTo(200);
 		assertThat(after.json().get("accessToken").stringValue()).isNotEqualTo(before);
 		assertThat(after.json().get("stale").booleanValue()).isFalse();
 		assertThat(SIMULATOR.entraCallCount()).as("the broker's own token was still valid: no sign-in")
 			.isEqualTo(entraCalls);
+	}
+
+	@Test
+	void callersAreStillVerifiedThroughAnEntraOutageLongerThanTheKeySetCache() {
+		assertThat(get("v1-weu").status()).isEqualTo(200);
+		SIMULATOR.entraFaults().set(Fault.down());
+		try {
+			CLOCK.advance(Duration.ofMinutes(20));
+
+			Http.Response response = get("v1-weu");
+
+			assertThat(response.status()).as(response.body()).isEqualTo(200);
+		}
+		finally {
+			SIMULATOR.entraFaults().clear();
+		}
 	}
 
 }
