@@ -12,6 +12,12 @@ public enum Operation {
 	/** {@code POST /{tenant}/oauth2/v2.0/token} on the Entra listener. */
 	ENTRA_TOKEN,
 
+	/**
+	 * {@code GET /msi/token} on the Entra listener: the App Service managed-identity protocol ({@code 2019-08-01}),
+	 * what azure-identity calls when {@code IDENTITY_ENDPOINT} and {@code IDENTITY_HEADER} are set.
+	 */
+	MANAGED_IDENTITY_TOKEN,
+
 	/** {@code GET /{tenant}/discovery/v2.0/keys}: the tenant's JWKS. */
 	ENTRA_KEYS,
 

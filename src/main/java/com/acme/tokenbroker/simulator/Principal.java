@@ -7,7 +7,7 @@ import java.util.UUID;
 /**
  * An application registration in the simulated tenant and its single credential.
  */
-sealed interface Principal permits Principal.Secret, Principal.Certificate, Principal.Federated {
+sealed interface Principal permits Principal.Secret, Principal.Certificate, Principal.Federated, Principal.Managed {
 
 	String clientId();
 
@@ -42,6 +42,14 @@ sealed interface Principal permits Principal.Secret, Principal.Certificate, Prin
 	 * {@code subject} (workload identity federation).
 	 */
 	record Federated(String clientId, String subject) implements Principal {
+
+	}
+
+	/**
+	 * A managed identity: it has no credential of its own; the hosting environment's identity endpoint
+	 * ({@code GET /msi/token} with the environment's {@code X-IDENTITY-HEADER}) issues its tokens.
+	 */
+	record Managed(String clientId) implements Principal {
 
 	}
 

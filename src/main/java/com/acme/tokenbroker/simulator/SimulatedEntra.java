@@ -53,6 +53,11 @@ final class SimulatedEntra implements Listener.Api {
 
 	static final String CLUSTER_PATH = "/cluster";
 
+	/** The App Service managed-identity endpoint ({@code IDENTITY_ENDPOINT}), served beside the tenant's. */
+	static final String MANAGED_IDENTITY_PATH = "/msi/token";
+
+	static final String MANAGED_IDENTITY_API_VERSION = "2019-08-01";
+
 	private static final String DEFAULT_SUFFIX = "/.default";
 
 	private static final Set<String> OIDC_SCOPES = Set.of("openid", "profile", "offline_access", "email");
@@ -82,10 +87,31 @@ final class SimulatedEntra implements Listener.Api {
 
 	private final Duration accessTokenLifetime;
 
+	private final String identityHeader;
+
+	private final String systemAssignedIdentity;
+
+	private final Duration managedIdentityTokenLifetime;
+
 	private volatile String baseUrl = "https://localhost:0";
 
 	SimulatedEntra(Directory directory, Supplier<Clock> clock, IssuanceObserver observer,
 			Duration accessTokenLifetime) {
+		this(directory, clock, observer, accessTokenLifetime, null, null, Duration.ofHours(24));
+	}
+
+	/**
+	 * @param identityHeader the hosting environment's {@code IDENTITY_HEADER}, which the managed-identity endpoint
+	 * requires as {@code X-IDENTITY-HEADER}; {@code null} when no managed identity is registered
+	 * @param systemAssignedIdentity the client id of the environment's system-assigned identity, or {@code null}
+	 * @param managedIdentityTokenLifetime the lifetime of managed-identity tokens (Azure issues them for 24 h)
+	 */
+	SimulatedEntra(Directory directory, Supplier<Clock> clock, IssuanceObserver observer,
+			Duration accessTokenLifetime, String identityHeader, String systemAssignedIdentity,
+			Duration managedIdentityTokenLifetime) {
+		this.identityHeader = identityHeader;
+		this.systemAssignedIdentity = systemAssignedIdentity;
+		this.managedIdentityTokenLifetime = managedIdentityTokenLifetime;
 		this.directory = directory;
 		this.clock = clock;
 		this.observer = observer;
@@ -118,6 +144,10 @@ final class SimulatedEntra implements Listener.Api {
 		return this.baseUrl + "/" + tenantId() + "/oauth2/v2.0/token";
 	}
 
+	String managedIdentityEndpoint() {
+		return this.baseUrl + MANAGED_IDENTITY_PATH;
+	}
+
 	String clusterIssuer() {
 		return this.baseUrl + CLUSTER_PATH;
 	}
@@ -142,6 +172,9 @@ final class SimulatedEntra implements Listener.Api {
 			return tail.startsWith("discovery") ? Operation.ENTRA_KEYS : Operation.ENTRA_DISCOVERY;
 		}
 		if ("GET".equals(request.method())) {
+			if (request.path().equals(MANAGED_IDENTITY_PATH)) {
+				return Operation.MANAGED_IDENTITY_TOKEN;
+			}
 			if (request.path().equals(CLUSTER_PATH + "/.well-known/openid-configuration")) {
 				return Operation.CLUSTER_DISCOVERY;
 			}
@@ -154,13 +187,14 @@ final class SimulatedEntra implements Listener.Api {
 
 	@Override
 	public boolean isFaultable(Operation operation) {
-		return operation == Operation.ENTRA_TOKEN;
+		return operation == Operation.ENTRA_TOKEN || operation == Operation.MANAGED_IDENTITY_TOKEN;
 	}
 
 	@Override
 	public SimResponse handle(SimRequest request, Operation operation, Fault fault) {
 		return switch (operation) {
 			case ENTRA_TOKEN -> token(request, fault);
+			case MANAGED_IDENTITY_TOKEN -> managedIdentityToken(request, fault);
 			case ENTRA_KEYS -> isOwnTenant(request) ? tenantKeys() : SimResponse.empty(404);
 			case ENTRA_DISCOVERY -> isOwnTenant(request) ? SimResponse.json(200, tenantDiscovery())
 					: SimResponse.empty(404);
@@ -275,6 +309,77 @@ final class SimulatedEntra implements Listener.Api {
 		return issueAccessToken(principal, resource, authMethod, fault);
 	}
 
+	// ---- managed-identity endpoint (App Service protocol 2019-08-01, as MSAL's AppServiceManagedIdentitySource calls it)
+
+	/**
+	 * {@code GET /msi/token?api-version=2019-08-01&resource=...[&client_id=...]} with {@code X-IDENTITY-HEADER}: a
+	 * token of the system-assigned identity (the first managed identity registered) or of the user-assigned one named
+	 * by {@code client_id}, with {@code expires_on} in epoch seconds.
+	 */
+	private SimResponse managedIdentityToken(SimRequest request, Fault fault) {
+		switch (fault.kind()) {
+			case THROTTLED:
+				return managedIdentityError(429, "Too many requests")
+					.withHeader("Retry-After", Long.toString(fault.duration().toSeconds()));
+			case ERROR:
+				return managedIdentityError(fault.status(), "Managed identity endpoint error");
+			case MALFORMED:
+				return SimResponse.text(200, "text/html; charset=utf-8", "<html><body>Bad gateway</body></html>");
+			default:
+				break;
+		}
+		String header = request.header("x-identity-header");
+		if (this.identityHeader == null || header == null || !MessageDigest.isEqual(
+				this.identityHeader.getBytes(StandardCharsets.UTF_8), header.getBytes(StandardCharsets.UTF_8))) {
+			return managedIdentityError(401, "The X-IDENTITY-HEADER is missing or does not match this environment");
+		}
+		Map<String, String> query = request.queryParameters();
+		if (!MANAGED_IDENTITY_API_VERSION.equals(query.get("api-version"))) {
+			return managedIdentityError(400, "api-version must be " + MANAGED_IDENTITY_API_VERSION);
+		}
+		String resource = query.get("resource");
+		if (resource == null || resource.isBlank()) {
+			return managedIdentityError(400, "resource is required");
+		}
+		if (query.containsKey("mi_res_id") || query.containsKey("principal_id")) {
+			return managedIdentityError(400, "only client_id selects a user-assigned identity here");
+		}
+		String clientId = query.getOrDefault("client_id", this.systemAssignedIdentity);
+		Principal.Managed identity = (clientId != null
+				&& this.directory.principal(clientId) instanceof Principal.Managed managed) ? managed : null;
+		if (identity == null) {
+			return managedIdentityError(400, "No managed identity " + ((clientId != null) ? "'" + clientId + "' " : "")
+					+ "is assigned to this resource");
+		}
+		Instant now = now();
+		Instant issuedAt = now;
+		Instant expiresAt = now.plus(this.managedIdentityTokenLifetime);
+		if (fault.kind() == Fault.Kind.EXPIRED) {
+			expiresAt = now.minusSeconds(60);
+			issuedAt = expiresAt.minus(this.managedIdentityTokenLifetime);
+		}
+		String audience = resource.endsWith("/") ? resource.substring(0, resource.length() - 1) : resource;
+		String accessToken = mintAccessToken(identity, audience, "2", issuedAt, expiresAt);
+		this.observer.issued(accessToken);
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("access_token", accessToken);
+		body.put("expires_on", Long.toString(expiresAt.getEpochSecond()));
+		body.put("resource", resource);
+		body.put("token_type", "Bearer");
+		body.put("client_id", identity.clientId());
+		if (fault.kind() == Fault.Kind.MISSING_FIELDS) {
+			body.remove("expires_on");
+		}
+		return SimResponse.json(200, body).withHeader("Cache-Control", "no-store, no-cache");
+	}
+
+	private static SimResponse managedIdentityError(int status, String message) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("statusCode", status);
+		body.put("message", message);
+		return SimResponse.json(status, body);
+	}
+
 	private SimResponse issueAccessToken(Principal principal, String resource, String authMethod, Fault fault) {
 		Instant now = now();
 		Instant issuedAt = now;
@@ -292,6 +397,19 @@ final class SimulatedEntra implements Listener.Api {
 			body.put("access_token", Padding.oversizedToken());
 			return SimResponse.json(200, body);
 		}
+		String accessToken = mintAccessToken(principal, resource, authMethod, issuedAt, expiresAt);
+		this.observer.issued(accessToken);
+		body.put("access_token", accessToken);
+		if (fault.kind() == Fault.Kind.MISSING_FIELDS) {
+			body.remove("expires_in");
+			body.remove("ext_expires_in");
+		}
+		return SimResponse.json(200, body).withHeader("Cache-Control", "no-store, no-cache")
+			.withHeader("Pragma", "no-cache");
+	}
+
+	private String mintAccessToken(Principal principal, String resource, String authMethod, Instant issuedAt,
+			Instant expiresAt) {
 		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer())
 			.audience(resource)
 			.subject(principal.objectId())
@@ -308,15 +426,7 @@ final class SimulatedEntra implements Listener.Api {
 			.claim("uti", UUID.randomUUID().toString())
 			.claim("ver", "2.0")
 			.build();
-		String accessToken = Jwts.sign(this.tenantKey.get(), claims);
-		this.observer.issued(accessToken);
-		body.put("access_token", accessToken);
-		if (fault.kind() == Fault.Kind.MISSING_FIELDS) {
-			body.remove("expires_in");
-			body.remove("ext_expires_in");
-		}
-		return SimResponse.json(200, body).withHeader("Cache-Control", "no-store, no-cache")
-			.withHeader("Pragma", "no-cache");
+		return Jwts.sign(this.tenantKey.get(), claims);
 	}
 
 	private Rejection checkSecret(Principal principal, String secret) {

@@ -88,6 +88,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	private final Map<String, String> generatedSecrets;
 
+	/** The hosting environment's {@code IDENTITY_HEADER}; {@code null} without a managed identity. */
+	private final String identityHeader;
+
 	private final SimulatedEntra entra;
 
 	private final Listener entraListener;
@@ -110,7 +113,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		this.clientSslContext = this.tls.clientSslContext();
 		SSLContext serverSslContext = this.tls.serverSslContext();
 		this.recorder = new Recorder(builder.exchangeCapacity);
-		this.entra = new SimulatedEntra(this.directory, this::clock, this.observers, builder.accessTokenLifetime);
+		String systemAssigned = builder.principals.values()
+			.stream()
+			.filter(Principal.Managed.class::isInstance)
+			.map(Principal::clientId)
+			.findFirst()
+			.orElse(null);
+		this.identityHeader = (systemAssigned != null) ? "sim-identity-header~" + UUID.randomUUID() : null;
+		this.entra = new SimulatedEntra(this.directory, this::clock, this.observers, builder.accessTokenLifetime,
+				this.identityHeader, systemAssigned, builder.managedIdentityTokenLifetime);
 		this.entraListener = new Listener(ENTRA, serverSslContext, this.entraFaults, this.recorder, this.entra,
 				LISTENER_THREADS);
 		Set<String> regionNames = new LinkedHashSet<>();
@@ -152,6 +163,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 				this.observers.issued(secret.secret());
 			}
 		});
+		if (this.identityHeader != null) {
+			this.observers.issued(this.identityHeader);
+		}
 		this.directory.workspaces().values().forEach((workspace) -> {
 			workspace.webservices().values().forEach(this::reportKeys);
 			workspace.onlineEndpoints().values().forEach(this::reportKeys);
@@ -429,6 +443,27 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
+	 * Return the managed-identity endpoint, what a hosting environment puts in {@code IDENTITY_ENDPOINT} (App Service
+	 * protocol {@code 2019-08-01}; answered by the Entra listener, so its faults and {@code DOWN} apply).
+	 * @return the endpoint URI
+	 */
+	public URI managedIdentityEndpoint() {
+		return URI.create(started().entra.managedIdentityEndpoint());
+	}
+
+	/**
+	 * Return the environment's {@code IDENTITY_HEADER}, which the managed-identity endpoint requires.
+	 * @return the header value
+	 * @throws IllegalStateException if no managed identity was registered
+	 */
+	public String managedIdentityHeader() {
+		if (this.identityHeader == null) {
+			throw new IllegalStateException("No managed identity registered");
+		}
+		return this.identityHeader;
+	}
+
+	/**
 	 * Return a client secret the builder generated with
 	 * {@link Builder#clientSecretPrincipal(String)}.
 	 * @param clientId the client id
@@ -659,6 +694,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 		private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
 
+		private Duration managedIdentityTokenLifetime = Duration.ofHours(24);
+
 		private int exchangeCapacity = 500;
 
 		private int pollsUntilDone = 1;
@@ -721,6 +758,16 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		 */
 		public Builder entraTokenLifetime(Duration lifetime) {
 			this.accessTokenLifetime = requirePositive(lifetime, "lifetime");
+			return this;
+		}
+
+		/**
+		 * Set the lifetime of managed-identity tokens; defaults to 24 h, as Azure issues them.
+		 * @param lifetime the lifetime
+		 * @return this builder
+		 */
+		public Builder managedIdentityTokenLifetime(Duration lifetime) {
+			this.managedIdentityTokenLifetime = requirePositive(lifetime, "lifetime");
 			return this;
 		}
 
@@ -905,6 +952,17 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		public Builder federatedPrincipal(String clientId, String subject) {
 			requireText(subject, "subject");
 			return addPrincipal(new Principal.Federated(clientId, subject));
+		}
+
+		/**
+		 * Assign a managed identity to the simulated hosting environment: the first one registered is its
+		 * system-assigned identity, every one can be asked for by {@code client_id} (user-assigned). Its tokens come
+		 * from {@link SimulatedWorkspace#managedIdentityEndpoint()}; grant it roles like any principal.
+		 * @param clientId the identity's client id
+		 * @return this builder
+		 */
+		public Builder managedIdentity(String clientId) {
+			return addPrincipal(new Principal.Managed(clientId));
 		}
 
 		/**

@@ -1,0 +1,110 @@
+package com.acme.tokenbroker.it;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import com.acme.tokenbroker.token.RefreshTick;
+import com.acme.tokenbroker.token.TokenCache;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The background scheduler itself ({@code TokenRefresher} on {@code broker.tokens.refresh-check-interval}), which every
+ * other integration test switches off to call {@code runDueRefreshes()} by hand (issue 12, "untested paths"). Here it
+ * runs for real every 100 ms; the test only moves virtual time and waits, bounded, for the refresh to happen.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class BackgroundSchedulerIntegrationTests {
+
+	static final MutableClock CLOCK = MutableClock.startingNow();
+
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
+
+	/** Ticks of the refresher's thread, counted by a {@link RefreshTick} of the test's own. */
+	static final AtomicLong TICKS = new AtomicLong();
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		TestWorkspaces.register(registry, SIMULATOR);
+		// The later registration wins over the test default of 0 (no background thread)
+		registry.add("broker.tokens.refresh-check-interval", () -> "100ms");
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class VirtualTime {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+		@Bean
+		RefreshTick tickCounter() {
+			return TICKS::incrementAndGet;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	TokenCache cache;
+
+	private static long tokenCalls() {
+		return SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN);
+	}
+
+	@Test
+	void theSchedulerRefreshesADueTokenWithoutAnyManualCall() {
+		Http api = new Http(this.port);
+		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(2));
+		Http.Response first = api.get("/tokens/v1-weu", caller);
+		assertThat(first.status()).as(first.body()).isEqualTo(200);
+		long afterFirstFetch = tokenCalls();
+		Instant due = this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt();
+
+		// Before the refresh time: the thread ticks, and refreshes nothing
+		long ticks = TICKS.get();
+		await().atMost(Duration.ofSeconds(10)).until(() -> TICKS.get() >= ticks + 3);
+		assertThat(tokenCalls()).as("no refresh before its time").isEqualTo(afterFirstFetch);
+
+		CLOCK.set(due);
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> tokenCalls() > afterFirstFetch);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt().isAfter(due));
+		Http.Response refreshed = api.get("/tokens/v1-weu", caller);
+		assertThat(refreshed.json().get("accessToken").stringValue()).as("the scheduler's refresh is served")
+			.isNotEqualTo(first.json().get("accessToken").stringValue());
+		assertThat(refreshed.json().get("stale").booleanValue()).isFalse();
+		assertThat(tokenCalls() - afterFirstFetch).as("one refresh, no fetch on the request path").isEqualTo(1);
+	}
+
+}

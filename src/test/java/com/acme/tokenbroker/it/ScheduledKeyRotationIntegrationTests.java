@@ -1,0 +1,235 @@
+package com.acme.tokenbroker.it;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.acme.tokenbroker.catalog.AuthMode;
+import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.ServiceKind;
+import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.keys.KeyRotation;
+import com.acme.tokenbroker.keys.KeyRotator;
+import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.TestWorkspaces;
+import com.acme.tokenbroker.system.Sleeper;
+import com.acme.tokenbroker.token.RefreshTick;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Scheduled key rotation ({@code broker.keys.rotation.interval}, issue 12, "untested paths"): the real refresher thread
+ * ticks every 100 ms while the test moves virtual time. Every key-auth service is rotated once per interval, by the
+ * same rotation the admin endpoint starts and reports, never before its time, and never a second one while one runs.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class ScheduledKeyRotationIntegrationTests {
+
+	static final Duration INTERVAL = Duration.ofHours(1);
+
+	static final Duration GRACE = Duration.ofMinutes(15);
+
+	/** The rotator counts its first interval from its creation, at this instant of virtual time. */
+	static final MutableClock CLOCK = MutableClock.startingNow();
+
+	static final Instant START = CLOCK.instant();
+
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
+			TestWorkspaces.workspaces().get("weu"));
+
+	static final Map<String, CatalogProperties.Service> SERVICES = services();
+
+	static final SimulatedWorkspace SIMULATOR = launch();
+
+	static final AtomicLong TICKS = new AtomicLong();
+
+	private static Map<String, CatalogProperties.Service> services() {
+		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
+		services.put("sched-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.KEY));
+		services.put("sched-v2",
+				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.KEY));
+		services.put("tok-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
+		return services;
+	}
+
+	private static SimulatedWorkspace launch() {
+		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, SERVICES, TestWorkspaces.settings(),
+				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
+		simulator.useClock(CLOCK);
+		simulator.setAuthMode("ws-weu", "sched-v1", com.acme.tokenbroker.simulator.AuthMode.KEY);
+		simulator.setAuthMode("ws-weu", "sched-v2", com.acme.tokenbroker.simulator.AuthMode.KEY);
+		return simulator;
+	}
+
+	@DynamicPropertySource
+	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
+		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
+		registry.add("broker.tokens.refresh-check-interval", () -> "100ms");
+		registry.add("broker.keys.rotation.interval", INTERVAL::toString);
+		registry.add("broker.keys.rotation.grace", GRACE::toString);
+		registry.add("broker.access.admin-rules[0].issuer", SIMULATOR::entraIssuer);
+		registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
+		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
+	}
+
+	@AfterAll
+	static void closeSimulator() {
+		SIMULATOR.close();
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class VirtualTime {
+
+		@Bean
+		@Primary
+		MutableClock virtualClock() {
+			return CLOCK;
+		}
+
+		/** The upstream asks to wait 10 s between polls of a regeneration; the test need not. */
+		@Bean
+		Sleeper fastSleeper() {
+			return (duration) -> Thread.sleep(5);
+		}
+
+		@Bean
+		RefreshTick tickCounter() {
+			return TICKS::incrementAndGet;
+		}
+
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	KeyRotator rotator;
+
+	Http api;
+
+	@BeforeEach
+	void setUp() {
+		this.api = new Http(this.port);
+	}
+
+	private static String caller(String subject) {
+		return SIMULATOR.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+	}
+
+	private String servedKey(String service) {
+		Http.Response response = this.api.get("/tokens/" + service, caller("app"));
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return response.json().get("accessToken").stringValue();
+	}
+
+	private KeyRotation rotation(String service) {
+		return this.rotator.rotation(ServiceName.of(service));
+	}
+
+	private static long regenerations() {
+		return SIMULATOR.callCount("westeurope", Operation.MMS_REGENERATE_KEYS)
+				+ SIMULATOR.callCount("westeurope", Operation.ARM_REGENERATE_KEYS);
+	}
+
+	/** Let the refresher's thread tick a few times at the current virtual time. */
+	private static void awaitTicks() {
+		long target = TICKS.get() + 3;
+		await().atMost(Duration.ofSeconds(20)).until(() -> TICKS.get() >= target);
+	}
+
+	private static void awaitStatus(KeyRotation rotation, KeyRotation.Status status) {
+		await().atMost(Duration.ofSeconds(30)).until(() -> rotation.status() == status);
+	}
+
+	@Test
+	void everyKeyServiceIsRotatedOncePerIntervalByTheAdminEndpointsRotationAndNeverTwoAtOnce(CapturedOutput output) {
+		String firstKey = servedKey("sched-v1");
+		assertThat(firstKey).isEqualTo(SIMULATOR.keys("ws-weu", "sched-v1").primaryKey());
+		servedKey("sched-v2");
+
+		// Not before its time
+		CLOCK.set(START.plus(INTERVAL).minusSeconds(1));
+		awaitTicks();
+		assertThat(rotation("sched-v1")).isNull();
+		assertThat(rotation("sched-v2")).isNull();
+		assertThat(regenerations()).isZero();
+
+		// Due: both key services rotate, requested by the schedule; the token service is left alone
+		CLOCK.set(START.plus(INTERVAL));
+		await().atMost(Duration.ofSeconds(30)).until(() -> rotation("sched-v1") != null && rotation("sched-v2") != null);
+		KeyRotation first = rotation("sched-v1");
+		awaitStatus(first, KeyRotation.Status.WAITING);
+		awaitStatus(rotation("sched-v2"), KeyRotation.Status.WAITING);
+		assertThat(first.requestedBy()).isEqualTo("schedule");
+		assertThat(rotation("tok-v1")).isNull();
+		assertThat(servedKey("sched-v1")).as("the new key is served during the grace period")
+			.isEqualTo(SIMULATOR.keys("ws-weu", "sched-v1").secondaryKey());
+		assertThat(regenerations()).as("each service's standby key, once").isEqualTo(2);
+
+		// The admin endpoint sees the scheduled rotation, and asking again joins it
+		Http.Response reported = this.api.get("/admin/services/sched-v1/keys/rotation", caller("ops-admin"));
+		assertThat(reported.status()).as(reported.body()).isEqualTo(200);
+		assertThat(reported.json().get("id").stringValue()).isEqualTo(first.id());
+		Http.Response asked = this.api.postWithBearer("/admin/services/sched-v1/keys/rotate", caller("ops-admin"));
+		assertThat(asked.json().get("id").stringValue()).as("one rotation at a time").isEqualTo(first.id());
+
+		// Ticks through the grace period, past a whole interval since it started: no second rotation meanwhile
+		CLOCK.set(first.graceUntil().minusSeconds(1));
+		awaitTicks();
+		assertThat(rotation("sched-v1")).isSameAs(first);
+		assertThat(first.status()).isEqualTo(KeyRotation.Status.WAITING);
+		assertThat(regenerations()).isEqualTo(2);
+
+		CLOCK.set(first.graceUntil());
+		awaitStatus(first, KeyRotation.Status.SUCCEEDED);
+		awaitStatus(rotation("sched-v2"), KeyRotation.Status.SUCCEEDED);
+		assertThat(regenerations()).as("each service's retired key, once").isEqualTo(4);
+		assertThat(SIMULATOR.keys("ws-weu", "sched-v1").primaryKey()).as("the retired key was regenerated")
+			.isNotEqualTo(firstKey);
+
+		// The next interval counts from the end of the last rotation
+		Instant finished = first.finishedAt();
+		CLOCK.set(finished.plus(INTERVAL).minusSeconds(1));
+		awaitTicks();
+		assertThat(rotation("sched-v1")).isSameAs(first);
+		assertThat(regenerations()).isEqualTo(4);
+
+		CLOCK.set(finished.plus(INTERVAL));
+		await().atMost(Duration.ofSeconds(30)).until(() -> rotation("sched-v1") != first);
+		KeyRotation second = rotation("sched-v1");
+		awaitStatus(second, KeyRotation.Status.WAITING);
+		assertThat(second.requestedBy()).isEqualTo("schedule");
+		assertThat(second.standby()).as("back to the other slot").isEqualTo(first.retired());
+		assertThat(servedKey("sched-v1")).isEqualTo(SIMULATOR.keys("ws-weu", "sched-v1").primaryKey());
+
+		String audit = output.getAll()
+			.lines()
+			.filter((line) -> line.contains("key-rotation id=" + first.id()))
+			.reduce("", String::concat);
+		assertThat(audit).contains("requestedBy=schedule").contains("outcome=succeeded");
+	}
+
+}
