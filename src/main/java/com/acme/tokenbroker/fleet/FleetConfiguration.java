@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.keys.KeySlotCoordination;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.KeySlots;
@@ -60,6 +61,12 @@ class FleetConfiguration {
 		TokenSealer sealer = new TokenSealer(properties.encryption(), new SecureRandom());
 		return (upstream) -> new SharedTokenSource(upstream, store, sealer, keys, policy, properties,
 				sleeper.getIfAvailable(() -> Sleeper.THREAD), meterRegistry, clock);
+	}
+
+	@Bean
+	KeySlotCoordination redisKeySlotCoordination(SharedStore store, FleetProperties properties) {
+		return new RedisKeySlotCoordination(store, new TokenSealer(properties.encryption(), new SecureRandom()),
+				properties.keyPrefix());
 	}
 
 	@Bean
