@@ -124,6 +124,15 @@ token minted for one broker deployment is refused by every other.
 {{- fail (printf "identity.workloadIdentity.appContainers must not name the broker's own container %q" .Values.sidecar.containerName) }}
 {{- end }}
 {{- end }}
+{{- /* issue 12, item 9: without fleet mode each instance rotates on its own and regenerates a key its peers serve */}}
+{{- $rotation := get (default (dict) (get (default (dict) (get $config "keys")) "rotation")) "interval" }}
+{{- if and $rotation (not (has (toString $rotation) (list "0" "0s" "0m" "0h" "0d"))) (not .Values.fleet.enabled) }}
+{{- if $sidecar }}
+{{- fail "config.keys.rotation.interval needs fleet.enabled in sidecar mode: every pod's sidecar would rotate the keys on its own and regenerate a key the others still serve" }}
+{{- else if gt (int .Values.standalone.replicas) 1 }}
+{{- fail (printf "config.keys.rotation.interval needs fleet.enabled with %d replicas: each would rotate the keys on its own and regenerate a key the others still serve (or set standalone.replicas=1)" (int .Values.standalone.replicas)) }}
+{{- end }}
+{{- end }}
 {{- with .Values.tls }}
 {{- if .enabled }}
 {{- if $sidecar }}

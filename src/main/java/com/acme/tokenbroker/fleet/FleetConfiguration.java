@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.keys.KeySlotCoordination;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.KeySlots;
@@ -14,12 +15,14 @@ import com.acme.tokenbroker.token.TokenSourceDecorator;
 import com.acme.tokenbroker.upstream.SharedBudget;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -61,6 +64,12 @@ class FleetConfiguration {
 	}
 
 	@Bean
+	KeySlotCoordination redisKeySlotCoordination(SharedStore store, FleetProperties properties) {
+		return new RedisKeySlotCoordination(store, new TokenSealer(properties.encryption(), new SecureRandom()),
+				properties.keyPrefix());
+	}
+
+	@Bean
 	@ConditionalOnBooleanProperty(name = "broker.fleet.shared-budget", matchIfMissing = true)
 	SharedBudget redisSharedBudget(SharedStore store, SharedKeys keys) {
 		return new RedisSharedBudget(store, keys);
@@ -74,6 +83,46 @@ class FleetConfiguration {
 	LettuceClientOptionsBuilderCustomizer failFastWhileDisconnected() {
 		return (options) -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 			.autoReconnect(true);
+	}
+
+	/** An idle connection is probed after this long without traffic. */
+	static final Duration KEEPALIVE_IDLE = Duration.ofSeconds(5);
+
+	/** Between unanswered keepalive probes. */
+	static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(2);
+
+	/** Unanswered probes before the kernel drops the connection: an idle dead Redis is noticed within 11 s. */
+	static final int KEEPALIVE_COUNT = 3;
+
+	/** Sent data unacknowledged this long drops the connection (Linux default: about 15 minutes of retransmits). */
+	static final Duration TCP_USER_TIMEOUT = Duration.ofSeconds(10);
+
+	/**
+	 * A Redis that vanishes without a reset (a node lost, a network partition, packets dropped) is noticed by the
+	 * socket in seconds: keepalive probes on an idle connection, {@code TCP_USER_TIMEOUT} on a busy one (issue 12, item
+	 * 11). Lettuce then reconnects, and the broker's Redis breaker has opened on the failed commands meanwhile. The
+	 * timings and {@code TCP_USER_TIMEOUT} need a native transport (netty's epoll, a dependency); Spring Boot's own
+	 * socket options (the connect timeout) are kept.
+	 */
+	@Bean
+	LettuceClientConfigurationBuilderCustomizer detectDeadConnectionsInSeconds() {
+		return (builder) -> {
+			ClientOptions current = builder.build().getClientOptions().orElseGet(ClientOptions::create);
+			SocketOptions socket = current.getSocketOptions()
+				.mutate()
+				.keepAlive(SocketOptions.KeepAliveOptions.builder()
+					.enable()
+					.idle(KEEPALIVE_IDLE)
+					.interval(KEEPALIVE_INTERVAL)
+					.count(KEEPALIVE_COUNT)
+					.build())
+				.tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder()
+					.enable()
+					.tcpUserTimeout(TCP_USER_TIMEOUT)
+					.build())
+				.build();
+			builder.clientOptions(current.mutate().socketOptions(socket).build());
+		};
 	}
 
 	/**

@@ -10,8 +10,8 @@ import com.acme.tokenbroker.catalog.WorkspaceDescriptor;
 import com.acme.tokenbroker.token.KeySlots;
 
 /**
- * The Redis keys of the fleet: {@code <prefix>:token:{<service>:<id>}}, {@code <prefix>:lock:{<service>:<id>}} (one
- * hash tag, so a script may touch both on a Redis Cluster) and {@code <prefix>:budget:<region>}. The id is a digest of what the service resolves to upstream (workspace, kind,
+ * The Redis keys of the fleet: {@code <prefix>:token:{<service>:<id>}}, {@code <prefix>:lock:{<service>:<id>}},
+ * {@code <prefix>:failed:{<service>:<id>}} (one hash tag, so a script may touch both on a Redis Cluster) and {@code <prefix>:budget:<region>}. The id is a digest of what the service resolves to upstream (workspace, kind,
  * upstream name, auth mode) and of the key slot this instance serves, so two catalogs that give one name to different
  * services never share a token, and an instance that switched to the secondary key (a rotation) never takes, nor
  * overwrites, the primary key its peers share.
@@ -33,6 +33,11 @@ final class SharedKeys {
 
 	String lock(ServiceDescriptor service) {
 		return this.prefix + ":lock:{" + service.name() + ":" + identity(service) + "}";
+	}
+
+	/** A failed fetch the fleet shares; in the token's hash slot. */
+	String failed(ServiceDescriptor service) {
+		return this.prefix + ":failed:{" + service.name() + ":" + identity(service) + "}";
 	}
 
 	private String identity(ServiceDescriptor service) {

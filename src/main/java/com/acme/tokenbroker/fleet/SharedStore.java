@@ -68,6 +68,14 @@ class SharedStore {
 		return call("GET", () -> this.redis.opsForValue().get(key));
 	}
 
+	/** Store a value without expiry (a record the fleet keeps, such as the served key slot). */
+	void put(String key, String value) {
+		call("SET", () -> {
+			this.redis.opsForValue().set(key, value);
+			return null;
+		});
+	}
+
 	/**
 	 * @param key the value's key
 	 * @param value the value

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * <li>An instance that finds the lock held polls Redis for up to {@code peer-wait}; without a result it reports the
  * peer's fetch ({@link UpstreamException.Kind#PEER_FETCHING}, retry when the lease ends), and the cache keeps serving
  * the token it holds. A crashed holder is replaced once its lease expires.</li>
+ * <li>A holder whose fetch fails leaves a short sealed "failed until" record (the failure's kind and status, until
+ * its {@code Retry-After}, {@code min-refresh-interval} for a refusal, the first backoff otherwise); until then every
+ * instance, waiting or newly asking, reports that failure (or serves the fleet's stale token) without calling the
+ * upstream: N instances make one call, not N (issue 12, item 10).</li>
  * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without a fleet.</li>
  * </ol>
  * Each sealed value carries a sequence number that only moves forward per Redis key (the writer, holding the lock,
@@ -96,6 +100,10 @@ class SharedTokenSource implements TokenSource {
 				count("shared");
 				return shared;
 			}
+			BrokeredToken stale = unlessFailed(service, shared, held);
+			if (stale != null) {
+				return stale;
+			}
 			owner = this.store.tryLock(lockKey, this.properties.lockLease());
 		}
 		catch (SharedStoreUnavailableException ex) {
@@ -115,11 +123,17 @@ class SharedTokenSource implements TokenSource {
 				count("shared");
 				return shared;
 			}
+			// the previous holder may have failed between this instance's first look and its taking the lock
+			BrokeredToken stale = unlessFailedQuietly(service, shared, held);
+			if (stale != null) {
+				return stale;
+			}
 			BrokeredToken fresh;
 			try {
 				fresh = this.upstream.load(service, held);
 			}
 			catch (UpstreamException ex) {
+				shareFailure(service, ex, lockKey, owner);
 				if (isNewer(shared, held)) {
 					logger.info("Fetching the token of service '{}' failed ({}); taking the fleet's stale one", service.name(),
 							ex.getKind().tag());
@@ -148,6 +162,10 @@ class SharedTokenSource implements TokenSource {
 				if (isNewerAndNotDue(shared, held)) {
 					count("waited");
 					return shared;
+				}
+				BrokeredToken stale = unlessFailed(service, shared, held);
+				if (stale != null) {
+					return stale;
 				}
 				if (!retriedLock && this.store.leaseRemaining(lockKey, this.properties.lockLease()).isZero()) {
 					// the holder is done without a result for us (its fetch failed, or its lease ran out): try once more
@@ -179,6 +197,77 @@ class SharedTokenSource implements TokenSource {
 		}
 		catch (SharedStoreUnavailableException ex) {
 			return alone(service, held);
+		}
+	}
+
+	/**
+	 * When a peer's fetch failed a moment ago, report its failure (or take the fleet's stale token, which is better)
+	 * instead of calling the upstream again.
+	 * @return the stale shared token to serve, or {@code null} when no failure holds
+	 * @throws UpstreamException the peer's failure
+	 */
+	private BrokeredToken unlessFailed(ServiceDescriptor service, BrokeredToken shared, BrokeredToken held) {
+		SharedFailure failure = readFailure(service);
+		if (failure == null) {
+			return null;
+		}
+		if (isNewer(shared, held)) {
+			count("shared_stale");
+			return shared;
+		}
+		count("peer_failed");
+		throw failure.toException(service.name(), this.clock.instant(), this.properties.pollInterval());
+	}
+
+	private BrokeredToken unlessFailedQuietly(ServiceDescriptor service, BrokeredToken shared, BrokeredToken held) {
+		try {
+			return unlessFailed(service, shared, held);
+		}
+		catch (SharedStoreUnavailableException ex) {
+			return null;
+		}
+	}
+
+	private SharedFailure readFailure(ServiceDescriptor service) {
+		String failedKey = this.keys.failed(service);
+		String value = this.store.get(failedKey);
+		if (value == null) {
+			return null;
+		}
+		SharedFailure failure = this.sealer.open(failedKey, value).flatMap(SharedFailure::decode).orElse(null);
+		if (failure == null) {
+			count("undecryptable");
+			return null;
+		}
+		return this.clock.instant().isBefore(failure.until()) ? failure : null;
+	}
+
+	/**
+	 * Tell the fleet that the upstream failed, for as long as this instance itself would wait: the upstream's
+	 * {@code Retry-After} when it gave one, {@code min-refresh-interval} for a refusal an operator must fix, the first
+	 * backoff otherwise. Redis keeps the record a lease longer, so that instances whose clocks are a little behind
+	 * still see it; its {@code until} decides.
+	 */
+	private void shareFailure(ServiceDescriptor service, UpstreamException failure, String lockKey, String owner) {
+		if (!SharedFailure.isShared(failure)) {
+			return;
+		}
+		Duration delay;
+		if (failure.getRetryAfter() != null && !failure.getRetryAfter().isNegative() && !failure.getRetryAfter().isZero()) {
+			delay = (failure.getRetryAfter().compareTo(this.policy.maxBackoff()) > 0) ? this.policy.maxBackoff()
+					: failure.getRetryAfter();
+		}
+		else {
+			delay = failure.getKind().isRetryable() ? this.policy.backoff(1) : this.policy.minRefreshInterval();
+		}
+		String failedKey = this.keys.failed(service);
+		SharedFailure shared = new SharedFailure(failure.getKind(), failure.getStatus(), this.clock.instant().plus(delay));
+		try {
+			this.store.putIfOwner(failedKey, this.sealer.seal(failedKey, shared.encode()),
+					delay.plus(this.properties.lockLease()), lockKey, owner);
+		}
+		catch (SharedStoreUnavailableException ex) {
+			logger.debug("Could not share the failed fetch of service '{}': {}", service.name(), ex.getMessage());
 		}
 	}
 
@@ -255,7 +344,7 @@ class SharedTokenSource implements TokenSource {
 	private void count(String outcome) {
 		this.outcomes.computeIfAbsent(outcome, (name) -> Counter.builder("broker.fleet.lookups")
 			.description("Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
-					+ "waited (a peer's result), peer_busy, alone (Redis unavailable), undecryptable, replayed (older than one "
+					+ "waited (a peer's result), peer_busy, peer_failed (a peer's failure, shared), alone (Redis unavailable), undecryptable, replayed (older than one "
 					+ "seen), shared_stale")
 			.tag("outcome", name)
 			.register(this.meterRegistry)).increment();

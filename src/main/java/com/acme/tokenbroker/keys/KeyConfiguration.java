@@ -12,6 +12,7 @@ import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -33,12 +34,13 @@ class KeyConfiguration {
 	@Bean
 	KeyRotator keyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, CredentialProperties credentials, ExecutorService keyRotationExecutor,
-			Clock clock) {
+			ObjectProvider<KeySlotCoordination> coordination, Clock clock) {
 		if (properties.grace().compareTo(credentials.keyRefresh()) <= 0) {
 			throw new InvalidConfigurationException("broker.keys.rotation.grace",
 					"must be longer than broker.credentials.key-refresh, or callers may still hold the retired key");
 		}
-		return new KeyRotator(catalog, client, cache, slots, properties, keyRotationExecutor, clock);
+		return new KeyRotator(catalog, client, cache, slots, properties, keyRotationExecutor, clock,
+				coordination.getIfAvailable(() -> KeySlotCoordination.NONE));
 	}
 
 	@Bean

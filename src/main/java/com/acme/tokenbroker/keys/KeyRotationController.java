@@ -49,11 +49,26 @@ class KeyRotationController {
 			throw problem(HttpStatus.CONFLICT, "not-key-auth", "Not a key-auth service",
 					"Service '" + descriptor.name() + "' is not served a key; nothing to rotate");
 		}
-		KeyRotation rotation = this.rotator.rotate(descriptor, describe(caller));
+		KeyRotation rotation;
+		try {
+			rotation = this.rotator.rotate(descriptor, describe(caller));
+		}
+		catch (RotationElsewhereException ex) {
+			throw problem(HttpStatus.CONFLICT, "rotation-elsewhere", "Rotation running elsewhere",
+					"Another broker instance of the fleet is rotating the keys of service '" + descriptor.name()
+							+ "'; follow it there, or ask again once it has ended");
+		}
+		catch (KeySlotCoordination.CoordinationUnavailableException ex) {
+			ErrorResponseException unavailable = problem(HttpStatus.SERVICE_UNAVAILABLE, "rotation-coordination-unavailable",
+					"Rotation not coordinated", "The fleet's shared store is unavailable; a rotation now would leave the "
+							+ "other instances serving a key it regenerates. Ask again once Redis is back");
+			unavailable.getHeaders().set("Retry-After", "30");
+			throw unavailable;
+		}
 		return ResponseEntity.accepted()
 			.location(URI.create("/admin/services/" + descriptor.name() + "/keys/rotation"))
 			.cacheControl(CacheControl.noStore())
-			.body(RotationView.of(rotation));
+			.body(RotationView.of(rotation, this.rotator.isCoordinated()));
 	}
 
 	@GetMapping(path = "/admin/services/{service}/keys/rotation", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -64,7 +79,7 @@ class KeyRotationController {
 			throw problem(HttpStatus.NOT_FOUND, "no-rotation", "No rotation",
 					"Service '" + descriptor.name() + "' has not been rotated since the broker started");
 		}
-		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(RotationView.of(rotation));
+		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(RotationView.of(rotation, this.rotator.isCoordinated()));
 	}
 
 	private ServiceDescriptor authorize(String service, Caller caller) {
@@ -101,15 +116,25 @@ class KeyRotationController {
 	 * @param graceUntil until when the retired key stays valid
 	 * @param finishedAt when it ended
 	 * @param failure why it failed
+	 * @param coordinated whether the other broker instances follow this rotation (fleet mode)
+	 * @param scope what the rotation covers, in words
 	 */
 	record RotationView(String id, String service, String status, String step, String retiredSlot, String newSlot,
-			String requestedBy, String startedAt, String graceUntil, String finishedAt, String failure) {
+			String requestedBy, String startedAt, String graceUntil, String finishedAt, String failure,
+			boolean coordinated, String scope) {
 
-		static RotationView of(KeyRotation rotation) {
+		static final String FLEET = "fleet: every broker instance serves the new key within one refresh check of the "
+				+ "switch; one rotation at a time for the fleet";
+
+		static final String INSTANCE_ONLY = "this instance only: other instances are not coordinated (broker.fleet is "
+				+ "off) and keep serving the retired key, which is regenerated when the grace period ends";
+
+		static RotationView of(KeyRotation rotation, boolean coordinated) {
 			return new RotationView(rotation.id(), rotation.service().value(), rotation.status().name(),
 					rotation.step().name(), rotation.retired().name().toLowerCase(java.util.Locale.ROOT),
 					rotation.standby().name().toLowerCase(java.util.Locale.ROOT), rotation.requestedBy(),
-					iso(rotation.startedAt()), iso(rotation.graceUntil()), iso(rotation.finishedAt()), rotation.failure());
+					iso(rotation.startedAt()), iso(rotation.graceUntil()), iso(rotation.finishedAt()), rotation.failure(),
+					coordinated, coordinated ? FLEET : INSTANCE_ONLY);
 		}
 
 		private static String iso(java.time.Instant instant) {

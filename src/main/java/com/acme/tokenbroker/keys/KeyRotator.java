@@ -14,6 +14,7 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.TokenCache;
+import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import org.slf4j.Logger;
@@ -30,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * At every step a working key is served: the new key is served only once it exists, and the old one is regenerated
  * only after callers moved over. A rotation is idempotent: asking while one runs returns it; asking after one failed
  * resumes it from the failed step. The grace wait runs on the injected clock ({@link #advance()} is called by the
- * refresher). Each rotation that ends writes one audit line (who, which service, which slots, outcome), never a key.
+ * refresher). In fleet mode ({@link KeySlotCoordination}) one instance rotates a service at a time, holding the
+ * fleet's rotation lock from the first step to the last, and publishes the slot it switched to; every other instance
+ * follows that record at its next refresh check ({@link #advance()}), and a scheduled rotation counts from the fleet's
+ * last switch. Each rotation that ends writes one audit line (who, which service, which slots, outcome), never a key.
  */
 public class KeyRotator {
 
@@ -54,10 +58,25 @@ public class KeyRotator {
 
 	private final Map<ServiceName, KeyRotation> rotations = new ConcurrentHashMap<>();
 
+	/** The fleet's rotation locks this instance holds, by service. */
+	private final Map<ServiceName, String> lockOwners = new ConcurrentHashMap<>();
+
+	private final KeySlotCoordination coordination;
+
 	private final Instant createdAt;
 
 	public KeyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, Executor executor, Clock clock) {
+		this(catalog, client, cache, slots, properties, executor, clock, KeySlotCoordination.NONE);
+	}
+
+	/**
+	 * @param coordination how the other instances take part: in fleet mode the rotation lock and the served slot in
+	 * Redis, else {@link KeySlotCoordination#NONE}
+	 */
+	public KeyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
+			KeyRotationProperties properties, Executor executor, Clock clock, KeySlotCoordination coordination) {
+		this.coordination = coordination;
 		this.catalog = catalog;
 		this.client = client;
 		this.cache = cache;
@@ -79,8 +98,16 @@ public class KeyRotator {
 		if (current != null && current.isActive()) {
 			return current;
 		}
+		if (this.coordination.isCoordinated()) {
+			follow(service);
+			String owner = this.coordination.tryLock(service, lockLease());
+			if (owner == null) {
+				throw new RotationElsewhereException(service.name());
+			}
+			this.lockOwners.put(service.name(), owner);
+		}
 		KeyRotation rotation = current;
-		if (rotation == null || rotation.status() != KeyRotation.Status.FAILED) {
+		if (rotation == null || rotation.status() != KeyRotation.Status.FAILED || !isResumable(rotation)) {
 			rotation = new KeyRotation(UUID.randomUUID().toString(), service.name(), this.slots.served(service.name()),
 					requestedBy, this.clock.instant());
 			this.rotations.put(service.name(), rotation);
@@ -93,6 +120,51 @@ public class KeyRotator {
 		rotation.running();
 		submit(service, rotation);
 		return rotation;
+	}
+
+	/** @return whether the other instances follow this one's rotations (fleet mode) */
+	public boolean isCoordinated() {
+		return this.coordination.isCoordinated();
+	}
+
+	/**
+	 * The rotation lock outlives the grace period by this much, which bounds the regenerations; a rotator that crashed
+	 * passes the lock on after it.
+	 */
+	static final java.time.Duration STEPS_LEASE = java.time.Duration.ofMinutes(10);
+
+	private java.time.Duration lockLease() {
+		return this.properties.grace().plus(STEPS_LEASE);
+	}
+
+	/** A failed rotation resumes only while this instance still serves the slot its failed step left served. */
+	private boolean isResumable(KeyRotation rotation) {
+		KeySlot expected = (rotation.step().compareTo(KeyRotation.Step.SWITCH) <= 0) ? rotation.retired()
+				: rotation.standby();
+		return this.slots.served(rotation.service()) == expected;
+	}
+
+	/**
+	 * Serve the slot the fleet serves, if a peer's rotation switched it: the cache reloads the key at once, long before
+	 * the grace period ends and the peer regenerates the key this instance served.
+	 * @return the fleet's record, or {@code null}
+	 */
+	private KeySlotCoordination.ServedSlot follow(ServiceDescriptor service) {
+		KeySlotCoordination.ServedSlot shared = this.coordination.served(service);
+		if (shared != null && shared.slot() != this.slots.served(service.name())) {
+			this.slots.serve(service.name(), shared.slot());
+			this.cache.reload(service);
+			logger.info("Service '{}' follows the fleet's key rotation {}: the {} key is served since {}", service.name(),
+					shared.rotationId(), shared.slot(), shared.since());
+		}
+		return shared;
+	}
+
+	private void releaseLock(ServiceDescriptor service) {
+		String owner = this.lockOwners.remove(service.name());
+		if (owner != null) {
+			this.coordination.unlock(service, owner);
+		}
 	}
 
 	/**
@@ -109,6 +181,24 @@ public class KeyRotator {
 	 */
 	public void advance() {
 		Instant now = this.clock.instant();
+		Map<ServiceName, KeySlotCoordination.ServedSlot> fleet = new java.util.HashMap<>();
+		if (this.coordination.isCoordinated()) {
+			for (ServiceDescriptor service : this.catalog.services()) {
+				KeyRotation own = this.rotations.get(service.name());
+				if (usesKeys(service) && (own == null || !own.isActive())) {
+					try {
+						KeySlotCoordination.ServedSlot shared = follow(service);
+						if (shared != null) {
+							fleet.put(service.name(), shared);
+						}
+					}
+					catch (KeySlotCoordination.CoordinationUnavailableException ex) {
+						logger.debug("The fleet's served key slot of service '{}' is not available: {}", service.name(),
+								ex.getMessage());
+					}
+				}
+			}
+		}
 		for (KeyRotation rotation : this.rotations.values()) {
 			if (rotation.status() == KeyRotation.Status.WAITING && !now.isBefore(rotation.graceUntil())) {
 				synchronized (this) {
@@ -122,8 +212,14 @@ public class KeyRotator {
 		}
 		if (!this.properties.interval().isZero()) {
 			for (ServiceDescriptor service : this.catalog.services()) {
-				if (usesKeys(service) && isDue(service, now)) {
-					rotate(service, "schedule");
+				if (usesKeys(service) && isDue(service, now, fleet.get(service.name()))) {
+					try {
+						rotate(service, "schedule");
+					}
+					catch (RotationElsewhereException | KeySlotCoordination.CoordinationUnavailableException ex) {
+						logger.debug("Scheduled key rotation of service '{}' not started here: {}", service.name(),
+								ex.getMessage());
+					}
 				}
 			}
 		}
@@ -141,13 +237,17 @@ public class KeyRotator {
 		return token != null && com.acme.tokenbroker.catalog.AuthMode.KEY.credentialType().equals(token.credentialType());
 	}
 
-	private boolean isDue(ServiceDescriptor service, Instant now) {
+	private boolean isDue(ServiceDescriptor service, Instant now, KeySlotCoordination.ServedSlot fleet) {
 		KeyRotation last = this.rotations.get(service.name());
 		if (last != null && (last.isActive() || last.status() == KeyRotation.Status.FAILED)) {
 			return last.status() == KeyRotation.Status.FAILED
 					&& !now.isBefore(last.finishedAt().plus(this.properties.interval()));
 		}
 		Instant since = (last != null) ? last.finishedAt() : this.createdAt;
+		if (fleet != null && fleet.since().isAfter(since)) {
+			// a peer rotated: the fleet's schedule counts from its switch
+			since = fleet.since();
+		}
 		return !now.isBefore(since.plus(this.properties.interval()));
 	}
 
@@ -171,6 +271,7 @@ public class KeyRotator {
 			if (rotation.step() == KeyRotation.Step.REGENERATE_RETIRED) {
 				this.client.regenerateKey(service, rotation.retired());
 				rotation.succeeded(this.clock.instant());
+				releaseLock(service);
 				audit(rotation, "succeeded");
 			}
 		}
@@ -178,6 +279,7 @@ public class KeyRotator {
 			String failure = (ex instanceof UpstreamException upstream) ? upstream.getKind().tag() + ": " + upstream.getMessage()
 					: ex.getClass().getSimpleName();
 			rotation.failed(failure, this.clock.instant());
+			releaseLock(service);
 			logger.warn("Key rotation {} of service '{}' failed at {}: {}; the {} key is served", rotation.id(),
 					service.name(), rotation.step(), failure, this.slots.served(service.name()));
 			audit(rotation, "failed");
@@ -195,6 +297,18 @@ public class KeyRotator {
 			Throwable cause = (ex instanceof java.util.concurrent.ExecutionException) ? ex.getCause() : ex;
 			throw (cause instanceof RuntimeException runtime) ? runtime
 					: new IllegalStateException("Loading the new key failed", cause);
+		}
+		if (this.coordination.isCoordinated()) {
+			try {
+				this.coordination.publish(service,
+						new KeySlotCoordination.ServedSlot(rotation.standby(), this.clock.instant(), rotation.id()));
+			}
+			catch (RuntimeException ex) {
+				// unpublished, the peers would keep serving the key this rotation regenerates after the grace period
+				this.slots.serve(service.name(), rotation.retired());
+				this.cache.reload(service);
+				throw ex;
+			}
 		}
 	}
 

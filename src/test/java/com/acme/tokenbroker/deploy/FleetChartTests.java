@@ -245,6 +245,33 @@ class FleetChartTests {
 			.withMessageContaining(message);
 	}
 
+	/**
+	 * Issue 12, item 9: without fleet mode every instance would rotate the keys on its own schedule and regenerate a
+	 * key its peers still serve; with fleet mode they share one rotation.
+	 */
+	@Test
+	void scheduledKeyRotationNeedsFleetModeWhenMoreThanOneInstanceRuns() {
+		Map<String, Object> scheduled = Map.of("config.keys.rotation.interval", "30d");
+
+		assertThatException()
+			.isThrownBy(() -> TokenBrokerChart.render("standalone-workload-identity", scheduled))
+			.withMessageContaining("config.keys.rotation.interval needs fleet.enabled");
+		assertThatException().isThrownBy(() -> TokenBrokerChart.render("sidecar-workload-identity", scheduled))
+			.withMessageContaining("config.keys.rotation.interval needs fleet.enabled");
+
+		Map<String, Object> single = new LinkedHashMap<>(scheduled);
+		single.put("standalone.replicas", 1);
+		assertThat(TokenBrokerChart.render("standalone-workload-identity", single).applicationYaml())
+			.as("one replica rotates alone").contains("interval: 30d");
+		Map<String, Object> fleet = new LinkedHashMap<>(FLEET_ON);
+		fleet.putAll(scheduled);
+		assertThat(TokenBrokerChart.render("standalone-workload-identity", fleet).applicationYaml())
+			.as("the fleet rotates together").contains("interval: 30d");
+		Map<String, Object> off = new LinkedHashMap<>();
+		off.put("config.keys.rotation.interval", "0");
+		assertThat(TokenBrokerChart.render("standalone-workload-identity", off).applicationYaml()).isNotNull();
+	}
+
 	@Test
 	void theRenderedConfigurationBindsToTheFleetPropertiesWithTheKeysFromTheEnvironment() {
 		Binder binder = RenderedConfigurationBindingTests.binder(manifests.applicationYaml(), environment(container));

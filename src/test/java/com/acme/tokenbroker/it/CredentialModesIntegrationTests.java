@@ -234,6 +234,9 @@ class CredentialModesIntegrationTests {
 			Http.Response started = rotate("rot-v2", "ops-admin");
 			assertThat(started.status()).isEqualTo(202);
 			assertThat(started.header("Location")).isEqualTo("/admin/services/rot-v2/keys/rotation");
+			// issue 12, item 9: without fleet mode the answer says the rotation is this instance's alone
+			assertThat(started.json().get("coordinated").booleanValue()).isFalse();
+			assertThat(started.json().get("scope").stringValue()).contains("other instances are not coordinated");
 			KeyRotation rotation = this.rotator.rotation(ServiceName.of("rot-v2"));
 			await().atMost(Duration.ofSeconds(20)).until(() -> rotation.status() == KeyRotation.Status.WAITING);
 			assertThat(rotate("rot-v2", "ops-admin").json().get("id").stringValue()).as("idempotent while running")

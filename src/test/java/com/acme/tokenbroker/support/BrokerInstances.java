@@ -82,6 +82,18 @@ public final class BrokerInstances implements AutoCloseable {
 	 * @return the running application
 	 */
 	public ConfigurableApplicationContext start(Map<String, String> properties) {
+		return start(properties, (app) -> {
+		});
+	}
+
+	/**
+	 * Start one more broker with beans of the test's own (a fast {@code Sleeper}, say).
+	 * @param properties its configuration
+	 * @param beans registers the extra beans
+	 * @return the running application
+	 */
+	public ConfigurableApplicationContext start(Map<String, String> properties,
+			java.util.function.Consumer<GenericApplicationContext> beans) {
 		Map<String, String> all = new LinkedHashMap<>();
 		all.put("server.port", "0");
 		all.put("management.server.port", "0");
@@ -93,6 +105,7 @@ public final class BrokerInstances implements AutoCloseable {
 			.initializers((GenericApplicationContext app) -> {
 				app.registerBean("virtualClock", Clock.class, () -> this.clock, (bean) -> bean.setPrimary(true));
 				app.getBeanFactory().registerSingleton("skipTestClasses", new SkipTestClasses());
+				beans.accept(app);
 			})
 			.run(args.toArray(String[]::new));
 		this.contexts.add(context);
