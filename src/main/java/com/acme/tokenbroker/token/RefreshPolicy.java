@@ -110,6 +110,23 @@ public class RefreshPolicy {
 	}
 
 	/**
+	 * When the broker replaces an Entra ID token it hands out ({@code aad_token}): at half its lifetime, or at Entra's
+	 * {@code refresh_in} when that comes sooner, so the token has half its life left as stale-but-valid runway when
+	 * Entra ID is down at refresh time (azure-identity's own cache would wait until five minutes before expiry).
+	 * @param acquiredAt when the token was acquired
+	 * @param expiresAt when it expires
+	 * @param refreshIn Entra's suggested refresh time, or {@code null} when it sent none
+	 * @return the token's {@code refreshAfter}
+	 */
+	public static Instant entraRefreshAfter(Instant acquiredAt, Instant expiresAt, Instant refreshIn) {
+		Instant halfLife = acquiredAt.plus(Duration.between(acquiredAt, expiresAt).dividedBy(2));
+		if (refreshIn != null && refreshIn.isAfter(acquiredAt) && refreshIn.isBefore(halfLife)) {
+			return refreshIn;
+		}
+		return halfLife.isAfter(acquiredAt) ? halfLife : expiresAt;
+	}
+
+	/**
 	 * @param consecutiveFailures failures in a row, at least 1
 	 * @return the delay before the next attempt
 	 */

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * not expire, so the freshness contract is the broker's: {@code refreshBy} is the next re-read and {@code expiresAt}
  * the longest it serves a key it could not re-read;</li>
  * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the service's identity, only where no
- * caller of another service could receive the same token ({@link DataPlaneIsolation}).</li>
+ * caller of another service could receive the same token ({@link DataPlaneIsolation}); acquired anew at each
+ * fetch and refreshed at half-life ({@link RefreshPolicy#entraRefreshAfter}), so a kept token is served stale while
+ * Entra ID is down.</li>
  * </ul>
  * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
  * at once when the upstream refuses the credential the broker asked for (a redeployment switched the mode).
@@ -134,7 +136,7 @@ class UpstreamTokenSource implements TokenSource {
 					throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
 							"No Entra ID token for service '" + service.name() + "': " + ex.getMessage(), ex);
 				}
-				Instant refreshAfter = token.refreshAt().isBefore(token.expiresAt()) ? token.refreshAt() : token.expiresAt();
+				Instant refreshAfter = RefreshPolicy.entraRefreshAfter(now, token.expiresAt(), token.refreshAt());
 				yield new BrokeredToken(service.name(), "Bearer", token.value(), refreshAfter, token.expiresAt(), now,
 						AuthMode.AAD_TOKEN.credentialType(), metadata.scoringUri());
 			}
