@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * Entra ID is down.</li>
  * </ul>
  * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
- * at once when the upstream refuses the credential the broker asked for (a redeployment switched the mode).
+ * at once when the upstream refuses the credential the broker asked for (a 400 or 401 from the token or
+ * {@code listKeys} call: a redeployment switched the mode), at most once per {@code min-refresh-interval}; the fetch in
+ * the mode it finds follows at once (for keys, a fresh {@code listKeys}).
  */
 class UpstreamTokenSource implements TokenSource {
 
@@ -49,17 +51,20 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final CredentialProperties properties;
 
+	private final RefreshPolicy policy;
+
 	private final Clock clock;
 
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
 	UpstreamTokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, CredentialProperties properties, Clock clock) {
+			KeySlots keySlots, CredentialProperties properties, RefreshPolicy policy, Clock clock) {
 		this.client = client;
 		this.identities = identities;
 		this.isolation = isolation;
 		this.keySlots = keySlots;
 		this.properties = properties;
+		this.policy = policy;
 		this.clock = clock;
 	}
 
@@ -70,7 +75,7 @@ class UpstreamTokenSource implements TokenSource {
 			return fetch(service, metadata);
 		}
 		catch (UpstreamException ex) {
-			if (service.authMode() == AuthMode.AUTO && ex.getKind() == UpstreamException.Kind.REJECTED_REQUEST) {
+			if (service.authMode() == AuthMode.AUTO && refusesTheCredential(ex) && mayReRead(service)) {
 				ServiceMetadata current = metadata(service, true);
 				if (current.authMode() != metadata.authMode()) {
 					logger.info("Service '{}' now uses {} instead of {}", service.name(), current.authMode(),
@@ -80,6 +85,25 @@ class UpstreamTokenSource implements TokenSource {
 			}
 			throw ex;
 		}
+	}
+
+	/**
+	 * The upstream refusing the credential the broker asked for, as Azure ML does when the service no longer uses that
+	 * mode: 400 (v1 "Key authentication is not enabled", v2 "has authMode ...") or 401 from the token or {@code listKeys}
+	 * call. A 403 is a missing role, which a metadata re-read cannot fix.
+	 */
+	private static boolean refusesTheCredential(UpstreamException failure) {
+		return failure.getKind() == UpstreamException.Kind.REJECTED_REQUEST
+				|| (failure.getKind() == UpstreamException.Kind.REJECTED_PRINCIPAL && failure.getStatus() == 401);
+	}
+
+	/**
+	 * Whether a refusal may re-read the metadata now: at most once per {@code min-refresh-interval}, so a refusal that
+	 * persists (the re-read found the same mode) does not turn every retry into two upstream calls.
+	 */
+	private boolean mayReRead(ServiceDescriptor service) {
+		Discovered known = this.metadata.get(service.name());
+		return known == null || !this.clock.instant().isBefore(known.at().plus(this.policy.minRefreshInterval()));
 	}
 
 	/**
