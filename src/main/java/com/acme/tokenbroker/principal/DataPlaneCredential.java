@@ -13,8 +13,14 @@ public final class DataPlaneCredential {
 		this.credential = credential;
 	}
 
+	/**
+	 * A new data-plane token from Entra ID, acquired now: the broker's token cache refreshes it at half-life and keeps
+	 * serving the one it holds while Entra ID is down, which a kept token handed back here would defeat.
+	 * @return the token
+	 * @throws PrincipalUnavailableException when Entra ID gives no token now
+	 */
 	public PrincipalCredential.PrincipalToken token() {
-		return this.credential.currentToken();
+		return this.credential.freshToken();
 	}
 
 }

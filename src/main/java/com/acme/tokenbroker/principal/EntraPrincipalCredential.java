@@ -68,6 +68,27 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		return new PrincipalToken(held.token().getToken(), held.token().getExpiresAt().toInstant(), held.refreshAt());
 	}
 
+	/**
+	 * Signs in now whatever is kept, through Entra ID's breaker, and fails rather than hand back a kept token: the
+	 * broker's token cache, which asks at the data-plane token's half-life, serves the token it holds while this fails.
+	 * The returned {@code refreshAt} is Entra's {@code refresh_in} when MSAL reports one, else {@code null}.
+	 */
+	@Override
+	public PrincipalToken freshToken() {
+		this.lock.lock();
+		try {
+			Instant now = this.clock.instant();
+			Held held = signIn(null, now);
+			AccessToken token = held.token();
+			Instant refreshIn = (token.getRefreshAt() != null && token.getRefreshAt().toInstant().isAfter(now))
+					? token.getRefreshAt().toInstant() : null;
+			return new PrincipalToken(token.getToken(), token.getExpiresAt().toInstant(), refreshIn);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
 	/** The token to use now, with its refresh time: kept, refreshed, or kept after a failed refresh. */
 	private Held held() {
 		Held held = this.current;

@@ -6,6 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -19,7 +23,9 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
+import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.identity.AadCredentialBuilderBase;
@@ -74,7 +80,9 @@ class PrincipalConfiguration {
 		configured.forEach((alias, properties) -> {
 			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
 					: "broker.identities." + alias;
-			Supplier<TokenCredential> credential = credentialSupplier(prefix, properties, httpClient);
+			credentialSupplier(prefix, properties, httpClient);
+			Supplier<TokenCredential> credential = () -> new FreshCredential(
+					() -> credentialSupplier(prefix, properties, httpClient).get(), clock, Clock.systemUTC());
 			PrincipalCredential principal = new EntraPrincipalCredential(credential, properties.scope(),
 					properties.refreshMargin(), breakers.forEntra(), clock);
 			DataPlaneCredential dataPlane = new DataPlaneCredential(new EntraPrincipalCredential(credential,
@@ -177,6 +185,52 @@ class PrincipalConfiguration {
 		if (!StringUtils.hasText(value)) {
 			throw new InvalidConfigurationException(property, "is required for this identity mode");
 		}
+	}
+
+	/**
+	 * An azure-identity credential built anew for each sign-in, so MSAL's own token cache never answers: the broker's
+	 * credentials keep tokens themselves and sign in when their schedule says so (a data-plane token at half-life, which
+	 * MSAL would answer from its cache until five minutes before expiry). MSAL measures a token's times on the system
+	 * clock; they are read here as durations and placed on the broker's clock, which is the same clock in production
+	 * and the virtual one in tests.
+	 */
+	static final class FreshCredential implements TokenCredential {
+
+		private final Supplier<TokenCredential> build;
+
+		private final Clock clock;
+
+		private final Clock msalClock;
+
+		FreshCredential(Supplier<TokenCredential> build, Clock clock, Clock msalClock) {
+			this.build = build;
+			this.clock = clock;
+			this.msalClock = msalClock;
+		}
+
+		@Override
+		public reactor.core.publisher.Mono<AccessToken> getToken(TokenRequestContext request) {
+			return reactor.core.publisher.Mono.fromCallable(() -> getTokenSync(request));
+		}
+
+		@Override
+		public AccessToken getTokenSync(TokenRequestContext request) {
+			AccessToken token = this.build.get().getTokenSync(request);
+			if (token == null || token.getExpiresAt() == null) {
+				return token;
+			}
+			Instant msalNow = this.msalClock.instant();
+			Instant now = this.clock.instant();
+			OffsetDateTime expiresAt = rebase(token.getExpiresAt(), msalNow, now);
+			OffsetDateTime refreshAt = (token.getRefreshAt() != null && token.getRefreshAt().toInstant().isAfter(msalNow))
+					? rebase(token.getRefreshAt(), msalNow, now) : null;
+			return new AccessToken(token.getToken(), expiresAt, refreshAt, token.getTokenType());
+		}
+
+		private static OffsetDateTime rebase(OffsetDateTime at, Instant msalNow, Instant now) {
+			return OffsetDateTime.ofInstant(now.plus(Duration.between(msalNow, at.toInstant())), ZoneOffset.UTC);
+		}
+
 	}
 
 	/**

@@ -14,6 +14,8 @@ import com.acme.tokenbroker.upstream.UpstreamException;
  * <li>stale from {@code refreshAfter} on: still served, but the upstream should have given a new one;</li>
  * <li>next refresh at {@code refreshAfter} minus a random jitter of up to {@code refreshJitter} (at most half the
  * time the token had before {@code refreshAfter}), never sooner than {@code minRefreshInterval} after the fetch;</li>
+ * <li>an Entra ID token handed out ({@code aad_token}) is refreshed at half-life or Entra's {@code refresh_in}
+ * ({@link #entraRefreshAfter});</li>
  * <li>after failures, exponential backoff with full jitter (anywhere from a floor of a second up to the doubled
  * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short;</li>
  * <li>a caller's request obeys the same schedule ({@link #requestFetchHeldUntil}): it starts no fetch while a failed
@@ -66,6 +68,41 @@ public class RefreshPolicy {
 	}
 
 	/**
+	 * The next refresh of a token just fetched: {@link #nextRefresh}, but never sooner than {@code minRefreshInterval}
+	 * from now, so a token fetched earlier elsewhere (a fleet peer's) that is already due starts no retry loop.
+	 * @param token the token just fetched
+	 * @param now the current instant
+	 * @return when to refresh it
+	 */
+	public Instant nextRefreshAfterFetch(BrokeredToken token, Instant now) {
+		Instant next = nextRefresh(token);
+		Instant earliest = now.plus(this.properties.minRefreshInterval());
+		return next.isBefore(earliest) ? earliest : next;
+	}
+
+	/**
+	 * When to try again after a failed fetch: held back by the broker (breaker open, budget spent, a fleet peer
+	 * fetching) with a wait given → just after that wait ({@link #afterHoldBack}); refused by the upstream for a reason
+	 * an operator must fix → the longest backoff; otherwise exponential backoff with full jitter ({@link #backoff}).
+	 * Never sooner than the upstream's {@code Retry-After}.
+	 * @param kind what went wrong
+	 * @param retryAfter the wait the upstream, breaker or limiter asked for, or {@code null}
+	 * @param consecutiveFailures failures in a row, this one included
+	 * @return the delay before the next attempt
+	 */
+	public Duration retryDelay(UpstreamException.Kind kind, Duration retryAfter, int consecutiveFailures) {
+		if ((kind == UpstreamException.Kind.BREAKER_OPEN || kind == UpstreamException.Kind.LOCALLY_LIMITED
+				|| kind == UpstreamException.Kind.PEER_FETCHING) && retryAfter != null) {
+			return afterHoldBack(retryAfter);
+		}
+		Duration delay = kind.isRetryable() ? backoff(consecutiveFailures) : maxBackoff();
+		if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+			delay = retryAfter;
+		}
+		return delay;
+	}
+
+	/**
 	 * When a caller's request that finds no token it can use may start a fetch. Held back, the caller gets a 503 at
 	 * once with {@code Retry-After} until the returned instant, and the upstream sees no call:
 	 * <ul>
@@ -107,6 +144,23 @@ public class RefreshPolicy {
 			return next;
 		}
 		return null;
+	}
+
+	/**
+	 * When the broker replaces an Entra ID token it hands out ({@code aad_token}): at half its lifetime, or at Entra's
+	 * {@code refresh_in} when that comes sooner, so the token has half its life left as stale-but-valid runway when
+	 * Entra ID is down at refresh time (azure-identity's own cache would wait until five minutes before expiry).
+	 * @param acquiredAt when the token was acquired
+	 * @param expiresAt when it expires
+	 * @param refreshIn Entra's suggested refresh time, or {@code null} when it sent none
+	 * @return the token's {@code refreshAfter}
+	 */
+	public static Instant entraRefreshAfter(Instant acquiredAt, Instant expiresAt, Instant refreshIn) {
+		Instant halfLife = acquiredAt.plus(Duration.between(acquiredAt, expiresAt).dividedBy(2));
+		if (refreshIn != null && refreshIn.isAfter(acquiredAt) && refreshIn.isBefore(halfLife)) {
+			return refreshIn;
+		}
+		return halfLife.isAfter(acquiredAt) ? halfLife : expiresAt;
 	}
 
 	/**

@@ -172,12 +172,7 @@ public class TokenCache {
 						"Token for service '" + name + "' expires within the safety margin");
 			}
 			this.tokens.asMap().merge(name, token, TokenCache::newer);
-			Instant next = this.policy.nextRefresh(token);
-			Instant earliest = now.plus(this.policy.minRefreshInterval());
-			if (next.isBefore(earliest)) {
-				// a token fetched earlier elsewhere (a fleet peer's), already due: no retry loop
-				next = earliest;
-			}
+			Instant next = this.policy.nextRefreshAfterFetch(token, now);
 			state.succeeded(now, next, this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
 					token.refreshAfter(), token.expiresAt(), next);
@@ -191,7 +186,7 @@ public class TokenCache {
 							ex);
 			int failures = state.failed(new RefreshState.FetchError(upstream.getKind().tag(), upstream.getMessage(),
 					upstream.getStatus(), now, upstream.getKind().isRetryable()));
-			Duration delay = delayAfter(upstream, failures);
+			Duration delay = this.policy.retryDelay(upstream.getKind(), upstream.getRetryAfter(), failures);
 			state.scheduleAt(now.plus(delay));
 			BrokeredToken kept = this.tokens.getIfPresent(name);
 			if (upstream.getKind() == UpstreamException.Kind.PEER_FETCHING) {
@@ -217,24 +212,6 @@ public class TokenCache {
 	static BrokeredToken newer(BrokeredToken held, BrokeredToken fetched) {
 		boolean sameType = java.util.Objects.equals(held.credentialType(), fetched.credentialType());
 		return (sameType && fetched.expiresAt().isBefore(held.expiresAt())) ? held : fetched;
-	}
-
-	/**
-	 * When to try again: held back by the broker (breaker open, budget spent, a fleet peer fetching) → just after the given wait; refused by
-	 * the upstream for a reason an operator must fix → the longest backoff; otherwise exponential backoff with full
-	 * jitter, never sooner than the upstream's {@code Retry-After}.
-	 */
-	private Duration delayAfter(UpstreamException failure, int consecutiveFailures) {
-		UpstreamException.Kind kind = failure.getKind();
-		if ((kind == UpstreamException.Kind.BREAKER_OPEN || kind == UpstreamException.Kind.LOCALLY_LIMITED
-				|| kind == UpstreamException.Kind.PEER_FETCHING) && failure.getRetryAfter() != null) {
-			return this.policy.afterHoldBack(failure.getRetryAfter());
-		}
-		Duration delay = kind.isRetryable() ? this.policy.backoff(consecutiveFailures) : this.policy.maxBackoff();
-		if (failure.getRetryAfter() != null && failure.getRetryAfter().compareTo(delay) > 0) {
-			delay = failure.getRetryAfter();
-		}
-		return delay;
 	}
 
 	private void complete(ServiceName name, CompletableFuture<BrokeredToken> future, BrokeredToken token,

@@ -36,9 +36,10 @@ class TokenConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
 	TokenSource tokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, CredentialProperties properties, ObjectProvider<TokenSourceDecorator> decorators,
-			Clock clock) {
-		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, properties, clock);
+			KeySlots keySlots, CredentialProperties properties, RefreshPolicy policy,
+			ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
+		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, properties, policy,
+				clock);
 		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
 			source = decorator.decorate(source);
 		}

@@ -28,10 +28,14 @@ import org.slf4j.LoggerFactory;
  * not expire, so the freshness contract is the broker's: {@code refreshBy} is the next re-read and {@code expiresAt}
  * the longest it serves a key it could not re-read;</li>
  * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the service's identity, only where no
- * caller of another service could receive the same token ({@link DataPlaneIsolation}).</li>
+ * caller of another service could receive the same token ({@link DataPlaneIsolation}); acquired anew at each
+ * fetch and refreshed at half-life ({@link RefreshPolicy#entraRefreshAfter}), so a kept token is served stale while
+ * Entra ID is down.</li>
  * </ul>
  * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
- * at once when the upstream refuses the credential the broker asked for (a redeployment switched the mode).
+ * at once when the upstream refuses the credential the broker asked for (a 400 or 401 from the token or
+ * {@code listKeys} call: a redeployment switched the mode), at most once per {@code min-refresh-interval}; the fetch in
+ * the mode it finds follows at once (for keys, a fresh {@code listKeys}).
  */
 class UpstreamTokenSource implements TokenSource {
 
@@ -47,17 +51,20 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final CredentialProperties properties;
 
+	private final RefreshPolicy policy;
+
 	private final Clock clock;
 
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
 	UpstreamTokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, CredentialProperties properties, Clock clock) {
+			KeySlots keySlots, CredentialProperties properties, RefreshPolicy policy, Clock clock) {
 		this.client = client;
 		this.identities = identities;
 		this.isolation = isolation;
 		this.keySlots = keySlots;
 		this.properties = properties;
+		this.policy = policy;
 		this.clock = clock;
 	}
 
@@ -68,7 +75,7 @@ class UpstreamTokenSource implements TokenSource {
 			return fetch(service, metadata);
 		}
 		catch (UpstreamException ex) {
-			if (service.authMode() == AuthMode.AUTO && ex.getKind() == UpstreamException.Kind.REJECTED_REQUEST) {
+			if (service.authMode() == AuthMode.AUTO && refusesTheCredential(ex) && mayReRead(service)) {
 				ServiceMetadata current = metadata(service, true);
 				if (current.authMode() != metadata.authMode()) {
 					logger.info("Service '{}' now uses {} instead of {}", service.name(), current.authMode(),
@@ -78,6 +85,25 @@ class UpstreamTokenSource implements TokenSource {
 			}
 			throw ex;
 		}
+	}
+
+	/**
+	 * The upstream refusing the credential the broker asked for, as Azure ML does when the service no longer uses that
+	 * mode: 400 (v1 "Key authentication is not enabled", v2 "has authMode ...") or 401 from the token or {@code listKeys}
+	 * call. A 403 is a missing role, which a metadata re-read cannot fix.
+	 */
+	private static boolean refusesTheCredential(UpstreamException failure) {
+		return failure.getKind() == UpstreamException.Kind.REJECTED_REQUEST
+				|| (failure.getKind() == UpstreamException.Kind.REJECTED_PRINCIPAL && failure.getStatus() == 401);
+	}
+
+	/**
+	 * Whether a refusal may re-read the metadata now: at most once per {@code min-refresh-interval}, so a refusal that
+	 * persists (the re-read found the same mode) does not turn every retry into two upstream calls.
+	 */
+	private boolean mayReRead(ServiceDescriptor service) {
+		Discovered known = this.metadata.get(service.name());
+		return known == null || !this.clock.instant().isBefore(known.at().plus(this.policy.minRefreshInterval()));
 	}
 
 	/**
@@ -134,7 +160,7 @@ class UpstreamTokenSource implements TokenSource {
 					throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
 							"No Entra ID token for service '" + service.name() + "': " + ex.getMessage(), ex);
 				}
-				Instant refreshAfter = token.refreshAt().isBefore(token.expiresAt()) ? token.refreshAt() : token.expiresAt();
+				Instant refreshAfter = RefreshPolicy.entraRefreshAfter(now, token.expiresAt(), token.refreshAt());
 				yield new BrokeredToken(service.name(), "Bearer", token.value(), refreshAfter, token.expiresAt(), now,
 						AuthMode.AAD_TOKEN.credentialType(), metadata.scoringUri());
 			}

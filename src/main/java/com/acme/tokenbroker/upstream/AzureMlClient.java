@@ -1,7 +1,9 @@
 package com.acme.tokenbroker.upstream;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,14 +51,21 @@ final class AzureMlClient implements UpstreamTokenClient {
 
 	private final UpstreamProperties properties;
 
+	private final Clock clock;
+
+	/**
+	 * @param sleeper waits between polls of an asynchronous operation
+	 * @param clock measures the operation's deadline ({@code operation-timeout}); a test's sleeper advances it
+	 */
 	AzureMlClient(UpstreamHttp http, TokenResponseReader reader, RegionGuard guard, MeterRegistry meterRegistry,
-			Sleeper sleeper, UpstreamProperties properties) {
+			Sleeper sleeper, UpstreamProperties properties, Clock clock) {
 		this.http = http;
 		this.reader = reader;
 		this.guard = guard;
 		this.meterRegistry = meterRegistry;
 		this.sleeper = sleeper;
 		this.properties = properties;
+		this.clock = clock;
 	}
 
 	@Override
@@ -99,9 +108,9 @@ final class AzureMlClient implements UpstreamTokenClient {
 		}
 		String header = (service.kind() == ServiceKind.WEBSERVICE) ? "Operation-Location" : HttpHeaders.LOCATION;
 		URI operation = operationUri(answer.headers().getFirst(header), uri, what);
-		long deadline = System.nanoTime() + this.properties.operationTimeout().toNanos();
+		Instant deadline = this.clock.instant().plus(this.properties.operationTimeout());
 		Duration wait = pollWait(answer);
-		while (System.nanoTime() - deadline < 0) {
+		while (this.clock.instant().isBefore(deadline)) {
 			pause(wait);
 			UpstreamHttp.Answer poll = call(service, "operation_status", what,
 					() -> this.http.exchange(service.identity(), HttpMethod.GET, operation, null, what));

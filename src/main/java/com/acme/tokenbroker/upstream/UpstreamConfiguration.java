@@ -34,7 +34,7 @@ class UpstreamConfiguration {
 		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters,
 				sharedBudget.getIfAvailable(() -> SharedBudget.NONE), meterRegistry);
 		return new AzureMlClient(http, reader, guard, meterRegistry, sleeper.getIfAvailable(() -> Sleeper.THREAD),
-				properties);
+				properties, clock);
 	}
 
 }

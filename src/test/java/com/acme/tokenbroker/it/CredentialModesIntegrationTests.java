@@ -79,6 +79,7 @@ class CredentialModesIntegrationTests {
 		services.put("key-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
 		services.put("aad-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
 		services.put("switch-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
+		services.put("switch-key-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		services.put("rot-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		services.put("rot-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
 		services.put("rot-fail", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
@@ -91,7 +92,7 @@ class CredentialModesIntegrationTests {
 						"api://token-broker", "token-broker"),
 				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
 		simulator.useClock(CLOCK);
-		for (String service : List.of("key-v1", "key-v2", "rot-v1", "rot-v2", "rot-fail")) {
+		for (String service : List.of("key-v1", "key-v2", "switch-key-v1", "rot-v1", "rot-v2", "rot-fail")) {
 			simulator.setAuthMode("ws-weu", service, AuthMode.KEY);
 		}
 		simulator.setAuthMode("ws-weu", "aad-v2", AuthMode.AAD_TOKEN);
@@ -214,6 +215,30 @@ class CredentialModesIntegrationTests {
 		JsonNode after = credential("switch-v2");
 		assertThat(after.get("credentialType").stringValue()).isEqualTo("key");
 		assertThat(score(after)).isEqualTo(200);
+	}
+
+	/**
+	 * Issue 12, item 7: the refused {@code listKeys} at the next key-refresh re-reads the metadata at once; the clock
+	 * stays short of metadata-refresh, so only the refusal can have taught the broker the new mode.
+	 */
+	@Test
+	void aKeyServiceSwitchedToTokensIsFollowedAtTheNextKeyRefreshBeforeMetadataRefresh() {
+		JsonNode before = credential("switch-key-v1");
+		assertThat(before.get("credentialType").stringValue()).isEqualTo("key");
+		Instant metadataReadAt = CLOCK.instant();
+		long describes = SIMULATOR.callCount("westeurope", Operation.MMS_GET_SERVICE);
+
+		SIMULATOR.setAuthMode("ws-weu", "switch-key-v1", AuthMode.AML_TOKEN);
+		Instant keyRefresh = this.cache.state(ServiceName.of("switch-key-v1")).nextAttemptAt();
+		assertThat(keyRefresh).as("metadata-refresh (10m) not reached").isBefore(metadataReadAt.plus(Duration.ofMinutes(10)));
+		CLOCK.set(keyRefresh);
+		this.cache.runDueRefreshes().values().forEach((refresh) -> refresh.exceptionally((failure) -> null).join());
+
+		JsonNode after = credential("switch-key-v1");
+		assertThat(after.get("credentialType").stringValue()).isEqualTo("aml_token");
+		assertThat(score(after)).isEqualTo(200);
+		assertThat(SIMULATOR.callCount("westeurope", Operation.MMS_GET_SERVICE) - describes).as("one re-read")
+			.isEqualTo(1);
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.SplittableRandom;
 
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.upstream.UpstreamException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,6 +83,39 @@ class RefreshPolicyTests {
 			assertThat(this.policy.afterHoldBack(Duration.ofSeconds(60))).isBetween(Duration.ofSeconds(60),
 					Duration.ofSeconds(66));
 		}
+	}
+
+	/** The same policy with no jitter: every random draw is 0, so delays are the floors and the waits given. */
+	private final RefreshPolicy exact = new RefreshPolicy(TokenBrokerTests.properties(Duration.ofSeconds(5)), () -> 0L);
+
+	@ParameterizedTest(name = "{0}, Retry-After {1}, failure {2} -> {3}")
+	@CsvSource({ "BREAKER_OPEN, PT60S, 1, PT60S", "LOCALLY_LIMITED, PT10S, 3, PT10S", "PEER_FETCHING, PT2S, 1, PT2S",
+			"BREAKER_OPEN, , 1, PT1S", "UNAVAILABLE, , 4, PT1S", "THROTTLED, PT2M, 1, PT2M", "THROTTLED, PT0.5S, 1, PT1S",
+			"NOT_FOUND, , 1, PT5M", "REJECTED_PRINCIPAL, PT1M, 2, PT5M", "REJECTED_REQUEST, PT10M, 1, PT10M" })
+	void retryDelayWhenAFetchFailedThenHoldBackWaitBackoffOrLongestNeverBeforeRetryAfter(UpstreamException.Kind kind,
+			Duration retryAfter, int failures, Duration expected) {
+		assertThat(this.exact.retryDelay(kind, retryAfter, failures)).isEqualTo(expected);
+	}
+
+	@ParameterizedTest(name = "refreshAfter +{0}, expires +{1}, fetched at +{2} -> next at +{3}")
+	@CsvSource({ "PT30M, PT12H, PT0S, PT30M", "PT30M, PT12H, PT40M, PT40M30S", "PT10S, PT1H, PT0S, PT30S",
+			"PT1H, PT1H, PT0S, PT55M", "PT30M, PT12H, PT29M50S, PT30M20S" })
+	void nextRefreshAfterFetchWhenTokenMayBeDueAlreadyThenNeverSoonerThanMinRefreshInterval(Duration refreshAfter,
+			Duration expiresAfter, Duration now, Duration expected) {
+		BrokeredToken token = token(refreshAfter, expiresAfter);
+
+		assertThat(this.exact.nextRefreshAfterFetch(token, FETCHED.plus(now))).isEqualTo(FETCHED.plus(expected));
+	}
+
+	@ParameterizedTest(name = "lifetime {0}, refresh_in {1} -> refresh after +{2}")
+	@CsvSource({ "PT75M, , PT37M30S", "PT90M, , PT45M", "PT24H, PT12H, PT12H", "PT24H, PT6H, PT6H",
+			"PT1H, PT55M, PT30M", "PT1H, -PT1M, PT30M" })
+	void entraRefreshAfterWhenTokenAcquiredThenHalfLifeOrRefreshInWhicheverIsSooner(Duration lifetime,
+			Duration refreshIn, Duration expected) {
+		Instant refreshAt = (refreshIn != null) ? FETCHED.plus(refreshIn) : null;
+
+		assertThat(RefreshPolicy.entraRefreshAfter(FETCHED, FETCHED.plus(lifetime), refreshAt))
+			.isEqualTo(FETCHED.plus(expected));
 	}
 
 }
