@@ -17,8 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link PrincipalCredential} over an azure-identity {@link TokenCredential}. The token is kept and refreshed once
- * the clock passes its refresh time ({@code refreshAt}, else {@code expiresAt} minus the margin), by one thread at a
- * time; when the refresh fails and the kept token is still valid, the kept token is returned and the failure logged
+ * the clock passes its refresh time ({@link SignInPolicy}), by one thread at a time; when the refresh fails and the kept token is still valid, the kept token is returned and the failure logged
  * (the policy of azure-core's {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's
  * circuit breaker: while it is open, no sign-in is tried and a kept token is used while it lasts.
  */
@@ -26,17 +25,11 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	private static final Logger logger = LoggerFactory.getLogger(EntraPrincipalCredential.class);
 
-	/** A token this close to expiry is not handed out even when Entra is down. */
-	static final Duration MINIMUM_VALIDITY = Duration.ofSeconds(60);
-
-	/** After a failed sign-in with a usable token kept, wait this long before trying again. */
-	static final Duration RETRY_DELAY = Duration.ofSeconds(30);
-
 	private final Supplier<TokenCredential> credential;
 
 	private final TokenRequestContext request;
 
-	private final Duration refreshMargin;
+	private final SignInPolicy policy;
 
 	private final Clock clock;
 
@@ -53,7 +46,7 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		this.credential = credential;
 		this.breaker = breaker;
 		this.request = new TokenRequestContext().addScopes(scope);
-		this.refreshMargin = refreshMargin;
+		this.policy = new SignInPolicy(refreshMargin);
 		this.clock = clock;
 	}
 
@@ -80,9 +73,8 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 			Instant now = this.clock.instant();
 			Held held = signIn(null, now);
 			AccessToken token = held.token();
-			Instant refreshIn = (token.getRefreshAt() != null && token.getRefreshAt().toInstant().isAfter(now))
-					? token.getRefreshAt().toInstant() : null;
-			return new PrincipalToken(token.getToken(), token.getExpiresAt().toInstant(), refreshIn);
+			return new PrincipalToken(token.getToken(), token.getExpiresAt().toInstant(),
+					this.policy.suggestedRefresh(refreshIn(token), now));
 		}
 		finally {
 			this.lock.unlock();
@@ -158,7 +150,7 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	private Held keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
 		if (kept != null && isUsable(kept.token(), now)) {
-			this.nextAttempt = now.plus(RETRY_DELAY);
+			this.nextAttempt = this.policy.retryAt(now);
 			logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
 					condition, kept.token().getExpiresAt());
 			return kept;
@@ -195,29 +187,20 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		return cause.getClass().getSimpleName();
 	}
 
-	/**
-	 * The refresh point of a token just obtained: its {@code refreshAt} when that lies in the future (MSAL reports 0,
-	 * the epoch, when Entra sent no {@code refresh_in}), else its expiry minus the margin, but not sooner than
-	 * {@link #RETRY_DELAY} from now, so a short-lived token cannot turn every upstream call into a sign-in.
-	 */
 	private Instant refreshAt(AccessToken token, Instant now) {
-		Instant at = token.getExpiresAt().toInstant().minus(this.refreshMargin);
-		if (token.getRefreshAt() != null) {
-			Instant refreshAt = token.getRefreshAt().toInstant();
-			if (refreshAt.isAfter(now) && refreshAt.isBefore(at)) {
-				at = refreshAt;
-			}
-		}
-		Instant earliest = now.plus(RETRY_DELAY);
-		return at.isBefore(earliest) ? earliest : at;
+		return this.policy.refreshAt(token.getExpiresAt().toInstant(), refreshIn(token), now);
+	}
+
+	private static Instant refreshIn(AccessToken token) {
+		return (token.getRefreshAt() != null) ? token.getRefreshAt().toInstant() : null;
 	}
 
 	/** A token with the instant it should be replaced. */
 	private record Held(AccessToken token, Instant refreshAt) {
 	}
 
-	private static boolean isUsable(AccessToken token, Instant now) {
-		return now.plus(MINIMUM_VALIDITY).isBefore(token.getExpiresAt().toInstant());
+	private boolean isUsable(AccessToken token, Instant now) {
+		return this.policy.isUsable(token.getExpiresAt().toInstant(), now);
 	}
 
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.random.RandomGenerator;
 
+import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;
 
 /**
@@ -20,17 +21,39 @@ import com.acme.tokenbroker.upstream.UpstreamException;
  * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short;</li>
  * <li>a caller's request obeys the same schedule ({@link #requestFetchHeldUntil}): it starts no fetch while a failed
  * one's retry is ahead, within {@code minRefreshInterval} of the last attempt, or for a {@code minTtl} that the last
- * fetch could not have satisfied before the next scheduled refresh.</li>
+ * fetch could not have satisfied before the next scheduled refresh;</li>
+ * <li>a key is re-read every {@code key-refresh} and served at most {@code key-max-age} after it was read
+ * ({@link #keyRefreshAfter}, {@link #keyExpiresAt}); a service's metadata is current for {@code metadata-refresh}
+ * ({@link #metadataCurrent}), and an upstream refusing the credential re-reads it at most once per
+ * {@code minRefreshInterval} ({@link #mayReReadMetadata}).</li>
  * </ul>
+ * The one timing rule that is not here is the broker's own sign-in to Entra ID ({@code principal.SignInPolicy}): the
+ * identity sits below the token cache and cannot depend on it.
  */
 public class RefreshPolicy {
 
+	private static final CredentialProperties DEFAULT_CREDENTIALS = new CredentialProperties(Duration.ofMinutes(10),
+			Duration.ofMinutes(5), Duration.ofHours(24), KeySlot.PRIMARY);
+
 	private final TokenProperties properties;
+
+	private final CredentialProperties credentials;
 
 	private final RandomGenerator random;
 
+	/**
+	 * A policy with the default credential timing ({@code broker.credentials}: keys re-read every 5 minutes and served
+	 * up to 24 hours, metadata re-read every 10 minutes).
+	 * @param properties the cache's timing
+	 * @param random the source of jitter
+	 */
 	public RefreshPolicy(TokenProperties properties, RandomGenerator random) {
+		this(properties, DEFAULT_CREDENTIALS, random);
+	}
+
+	public RefreshPolicy(TokenProperties properties, CredentialProperties credentials, RandomGenerator random) {
 		this.properties = properties;
+		this.credentials = credentials;
 		this.random = random;
 	}
 
@@ -161,6 +184,45 @@ public class RefreshPolicy {
 			return refreshIn;
 		}
 		return halfLife.isAfter(acquiredAt) ? halfLife : expiresAt;
+	}
+
+	/**
+	 * A key's {@code refreshAfter}: keys do not expire, so the freshness contract is the broker's, the next re-read.
+	 * @param readAt when the key was read
+	 * @return when to re-read it
+	 */
+	public Instant keyRefreshAfter(Instant readAt) {
+		return readAt.plus(this.credentials.keyRefresh());
+	}
+
+	/**
+	 * A key's {@code expiresAt}: the longest the broker serves a key it could not re-read.
+	 * @param readAt when the key was read
+	 * @return when it stops being served
+	 */
+	public Instant keyExpiresAt(Instant readAt) {
+		return readAt.plus(this.credentials.keyMaxAge());
+	}
+
+	/**
+	 * @param readAt when the service's metadata was read
+	 * @param now the current instant
+	 * @return whether that reading is still used without asking the upstream again
+	 */
+	public boolean metadataCurrent(Instant readAt, Instant now) {
+		return now.isBefore(readAt.plus(this.credentials.metadataRefresh()));
+	}
+
+	/**
+	 * Whether an upstream refusing the credential the broker asked for may re-read the service's metadata now: at most
+	 * once per {@code minRefreshInterval}, so a refusal that persists (the re-read found the same mode) does not turn
+	 * every retry into two upstream calls.
+	 * @param lastReadAt when the metadata was last read, or {@code null}
+	 * @param now the current instant
+	 * @return whether to re-read
+	 */
+	public boolean mayReReadMetadata(Instant lastReadAt, Instant now) {
+		return lastReadAt == null || !now.isBefore(lastReadAt.plus(this.properties.minRefreshInterval()));
 	}
 
 	/**

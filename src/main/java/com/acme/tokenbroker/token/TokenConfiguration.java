@@ -36,10 +36,8 @@ class TokenConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
 	TokenSource tokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, CredentialProperties properties, RefreshPolicy policy,
-			ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
-		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, properties, policy,
-				clock);
+			KeySlots keySlots, RefreshPolicy policy, ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
+		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, policy, clock);
 		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
 			source = decorator.decorate(source);
 		}
@@ -58,8 +56,8 @@ class TokenConfiguration {
 	}
 
 	@Bean
-	RefreshPolicy refreshPolicy(TokenProperties properties) {
-		return new RefreshPolicy(properties, new SecureRandom());
+	RefreshPolicy refreshPolicy(TokenProperties properties, CredentialProperties credentials) {
+		return new RefreshPolicy(properties, credentials, new SecureRandom());
 	}
 
 	@Bean(destroyMethod = "shutdownNow")

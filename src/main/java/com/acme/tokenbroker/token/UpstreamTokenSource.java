@@ -49,8 +49,6 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final KeySlots keySlots;
 
-	private final CredentialProperties properties;
-
 	private final RefreshPolicy policy;
 
 	private final Clock clock;
@@ -58,12 +56,11 @@ class UpstreamTokenSource implements TokenSource {
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
 	UpstreamTokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, CredentialProperties properties, RefreshPolicy policy, Clock clock) {
+			KeySlots keySlots, RefreshPolicy policy, Clock clock) {
 		this.client = client;
 		this.identities = identities;
 		this.isolation = isolation;
 		this.keySlots = keySlots;
-		this.properties = properties;
 		this.policy = policy;
 		this.clock = clock;
 	}
@@ -97,13 +94,9 @@ class UpstreamTokenSource implements TokenSource {
 				|| (failure.getKind() == UpstreamException.Kind.REJECTED_PRINCIPAL && failure.getStatus() == 401);
 	}
 
-	/**
-	 * Whether a refusal may re-read the metadata now: at most once per {@code min-refresh-interval}, so a refusal that
-	 * persists (the re-read found the same mode) does not turn every retry into two upstream calls.
-	 */
 	private boolean mayReRead(ServiceDescriptor service) {
 		Discovered known = this.metadata.get(service.name());
-		return known == null || !this.clock.instant().isBefore(known.at().plus(this.policy.minRefreshInterval()));
+		return this.policy.mayReReadMetadata((known != null) ? known.at() : null, this.clock.instant());
 	}
 
 	/**
@@ -113,7 +106,7 @@ class UpstreamTokenSource implements TokenSource {
 	ServiceMetadata metadata(ServiceDescriptor service, boolean force) {
 		Instant now = this.clock.instant();
 		Discovered known = this.metadata.get(service.name());
-		if (!force && known != null && now.isBefore(known.at().plus(this.properties.metadataRefresh()))) {
+		if (!force && known != null && this.policy.metadataCurrent(known.at(), now)) {
 			return known.metadata();
 		}
 		try {
@@ -147,8 +140,8 @@ class UpstreamTokenSource implements TokenSource {
 			case KEY -> {
 				KeySlot slot = this.keySlots.served(service.name());
 				String key = this.client.listKeys(service).get(slot);
-				yield new BrokeredToken(service.name(), "Bearer", key, now.plus(this.properties.keyRefresh()),
-						now.plus(this.properties.keyMaxAge()), now, AuthMode.KEY.credentialType(), metadata.scoringUri());
+				yield new BrokeredToken(service.name(), "Bearer", key, this.policy.keyRefreshAfter(now),
+						this.policy.keyExpiresAt(now), now, AuthMode.KEY.credentialType(), metadata.scoringUri());
 			}
 			case AAD_TOKEN -> {
 				this.isolation.requireIsolated(service);

@@ -118,4 +118,69 @@ class RefreshPolicyTests {
 			.isEqualTo(FETCHED.plus(expected));
 	}
 
+	/** Keys re-read every 5 minutes and served up to an hour; metadata current for 10 minutes; min-refresh 30 s. */
+	private final RefreshPolicy credentials = new RefreshPolicy(TokenBrokerTests.properties(Duration.ofSeconds(5)),
+			new CredentialProperties(Duration.ofMinutes(10), Duration.ofMinutes(5), Duration.ofHours(1),
+					com.acme.tokenbroker.upstream.KeySlot.PRIMARY),
+			() -> 0L);
+
+	@Test
+	void keyRefreshAfterAndKeyExpiresAtWhenKeyReadThenKeyRefreshAndKeyMaxAgeLater() {
+		assertThat(this.credentials.keyRefreshAfter(FETCHED)).isEqualTo(FETCHED.plus(Duration.ofMinutes(5)));
+		assertThat(this.credentials.keyExpiresAt(FETCHED)).isEqualTo(FETCHED.plus(Duration.ofHours(1)));
+	}
+
+	@ParameterizedTest(name = "read at 0, now +{0}: metadata current={1}, a refusal may re-read={2}")
+	@CsvSource({ "PT0S, true, false", "PT29.999S, true, false", "PT30S, true, true", "PT9M59S, true, true",
+			"PT10M, false, true", "PT2H, false, true" })
+	void metadataCurrentAndMayReReadMetadataWhenTimePassesThenMetadataRefreshAndMinRefreshInterval(Duration at,
+			boolean current, boolean mayReRead) {
+		assertThat(this.credentials.metadataCurrent(FETCHED, FETCHED.plus(at))).isEqualTo(current);
+		assertThat(this.credentials.mayReReadMetadata(FETCHED, FETCHED.plus(at))).isEqualTo(mayReRead);
+		assertThat(this.credentials.mayReReadMetadata(null, FETCHED.plus(at))).isTrue();
+	}
+
+	/**
+	 * The request path's rule, as a table: the state after one attempt at 0 (a success with a runway, or a failure of
+	 * a kind with its retry scheduled), a caller arriving later with a {@code minTtl}, the breaker closed or not.
+	 */
+	@ParameterizedTest(name = "[{index}] {0} (retry +{1}, runway {2}), minTtl {3}, breaker closed {4}, at +{5} -> held until +{6}")
+	@CsvSource(nullValues = "-", value = {
+			// a 404: no fetch until its retry, however many callers ask
+			"not_found, PT5M, -, PT0S, true, PT1S, PT5M", "not_found, PT5M, -, PT0S, true, PT4M59S, PT5M",
+			"not_found, PT5M, -, PT0S, true, PT5M, -",
+			// a 429 with Retry-After 2 minutes
+			"throttled, PT2M, -, PT0S, true, PT10S, PT2M",
+			// a held-back fetch that made no upstream call holds nothing once its reason is gone
+			"peer_fetching, PT2S, -, PT0S, true, PT1S, -", "breaker_open, PT60S, -, PT0S, true, PT1S, -",
+			// ... but an open breaker holds callers until its probe time
+			"breaker_open, PT60S, -, PT0S, false, PT1S, PT60S",
+			// a success: min-refresh-interval from the attempt, then free
+			"ok, PT50M, PT60M, PT0S, true, PT10S, PT30S", "ok, PT50M, PT60M, PT0S, true, PT30S, -",
+			// a minTtl beyond the runway the last fetch gave: held until the next scheduled refresh
+			"ok, PT50M, PT60M, PT61M, true, PT40S, PT50M", "ok, PT50M, PT60M, PT60M, true, PT40S, PT50M",
+			"ok, PT50M, PT60M, PT59M, true, PT40S, -", "ok, PT50M, PT60M, PT61M, true, PT50M, -" })
+	void requestFetchHeldUntilWhenLastAttemptKnownThenSameScheduleAsTheRefresher(String outcome, Duration next,
+			Duration runway, Duration minTtl, boolean breakerClosed, Duration at, Duration heldUntil) {
+		RefreshState state = new RefreshState(null);
+		if (outcome.equals("ok")) {
+			state.succeeded(FETCHED, FETCHED.plus(next), FETCHED.plus(runway));
+		}
+		else {
+			state.failed(new RefreshState.FetchError(outcome, "svc: " + outcome, 0, FETCHED, true));
+			state.scheduleAt(FETCHED.plus(next));
+		}
+
+		Instant held = this.exact.requestFetchHeldUntil(state, minTtl, breakerClosed, FETCHED.plus(at));
+
+		assertThat(held).isEqualTo((heldUntil != null) ? FETCHED.plus(heldUntil) : null);
+	}
+
+	@Test
+	void requestFetchHeldUntilWhenNothingAttemptedThenFetchesNow() {
+		assertThat(this.exact.requestFetchHeldUntil(null, Duration.ZERO, true, FETCHED)).isNull();
+		assertThat(this.exact.requestFetchHeldUntil(new RefreshState(null), Duration.ofHours(1), false, FETCHED))
+			.isNull();
+	}
+
 }

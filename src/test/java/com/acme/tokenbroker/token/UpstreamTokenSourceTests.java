@@ -44,10 +44,11 @@ class UpstreamTokenSourceTests {
 
 	private final UpstreamTokenSource source = new UpstreamTokenSource(this.client, null, null,
 			new KeySlots(KeySlot.PRIMARY),
-			new CredentialProperties(METADATA_REFRESH, Duration.ofMinutes(5), Duration.ofHours(24), KeySlot.PRIMARY),
 			new RefreshPolicy(new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), MIN_REFRESH_INTERVAL,
 					Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100, Duration.ofSeconds(1), 4,
-					Duration.ofHours(24), Duration.ofMinutes(10)), RandomGenerator.of("L64X128MixRandom")),
+					Duration.ofHours(24), Duration.ofMinutes(10)),
+					new CredentialProperties(METADATA_REFRESH, Duration.ofMinutes(5), Duration.ofHours(24), KeySlot.PRIMARY),
+					RandomGenerator.of("L64X128MixRandom")),
 			this.clock);
 
 	@Test
