@@ -29,15 +29,16 @@ COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 COPY application.yml ./
 
-# JVM flags chosen by measurement (README, "Measured footprint"): serial GC (one small heap, no GC threads), the heap
-# capped at half the container's memory limit (the rest is class data, code, threads), small thread stacks, a bounded
-# code cache, no perf-data file in /tmp, and exit on OutOfMemoryError so Kubernetes restarts the container.
+# JVM flags chosen by measurement (docs/deploy.md, "Footprint"; the method in bench/README.md): serial GC (one small
+# heap, no GC threads), the heap capped at half the container's memory limit (the rest is class data, code, threads),
+# small thread stacks, a bounded code cache, no perf-data file in /tmp, and exit on OutOfMemoryError so Kubernetes
+# restarts the container.
 # The chart's jvmOptions replaces them.
 ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xss512k -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
 
 # An AOT cache (JEP 483, 514, 515) from a training run on the embedded simulator, stopped once the context has
-# refreshed: the broker's classes come loaded and linked, and start took 4.6 s instead of 6.5 s to readiness (8.8 s
-# instead of 13 s on one CPU). Made by this JRE with the flags above, as the cache requires; the application is
+# refreshed: the broker's classes come loaded and linked, and the start to readiness is shorter, more so on one CPU
+# (bench/README.md). Made by this JRE with the flags above, as the cache requires; the application is
 # extracted as jars (extract --layers, without --launcher) because the cache only covers classes loaded from jars,
 # and the class path (here /app/app.jar) must be the same at run time.
 RUN java -XX:AOTCacheOutput=/app/app.aot -Dspring.context.exit=onRefresh -jar /app/app.jar \

@@ -82,7 +82,7 @@ def java_feature(java):
 
 
 def prepare_launch(java, fat_jar, out, jvm):
-    """How the brokers are started: on Java 25+, the way the container image starts it (README, "The image"): the
+    """How the brokers are started: on Java 25+, the way the container image starts it (docs/deploy.md, "The image"): the
     application extracted into plain jars and an AOT cache (JEP 483, 514, 515) from a training run of the broker on
     the simulator that serves a first token and a short hot-path load, made with the same JVM flags; on older runtimes
     the fat jar. Returns (the words naming the application, extra JVM flags, a description)."""
@@ -334,7 +334,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--jvm", default="")
     parser.add_argument("--only", choices=["hot"], help="hot: only the hot path (broker, framework floor, nginx), "
-                        "for iterating; the full run is what the README quotes")
+                        "for iterating; the full run is what bench/results.md holds")
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="an extra argument for the hot-path broker, e.g. --server.tomcat.threads.max=4 (repeatable)")
     options = parser.parse_args()

@@ -41,8 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A key pair and a self-signed X.509 certificate made with BouncyCastle: the simulator's
- * TLS identity (SAN {@code DNS:localhost}, {@code IP:127.0.0.1}; an EC P-256 key, made in a
- * millisecond where an RSA key costs the broker's start hundreds of them), and client
+ * TLS identity (SAN {@code DNS:localhost}, {@code IP:127.0.0.1}; an EC P-256 key, far cheaper
+ * to make at start than an RSA key: see bench/README.md), and client
  * certificates for the certificate credential (RSA 2048, as Entra ID requires). Validity
  * is measured on the wall clock, not the simulator's clock, because TLS peers check it
  * against theirs.

@@ -14,7 +14,7 @@ class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<InvalidConfig
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidConfigurationException cause) {
 		return new FailureAnalysis("Invalid broker configuration: " + cause.getMessage(),
 				"Fix '" + cause.getProperty() + "' in application.yml (or its environment variable) and start again. "
-						+ "The configuration reference is in application.yml and README.md.",
+						+ "The configuration reference is in application.yml and docs/configuration.md.",
 				cause);
 	}
 

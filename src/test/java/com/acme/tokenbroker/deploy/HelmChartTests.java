@@ -182,7 +182,7 @@ class HelmChartTests {
 	void memoryIsRequestedAndLimitedFromTheMeasuredFootprintAndCpuIsNotLimited(String scenario, Manifests manifests, JsonNode container, JsonNode pod) {
 		JsonNode resources = container.path("resources");
 
-		// Measured: about 230 MiB resident once ready, 275 MiB under load (README, "Measured footprint").
+		// Sized from the measured footprint (docs/deploy.md, "Footprint"; the method in bench/README.md).
 		assertThat(resources.at("/requests/cpu").asString()).isEqualTo("100m");
 		assertThat(resources.at("/requests/memory").asString()).isEqualTo("320Mi");
 		assertThat(resources.at("/limits/memory").asString()).isEqualTo("384Mi");

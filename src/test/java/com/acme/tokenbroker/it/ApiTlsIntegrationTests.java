@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * TLS on the API port from a Spring SSL bundle of PEM files, reloaded when they change (issue 11, item 8): the
- * configuration the README and application.yml show. A client that trusts only the certificate made here fetches a
+ * configuration docs/deploy.md and application.yml show. A client that trusts only the certificate made here fetches a
  * token, from the full chain and from the fast path alike (both with HSTS); the management port stays plain HTTP;
  * after the files are replaced, new connections see the new certificate.
  */
