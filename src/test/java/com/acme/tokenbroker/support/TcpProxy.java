@@ -7,12 +7,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy that can be stopped and started again on the same port: to its clients, a server that goes
- * away (connections reset, new ones refused) and comes back.
+ * away (connections reset, new ones refused) and comes back, or one whose address is blackholed
+ * ({@link #blackhole()}: connects neither succeed nor fail, as behind a firewall that drops packets).
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -25,6 +29,9 @@ public final class TcpProxy implements AutoCloseable {
 	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
 	private volatile ServerSocket listener;
+
+	/** While blackholed: a listener nobody accepts on, and the connections that fill its accept queue. */
+	private final List<AutoCloseable> blackhole = new ArrayList<>();
 
 	public TcpProxy(String targetHost, int targetPort) throws IOException {
 		this.targetHost = targetHost;
@@ -44,6 +51,8 @@ public final class TcpProxy implements AutoCloseable {
 		if (this.listener != null) {
 			return;
 		}
+		this.blackhole.forEach(TcpProxy::closeQuietly);
+		this.blackhole.clear();
 		ServerSocket server = new ServerSocket();
 		server.setReuseAddress(true);
 		server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port));
@@ -72,9 +81,37 @@ public final class TcpProxy implements AutoCloseable {
 		this.sockets.clear();
 	}
 
-	@Override
-	public void close() {
+	/**
+	 * Blackhole the port: open connections are reset, and new ones get no answer at all, their SYN dropped, so a
+	 * client waits for its connect timeout. Done with the kernel's own rule: a listener that never accepts, whose
+	 * accept queue is full, drops every further SYN. {@link #start()} ends it.
+	 * @throws IOException if the port cannot be bound again
+	 */
+	public synchronized void blackhole() throws IOException {
 		stop();
+		ServerSocket server = new ServerSocket();
+		server.setReuseAddress(true);
+		server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 1);
+		this.blackhole.add(server);
+		for (int i = 0; i < 8; i++) {
+			Socket filler = new Socket();
+			try {
+				filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port), 200);
+				this.blackhole.add(filler);
+			}
+			catch (SocketTimeoutException ex) {
+				closeQuietly(filler);
+				return;
+			}
+		}
+		throw new IllegalStateException("the accept queue of port " + this.port + " never filled: SYNs are not dropped");
+	}
+
+	@Override
+	public synchronized void close() {
+		stop();
+		this.blackhole.forEach(TcpProxy::closeQuietly);
+		this.blackhole.clear();
 	}
 
 	private void accept(ServerSocket server) {
