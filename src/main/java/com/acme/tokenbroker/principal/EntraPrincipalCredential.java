@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link PrincipalCredential} over an azure-identity {@link TokenCredential}. The token is kept and refreshed once
- * the clock passes its refresh time ({@link SignInPolicy}), by one thread at a time; when the refresh fails and the kept token is still valid, the kept token is returned and the failure logged
- * (the policy of azure-core's {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's
- * circuit breaker: while it is open, no sign-in is tried and a kept token is used while it lasts.
+ * the clock passes its refresh time ({@link SignInPolicy}), by one thread at a time; when the refresh fails and the
+ * kept token is still valid, the kept token is returned and the failure logged (the policy of azure-core's
+ * {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's circuit breaker: while it is open,
+ * no sign-in is tried and a kept token is used while it lasts.
  */
 public class EntraPrincipalCredential implements PrincipalCredential {
 

@@ -1,5 +1,6 @@
 package com.acme.tokenbroker.it;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -86,7 +87,7 @@ class RegionBlackholeIntegrationTests {
 		try {
 			return new TcpProxy(endpoint.getHost(), endpoint.getPort());
 		}
-		catch (java.io.IOException ex) {
+		catch (IOException ex) {
 			throw new IllegalStateException(ex);
 		}
 	}
@@ -178,7 +179,8 @@ class RegionBlackholeIntegrationTests {
 		}
 
 		long minimum = LIFETIME.multipliedBy(3).dividedBy(Duration.ofMinutes(30));
-		assertThat(refreshes).hasSize(EASTUS.size()).allSatisfy((name, count) -> assertThat(count).isGreaterThanOrEqualTo((int) minimum));
+		assertThat(refreshes).hasSize(EASTUS.size())
+			.allSatisfy((name, count) -> assertThat(count).isGreaterThanOrEqualTo((int) minimum));
 		for (String name : WESTEUROPE_SERVICES) {
 			assertThat(this.cache.current(ServiceName.of(name))).as(name + " is past its lifetime").isNull();
 		}

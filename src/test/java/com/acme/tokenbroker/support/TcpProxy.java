@@ -8,10 +8,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A loopback TCP proxy that can be stopped and started again on the same port: to its clients, a server that goes
@@ -36,10 +39,45 @@ public final class TcpProxy implements AutoCloseable {
 	public TcpProxy(String targetHost, int targetPort) throws IOException {
 		this.targetHost = targetHost;
 		this.targetPort = targetPort;
-		try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			this.port = probe.getLocalPort();
+		ServerSocket server = bindBelowEphemeralRange();
+		this.port = server.getLocalPort();
+		listen(server);
+	}
+
+	/**
+	 * A port the kernel never hands out to an outgoing connection: {@link #stop()} and {@link #blackhole()} unbind it
+	 * for a moment, and a port from the ephemeral range could be taken in that moment as the local port of any
+	 * connection the test's JVM opens (a CI run failed on exactly that: "Address already in use").
+	 */
+	private static ServerSocket bindBelowEphemeralRange() throws IOException {
+		int firstEphemeral = firstEphemeralPort();
+		int lowest = Math.min(10000, firstEphemeral / 2);
+		IOException last = null;
+		for (int i = 0; i < 50; i++) {
+			int candidate = ThreadLocalRandom.current().nextInt(lowest, firstEphemeral);
+			ServerSocket server = new ServerSocket();
+			server.setReuseAddress(true);
+			try {
+				server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), candidate));
+				return server;
+			}
+			catch (IOException ex) {
+				closeQuietly(server);
+				last = ex;
+			}
 		}
-		start();
+		throw last;
+	}
+
+	private static int firstEphemeralPort() {
+		try {
+			String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+			return Integer.parseInt(range.split("\\s+")[0]);
+		}
+		catch (IOException | RuntimeException ex) {
+			// Not Linux: IANA's dynamic range, which other kernels use by default
+			return 49152;
+		}
 	}
 
 	public int port() {
@@ -56,6 +94,10 @@ public final class TcpProxy implements AutoCloseable {
 		ServerSocket server = new ServerSocket();
 		server.setReuseAddress(true);
 		server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.port));
+		listen(server);
+	}
+
+	private void listen(ServerSocket server) {
 		this.listener = server;
 		Thread acceptor = new Thread(() -> accept(server), "tcp-proxy-" + this.port);
 		acceptor.setDaemon(true);
@@ -118,9 +160,15 @@ public final class TcpProxy implements AutoCloseable {
 		while (!server.isClosed()) {
 			try {
 				Socket client = server.accept();
-				Socket upstream = new Socket(this.targetHost, this.targetPort);
 				this.sockets.add(client);
+				Socket upstream = new Socket(this.targetHost, this.targetPort);
 				this.sockets.add(upstream);
+				if (server.isClosed()) {
+					// stop() ran while this one was being connected: it reset the others, so reset this one too
+					closeQuietly(client);
+					closeQuietly(upstream);
+					continue;
+				}
 				pump(client, upstream);
 				pump(upstream, client);
 			}

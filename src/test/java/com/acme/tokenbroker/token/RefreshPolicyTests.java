@@ -144,7 +144,8 @@ class RefreshPolicyTests {
 	 * The request path's rule, as a table: the state after one attempt at 0 (a success with a runway, or a failure of
 	 * a kind with its retry scheduled), a caller arriving later with a {@code minTtl}, the breaker closed or not.
 	 */
-	@ParameterizedTest(name = "[{index}] {0} (retry +{1}, runway {2}), minTtl {3}, breaker closed {4}, at +{5} -> held until +{6}")
+	@ParameterizedTest(
+			name = "[{index}] {0} (retry +{1}, runway {2}), minTtl {3}, breaker closed {4}, at +{5} -> held until +{6}")
 	@CsvSource(nullValues = "-", value = {
 			// a 404: no fetch until its retry, however many callers ask
 			"not_found, PT5M, -, PT0S, true, PT1S, PT5M", "not_found, PT5M, -, PT0S, true, PT4M59S, PT5M",
