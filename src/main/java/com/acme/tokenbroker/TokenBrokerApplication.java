@@ -5,8 +5,9 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
- * The broker. Spring Data's web support and repository metrics come with the Redis starter (fleet mode) but serve no
- * purpose here: the broker has no repositories and no pageable endpoints, so they are left out.
+ * The broker. Spring Data's web support and repository metrics come with the Redis
+ * starter (fleet mode) but serve no purpose here: the broker has no repositories and no
+ * pageable endpoints, so they are left out.
  */
 @SpringBootApplication(excludeName = { "org.springframework.boot.data.autoconfigure.web.DataWebAutoConfiguration",
 		"org.springframework.boot.data.autoconfigure.metrics.DataRepositoryMetricsAutoConfiguration" })

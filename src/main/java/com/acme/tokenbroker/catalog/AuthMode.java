@@ -7,19 +7,31 @@ import java.util.Locale;
  */
 public enum AuthMode {
 
-	/** Discover from the service's metadata: v1 {@code aadAuthEnabled}/{@code authEnabled}, v2 {@code authMode}. */
+	/**
+	 * Discover from the service's metadata: v1
+	 * {@code aadAuthEnabled}/{@code authEnabled}, v2 {@code authMode}.
+	 */
 	AUTO,
 
-	/** A token from the workspace: v1 web services with token auth, v2 endpoints in {@code AMLToken} mode. */
+	/**
+	 * A token from the workspace: v1 web services with token auth, v2 endpoints in
+	 * {@code AMLToken} mode.
+	 */
 	AML_TOKEN,
 
 	/** The service's primary or secondary key. */
 	KEY,
 
-	/** An Entra ID token for {@code https://ml.azure.com} from the broker's own identity (v2 {@code AADToken}). */
+	/**
+	 * An Entra ID token for {@code https://ml.azure.com} from the broker's own identity
+	 * (v2 {@code AADToken}).
+	 */
 	AAD_TOKEN;
 
-	/** @return the credential type callers see: {@code aml_token}, {@code key}, {@code aad_token} */
+	/**
+	 * @return the credential type callers see: {@code aml_token}, {@code key},
+	 * {@code aad_token}
+	 */
 	public String credentialType() {
 		return name().toLowerCase(Locale.ROOT);
 	}

@@ -9,8 +9,9 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The workspaces the broker talks to and the services callers may ask for, bound from {@code broker.workspaces}
- * and {@code broker.services}. Cross-references (a service's workspace) are checked by {@link ServiceCatalog}.
+ * The workspaces the broker talks to and the services callers may ask for, bound from
+ * {@code broker.workspaces} and {@code broker.services}. Cross-references (a service's
+ * workspace) are checked by {@link ServiceCatalog}.
  *
  * @param workspaces workspaces by a local alias
  * @param services services by the name callers use
@@ -29,9 +30,12 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	 * @param subscriptionId the Azure subscription id
 	 * @param resourceGroup the resource group holding the workspace
 	 * @param name the workspace name in Azure
-	 * @param region the Azure region, e.g. {@code westeurope}; also the circuit-breaker and metrics dimension
-	 * @param mmsHost v1 model-management host; defaults to {@code https://{region}.api.azureml.ms}
-	 * @param armHost Azure Resource Manager host; defaults to {@code https://management.azure.com}
+	 * @param region the Azure region, e.g. {@code westeurope}; also the circuit-breaker
+	 * and metrics dimension
+	 * @param mmsHost v1 model-management host; defaults to
+	 * {@code https://{region}.api.azureml.ms}
+	 * @param armHost Azure Resource Manager host; defaults to
+	 * {@code https://management.azure.com}
 	 * @param armApiVersion api-version for online endpoint calls
 	 */
 	public record Workspace(String subscriptionId, String resourceGroup, String name, String region, URI mmsHost,
@@ -43,13 +47,15 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	 *
 	 * @param workspace alias of the workspace (a key of {@code broker.workspaces})
 	 * @param kind {@code webservice} (v1) or {@code online-endpoint} (v2)
-	 * @param upstreamName the service or endpoint name in Azure; defaults to the name callers use
+	 * @param upstreamName the service or endpoint name in Azure; defaults to the name
+	 * callers use
 	 * @param required whether readiness depends on this service having a valid token
-	 * @param authMode {@code auto} (discover from the service's metadata), {@code aml-token}, {@code key} or
-	 * {@code aad-token}
-	 * @param identity the alias of the broker identity that fetches this service's credential (a key of
-	 * {@code broker.identities}); default {@code default}, the identity of {@code broker.identity}. For
-	 * {@code aad-token} services it is also the identity whose Entra token callers receive
+	 * @param authMode {@code auto} (discover from the service's metadata),
+	 * {@code aml-token}, {@code key} or {@code aad-token}
+	 * @param identity the alias of the broker identity that fetches this service's
+	 * credential (a key of {@code broker.identities}); default {@code default}, the
+	 * identity of {@code broker.identity}. For {@code aad-token} services it is also the
+	 * identity whose Entra token callers receive
 	 */
 	public record Service(String workspace, @DefaultValue("webservice") ServiceKind kind, String upstreamName,
 			@DefaultValue("true") boolean required, @DefaultValue("auto") AuthMode authMode, String identity) {

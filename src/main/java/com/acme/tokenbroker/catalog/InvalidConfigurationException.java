@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.catalog;
 
 /**
- * A configuration value that is present but wrong. The message always starts with the full property name, so the
- * boot failure tells the operator exactly what to fix.
+ * A configuration value that is present but wrong. The message always starts with the
+ * full property name, so the boot failure tells the operator exactly what to fix.
  */
 public class InvalidConfigurationException extends IllegalStateException {
 

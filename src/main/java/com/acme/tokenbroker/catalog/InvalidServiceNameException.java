@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.catalog;
 
 /**
- * A service name that does not match the allowed pattern. The offending value is deliberately not kept:
- * it came from the caller and may be arbitrarily long or hostile.
+ * A service name that does not match the allowed pattern. The offending value is
+ * deliberately not kept: it came from the caller and may be arbitrarily long or hostile.
  */
 public class InvalidServiceNameException extends IllegalArgumentException {
 

@@ -12,15 +12,18 @@ import org.springframework.stereotype.Component;
 
 /**
  * The validated, immutable view of {@link CatalogProperties}. Construction fails with an
- * {@link InvalidConfigurationException} naming the property when the configuration is inconsistent, so a bad
- * config stops the boot instead of the first request.
+ * {@link InvalidConfigurationException} naming the property when the configuration is
+ * inconsistent, so a bad config stops the boot instead of the first request.
  */
 @Component
 public class ServiceCatalog {
 
 	private static final Pattern REGION = Pattern.compile("[a-z0-9]{2,40}");
 
-	/** Aliases of {@code broker.identities}, as they appear in property names and messages. */
+	/**
+	 * Aliases of {@code broker.identities}, as they appear in property names and
+	 * messages.
+	 */
 	public static final Pattern IDENTITY_ALIAS = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
 
 	private static final Pattern AZURE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._()-]{0,89}");
@@ -74,9 +77,11 @@ public class ServiceCatalog {
 		URI armHost = (workspace.armHost() != null) ? workspace.armHost() : URI.create("https://management.azure.com");
 		requireHttps(prefix + ".mms-host", mmsHost);
 		requireHttps(prefix + ".arm-host", armHost);
-		require(prefix + ".arm-api-version", workspace.armApiVersion(), Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?"));
+		require(prefix + ".arm-api-version", workspace.armApiVersion(),
+				Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?"));
 		return new WorkspaceDescriptor(alias, workspace.subscriptionId(), workspace.resourceGroup(), workspace.name(),
-				workspace.region(), stripTrailingSlash(mmsHost), stripTrailingSlash(armHost), workspace.armApiVersion());
+				workspace.region(), stripTrailingSlash(mmsHost), stripTrailingSlash(armHost),
+				workspace.armApiVersion());
 	}
 
 	private static void require(String property, String value, Pattern pattern) {

@@ -9,7 +9,8 @@ package com.acme.tokenbroker.catalog;
  * @param workspace the workspace it lives in
  * @param required whether readiness depends on it
  * @param authMode the configured auth mode, {@link AuthMode#AUTO} to discover it
- * @param identity the alias of the broker identity used for this service ({@link #DEFAULT_IDENTITY} unless configured)
+ * @param identity the alias of the broker identity used for this service
+ * ({@link #DEFAULT_IDENTITY} unless configured)
  */
 public record ServiceDescriptor(ServiceName name, ServiceKind kind, String upstreamName, WorkspaceDescriptor workspace,
 		boolean required, AuthMode authMode, String identity) {
@@ -23,8 +24,9 @@ public record ServiceDescriptor(ServiceName name, ServiceKind kind, String upstr
 	}
 
 	/**
-	 * @return whether callers of this service may be handed an Entra ID token of its identity: an online endpoint
-	 * configured for {@code aad-token}, or one whose mode is discovered and may turn out to be {@code aad_token}
+	 * @return whether callers of this service may be handed an Entra ID token of its
+	 * identity: an online endpoint configured for {@code aad-token}, or one whose mode is
+	 * discovered and may turn out to be {@code aad_token}
 	 */
 	public boolean mayServeEntraToken() {
 		return this.kind == ServiceKind.ONLINE_ENDPOINT

@@ -3,9 +3,9 @@ package com.acme.tokenbroker.catalog;
 import java.util.regex.Pattern;
 
 /**
- * The name callers use for a service: 1 to 64 characters, letters, digits, {@code .}, {@code _} and {@code -},
- * starting with a letter or digit. Anything else is rejected before any lookup, so an odd name can never
- * reach an upstream URL or a log line.
+ * The name callers use for a service: 1 to 64 characters, letters, digits, {@code .},
+ * {@code _} and {@code -}, starting with a letter or digit. Anything else is rejected
+ * before any lookup, so an odd name can never reach an upstream URL or a log line.
  *
  * @param value the validated name
  */

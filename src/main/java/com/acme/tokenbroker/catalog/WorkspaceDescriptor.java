@@ -14,6 +14,6 @@ import java.net.URI;
  * @param armHost the Azure Resource Manager host
  * @param armApiVersion the ARM api-version for online endpoints
  */
-public record WorkspaceDescriptor(String alias, String subscriptionId, String resourceGroup, String name,
-		String region, URI mmsHost, URI armHost, String armApiVersion) {
+public record WorkspaceDescriptor(String alias, String subscriptionId, String resourceGroup, String name, String region,
+		URI mmsHost, URI armHost, String armApiVersion) {
 }

@@ -29,14 +29,18 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
- * The shared second-level cache on Redis, when {@code broker.fleet.enabled} is true: the token source decorator and
- * the fleet's request budget. The connection is Spring Boot's ({@code spring.data.redis.*}).
+ * The shared second-level cache on Redis, when {@code broker.fleet.enabled} is true: the
+ * token source decorator and the fleet's request budget. The connection is Spring Boot's
+ * ({@code spring.data.redis.*}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty("broker.fleet.enabled")
 class FleetConfiguration {
 
-	/** The Redis breaker's name (configure it under {@code resilience4j.circuitbreaker.instances.redis}). */
+	/**
+	 * The Redis breaker's name (configure it under
+	 * {@code resilience4j.circuitbreaker.instances.redis}).
+	 */
 	static final String REDIS_BREAKER = "redis";
 
 	@Bean
@@ -51,12 +55,13 @@ class FleetConfiguration {
 
 	@Bean
 	TokenSourceDecorator sharedTokenSourceDecorator(SharedStore store, SharedKeys keys, FleetProperties properties,
-			RefreshPolicy policy, UpstreamProperties upstreamProperties, ObjectProvider<Sleeper> sleeper, MeterRegistry meterRegistry,
-			Clock clock) {
+			RefreshPolicy policy, UpstreamProperties upstreamProperties, ObjectProvider<Sleeper> sleeper,
+			MeterRegistry meterRegistry, Clock clock) {
 		Duration longestFetch = upstreamProperties.callTimeout().multipliedBy(2);
 		if (properties.lockLease().compareTo(longestFetch) < 0) {
-			throw new InvalidConfigurationException("broker.fleet.lock-lease", "must be at least twice "
-					+ "broker.upstream.call-timeout (" + longestFetch + "): a metadata read and a token call fit in one lease");
+			throw new InvalidConfigurationException("broker.fleet.lock-lease",
+					"must be at least twice " + "broker.upstream.call-timeout (" + longestFetch
+							+ "): a metadata read and a token call fit in one lease");
 		}
 		TokenSealer sealer = new TokenSealer(properties.encryption(), new SecureRandom());
 		return (upstream) -> new SharedTokenSource(upstream, store, sealer, keys, policy, properties,
@@ -76,8 +81,8 @@ class FleetConfiguration {
 	}
 
 	/**
-	 * While Lettuce is disconnected, commands fail at once instead of queueing until the command timeout: a Redis
-	 * outage then costs the broker nothing but a quick fallback.
+	 * While Lettuce is disconnected, commands fail at once instead of queueing until the
+	 * command timeout: a Redis outage then costs the broker nothing but a quick fallback.
 	 */
 	@Bean
 	LettuceClientOptionsBuilderCustomizer failFastWhileDisconnected() {
@@ -91,18 +96,26 @@ class FleetConfiguration {
 	/** Between unanswered keepalive probes. */
 	static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(2);
 
-	/** Unanswered probes before the kernel drops the connection: an idle dead Redis is noticed within 11 s. */
+	/**
+	 * Unanswered probes before the kernel drops the connection: an idle dead Redis is
+	 * noticed within 11 s.
+	 */
 	static final int KEEPALIVE_COUNT = 3;
 
-	/** Sent data unacknowledged this long drops the connection (Linux default: about 15 minutes of retransmits). */
+	/**
+	 * Sent data unacknowledged this long drops the connection (Linux default: about 15
+	 * minutes of retransmits).
+	 */
 	static final Duration TCP_USER_TIMEOUT = Duration.ofSeconds(10);
 
 	/**
-	 * A Redis that vanishes without a reset (a node lost, a network partition, packets dropped) is noticed by the
-	 * socket in seconds: keepalive probes on an idle connection, {@code TCP_USER_TIMEOUT} on a busy one (issue 12, item
-	 * 11). Lettuce then reconnects, and the broker's Redis breaker has opened on the failed commands meanwhile. The
-	 * timings and {@code TCP_USER_TIMEOUT} need a native transport (netty's epoll, a dependency); Spring Boot's own
-	 * socket options (the connect timeout) are kept.
+	 * A Redis that vanishes without a reset (a node lost, a network partition, packets
+	 * dropped) is noticed by the socket in seconds: keepalive probes on an idle
+	 * connection, {@code TCP_USER_TIMEOUT} on a busy one (issue 12, item 11). Lettuce
+	 * then reconnects, and the broker's Redis breaker has opened on the failed commands
+	 * meanwhile. The timings and {@code TCP_USER_TIMEOUT} need a native transport
+	 * (netty's epoll, a dependency); Spring Boot's own socket options (the connect
+	 * timeout) are kept.
 	 */
 	@Bean
 	LettuceClientConfigurationBuilderCustomizer detectDeadConnectionsInSeconds() {
@@ -116,18 +129,16 @@ class FleetConfiguration {
 					.interval(KEEPALIVE_INTERVAL)
 					.count(KEEPALIVE_COUNT)
 					.build())
-				.tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder()
-					.enable()
-					.tcpUserTimeout(TCP_USER_TIMEOUT)
-					.build())
+				.tcpUserTimeout(
+						SocketOptions.TcpUserTimeoutOptions.builder().enable().tcpUserTimeout(TCP_USER_TIMEOUT).build())
 				.build();
 			builder.clientOptions(current.mutate().socketOptions(socket).build());
 		};
 	}
 
 	/**
-	 * Reconnect within two seconds of Redis coming back (Lettuce's default backs off to 30 s), with jitter so a fleet
-	 * does not reconnect in step.
+	 * Reconnect within two seconds of Redis coming back (Lettuce's default backs off to
+	 * 30 s), with jitter so a fleet does not reconnect in step.
 	 */
 	@Bean
 	ClientResourcesBuilderCustomizer reconnectPromptly() {

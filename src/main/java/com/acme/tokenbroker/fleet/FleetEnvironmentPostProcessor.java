@@ -13,11 +13,13 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Unless {@code broker.fleet.enabled} is true, leaves Spring Boot's Redis auto-configuration out of the context
- * (adds it to {@code spring.autoconfigure.exclude}, keeping whatever the operator excluded). Fleet mode is the only
- * user of Redis; without this a broker that never talks to Redis would still build Lettuce's client resources (its
- * event loop and timer threads), Spring Data's Redis infrastructure and Reactor: classes loaded and threads started
- * on every sidecar for nothing (what leaving them out saved at start is in bench/README.md).
+ * Unless {@code broker.fleet.enabled} is true, leaves Spring Boot's Redis
+ * auto-configuration out of the context (adds it to {@code spring.autoconfigure.exclude},
+ * keeping whatever the operator excluded). Fleet mode is the only user of Redis; without
+ * this a broker that never talks to Redis would still build Lettuce's client resources
+ * (its event loop and timer threads), Spring Data's Redis infrastructure and Reactor:
+ * classes loaded and threads started on every sidecar for nothing (what leaving them out
+ * saved at start is in bench/README.md).
  */
 public class FleetEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
@@ -26,7 +28,9 @@ public class FleetEnvironmentPostProcessor implements EnvironmentPostProcessor, 
 
 	static final String EXCLUDE = "spring.autoconfigure.exclude";
 
-	/** Spring Boot's auto-configurations for Redis, all left out while fleet mode is off. */
+	/**
+	 * Spring Boot's auto-configurations for Redis, all left out while fleet mode is off.
+	 */
 	static final List<String> REDIS_AUTO_CONFIGURATIONS = List.of(
 			"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 			"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
@@ -48,8 +52,7 @@ public class FleetEnvironmentPostProcessor implements EnvironmentPostProcessor, 
 				|| environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
 			return;
 		}
-		List<String> excluded = new ArrayList<>(
-				binder.bind(EXCLUDE, Bindable.listOf(String.class)).orElse(List.of()));
+		List<String> excluded = new ArrayList<>(binder.bind(EXCLUDE, Bindable.listOf(String.class)).orElse(List.of()));
 		REDIS_AUTO_CONFIGURATIONS.stream().filter((name) -> !excluded.contains(name)).forEach(excluded::add);
 		environment.getPropertySources()
 			.addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, Map.of(EXCLUDE, String.join(",", excluded))));

@@ -10,19 +10,23 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The optional shared second-level cache, bound from {@code broker.fleet}. The Redis connection itself (address,
- * password, TLS, timeouts) is Spring Boot's {@code spring.data.redis.*}.
+ * The optional shared second-level cache, bound from {@code broker.fleet}. The Redis
+ * connection itself (address, password, TLS, timeouts) is Spring Boot's
+ * {@code spring.data.redis.*}.
  *
- * @param enabled share tokens through Redis; off by default, so a sidecar alone stays self-contained
- * @param keyPrefix prefix of every Redis key the broker writes; deployments that share a Redis but not a catalog
- * use different prefixes
- * @param lockLease how long one instance may hold a service's fetch lock; a crashed holder is replaced after it. Must
- * exceed the longest upstream fetch ({@code broker.upstream.call-timeout} with the metadata read)
- * @param peerWait how long an instance that finds a peer fetching waits for the shared result before it keeps
- * serving its own token and tries again later
+ * @param enabled share tokens through Redis; off by default, so a sidecar alone stays
+ * self-contained
+ * @param keyPrefix prefix of every Redis key the broker writes; deployments that share a
+ * Redis but not a catalog use different prefixes
+ * @param lockLease how long one instance may hold a service's fetch lock; a crashed
+ * holder is replaced after it. Must exceed the longest upstream fetch
+ * ({@code broker.upstream.call-timeout} with the metadata read)
+ * @param peerWait how long an instance that finds a peer fetching waits for the shared
+ * result before it keeps serving its own token and tries again later
  * @param pollInterval how often a waiting instance looks for the shared result
- * @param sharedBudget whether every region's request budget ({@code resilience4j.ratelimiter}) is counted for the
- * whole fleet in Redis, on top of each instance's own limiter
+ * @param sharedBudget whether every region's request budget
+ * ({@code resilience4j.ratelimiter}) is counted for the whole fleet in Redis, on top of
+ * each instance's own limiter
  * @param encryption the keys that seal values in Redis
  */
 @ConfigurationProperties("broker.fleet")
@@ -54,11 +58,13 @@ public record FleetProperties(@DefaultValue("false") boolean enabled, @DefaultVa
 	}
 
 	/**
-	 * The encryption keys, by id. Values in Redis name the key that sealed them, so a new key can become active while
-	 * the old one still opens what it sealed; remove the old key once its values have expired (a token's lifetime).
+	 * The encryption keys, by id. Values in Redis name the key that sealed them, so a new
+	 * key can become active while the old one still opens what it sealed; remove the old
+	 * key once its values have expired (a token's lifetime).
 	 *
 	 * @param activeKey the id of the key that seals new values
-	 * @param keys key id to base64-encoded 256-bit AES key; from a Kubernetes Secret, never from this file
+	 * @param keys key id to base64-encoded 256-bit AES key; from a Kubernetes Secret,
+	 * never from this file
 	 */
 	public record Encryption(String activeKey, Map<String, String> keys) {
 

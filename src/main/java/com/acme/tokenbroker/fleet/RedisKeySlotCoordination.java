@@ -11,10 +11,12 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Key rotation shared through Redis: {@code <prefix>:keyslot:{<service>:<id>}} holds the sealed record of the slot the
- * fleet serves (no key, only its slot name, when and by which rotation it was switched to; sealed so that whoever can
- * write to Redis cannot make the fleet serve a slot about to be regenerated), without expiry;
- * {@code <prefix>:keyrotation:{<service>:<id>}} is the rotation lock. The id names the service upstream, not a slot.
+ * Key rotation shared through Redis: {@code <prefix>:keyslot:{<service>:<id>}} holds the
+ * sealed record of the slot the fleet serves (no key, only its slot name, when and by
+ * which rotation it was switched to; sealed so that whoever can write to Redis cannot
+ * make the fleet serve a slot about to be regenerated), without expiry;
+ * {@code <prefix>:keyrotation:{<service>:<id>}} is the rotation lock. The id names the
+ * service upstream, not a slot.
  */
 class RedisKeySlotCoordination implements KeySlotCoordination {
 
@@ -55,8 +57,8 @@ class RedisKeySlotCoordination implements KeySlotCoordination {
 	@Override
 	public void publish(ServiceDescriptor service, ServedSlot served) {
 		String key = recordKey(service);
-		byte[] plaintext = mapper.writeValueAsBytes(
-				new Stored(1, served.slot().name(), served.since().toEpochMilli(), served.rotationId()));
+		byte[] plaintext = mapper
+			.writeValueAsBytes(new Stored(1, served.slot().name(), served.since().toEpochMilli(), served.rotationId()));
 		call(() -> {
 			this.store.put(key, this.sealer.seal(key, plaintext));
 			return null;

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fleet's request budget per region, counted in Redis: a fixed window of the rate limiter's period holding its
- * limit for all instances together. With Redis unavailable each instance is bounded by its own limiter only.
+ * The fleet's request budget per region, counted in Redis: a fixed window of the rate
+ * limiter's period holding its limit for all instances together. With Redis unavailable
+ * each instance is bounded by its own limiter only.
  */
 class RedisSharedBudget implements SharedBudget {
 

@@ -9,10 +9,11 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A fleet peer's failed fetch, as the plaintext of a sealed Redis value ({@code <prefix>:failed:{...}}): the failure's
- * kind and upstream status and until when the fleet leaves the upstream alone. It holds no secret and no upstream
- * message (those may quote a request); it is sealed all the same, so that whoever can write to Redis cannot make the
- * fleet refuse a service.
+ * A fleet peer's failed fetch, as the plaintext of a sealed Redis value
+ * ({@code <prefix>:failed:{...}}): the failure's kind and upstream status and until when
+ * the fleet leaves the upstream alone. It holds no secret and no upstream message (those
+ * may quote a request); it is sealed all the same, so that whoever can write to Redis
+ * cannot make the fleet refuse a service.
  *
  * @param kind the failure kind
  * @param status the upstream's HTTP status, {@code 0} when it did not answer
@@ -26,8 +27,9 @@ record SharedFailure(UpstreamException.Kind kind, int status, Instant until) {
 
 	/**
 	 * @param failure the holder's failure
-	 * @return whether it says something about the upstream that every instance would meet: a failure the broker itself
-	 * made (its breaker, its limiter, a peer fetching) is this instance's own business
+	 * @return whether it says something about the upstream that every instance would
+	 * meet: a failure the broker itself made (its breaker, its limiter, a peer fetching)
+	 * is this instance's own business
 	 */
 	static boolean isShared(UpstreamException failure) {
 		UpstreamException.Kind kind = failure.getKind();
@@ -57,15 +59,17 @@ record SharedFailure(UpstreamException.Kind kind, int status, Instant until) {
 	 * @param service the service's name, for the message
 	 * @param now the current instant
 	 * @param floor the shortest retry to announce
-	 * @return the failure as this instance reports it: same kind and status, retry when the record ends
+	 * @return the failure as this instance reports it: same kind and status, retry when
+	 * the record ends
 	 */
 	UpstreamException toException(Object service, Instant now, Duration floor) {
 		Duration retryAfter = Duration.between(now, this.until);
 		if (retryAfter.compareTo(floor) < 0) {
 			retryAfter = floor;
 		}
-		return new UpstreamException(this.kind, this.status, retryAfter, "A fleet peer's fetch of the token of service '"
-				+ service + "' failed (" + this.kind.tag() + "); the fleet leaves the upstream alone until " + this.until);
+		return new UpstreamException(this.kind, this.status, retryAfter,
+				"A fleet peer's fetch of the token of service '" + service + "' failed (" + this.kind.tag()
+						+ "); the fleet leaves the upstream alone until " + this.until);
 	}
 
 	/** The stored fields; {@code v} changes with their meaning. */

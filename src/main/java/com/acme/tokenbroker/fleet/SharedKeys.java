@@ -10,10 +10,13 @@ import com.acme.tokenbroker.catalog.WorkspaceDescriptor;
 import com.acme.tokenbroker.token.KeySlots;
 
 /**
- * The Redis keys of the fleet: {@code <prefix>:token:{<service>:<id>}}, {@code <prefix>:lock:{<service>:<id>}},
- * {@code <prefix>:failed:{<service>:<id>}} (one hash tag, so a script may touch both on a Redis Cluster) and {@code <prefix>:budget:<region>}. The id is a digest of what the service resolves to upstream (workspace, kind,
- * upstream name, auth mode) and of the key slot this instance serves, so two catalogs that give one name to different
- * services never share a token, and an instance that switched to the secondary key (a rotation) never takes, nor
+ * The Redis keys of the fleet: {@code <prefix>:token:{<service>:<id>}},
+ * {@code <prefix>:lock:{<service>:<id>}}, {@code <prefix>:failed:{<service>:<id>}} (one
+ * hash tag, so a script may touch both on a Redis Cluster) and
+ * {@code <prefix>:budget:<region>}. The id is a digest of what the service resolves to
+ * upstream (workspace, kind, upstream name, auth mode) and of the key slot this instance
+ * serves, so two catalogs that give one name to different services never share a token,
+ * and an instance that switched to the secondary key (a rotation) never takes, nor
  * overwrites, the primary key its peers share.
  */
 final class SharedKeys {
@@ -50,8 +53,8 @@ final class SharedKeys {
 
 	static String identity(ServiceDescriptor service, String keySlot) {
 		WorkspaceDescriptor workspace = service.workspace();
-		String upstream = String.join("\n", service.kind().name(), workspace.subscriptionId(), workspace.resourceGroup(),
-				workspace.name(), workspace.region(), String.valueOf(workspace.mmsHost()),
+		String upstream = String.join("\n", service.kind().name(), workspace.subscriptionId(),
+				workspace.resourceGroup(), workspace.name(), workspace.region(), String.valueOf(workspace.mmsHost()),
 				String.valueOf(workspace.armHost()), service.upstreamName(), service.authMode().name(), keySlot);
 		try {
 			byte[] digest = MessageDigest.getInstance("SHA-256").digest(upstream.getBytes(StandardCharsets.UTF_8));

@@ -13,15 +13,19 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
- * The broker's Redis operations, each behind the Redis circuit breaker. Any Redis failure (refused, timed out,
- * disconnected, an error reply) is recorded by the breaker and surfaces as {@link SharedStoreUnavailableException};
- * while the breaker is open no command is sent at all. Callers fall back to working alone.
+ * The broker's Redis operations, each behind the Redis circuit breaker. Any Redis failure
+ * (refused, timed out, disconnected, an error reply) is recorded by the breaker and
+ * surfaces as {@link SharedStoreUnavailableException}; while the breaker is open no
+ * command is sent at all. Callers fall back to working alone.
  */
 class SharedStore {
 
 	private static final Logger logger = LoggerFactory.getLogger(SharedStore.class);
 
-	/** Delete the lock only if this instance still holds it: a lease that expired may have passed to a peer. */
+	/**
+	 * Delete the lock only if this instance still holds it: a lease that expired may have
+	 * passed to a peer.
+	 */
 	private static final RedisScript<Long> UNLOCK = RedisScript.of("""
 			if redis.call('GET', KEYS[1]) == ARGV[1] then
 			  return redis.call('DEL', KEYS[1])
@@ -29,8 +33,8 @@ class SharedStore {
 			return 0""", Long.class);
 
 	/**
-	 * One permit of a fixed-window budget: the first call of a window starts its expiry. Returns -1 when permitted,
-	 * else the milliseconds until the window ends.
+	 * One permit of a fixed-window budget: the first call of a window starts its expiry.
+	 * Returns -1 when permitted, else the milliseconds until the window ends.
 	 */
 	private static final RedisScript<Long> ACQUIRE = RedisScript.of("""
 			local used = redis.call('INCR', KEYS[1])
@@ -47,7 +51,10 @@ class SharedStore {
 			end
 			return ttl""", Long.class);
 
-	/** Store the value only while the writer still holds the lock: a holder whose lease ran out never overwrites. */
+	/**
+	 * Store the value only while the writer still holds the lock: a holder whose lease
+	 * ran out never overwrites.
+	 */
 	private static final RedisScript<Long> PUT_IF_OWNER = RedisScript.of("""
 			if redis.call('GET', KEYS[2]) == ARGV[3] then
 			  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -68,7 +75,10 @@ class SharedStore {
 		return call("GET", () -> this.redis.opsForValue().get(key));
 	}
 
-	/** Store a value without expiry (a record the fleet keeps, such as the served key slot). */
+	/**
+	 * Store a value without expiry (a record the fleet keeps, such as the served key
+	 * slot).
+	 */
 	void put(String key, String value) {
 		call("SET", () -> {
 			this.redis.opsForValue().set(key, value);
@@ -85,8 +95,8 @@ class SharedStore {
 	 * @return whether it was stored (the writer still held the lock)
 	 */
 	boolean putIfOwner(String key, String value, Duration ttl, String lockKey, String owner) {
-		Long stored = call("SET IF OWNER",
-				() -> this.redis.execute(PUT_IF_OWNER, List.of(key, lockKey), value, Long.toString(ttl.toMillis()), owner));
+		Long stored = call("SET IF OWNER", () -> this.redis.execute(PUT_IF_OWNER, List.of(key, lockKey), value,
+				Long.toString(ttl.toMillis()), owner));
 		return stored != null && stored == 1;
 	}
 
@@ -103,8 +113,10 @@ class SharedStore {
 
 	/**
 	 * @param key the lock's key
-	 * @param lease the lease to give a lock found without one (set by hand, or persisted): no lock blocks forever
-	 * @return how long the current holder's lease still runs, {@link Duration#ZERO} when nobody holds it
+	 * @param lease the lease to give a lock found without one (set by hand, or
+	 * persisted): no lock blocks forever
+	 * @return how long the current holder's lease still runs, {@link Duration#ZERO} when
+	 * nobody holds it
 	 */
 	Duration leaseRemaining(String key, Duration lease) {
 		Long millis = call("PTTL", () -> this.redis.getExpire(key, java.util.concurrent.TimeUnit.MILLISECONDS));
@@ -116,8 +128,9 @@ class SharedStore {
 	}
 
 	/**
-	 * Release the lock if this owner still holds it; a failure only lets the lease run out. Runs even on an
-	 * interrupted thread (a shutdown), so a stopping instance does not leave its lock to the lease.
+	 * Release the lock if this owner still holds it; a failure only lets the lease run
+	 * out. Runs even on an interrupted thread (a shutdown), so a stopping instance does
+	 * not leave its lock to the lease.
 	 */
 	void unlock(String key, String owner) {
 		boolean interrupted = Thread.interrupted();
@@ -141,8 +154,8 @@ class SharedStore {
 	 * @return {@code null} when a permit was taken, else how long until the window ends
 	 */
 	Duration acquire(String key, int limit, Duration period) {
-		Long result = call("ACQUIRE",
-				() -> this.redis.execute(ACQUIRE, List.of(key), Integer.toString(limit), Long.toString(period.toMillis())));
+		Long result = call("ACQUIRE", () -> this.redis.execute(ACQUIRE, List.of(key), Integer.toString(limit),
+				Long.toString(period.toMillis())));
 		if (result == null || result < 0) {
 			return null;
 		}
@@ -151,8 +164,8 @@ class SharedStore {
 
 	private <T> T call(String command, Supplier<T> call) {
 		if (!this.breaker.tryAcquirePermission()) {
-			throw new SharedStoreUnavailableException("circuit breaker '" + this.breaker.getName() + "' is "
-					+ this.breaker.getState(), null);
+			throw new SharedStoreUnavailableException(
+					"circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(), null);
 		}
 		long start = this.breaker.getCurrentTimestamp();
 		try {
@@ -169,8 +182,8 @@ class SharedStore {
 			}
 			this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
 			logger.debug("Redis {} failed: {}", command, ex.getClass().getSimpleName());
-			throw new SharedStoreUnavailableException("Redis " + command + " failed (" + ex.getClass().getSimpleName()
-					+ ")", ex);
+			throw new SharedStoreUnavailableException(
+					"Redis " + command + " failed (" + ex.getClass().getSimpleName() + ")", ex);
 		}
 	}
 

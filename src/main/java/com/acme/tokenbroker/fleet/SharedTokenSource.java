@@ -18,30 +18,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared second level: a {@link TokenSource} that looks in Redis before it lets the upstream be called, and lets
- * only one instance of the fleet call it per service and refresh.
+ * The shared second level: a {@link TokenSource} that looks in Redis before it lets the
+ * upstream be called, and lets only one instance of the fleet call it per service and
+ * refresh.
  * <ol>
- * <li>A token in Redis that is newer than the one this instance holds and not yet due ({@code refreshAfter} ahead) is
- * taken as is.</li>
- * <li>Otherwise the instance tries to take the service's lock ({@code SET NX} with a lease). The holder looks in Redis
- * once more, fetches from the upstream, stores the sealed result with a time to live of its hard expiry and releases
- * the lock.</li>
- * <li>An instance that finds the lock held polls Redis for up to {@code peer-wait}; without a result it reports the
- * peer's fetch ({@link UpstreamException.Kind#PEER_FETCHING}, retry when the lease ends), and the cache keeps serving
- * the token it holds. A crashed holder is replaced once its lease expires.</li>
- * <li>A holder whose fetch fails leaves a short sealed "failed until" record (the failure's kind and status, until
- * its {@code Retry-After}, {@code min-refresh-interval} for a refusal, the first backoff otherwise); until then every
- * instance, waiting or newly asking, reports that failure (or serves the fleet's stale token) without calling the
- * upstream: N instances make one call, not N (issue 12, item 10).</li>
- * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without a fleet.</li>
+ * <li>A token in Redis that is newer than the one this instance holds and not yet due
+ * ({@code refreshAfter} ahead) is taken as is.</li>
+ * <li>Otherwise the instance tries to take the service's lock ({@code SET NX} with a
+ * lease). The holder looks in Redis once more, fetches from the upstream, stores the
+ * sealed result with a time to live of its hard expiry and releases the lock.</li>
+ * <li>An instance that finds the lock held polls Redis for up to {@code peer-wait};
+ * without a result it reports the peer's fetch
+ * ({@link UpstreamException.Kind#PEER_FETCHING}, retry when the lease ends), and the
+ * cache keeps serving the token it holds. A crashed holder is replaced once its lease
+ * expires.</li>
+ * <li>A holder whose fetch fails leaves a short sealed "failed until" record (the
+ * failure's kind and status, until its {@code Retry-After}, {@code min-refresh-interval}
+ * for a refusal, the first backoff otherwise); until then every instance, waiting or
+ * newly asking, reports that failure (or serves the fleet's stale token) without calling
+ * the upstream: N instances make one call, not N (issue 12, item 10).</li>
+ * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without
+ * a fleet.</li>
  * </ol>
- * Each sealed value carries a sequence number that only moves forward per Redis key (the writer, holding the lock,
- * gives its value one above the highest it has seen, and at least its clock's epoch milliseconds, so a key whose value
- * expired from Redis still moves forward). The instance remembers the highest sequence number it has opened or written
- * per key, and refuses a value below it: someone with write access to Redis who puts back an older sealed value (a
- * retired key, a token of a revoked grant) gets it taken by no instance that saw a newer one. The number is inside the
- * sealed plaintext and the Redis key is the seal's additional data, so it can be neither altered nor moved to another
- * service.
+ * Each sealed value carries a sequence number that only moves forward per Redis key (the
+ * writer, holding the lock, gives its value one above the highest it has seen, and at
+ * least its clock's epoch milliseconds, so a key whose value expired from Redis still
+ * moves forward). The instance remembers the highest sequence number it has opened or
+ * written per key, and refuses a value below it: someone with write access to Redis who
+ * puts back an older sealed value (a retired key, a token of a revoked grant) gets it
+ * taken by no instance that saw a newer one. The number is inside the sealed plaintext
+ * and the Redis key is the seal's additional data, so it can be neither altered nor moved
+ * to another service.
  */
 class SharedTokenSource implements TokenSource {
 
@@ -65,13 +72,17 @@ class SharedTokenSource implements TokenSource {
 
 	private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
 
-	/** The highest sequence number opened or written, per Redis key (bounded by the catalog and its key slots). */
+	/**
+	 * The highest sequence number opened or written, per Redis key (bounded by the
+	 * catalog and its key slots).
+	 */
 	private final Map<String, Long> highestSeen = new ConcurrentHashMap<>();
 
 	private final MeterRegistry meterRegistry;
 
-	SharedTokenSource(TokenSource upstream, SharedStore store, TokenSealer sealer, SharedKeys keys, RefreshPolicy policy,
-			FleetProperties properties, Sleeper sleeper, MeterRegistry meterRegistry, Clock clock) {
+	SharedTokenSource(TokenSource upstream, SharedStore store, TokenSealer sealer, SharedKeys keys,
+			RefreshPolicy policy, FleetProperties properties, Sleeper sleeper, MeterRegistry meterRegistry,
+			Clock clock) {
 		this.upstream = upstream;
 		this.store = store;
 		this.sealer = sealer;
@@ -115,15 +126,16 @@ class SharedTokenSource implements TokenSource {
 		return awaitPeer(service, held, tokenKey, lockKey);
 	}
 
-	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey,
-			String owner) {
+	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, String tokenKey,
+			String lockKey, String owner) {
 		try {
 			BrokeredToken shared = readQuietly(service, tokenKey);
 			if (isNewerAndNotDue(shared, held)) {
 				count("shared");
 				return shared;
 			}
-			// the previous holder may have failed between this instance's first look and its taking the lock
+			// the previous holder may have failed between this instance's first look and
+			// its taking the lock
 			BrokeredToken stale = unlessFailedQuietly(service, shared, held);
 			if (stale != null) {
 				return stale;
@@ -135,8 +147,8 @@ class SharedTokenSource implements TokenSource {
 			catch (UpstreamException ex) {
 				shareFailure(service, ex, lockKey, owner);
 				if (isNewer(shared, held)) {
-					logger.info("Fetching the token of service '{}' failed ({}); taking the fleet's stale one", service.name(),
-							ex.getKind().tag());
+					logger.info("Fetching the token of service '{}' failed ({}); taking the fleet's stale one",
+							service.name(), ex.getKind().tag());
 					count("shared_stale");
 					return shared;
 				}
@@ -168,7 +180,8 @@ class SharedTokenSource implements TokenSource {
 					return stale;
 				}
 				if (!retriedLock && this.store.leaseRemaining(lockKey, this.properties.lockLease()).isZero()) {
-					// the holder is done without a result for us (its fetch failed, or its lease ran out): try once more
+					// the holder is done without a result for us (its fetch failed, or
+					// its lease ran out): try once more
 					retriedLock = true;
 					String owner = this.store.tryLock(lockKey, this.properties.lockLease());
 					if (owner != null) {
@@ -177,18 +190,21 @@ class SharedTokenSource implements TokenSource {
 				}
 			}
 			if (isNewer(shared, held)) {
-				// due or stale, but better than nothing: the peer's fetch is late, the upstream may be failing
+				// due or stale, but better than nothing: the peer's fetch is late, the
+				// upstream may be failing
 				count("shared_stale");
 				return shared;
 			}
 			Duration lease = this.store.leaseRemaining(lockKey, this.properties.lockLease());
-			Duration retryAfter = (lease.compareTo(this.properties.peerWait()) < 0) ? lease : this.properties.peerWait();
+			Duration retryAfter = (lease.compareTo(this.properties.peerWait()) < 0) ? lease
+					: this.properties.peerWait();
 			if (retryAfter.compareTo(this.properties.pollInterval()) < 0) {
 				retryAfter = this.properties.pollInterval();
 			}
 			count("peer_busy");
-			throw new UpstreamException(UpstreamException.Kind.PEER_FETCHING, 0, retryAfter, "Another broker instance is "
-					+ "fetching the token of service '" + service.name() + "'; retry in " + retryAfter);
+			throw new UpstreamException(UpstreamException.Kind.PEER_FETCHING, 0, retryAfter,
+					"Another broker instance is " + "fetching the token of service '" + service.name() + "'; retry in "
+							+ retryAfter);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -201,8 +217,8 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	/**
-	 * When a peer's fetch failed a moment ago, report its failure (or take the fleet's stale token, which is better)
-	 * instead of calling the upstream again.
+	 * When a peer's fetch failed a moment ago, report its failure (or take the fleet's
+	 * stale token, which is better) instead of calling the upstream again.
 	 * @return the stale shared token to serve, or {@code null} when no failure holds
 	 * @throws UpstreamException the peer's failure
 	 */
@@ -243,17 +259,19 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	/**
-	 * Tell the fleet that the upstream failed, for as long as this instance itself would wait: the upstream's
-	 * {@code Retry-After} when it gave one, {@code min-refresh-interval} for a refusal an operator must fix, the first
-	 * backoff otherwise. Redis keeps the record a lease longer, so that instances whose clocks are a little behind
-	 * still see it; its {@code until} decides.
+	 * Tell the fleet that the upstream failed, for as long as this instance itself would
+	 * wait: the upstream's {@code Retry-After} when it gave one,
+	 * {@code min-refresh-interval} for a refusal an operator must fix, the first backoff
+	 * otherwise. Redis keeps the record a lease longer, so that instances whose clocks
+	 * are a little behind still see it; its {@code until} decides.
 	 */
 	private void shareFailure(ServiceDescriptor service, UpstreamException failure, String lockKey, String owner) {
 		if (!SharedFailure.isShared(failure)) {
 			return;
 		}
 		Duration delay;
-		if (failure.getRetryAfter() != null && !failure.getRetryAfter().isNegative() && !failure.getRetryAfter().isZero()) {
+		if (failure.getRetryAfter() != null && !failure.getRetryAfter().isNegative()
+				&& !failure.getRetryAfter().isZero()) {
 			delay = (failure.getRetryAfter().compareTo(this.policy.maxBackoff()) > 0) ? this.policy.maxBackoff()
 					: failure.getRetryAfter();
 		}
@@ -261,7 +279,8 @@ class SharedTokenSource implements TokenSource {
 			delay = failure.getKind().isRetryable() ? this.policy.backoff(1) : this.policy.minRefreshInterval();
 		}
 		String failedKey = this.keys.failed(service);
-		SharedFailure shared = new SharedFailure(failure.getKind(), failure.getStatus(), this.clock.instant().plus(delay));
+		SharedFailure shared = new SharedFailure(failure.getKind(), failure.getStatus(),
+				this.clock.instant().plus(delay));
 		try {
 			this.store.putIfOwner(failedKey, this.sealer.seal(failedKey, shared.encode()),
 					delay.plus(this.properties.lockLease()), lockKey, owner);
@@ -292,9 +311,10 @@ class SharedTokenSource implements TokenSource {
 		long sequence = opened.get().sequence();
 		long highest = this.highestSeen.merge(tokenKey, sequence, Math::max);
 		if (sequence < highest) {
-			logger.warn("The shared value of service '{}' is older than one this instance has seen (sequence {} < {}): "
-					+ "put back in Redis by someone with write access to it? Treating it as a miss", service.name(),
-					sequence, highest);
+			logger.warn(
+					"The shared value of service '{}' is older than one this instance has seen (sequence {} < {}): "
+							+ "put back in Redis by someone with write access to it? Treating it as a miss",
+					service.name(), sequence, highest);
 			count("replayed");
 			return null;
 		}
@@ -322,8 +342,10 @@ class SharedTokenSource implements TokenSource {
 				this.highestSeen.merge(tokenKey, sequence, Math::max);
 			}
 			else {
-				logger.info("The fetch of service '{}' outlasted its lock's lease ({}); not sharing its token, a peer may "
-						+ "have shared a newer one", service.name(), this.properties.lockLease());
+				logger.info(
+						"The fetch of service '{}' outlasted its lock's lease ({}); not sharing its token, a peer may "
+								+ "have shared a newer one",
+						service.name(), this.properties.lockLease());
 			}
 		}
 		catch (SharedStoreUnavailableException ex) {
@@ -343,9 +365,10 @@ class SharedTokenSource implements TokenSource {
 
 	private void count(String outcome) {
 		this.outcomes.computeIfAbsent(outcome, (name) -> Counter.builder("broker.fleet.lookups")
-			.description("Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
-					+ "waited (a peer's result), peer_busy, peer_failed (a peer's failure, shared), alone (Redis unavailable), undecryptable, replayed (older than one "
-					+ "seen), shared_stale")
+			.description(
+					"Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
+							+ "waited (a peer's result), peer_busy, peer_failed (a peer's failure, shared), alone (Redis unavailable), undecryptable, replayed (older than one "
+							+ "seen), shared_stale")
 			.tag("outcome", name)
 			.register(this.meterRegistry)).increment();
 	}

@@ -14,13 +14,15 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals values for Redis with AES-256-GCM: {@code tb1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>}.
+ * Seals values for Redis with AES-256-GCM:
+ * {@code tb1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>}.
  * <p>
- * Each value carries the id of the key that sealed it, so keys rotate without a flush: the active key seals, every
- * configured key opens. The Redis key the value is stored under, the format version and the key id are the
- * additional authenticated data, so a value copied to another service's key, or relabelled with another key id, does
- * not open. A value that does not open (unknown key id, altered bytes, another format) is reported as empty, never as
- * an exception: to the cache it is a miss.
+ * Each value carries the id of the key that sealed it, so keys rotate without a flush:
+ * the active key seals, every configured key opens. The Redis key the value is stored
+ * under, the format version and the key id are the additional authenticated data, so a
+ * value copied to another service's key, or relabelled with another key id, does not
+ * open. A value that does not open (unknown key id, altered bytes, another format) is
+ * reported as empty, never as an exception: to the cache it is a miss.
  */
 final class TokenSealer {
 
@@ -38,7 +40,8 @@ final class TokenSealer {
 
 	TokenSealer(FleetProperties.Encryption encryption, SecureRandom random) {
 		encryption.keys()
-			.forEach((id, encoded) -> this.keys.put(id, new SecretKeySpec(Base64.getDecoder().decode(encoded.trim()), "AES")));
+			.forEach((id, encoded) -> this.keys.put(id,
+					new SecretKeySpec(Base64.getDecoder().decode(encoded.trim()), "AES")));
 		this.activeKey = encryption.activeKey();
 		this.random = random;
 	}
@@ -69,7 +72,8 @@ final class TokenSealer {
 	/**
 	 * @param redisKey the Redis key the value was read from
 	 * @param value the sealed value
-	 * @return the plaintext, or empty when the value does not open with any configured key
+	 * @return the plaintext, or empty when the value does not open with any configured
+	 * key
 	 */
 	Optional<byte[]> open(String redisKey, String value) {
 		if (value == null) {

@@ -17,7 +17,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires key rotation: one worker thread (rotations are rare and sequential per service), advanced by the refresher.
+ * Wires key rotation: one worker thread (rotations are rare and sequential per service),
+ * advanced by the refresher.
  */
 @Configuration(proxyBeanMethods = false)
 class KeyConfiguration {

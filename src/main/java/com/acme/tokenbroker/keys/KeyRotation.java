@@ -6,10 +6,12 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.upstream.KeySlot;
 
 /**
- * One rotation of a service's keys, as a small state machine the {@link KeyRotator} advances:
- * {@code REGENERATE_STANDBY} (regenerate the key not being served) → {@code SWITCH} (serve it) → {@code GRACE} (let
- * callers move over) → {@code REGENERATE_RETIRED} (regenerate the key served before) → {@code DONE}. A failure stops
- * it at its step with a working key still served; asking again resumes from that step.
+ * One rotation of a service's keys, as a small state machine the {@link KeyRotator}
+ * advances: {@code REGENERATE_STANDBY} (regenerate the key not being served) →
+ * {@code SWITCH} (serve it) → {@code GRACE} (let callers move over) →
+ * {@code REGENERATE_RETIRED} (regenerate the key served before) → {@code DONE}. A failure
+ * stops it at its step with a working key still served; asking again resumes from that
+ * step.
  */
 public final class KeyRotation {
 
@@ -98,7 +100,8 @@ public final class KeyRotation {
 		return this.finishedAt;
 	}
 
-	/** @return the failure's class and message, never a key */
+	/**
+	 * @return the failure's class and message, never a key */
 	public String failure() {
 		return this.failure;
 	}

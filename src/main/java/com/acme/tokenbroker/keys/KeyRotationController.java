@@ -22,9 +22,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /admin/services/{service}/keys/rotate} starts (or returns, or resumes) a rotation and answers 202 with
- * its status and a {@code Location} to follow; {@code GET /admin/services/{service}/keys/rotation} shows it. Only
- * callers granted by {@code broker.access.admin-rules} may do either (deny by default).
+ * {@code POST /admin/services/{service}/keys/rotate} starts (or returns, or resumes) a
+ * rotation and answers 202 with its status and a {@code Location} to follow; {@code GET
+ * /admin/services/{service}/keys/rotation} shows it. Only callers granted by
+ * {@code broker.access.admin-rules} may do either (deny by default).
  */
 @RestController
 class KeyRotationController {
@@ -59,8 +60,9 @@ class KeyRotationController {
 							+ "'; follow it there, or ask again once it has ended");
 		}
 		catch (KeySlotCoordination.CoordinationUnavailableException ex) {
-			ErrorResponseException unavailable = problem(HttpStatus.SERVICE_UNAVAILABLE, "rotation-coordination-unavailable",
-					"Rotation not coordinated", "The fleet's shared store is unavailable; a rotation now would leave the "
+			ErrorResponseException unavailable = problem(HttpStatus.SERVICE_UNAVAILABLE,
+					"rotation-coordination-unavailable", "Rotation not coordinated",
+					"The fleet's shared store is unavailable; a rotation now would leave the "
 							+ "other instances serving a key it regenerates. Ask again once Redis is back");
 			unavailable.getHeaders().set("Retry-After", "30");
 			throw unavailable;
@@ -79,12 +81,15 @@ class KeyRotationController {
 			throw problem(HttpStatus.NOT_FOUND, "no-rotation", "No rotation",
 					"Service '" + descriptor.name() + "' has not been rotated since the broker started");
 		}
-		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(RotationView.of(rotation, this.rotator.isCoordinated()));
+		return ResponseEntity.ok()
+			.cacheControl(CacheControl.noStore())
+			.body(RotationView.of(rotation, this.rotator.isCoordinated()));
 	}
 
 	private ServiceDescriptor authorize(String service, Caller caller) {
 		ServiceName name = ServiceName.of(service);
-		// The grant before existence, as for /tokens: a non-admin learns nothing of which services exist
+		// The grant before existence, as for /tokens: a non-admin learns nothing of which
+		// services exist
 		if (!this.accessPolicy.isAdmin(caller, name)) {
 			throw problem(HttpStatus.FORBIDDEN, "admin-access-denied", "Administration denied",
 					"No admin rule grants this caller the administration of service '" + name + "'");
@@ -116,7 +121,8 @@ class KeyRotationController {
 	 * @param graceUntil until when the retired key stays valid
 	 * @param finishedAt when it ended
 	 * @param failure why it failed
-	 * @param coordinated whether the other broker instances follow this rotation (fleet mode)
+	 * @param coordinated whether the other broker instances follow this rotation (fleet
+	 * mode)
 	 * @param scope what the rotation covers, in words
 	 */
 	record RotationView(String id, String service, String status, String step, String retiredSlot, String newSlot,
@@ -133,8 +139,8 @@ class KeyRotationController {
 			return new RotationView(rotation.id(), rotation.service().value(), rotation.status().name(),
 					rotation.step().name(), rotation.retired().name().toLowerCase(java.util.Locale.ROOT),
 					rotation.standby().name().toLowerCase(java.util.Locale.ROOT), rotation.requestedBy(),
-					iso(rotation.startedAt()), iso(rotation.graceUntil()), iso(rotation.finishedAt()), rotation.failure(),
-					coordinated, coordinated ? FLEET : INSTANCE_ONLY);
+					iso(rotation.startedAt()), iso(rotation.graceUntil()), iso(rotation.finishedAt()),
+					rotation.failure(), coordinated, coordinated ? FLEET : INSTANCE_ONLY);
 		}
 
 		private static String iso(java.time.Instant instant) {

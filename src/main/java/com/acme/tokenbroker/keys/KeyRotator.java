@@ -23,18 +23,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Rotates a key-auth service's keys without breaking its callers:
  * <ol>
- * <li>regenerate the key that is not being served (waiting for an asynchronous regeneration to finish);</li>
- * <li>switch the served key to it and reload the cache, so callers get the new key at their next fetch;</li>
- * <li>wait the grace period, longer than any caller's {@code refreshBy}: the old key still works meanwhile;</li>
+ * <li>regenerate the key that is not being served (waiting for an asynchronous
+ * regeneration to finish);</li>
+ * <li>switch the served key to it and reload the cache, so callers get the new key at
+ * their next fetch;</li>
+ * <li>wait the grace period, longer than any caller's {@code refreshBy}: the old key
+ * still works meanwhile;</li>
  * <li>regenerate the old key.</li>
  * </ol>
- * At every step a working key is served: the new key is served only once it exists, and the old one is regenerated
- * only after callers moved over. A rotation is idempotent: asking while one runs returns it; asking after one failed
- * resumes it from the failed step. The grace wait runs on the injected clock ({@link #advance()} is called by the
- * refresher). In fleet mode ({@link KeySlotCoordination}) one instance rotates a service at a time, holding the
- * fleet's rotation lock from the first step to the last, and publishes the slot it switched to; every other instance
- * follows that record at its next refresh check ({@link #advance()}), and a scheduled rotation counts from the fleet's
- * last switch. Each rotation that ends writes one audit line (who, which service, which slots, outcome), never a key.
+ * At every step a working key is served: the new key is served only once it exists, and
+ * the old one is regenerated only after callers moved over. A rotation is idempotent:
+ * asking while one runs returns it; asking after one failed resumes it from the failed
+ * step. The grace wait runs on the injected clock ({@link #advance()} is called by the
+ * refresher). In fleet mode ({@link KeySlotCoordination}) one instance rotates a service
+ * at a time, holding the fleet's rotation lock from the first step to the last, and
+ * publishes the slot it switched to; every other instance follows that record at its next
+ * refresh check ({@link #advance()}), and a scheduled rotation counts from the fleet's
+ * last switch. Each rotation that ends writes one audit line (who, which service, which
+ * slots, outcome), never a key.
  */
 public class KeyRotator {
 
@@ -71,8 +77,8 @@ public class KeyRotator {
 	}
 
 	/**
-	 * @param coordination how the other instances take part: in fleet mode the rotation lock and the served slot in
-	 * Redis, else {@link KeySlotCoordination#NONE}
+	 * @param coordination how the other instances take part: in fleet mode the rotation
+	 * lock and the served slot in Redis, else {@link KeySlotCoordination#NONE}
 	 */
 	public KeyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, Executor executor, Clock clock, KeySlotCoordination coordination) {
@@ -122,14 +128,15 @@ public class KeyRotator {
 		return rotation;
 	}
 
-	/** @return whether the other instances follow this one's rotations (fleet mode) */
+	/**
+	 * @return whether the other instances follow this one's rotations (fleet mode) */
 	public boolean isCoordinated() {
 		return this.coordination.isCoordinated();
 	}
 
 	/**
-	 * The rotation lock outlives the grace period by this much, which bounds the regenerations; a rotator that crashed
-	 * passes the lock on after it.
+	 * The rotation lock outlives the grace period by this much, which bounds the
+	 * regenerations; a rotator that crashed passes the lock on after it.
 	 */
 	static final java.time.Duration STEPS_LEASE = java.time.Duration.ofMinutes(10);
 
@@ -137,7 +144,10 @@ public class KeyRotator {
 		return this.properties.grace().plus(STEPS_LEASE);
 	}
 
-	/** A failed rotation resumes only while this instance still serves the slot its failed step left served. */
+	/**
+	 * A failed rotation resumes only while this instance still serves the slot its failed
+	 * step left served.
+	 */
 	private boolean isResumable(KeyRotation rotation) {
 		KeySlot expected = (rotation.step().compareTo(KeyRotation.Step.SWITCH) <= 0) ? rotation.retired()
 				: rotation.standby();
@@ -145,8 +155,9 @@ public class KeyRotator {
 	}
 
 	/**
-	 * Serve the slot the fleet serves, if a peer's rotation switched it: the cache reloads the key at once, long before
-	 * the grace period ends and the peer regenerates the key this instance served.
+	 * Serve the slot the fleet serves, if a peer's rotation switched it: the cache
+	 * reloads the key at once, long before the grace period ends and the peer regenerates
+	 * the key this instance served.
 	 * @return the fleet's record, or {@code null}
 	 */
 	private KeySlotCoordination.ServedSlot follow(ServiceDescriptor service) {
@@ -154,8 +165,8 @@ public class KeyRotator {
 		if (shared != null && shared.slot() != this.slots.served(service.name())) {
 			this.slots.serve(service.name(), shared.slot());
 			this.cache.reload(service);
-			logger.info("Service '{}' follows the fleet's key rotation {}: the {} key is served since {}", service.name(),
-					shared.rotationId(), shared.slot(), shared.since());
+			logger.info("Service '{}' follows the fleet's key rotation {}: the {} key is served since {}",
+					service.name(), shared.rotationId(), shared.slot(), shared.since());
 		}
 		return shared;
 	}
@@ -176,8 +187,8 @@ public class KeyRotator {
 	}
 
 	/**
-	 * Move rotations whose grace period is over to their last step, and start scheduled rotations that are due.
-	 * Called by the refresher on every tick.
+	 * Move rotations whose grace period is over to their last step, and start scheduled
+	 * rotations that are due. Called by the refresher on every tick.
 	 */
 	public void advance() {
 		Instant now = this.clock.instant();
@@ -227,14 +238,16 @@ public class KeyRotator {
 
 	/**
 	 * @param service a service
-	 * @return whether the broker serves it a key: configured so, or its cached credential is one
+	 * @return whether the broker serves it a key: configured so, or its cached credential
+	 * is one
 	 */
 	public boolean usesKeys(ServiceDescriptor service) {
 		if (service.authMode() == com.acme.tokenbroker.catalog.AuthMode.KEY) {
 			return true;
 		}
 		BrokeredToken token = this.cache.current(service.name());
-		return token != null && com.acme.tokenbroker.catalog.AuthMode.KEY.credentialType().equals(token.credentialType());
+		return token != null
+				&& com.acme.tokenbroker.catalog.AuthMode.KEY.credentialType().equals(token.credentialType());
 	}
 
 	private boolean isDue(ServiceDescriptor service, Instant now, KeySlotCoordination.ServedSlot fleet) {
@@ -276,8 +289,8 @@ public class KeyRotator {
 			}
 		}
 		catch (RuntimeException ex) {
-			String failure = (ex instanceof UpstreamException upstream) ? upstream.getKind().tag() + ": " + upstream.getMessage()
-					: ex.getClass().getSimpleName();
+			String failure = (ex instanceof UpstreamException upstream)
+					? upstream.getKind().tag() + ": " + upstream.getMessage() : ex.getClass().getSimpleName();
 			rotation.failed(failure, this.clock.instant());
 			releaseLock(service);
 			logger.warn("Key rotation {} of service '{}' failed at {}: {}; the {} key is served", rotation.id(),
@@ -286,7 +299,10 @@ public class KeyRotator {
 		}
 	}
 
-	/** Serve the standby key; if the broker cannot load it, keep serving the retired one, which still works. */
+	/**
+	 * Serve the standby key; if the broker cannot load it, keep serving the retired one,
+	 * which still works.
+	 */
 	private void switchTo(ServiceDescriptor service, KeyRotation rotation) {
 		this.slots.serve(service.name(), rotation.standby());
 		try {
@@ -304,7 +320,8 @@ public class KeyRotator {
 						new KeySlotCoordination.ServedSlot(rotation.standby(), this.clock.instant(), rotation.id()));
 			}
 			catch (RuntimeException ex) {
-				// unpublished, the peers would keep serving the key this rotation regenerates after the grace period
+				// unpublished, the peers would keep serving the key this rotation
+				// regenerates after the grace period
 				this.slots.serve(service.name(), rotation.retired());
 				this.cache.reload(service);
 				throw ex;

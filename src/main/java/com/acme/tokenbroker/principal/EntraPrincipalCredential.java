@@ -16,11 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link PrincipalCredential} over an azure-identity {@link TokenCredential}. The token is kept and refreshed once
- * the clock passes its refresh time ({@link SignInPolicy}), by one thread at a time; when the refresh fails and the
- * kept token is still valid, the kept token is returned and the failure logged (the policy of azure-core's
- * {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's circuit breaker: while it is open,
- * no sign-in is tried and a kept token is used while it lasts.
+ * A {@link PrincipalCredential} over an azure-identity {@link TokenCredential}. The token
+ * is kept and refreshed once the clock passes its refresh time ({@link SignInPolicy}), by
+ * one thread at a time; when the refresh fails and the kept token is still valid, the
+ * kept token is returned and the failure logged (the policy of azure-core's
+ * {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's
+ * circuit breaker: while it is open, no sign-in is tried and a kept token is used while
+ * it lasts.
  */
 public class EntraPrincipalCredential implements PrincipalCredential {
 
@@ -63,9 +65,11 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	}
 
 	/**
-	 * Signs in now whatever is kept, through Entra ID's breaker, and fails rather than hand back a kept token: the
-	 * broker's token cache, which asks at the data-plane token's half-life, serves the token it holds while this fails.
-	 * The returned {@code refreshAt} is Entra's {@code refresh_in} when MSAL reports one, else {@code null}.
+	 * Signs in now whatever is kept, through Entra ID's breaker, and fails rather than
+	 * hand back a kept token: the broker's token cache, which asks at the data-plane
+	 * token's half-life, serves the token it holds while this fails. The returned
+	 * {@code refreshAt} is Entra's {@code refresh_in} when MSAL reports one, else
+	 * {@code null}.
 	 */
 	@Override
 	public PrincipalToken freshToken() {
@@ -82,7 +86,10 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		}
 	}
 
-	/** The token to use now, with its refresh time: kept, refreshed, or kept after a failed refresh. */
+	/**
+	 * The token to use now, with its refresh time: kept, refreshed, or kept after a
+	 * failed refresh.
+	 */
 	private Held held() {
 		Held held = this.current;
 		Instant now = this.clock.instant();
@@ -121,8 +128,8 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 
 	private Held signIn(Held kept, Instant now) {
 		if (!this.breaker.tryAcquirePermission()) {
-			return keptOrFail(kept, now, "circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(),
-					null);
+			return keptOrFail(kept, now,
+					"circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(), null);
 		}
 		long start = this.breaker.getCurrentTimestamp();
 		try {
@@ -140,7 +147,8 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		catch (RuntimeException ex) {
 			if (isOperatorError(ex)) {
 				this.breaker.releasePermission();
-				logger.error("Entra ID refused the broker's credentials ({}): check broker.identity", rootCauseName(ex));
+				logger.error("Entra ID refused the broker's credentials ({}): check broker.identity",
+						rootCauseName(ex));
 			}
 			else {
 				this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
@@ -152,7 +160,8 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	private Held keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
 		if (kept != null && isUsable(kept.token(), now)) {
 			this.nextAttempt = this.policy.retryAt(now);
-			logger.warn("Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
+			logger.warn(
+					"Refreshing the broker's own Entra ID token failed ({}); keeping the current one, valid until {}",
 					condition, kept.token().getExpiresAt());
 			return kept;
 		}
@@ -160,9 +169,9 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	}
 
 	/**
-	 * A refusal only an operator can fix: Entra answered 400 or 401 (a wrong secret, an unknown client, a federated
-	 * credential that does not match), or the credential is not configured. These do not count toward opening the
-	 * breaker: Entra is up.
+	 * A refusal only an operator can fix: Entra answered 400 or 401 (a wrong secret, an
+	 * unknown client, a federated credential that does not match), or the credential is
+	 * not configured. These do not count toward opening the breaker: Entra is up.
 	 */
 	static boolean isOperatorError(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

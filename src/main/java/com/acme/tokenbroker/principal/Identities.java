@@ -6,10 +6,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The broker's identities by alias: {@code default} for {@code broker.identity}, and those of
- * {@code broker.identities}. Each service uses exactly one ({@code broker.services.<name>.identity}), for its
- * upstream calls and, in {@code aad-token} mode, for the Entra token its callers receive; no identity is used for a
- * service that does not name it.
+ * The broker's identities by alias: {@code default} for {@code broker.identity}, and
+ * those of {@code broker.identities}. Each service uses exactly one
+ * ({@code broker.services.<name>.identity}), for its upstream calls and, in
+ * {@code aad-token} mode, for the Entra token its callers receive; no identity is used
+ * for a service that does not name it.
  */
 public final class Identities {
 
@@ -22,7 +23,8 @@ public final class Identities {
 	/**
 	 * @param alias an identity alias
 	 * @return its credential for model management and ARM calls
-	 * @throws IllegalArgumentException for an alias that is not configured (the boot checks every service's)
+	 * @throws IllegalArgumentException for an alias that is not configured (the boot
+	 * checks every service's)
 	 */
 	public PrincipalCredential principal(String alias) {
 		return identity(alias).principal();
@@ -30,14 +32,16 @@ public final class Identities {
 
 	/**
 	 * @param alias an identity alias
-	 * @return its credential for the Azure ML data plane, handed to callers of its {@code aad-token} services
+	 * @return its credential for the Azure ML data plane, handed to callers of its
+	 * {@code aad-token} services
 	 * @throws IllegalArgumentException for an alias that is not configured
 	 */
 	public DataPlaneCredential dataPlane(String alias) {
 		return identity(alias).dataPlane();
 	}
 
-	/** @return the configured aliases, in configuration order */
+	/**
+	 * @return the configured aliases, in configuration order */
 	public Set<String> aliases() {
 		return this.identities.keySet();
 	}

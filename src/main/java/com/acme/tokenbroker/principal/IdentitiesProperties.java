@@ -6,11 +6,12 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Further identities of the broker, bound from {@code broker.identities}, each with the settings of
- * {@code broker.identity}. A service uses one through {@code broker.services.<name>.identity}; the identity of
- * {@code broker.identity} is the alias {@code default}. An Entra token handed to callers of an {@code aad-token}
- * service is its identity's, good for every endpoint that identity may score: services granted to different callers
- * need identities of their own.
+ * Further identities of the broker, bound from {@code broker.identities}, each with the
+ * settings of {@code broker.identity}. A service uses one through
+ * {@code broker.services.<name>.identity}; the identity of {@code broker.identity} is the
+ * alias {@code default}. An Entra token handed to callers of an {@code aad-token} service
+ * is its identity's, good for every endpoint that identity may score: services granted to
+ * different callers need identities of their own.
  *
  * @param identities identities by alias ({@code [a-z0-9-]}, not {@code default})
  */

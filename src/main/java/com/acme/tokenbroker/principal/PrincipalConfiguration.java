@@ -39,15 +39,17 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 
 /**
- * Builds the broker's own Entra ID credentials ({@link Identities}) from {@link IdentityProperties} and
- * {@link IdentitiesProperties}, on the JDK HTTP client (not Netty) with the broker's outbound trust.
+ * Builds the broker's own Entra ID credentials ({@link Identities}) from
+ * {@link IdentityProperties} and {@link IdentitiesProperties}, on the JDK HTTP client
+ * (not Netty) with the broker's outbound trust.
  */
 @Configuration(proxyBeanMethods = false)
 class PrincipalConfiguration {
 
 	/**
-	 * The broker's identities: {@code broker.identity} as {@code default} (needed when a service uses it, or when no
-	 * other identity is configured) and each of {@code broker.identities}. Every service must name a configured one.
+	 * The broker's identities: {@code broker.identity} as {@code default} (needed when a
+	 * service uses it, or when no other identity is configured) and each of
+	 * {@code broker.identities}. Every service must name a configured one.
 	 */
 	@Bean
 	Identities identities(IdentityProperties identity, IdentitiesProperties others, ServiceCatalog catalog,
@@ -55,7 +57,8 @@ class PrincipalConfiguration {
 		Set<String> used = new LinkedHashSet<>();
 		catalog.services().forEach((service) -> used.add(service.identity()));
 		Map<String, IdentityProperties> configured = new LinkedHashMap<>();
-		if (identity.mode() != null || used.contains(ServiceDescriptor.DEFAULT_IDENTITY) || others.identities().isEmpty()) {
+		if (identity.mode() != null || used.contains(ServiceDescriptor.DEFAULT_IDENTITY)
+				|| others.identities().isEmpty()) {
 			configured.put(ServiceDescriptor.DEFAULT_IDENTITY, identity);
 		}
 		others.identities().forEach((alias, properties) -> {
@@ -80,7 +83,8 @@ class PrincipalConfiguration {
 		configured.forEach((alias, properties) -> {
 			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
 					: "broker.identities." + alias;
-			// Built once here so a bad setting stops the boot; every sign-in then builds anew (FreshCredential), so
+			// Built once here so a bad setting stops the boot; every sign-in then builds
+			// anew (FreshCredential), so
 			// no azure-identity cache answers for Entra ID
 			credentialSupplier(prefix, properties, httpClient);
 			Supplier<TokenCredential> credential = () -> new FreshCredential(
@@ -128,12 +132,13 @@ class PrincipalConfiguration {
 					throw new InvalidConfigurationException(prefix + ".certificate-path",
 							"must name a readable PEM or PFX file");
 				}
-				ClientCertificateCredentialBuilder builder = common(prefix, new ClientCertificateCredentialBuilder(), identity,
-						httpClient)
+				ClientCertificateCredentialBuilder builder = common(prefix, new ClientCertificateCredentialBuilder(),
+						identity, httpClient)
 					.sendCertificateChain(identity.sendCertificateChain());
 				String name = certificate.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
 				if (name.endsWith(".pfx") || name.endsWith(".p12")) {
-					builder.pfxCertificate(certificate.toString()).clientCertificatePassword(identity.certificatePassword());
+					builder.pfxCertificate(certificate.toString())
+						.clientCertificatePassword(identity.certificatePassword());
 				}
 				else {
 					builder.pemCertificate(certificate.toString());
@@ -142,8 +147,8 @@ class PrincipalConfiguration {
 				return () -> built;
 			}
 			case WORKLOAD_IDENTITY -> {
-				WorkloadIdentityCredentialBuilder builder = common(prefix, new WorkloadIdentityCredentialBuilder(), identity,
-						httpClient);
+				WorkloadIdentityCredentialBuilder builder = common(prefix, new WorkloadIdentityCredentialBuilder(),
+						identity, httpClient);
 				if (identity.tokenFile() != null) {
 					builder.tokenFilePath(identity.tokenFile().toString());
 				}
@@ -151,7 +156,8 @@ class PrincipalConfiguration {
 				return () -> built;
 			}
 			case MANAGED_IDENTITY -> {
-				ManagedIdentityCredentialBuilder builder = new ManagedIdentityCredentialBuilder().httpClient(httpClient);
+				ManagedIdentityCredentialBuilder builder = new ManagedIdentityCredentialBuilder()
+					.httpClient(httpClient);
 				if (StringUtils.hasText(identity.clientId())) {
 					builder.clientId(identity.clientId());
 				}
@@ -162,8 +168,8 @@ class PrincipalConfiguration {
 		}
 	}
 
-	private static <T extends AadCredentialBuilderBase<T>> T common(String prefix, T builder, IdentityProperties identity,
-			HttpClient httpClient) {
+	private static <T extends AadCredentialBuilderBase<T>> T common(String prefix, T builder,
+			IdentityProperties identity, HttpClient httpClient) {
 		builder.httpClient(httpClient);
 		if (StringUtils.hasText(identity.tenantId())) {
 			builder.tenantId(identity.tenantId());
@@ -190,11 +196,12 @@ class PrincipalConfiguration {
 	}
 
 	/**
-	 * An azure-identity credential built anew for each sign-in, so MSAL's own token cache never answers: the broker's
-	 * credentials keep tokens themselves and sign in when their schedule says so (a data-plane token at half-life, which
-	 * MSAL would answer from its cache until five minutes before expiry). MSAL measures a token's times on the system
-	 * clock; they are read here as durations and placed on the broker's clock, which is the same clock in production
-	 * and the virtual one in tests.
+	 * An azure-identity credential built anew for each sign-in, so MSAL's own token cache
+	 * never answers: the broker's credentials keep tokens themselves and sign in when
+	 * their schedule says so (a data-plane token at half-life, which MSAL would answer
+	 * from its cache until five minutes before expiry). MSAL measures a token's times on
+	 * the system clock; they are read here as durations and placed on the broker's clock,
+	 * which is the same clock in production and the virtual one in tests.
 	 */
 	static final class FreshCredential implements TokenCredential {
 
@@ -224,8 +231,9 @@ class PrincipalConfiguration {
 			Instant msalNow = this.msalClock.instant();
 			Instant now = this.clock.instant();
 			OffsetDateTime expiresAt = rebase(token.getExpiresAt(), msalNow, now);
-			OffsetDateTime refreshAt = (token.getRefreshAt() != null && token.getRefreshAt().toInstant().isAfter(msalNow))
-					? rebase(token.getRefreshAt(), msalNow, now) : null;
+			OffsetDateTime refreshAt = (token.getRefreshAt() != null
+					&& token.getRefreshAt().toInstant().isAfter(msalNow)) ? rebase(token.getRefreshAt(), msalNow, now)
+							: null;
 			return new AccessToken(token.getToken(), expiresAt, refreshAt, token.getTokenType());
 		}
 
@@ -236,8 +244,9 @@ class PrincipalConfiguration {
 	}
 
 	/**
-	 * A client-secret credential whose secret lives in a file (a mounted Kubernetes Secret): the file is re-read at
-	 * every sign-in and the credential rebuilt when its content changes, so rotating the secret needs no restart.
+	 * A client-secret credential whose secret lives in a file (a mounted Kubernetes
+	 * Secret): the file is re-read at every sign-in and the credential rebuilt when its
+	 * content changes, so rotating the secret needs no restart.
 	 */
 	static final class SecretFileCredential implements Supplier<TokenCredential> {
 
@@ -271,7 +280,8 @@ class PrincipalConfiguration {
 			}
 			String hash = Integer.toHexString(Objects.hash(secret));
 			if (this.credential == null || !hash.equals(this.secretHash)) {
-				this.credential = common(this.prefix, new ClientSecretCredentialBuilder(), this.identity, this.httpClient)
+				this.credential = common(this.prefix, new ClientSecretCredentialBuilder(), this.identity,
+						this.httpClient)
 					.clientSecret(secret)
 					.build();
 				this.secretHash = hash;

@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.principal;
 
 /**
- * The broker's own bearer token for model management (v1) and Azure Resource Manager (v2) calls.
- * Implementations cache and refresh it; callers ask for it on every upstream call.
+ * The broker's own bearer token for model management (v1) and Azure Resource Manager (v2)
+ * calls. Implementations cache and refresh it; callers ask for it on every upstream call.
  */
 public interface PrincipalCredential {
 
@@ -23,10 +23,12 @@ public interface PrincipalCredential {
 	}
 
 	/**
-	 * A token acquired from Entra ID now, not one kept by this credential or by MSAL, for tokens the broker hands out
-	 * and refreshes on its own schedule (the data-plane token of {@code aad_token} services). A failure is not hidden
-	 * behind a kept token: the caller's cache decides what to serve meanwhile.
-	 * @return the new token; its {@code refreshAt} is Entra's {@code refresh_in} when it sent one, else {@code null}
+	 * A token acquired from Entra ID now, not one kept by this credential or by MSAL, for
+	 * tokens the broker hands out and refreshes on its own schedule (the data-plane token
+	 * of {@code aad_token} services). A failure is not hidden behind a kept token: the
+	 * caller's cache decides what to serve meanwhile.
+	 * @return the new token; its {@code refreshAt} is Entra's {@code refresh_in} when it
+	 * sent one, else {@code null}
 	 * @throws PrincipalUnavailableException when no new token can be had now
 	 */
 	default PrincipalToken freshToken() {
@@ -50,8 +52,8 @@ public interface PrincipalCredential {
 	}
 
 	/**
-	 * Refresh the token now if its refresh time has passed, so that upstream calls rarely wait for a sign-in. Never
-	 * throws: a failure is retried on the next call.
+	 * Refresh the token now if its refresh time has passed, so that upstream calls rarely
+	 * wait for a sign-in. Never throws: a failure is retried on the next call.
 	 */
 	default void refreshIfDue() {
 	}

@@ -20,9 +20,10 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * Renders every error of the API as {@code application/problem+json}, whatever the caller's {@code Accept} (a
- * {@code text/plain} caller still gets a readable error), with {@code Cache-Control: no-store}. Unexpected exceptions
- * become a plain 500 problem without a stack trace or message.
+ * Renders every error of the API as {@code application/problem+json}, whatever the
+ * caller's {@code Accept} (a {@code text/plain} caller still gets a readable error), with
+ * {@code Cache-Control: no-store}. Unexpected exceptions become a plain 500 problem
+ * without a stack trace or message.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {

@@ -14,8 +14,9 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 
 /**
- * The broker's RFC 9457 problem types. Each {@code type} is a URN naming the condition; {@code detail} names the
- * service and the condition, never a token, key, secret or a caller-supplied value that failed validation.
+ * The broker's RFC 9457 problem types. Each {@code type} is a URN naming the condition;
+ * {@code detail} names the service and the condition, never a token, key, secret or a
+ * caller-supplied value that failed validation.
  */
 public final class Problems {
 
@@ -52,8 +53,8 @@ public final class Problems {
 	}
 
 	/**
-	 * Write a problem from a servlet filter (security errors happen before MVC). Headers already set on the response,
-	 * such as {@code WWW-Authenticate}, are kept.
+	 * Write a problem from a servlet filter (security errors happen before MVC). Headers
+	 * already set on the response, such as {@code WWW-Authenticate}, are kept.
 	 */
 	public static void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, URI type,
 			String title, String detail) throws IOException {

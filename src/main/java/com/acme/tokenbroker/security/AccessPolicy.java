@@ -11,12 +11,15 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import org.springframework.util.StringUtils;
 
 /**
- * Decides whether a caller may fetch a service: deny unless a rule of {@code broker.access.rules} grants it.
- * Rules are checked at start: a rule without any selector or without services stops the boot, since it would
- * grant everyone or no one; so does a rule naming an issuer that is not trusted, a rule without an issuer when more
- * than one issuer is trusted (a subject or role means nothing outside the issuer that vouches for it), and a rule
- * naming only an issuer without {@code allow-any-subject: true}. A caller without a claim a rule looks at
- * ({@code sub}, {@code azp}/{@code appid}, {@code roles}, {@code groups}) is simply not matched by that rule.
+ * Decides whether a caller may fetch a service: deny unless a rule of
+ * {@code broker.access.rules} grants it. Rules are checked at start: a rule without any
+ * selector or without services stops the boot, since it would grant everyone or no one;
+ * so does a rule naming an issuer that is not trusted, a rule without an issuer when more
+ * than one issuer is trusted (a subject or role means nothing outside the issuer that
+ * vouches for it), and a rule naming only an issuer without
+ * {@code allow-any-subject: true}. A caller without a claim a rule looks at ({@code sub},
+ * {@code azp}/{@code appid}, {@code roles}, {@code groups}) is simply not matched by that
+ * rule.
  */
 public class AccessPolicy {
 
@@ -42,7 +45,8 @@ public class AccessPolicy {
 	/**
 	 * @param caller the authenticated caller
 	 * @param service the service to administer
-	 * @return whether some rule of {@code broker.access.admin-rules} grants the caller administration of it
+	 * @return whether some rule of {@code broker.access.admin-rules} grants the caller
+	 * administration of it
 	 */
 	public boolean isAdmin(Caller caller, ServiceName service) {
 		return matches(this.adminRules, caller, service);
@@ -59,8 +63,9 @@ public class AccessPolicy {
 
 	/**
 	 * @param service a service
-	 * @return the rules of {@code broker.access.rules} that grant it to someone, each as its property and name, in
-	 * configuration order: two services with the same list are granted to the same callers
+	 * @return the rules of {@code broker.access.rules} that grant it to someone, each as
+	 * its property and name, in configuration order: two services with the same list are
+	 * granted to the same callers
 	 */
 	public List<String> rulesGranting(ServiceName service) {
 		List<String> granting = new ArrayList<>();
@@ -119,7 +124,8 @@ public class AccessPolicy {
 								+ "' (or add subjects, client-ids, roles or groups)");
 			}
 			if (rule.services().isEmpty()) {
-				throw new InvalidConfigurationException(property + ".services", "must list at least one service or pattern");
+				throw new InvalidConfigurationException(property + ".services",
+						"must list at least one service or pattern");
 			}
 			List<Pattern> patterns = new ArrayList<>();
 			for (String service : rule.services()) {
@@ -138,7 +144,10 @@ public class AccessPolicy {
 				.collect(java.util.stream.Collectors.joining(".*"));
 		}
 
-		/** Null-safe: immutable lists and sets throw on {@code contains(null)}, and a claim may be missing. */
+		/**
+		 * Null-safe: immutable lists and sets throw on {@code contains(null)}, and a
+		 * claim may be missing.
+		 */
 		boolean matches(Caller caller) {
 			return (!StringUtils.hasText(this.rule.issuer()) || this.rule.issuer().equals(caller.issuer()))
 					&& (this.rule.subjects().isEmpty() || isListed(this.rule.subjects(), caller.subject()))

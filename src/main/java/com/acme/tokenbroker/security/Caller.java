@@ -31,7 +31,9 @@ public record Caller(String issuer, String subject, String clientId, Set<String>
 			return Set.of(single);
 		}
 		if (value instanceof List<?> list) {
-			return list.stream().filter(String.class::isInstance).map(String.class::cast)
+			return list.stream()
+				.filter(String.class::isInstance)
+				.map(String.class::cast)
 				.collect(java.util.stream.Collectors.toUnmodifiableSet());
 		}
 		return Set.of();

@@ -24,21 +24,25 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.util.StringUtils;
 
 /**
- * One JWT decoder per trusted issuer of caller tokens. Each accepts only asymmetric signatures (so {@code alg: none}
- * and an HMAC signed with a public key fail), requires {@code exp} and {@code iat}, checks {@code iss}, the time
- * window against the injected clock with the configured skew, a lifetime ({@code exp - iat}) of at most the issuer's
+ * One JWT decoder per trusted issuer of caller tokens. Each accepts only asymmetric
+ * signatures (so {@code alg: none} and an HMAC signed with a public key fail), requires
+ * {@code exp} and {@code iat}, checks {@code iss}, the time window against the injected
+ * clock with the configured skew, a lifetime ({@code exp - iat}) of at most the issuer's
  * {@code max-token-lifetime}, and that {@code aud} holds one of the issuer's audiences.
  * <p>
- * Keys come from a {@link RateLimitedJwkSource}: a token naming an unknown {@code kid} re-fetches the issuer's key
- * set at most twice per {@link #JWKS_MIN_REFRESH_INTERVAL}, not once per request as Spring Security's
- * {@code withJwkSetUri} source does.
+ * Keys come from a {@link RateLimitedJwkSource}: a token naming an unknown {@code kid}
+ * re-fetches the issuer's key set at most twice per {@link #JWKS_MIN_REFRESH_INTERVAL},
+ * not once per request as Spring Security's {@code withJwkSetUri} source does.
  */
 final class CallerJwtDecoders {
 
 	/** Connect timeout, and the whole exchange's, of a key-set fetch. */
 	static final Duration JWKS_TIMEOUT = Duration.ofSeconds(5);
 
-	/** The window in which an issuer's key set is fetched at most twice (Nimbus' rate limit allows a second try). */
+	/**
+	 * The window in which an issuer's key set is fetched at most twice (Nimbus' rate
+	 * limit allows a second try).
+	 */
 	static final Duration JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
 
 	private CallerJwtDecoders() {
@@ -57,7 +61,8 @@ final class CallerJwtDecoders {
 				throw new InvalidConfigurationException(prefix + ".issuer-uri", "is required");
 			}
 			if (issuer.jwkSetUri() == null || !"https".equalsIgnoreCase(issuer.jwkSetUri().getScheme())) {
-				throw new InvalidConfigurationException(prefix + ".jwk-set-uri", "is required and must be an https URL");
+				throw new InvalidConfigurationException(prefix + ".jwk-set-uri",
+						"is required and must be an https URL");
 			}
 			if (issuer.audiences() == null || issuer.audiences().isEmpty()) {
 				throw new InvalidConfigurationException(prefix + ".audiences", "must list at least one audience");
@@ -68,16 +73,15 @@ final class CallerJwtDecoders {
 			if (issuer.maxTokenLifetime().isNegative() || issuer.maxTokenLifetime().isZero()) {
 				throw new InvalidConfigurationException(prefix + ".max-token-lifetime", "must be positive, e.g. 24h");
 			}
-			NimbusJwtDecoder decoder = NimbusJwtDecoder
-				.withJwkSource(RateLimitedJwkSource.of(issuer.jwkSetUri(),
-						new JdkResourceRetriever(tls.httpClientBuilder(JWKS_TIMEOUT).build(), JWKS_TIMEOUT), clock,
-						JWKS_MIN_REFRESH_INTERVAL))
+			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(RateLimitedJwkSource.of(issuer.jwkSetUri(),
+					new JdkResourceRetriever(tls.httpClientBuilder(JWKS_TIMEOUT).build(), JWKS_TIMEOUT), clock,
+					JWKS_MIN_REFRESH_INTERVAL))
 				.jwsAlgorithms((algorithms) -> {
 					algorithms.clear();
-					algorithms.addAll(List.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384,
-							SignatureAlgorithm.RS512, SignatureAlgorithm.PS256, SignatureAlgorithm.PS384,
-							SignatureAlgorithm.PS512, SignatureAlgorithm.ES256, SignatureAlgorithm.ES384,
-							SignatureAlgorithm.ES512));
+					algorithms
+						.addAll(List.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.RS512,
+								SignatureAlgorithm.PS256, SignatureAlgorithm.PS384, SignatureAlgorithm.PS512,
+								SignatureAlgorithm.ES256, SignatureAlgorithm.ES384, SignatureAlgorithm.ES512));
 				})
 				.build();
 			decoder.setJwtValidator(validator(issuer, access, clock));
@@ -100,22 +104,25 @@ final class CallerJwtDecoders {
 	}
 
 	private static OAuth2TokenValidator<Jwt> requireExpiry() {
-		return (jwt) -> (jwt.getExpiresAt() != null) ? OAuth2TokenValidatorResult.success()
-				: OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no exp claim", null));
+		return (jwt) -> (jwt.getExpiresAt() != null) ? OAuth2TokenValidatorResult.success() : OAuth2TokenValidatorResult
+			.failure(new OAuth2Error("invalid_token", "The token has no exp claim", null));
 	}
 
 	/**
-	 * {@code iat} present, not in the future (beyond the skew), and {@code exp - iat} at most {@code max}: a
-	 * Kubernetes service-account token can be minted to live a year, and a copy should not work that long.
+	 * {@code iat} present, not in the future (beyond the skew), and {@code exp - iat} at
+	 * most {@code max}: a Kubernetes service-account token can be minted to live a year,
+	 * and a copy should not work that long.
 	 */
 	private static OAuth2TokenValidator<Jwt> lifetime(Duration max, Duration skew, Clock clock) {
 		return (jwt) -> {
 			Instant issuedAt = jwt.getIssuedAt();
 			if (issuedAt == null) {
-				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token has no iat claim", null));
+				return OAuth2TokenValidatorResult
+					.failure(new OAuth2Error("invalid_token", "The token has no iat claim", null));
 			}
 			if (issuedAt.isAfter(clock.instant().plus(skew))) {
-				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token", "The token's iat is in the future", null));
+				return OAuth2TokenValidatorResult
+					.failure(new OAuth2Error("invalid_token", "The token's iat is in the future", null));
 			}
 			if (jwt.getExpiresAt() != null && Duration.between(issuedAt, jwt.getExpiresAt()).compareTo(max) > 0) {
 				return OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
@@ -135,6 +142,5 @@ final class CallerJwtDecoders {
 				.failure(new OAuth2Error("invalid_token", "The token is not meant for this broker (aud)", null));
 		};
 	}
-
 
 }

@@ -7,15 +7,20 @@ import org.springframework.security.oauth2.server.resource.web.BearerTokenResolv
 import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 
 /**
- * Spring Security's {@link DefaultBearerTokenResolver}, with its common case done without a regular expression: a GET
- * without a query string whose {@code Authorization} header is {@code Bearer <token>} with the RFC 6750 token
- * characters ({@code [A-Za-z0-9-._~+/]+=*}). Matching the default's pattern over a caller JWT of a kilobyte was a
- * measurable share of a cached request's CPU (bench/README.md). Everything else (no header, a malformed one, a
- * possible {@code access_token} parameter) goes to the default resolver, so its answers and errors are unchanged.
+ * Spring Security's {@link DefaultBearerTokenResolver}, with its common case done without
+ * a regular expression: a GET without a query string whose {@code Authorization} header
+ * is {@code Bearer <token>} with the RFC 6750 token characters
+ * ({@code [A-Za-z0-9-._~+/]+=*}). Matching the default's pattern over a caller JWT of a
+ * kilobyte was a measurable share of a cached request's CPU (bench/README.md). Everything
+ * else (no header, a malformed one, a possible {@code access_token} parameter) goes to
+ * the default resolver, so its answers and errors are unchanged.
  */
 final class HeaderBearerTokenResolver implements BearerTokenResolver {
 
-	/** The scheme and its space, matched in any case (as Spring Security's resolver does); the verified-token cache reads it too. */
+	/**
+	 * The scheme and its space, matched in any case (as Spring Security's resolver does);
+	 * the verified-token cache reads it too.
+	 */
 	static final String PREFIX = "Bearer ";
 
 	private final BearerTokenResolver fallback = new DefaultBearerTokenResolver();
@@ -32,7 +37,10 @@ final class HeaderBearerTokenResolver implements BearerTokenResolver {
 		return this.fallback.resolve(request);
 	}
 
-	/** {@code [A-Za-z0-9-._~+/]+=*} from {@code start} to the end (RFC 6750 §2.1 b64token). */
+	/**
+	 * {@code [A-Za-z0-9-._~+/]+=*} from {@code start} to the end (RFC 6750 §2.1
+	 * b64token).
+	 */
 	static boolean isToken(String value, int start) {
 		int i = start;
 		while (i < value.length() && isTokenCharacter(value.charAt(i))) {

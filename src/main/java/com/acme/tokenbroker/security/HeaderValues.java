@@ -6,9 +6,10 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * The header values {@link StrictHttpFirewall} accepts by default (its pattern
- * {@code [\p{IsAssigned}&&[[^\p{IsControl}]||\t]]*}: assigned code points, no control characters but tab), checked
- * with a loop. The firewall checks every header value a request reads; the pattern over a caller JWT of a kilobyte
- * was a measurable share of a cached request's CPU (bench/README.md).
+ * {@code [\p{IsAssigned}&&[[^\p{IsControl}]||\t]]*}: assigned code points, no control
+ * characters but tab), checked with a loop. The firewall checks every header value a
+ * request reads; the pattern over a caller JWT of a kilobyte was a measurable share of a
+ * cached request's CPU (bench/README.md).
  */
 final class HeaderValues {
 

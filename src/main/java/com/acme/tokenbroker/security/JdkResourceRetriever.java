@@ -21,9 +21,9 @@ import com.nimbusds.jose.util.Resource;
 import com.nimbusds.jose.util.ResourceRetriever;
 
 /**
- * Fetches a JWK set with the broker's JDK HTTP client (its outbound TLS, no redirects): a GET that must answer 200
- * within the timeout, headers and body together, with a body of at most {@link JWKSourceBuilder#DEFAULT_HTTP_SIZE_LIMIT}
- * bytes.
+ * Fetches a JWK set with the broker's JDK HTTP client (its outbound TLS, no redirects): a
+ * GET that must answer 200 within the timeout, headers and body together, with a body of
+ * at most {@link JWKSourceBuilder#DEFAULT_HTTP_SIZE_LIMIT} bytes.
  */
 final class JdkResourceRetriever implements ResourceRetriever {
 
@@ -72,7 +72,8 @@ final class JdkResourceRetriever implements ResourceRetriever {
 			throw new InterruptedIOException("Interrupted fetching " + url);
 		}
 		catch (ExecutionException ex) {
-			Throwable cause = (ex.getCause() instanceof UncheckedReadException unchecked) ? unchecked.getCause() : ex.getCause();
+			Throwable cause = (ex.getCause() instanceof UncheckedReadException unchecked) ? unchecked.getCause()
+					: ex.getCause();
 			throw (cause instanceof IOException io) ? io : new IOException("Fetching " + url + " failed", cause);
 		}
 	}

@@ -20,15 +20,18 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.ResourceRetriever;
 
 /**
- * An issuer's signing keys, fetched from its JWK set URI through Nimbus' {@link JWKSourceBuilder} chain: cached for
- * {@link #CACHE_TIME_TO_LIVE}, refreshed ahead of expiry, and re-fetched for a {@code kid} not in the cached set at
- * most twice per rate-limit window (Nimbus lets a second fetch through); while the endpoint cannot be reached, the
- * last set is used for up to {@link #OUTAGE_TOLERANCE}. Spring Security's {@code withJwkSetUri}
- * builds its source with the rate limit off, so every token naming a random {@code kid} made one outbound fetch.
+ * An issuer's signing keys, fetched from its JWK set URI through Nimbus'
+ * {@link JWKSourceBuilder} chain: cached for {@link #CACHE_TIME_TO_LIVE}, refreshed ahead
+ * of expiry, and re-fetched for a {@code kid} not in the cached set at most twice per
+ * rate-limit window (Nimbus lets a second fetch through); while the endpoint cannot be
+ * reached, the last set is used for up to {@link #OUTAGE_TOLERANCE}. Spring Security's
+ * {@code withJwkSetUri} builds its source with the rate limit off, so every token naming
+ * a random {@code kid} made one outbound fetch.
  * <p>
- * Two changes to Nimbus' own {@link JWKSetBasedJWKSource}: time comes from the injected {@link Clock} (Nimbus reads
- * the system clock there; its cache and rate limit take the time as an argument), and a re-fetch refused by the rate
- * limit is "no matching key" (the token gets 401) rather than a key-source failure (which Spring Security turns into
+ * Two changes to Nimbus' own {@link JWKSetBasedJWKSource}: time comes from the injected
+ * {@link Clock} (Nimbus reads the system clock there; its cache and rate limit take the
+ * time as an argument), and a re-fetch refused by the rate limit is "no matching key"
+ * (the token gets 401) rather than a key-source failure (which Spring Security turns into
  * an authentication service error).
  */
 final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
@@ -40,13 +43,16 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 	static final Duration CACHE_REFRESH_TIMEOUT = Duration.ofSeconds(15);
 
 	/**
-	 * How long the last key set fetched is still used while the issuer's key endpoint cannot be reached: callers keep
-	 * being verified through an Entra ID or cluster outage (a key rolled during the outage is not seen until the
-	 * endpoint answers again).
+	 * How long the last key set fetched is still used while the issuer's key endpoint
+	 * cannot be reached: callers keep being verified through an Entra ID or cluster
+	 * outage (a key rolled during the outage is not seen until the endpoint answers
+	 * again).
 	 */
 	static final Duration OUTAGE_TOLERANCE = Duration.ofHours(12);
 
-	/** A request within this time of the cache's expiry starts a fetch in the background. */
+	/**
+	 * A request within this time of the cache's expiry starts a fetch in the background.
+	 */
 	static final Duration REFRESH_AHEAD_TIME = Duration.ofSeconds(30);
 
 	private final JWKSetSource<SecurityContext> source;
@@ -65,7 +71,8 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 	 * @param minRefreshInterval the rate limit's window
 	 * @return the source
 	 */
-	static RateLimitedJwkSource of(URI jwkSetUri, ResourceRetriever retriever, Clock clock, Duration minRefreshInterval) {
+	static RateLimitedJwkSource of(URI jwkSetUri, ResourceRetriever retriever, Clock clock,
+			Duration minRefreshInterval) {
 		JWKSource<SecurityContext> built;
 		try {
 			built = JWKSourceBuilder.<SecurityContext>create(jwkSetUri.toURL(), retriever)
@@ -85,7 +92,10 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 		return new RateLimitedJwkSource(jwkSetBased.getJWKSetSource(), clock);
 	}
 
-	/** {@link JWKSetBasedJWKSource#get}, with the injected clock and a refused re-fetch as no key. */
+	/**
+	 * {@link JWKSetBasedJWKSource#get}, with the injected clock and a refused re-fetch as
+	 * no key.
+	 */
 	@Override
 	public List<JWK> get(JWKSelector selector, SecurityContext context) throws KeySourceException {
 		long now = this.clock.millis();

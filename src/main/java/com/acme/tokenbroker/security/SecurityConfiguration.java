@@ -37,9 +37,10 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
- * Inbound security. Actuator endpoints live on the management port and need no caller token (probes and scrapers);
- * everything else requires a JWT from a trusted issuer ({@code broker.access.issuers}), and {@code /tokens/**}
- * additionally an access rule for the service, checked by the controller. Failures are problem+json with the RFC 6750
+ * Inbound security. Actuator endpoints live on the management port and need no caller
+ * token (probes and scrapers); everything else requires a JWT from a trusted issuer
+ * ({@code broker.access.issuers}), and {@code /tokens/**} additionally an access rule for
+ * the service, checked by the controller. Failures are problem+json with the RFC 6750
  * {@code WWW-Authenticate} header kept.
  */
 @Configuration(proxyBeanMethods = false)
@@ -51,16 +52,20 @@ class SecurityConfiguration {
 	}
 
 	/**
-	 * No observations of the security filter chain. Wrapping each of its filters in an observation, with a timer per
-	 * filter, was one of the largest shares of a cached request's CPU (bench/README.md) and nothing reads them;
-	 * every request is still timed by {@code http.server.requests}.
+	 * No observations of the security filter chain. Wrapping each of its filters in an
+	 * observation, with a timer per filter, was one of the largest shares of a cached
+	 * request's CPU (bench/README.md) and nothing reads them; every request is still
+	 * timed by {@code http.server.requests}.
 	 */
 	@Bean
 	static SecurityObservationSettings securityObservationSettings() {
 		return SecurityObservationSettings.noObservations();
 	}
 
-	/** Spring Security's default firewall, with its default header-value rule checked without a regex. */
+	/**
+	 * Spring Security's default firewall, with its default header-value rule checked
+	 * without a regex.
+	 */
 	@Bean
 	static HttpFirewall httpFirewall() {
 		StrictHttpFirewall firewall = new StrictHttpFirewall();
@@ -69,8 +74,8 @@ class SecurityConfiguration {
 	}
 
 	/**
-	 * Caller tokens verified once, shared by the API's security chain and the token endpoint's fast path, which only
-	 * reads it.
+	 * Caller tokens verified once, shared by the API's security chain and the token
+	 * endpoint's fast path, which only reads it.
 	 */
 	@Bean
 	VerifiedTokenCache verifiedTokenCache(Clock clock) {
@@ -78,10 +83,12 @@ class SecurityConfiguration {
 	}
 
 	/**
-	 * The management port: health (with its liveness and readiness groups), info and Prometheus for anyone who
-	 * reaches it (kubelet probes and scrapers carry no credential), every other endpoint refused with a 403 problem
-	 * even when an operator widens {@code management.endpoints.web.exposure}: a heap dump or {@code env} holds every
-	 * token, key, client secret and fleet key. Anonymous health shows statuses only ({@code show-details: never}).
+	 * The management port: health (with its liveness and readiness groups), info and
+	 * Prometheus for anyone who reaches it (kubelet probes and scrapers carry no
+	 * credential), every other endpoint refused with a 403 problem even when an operator
+	 * widens {@code management.endpoints.web.exposure}: a heap dump or {@code env} holds
+	 * every token, key, client secret and fleet key. Anonymous health shows statuses only
+	 * ({@code show-details: never}).
 	 */
 	@Bean
 	@Order(1)
@@ -90,11 +97,11 @@ class SecurityConfiguration {
 				HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
 				"The management port serves only health, info and prometheus");
 		http.securityMatcher(EndpointRequest.toAnyEndpoint())
-			.authorizeHttpRequests((requests) -> requests
-				.requestMatchers(EndpointRequest.to("health", "info", "prometheus"))
-				.permitAll()
-				.anyRequest()
-				.denyAll())
+			.authorizeHttpRequests(
+					(requests) -> requests.requestMatchers(EndpointRequest.to("health", "info", "prometheus"))
+						.permitAll()
+						.anyRequest()
+						.denyAll())
 			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(refused)
 				.accessDeniedHandler((request, response, ex) -> refused.commence(request, response, null)))
 			.csrf((csrf) -> csrf.disable())
@@ -109,10 +116,11 @@ class SecurityConfiguration {
 			VerifiedTokenCache verified) throws Exception {
 		Map<String, NimbusJwtDecoder> decoders = CallerJwtDecoders.create(access, tls, clock);
 		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
-		decoders.forEach((issuer, decoder) -> managers.put(issuer,
-				new ProviderManager(new JwtAuthenticationProvider(decoder))));
+		decoders.forEach(
+				(issuer, decoder) -> managers.put(issuer, new ProviderManager(new JwtAuthenticationProvider(decoder))));
 		JwtIssuerAuthenticationManagerResolver byIssuer = new JwtIssuerAuthenticationManagerResolver(managers::get);
-		// Each caller token is verified once, then served from the cache until its exp (bounded): see VerifiedTokenCache
+		// Each caller token is verified once, then served from the cache until its exp
+		// (bounded): see VerifiedTokenCache
 		AuthenticationManagerResolver<HttpServletRequest> resolver = (request) -> verified
 			.authenticating(byIssuer.resolve(request));
 		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();
@@ -125,8 +133,8 @@ class SecurityConfiguration {
 				.bearerTokenResolver(new HeaderBearerTokenResolver())
 				.authenticationEntryPoint(entryPoint)
 				.accessDeniedHandler(deniedHandler))
-			.exceptionHandling((exceptions) -> exceptions.authenticationEntryPoint(entryPoint)
-				.accessDeniedHandler(deniedHandler))
+			.exceptionHandling(
+					(exceptions) -> exceptions.authenticationEntryPoint(entryPoint).accessDeniedHandler(deniedHandler))
 			.csrf((csrf) -> csrf.disable())
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.requestCache((cache) -> cache.disable())
@@ -141,11 +149,13 @@ class SecurityConfiguration {
 	}
 
 	/**
-	 * 401 with an RFC 6750 challenge and a problem body. The challenge carries {@code error="invalid_token"} and one
-	 * fixed description whenever a token was presented and refused, whatever the reason: Spring Security's
-	 * descriptions tell an untrusted issuer ("Invalid issuer") from a bad signature, audience or expiry, which lets
-	 * anyone probe which issuers the broker trusts (issue 11, item 9). Other errors (a malformed header) keep their
-	 * description, which says nothing about the broker's trust.
+	 * 401 with an RFC 6750 challenge and a problem body. The challenge carries
+	 * {@code error="invalid_token"} and one fixed description whenever a token was
+	 * presented and refused, whatever the reason: Spring Security's descriptions tell an
+	 * untrusted issuer ("Invalid issuer") from a bad signature, audience or expiry, which
+	 * lets anyone probe which issuers the broker trusts (issue 11, item 9). Other errors
+	 * (a malformed header) keep their description, which says nothing about the broker's
+	 * trust.
 	 */
 	static final class ProblemAuthenticationEntryPoint implements AuthenticationEntryPoint {
 
@@ -162,7 +172,8 @@ class SecurityConfiguration {
 						? INVALID_TOKEN_DESCRIPTION : error.getDescription();
 				challenge = "Bearer error=\"" + error.getErrorCode() + "\"";
 				if (description != null) {
-					challenge += ", error_description=\"" + description.replace("\"", "'").replaceAll("[\\p{Cntrl}]", " ") + "\"";
+					challenge += ", error_description=\""
+							+ description.replace("\"", "'").replaceAll("[\\p{Cntrl}]", " ") + "\"";
 				}
 			}
 			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);

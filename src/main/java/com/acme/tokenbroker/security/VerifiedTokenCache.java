@@ -21,21 +21,25 @@ import org.springframework.security.oauth2.server.resource.authentication.Bearer
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /**
- * Caller JWTs verified once: the first request with a token runs the full verification (signature against the
- * issuer's keys, {@code exp}, {@code nbf}, {@code iss}, {@code aud}); later requests with the very same token reuse
- * the result until the token's {@code exp} or {@link #DEFAULT_TIME_TO_LIVE} after the verification, whichever comes
- * first. Callers present the same token for minutes to hours, so a request then costs a SHA-256 and a map read instead
- * of parsing and an RSA or ECDSA verification.
+ * Caller JWTs verified once: the first request with a token runs the full verification
+ * (signature against the issuer's keys, {@code exp}, {@code nbf}, {@code iss},
+ * {@code aud}); later requests with the very same token reuse the result until the
+ * token's {@code exp} or {@link #DEFAULT_TIME_TO_LIVE} after the verification, whichever
+ * comes first. Callers present the same token for minutes to hours, so a request then
+ * costs a SHA-256 and a map read instead of parsing and an RSA or ECDSA verification.
  * <p>
- * Entries are keyed by the SHA-256 of the token: the cache never holds the token itself, and any altered or forged
- * token hashes to another key and goes through the full verification. Failed verifications are not cached. The time
- * to live bounds how long a token stays accepted after its issuer stops publishing the key that signed it (the JWK set
- * is itself cached for minutes by the decoder). Time comes from the injected {@link Clock}, which also drives
- * Caffeine's ticker; the size is bounded, least recently used first out.
+ * Entries are keyed by the SHA-256 of the token: the cache never holds the token itself,
+ * and any altered or forged token hashes to another key and goes through the full
+ * verification. Failed verifications are not cached. The time to live bounds how long a
+ * token stays accepted after its issuer stops publishing the key that signed it (the JWK
+ * set is itself cached for minutes by the decoder). Time comes from the injected
+ * {@link Clock}, which also drives Caffeine's ticker; the size is bounded, least recently
+ * used first out.
  * <p>
- * {@link #verifiedCaller(String)} lets the token endpoint's fast path ({@code token/CachedTokenFilter}) answer a
- * request before the security filter chain: it reads this cache only, never verifies, so a token it does not find is
- * left to the full chain.
+ * {@link #verifiedCaller(String)} lets the token endpoint's fast path
+ * ({@code token/CachedTokenFilter}) answer a request before the security filter chain: it
+ * reads this cache only, never verifies, so a token it does not find is left to the full
+ * chain.
  */
 public final class VerifiedTokenCache {
 
@@ -74,8 +78,10 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
-	 * An authentication manager that answers from this cache and verifies through the delegate on a miss.
-	 * @param delegate the full verification, e.g. the issuer-resolving JWT authentication manager
+	 * An authentication manager that answers from this cache and verifies through the
+	 * delegate on a miss.
+	 * @param delegate the full verification, e.g. the issuer-resolving JWT authentication
+	 * manager
 	 * @return the caching manager
 	 */
 	AuthenticationManager authenticating(AuthenticationManager delegate) {
@@ -83,9 +89,11 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
-	 * Authenticate a bearer token from the cache, or through the delegate when it is not cached (or no longer valid).
-	 * @param authentication the authentication request, a {@link BearerTokenAuthenticationToken} for caller JWTs
-	 * (anything else goes to the delegate untouched)
+	 * Authenticate a bearer token from the cache, or through the delegate when it is not
+	 * cached (or no longer valid).
+	 * @param authentication the authentication request, a
+	 * {@link BearerTokenAuthenticationToken} for caller JWTs (anything else goes to the
+	 * delegate untouched)
 	 * @param delegate the full verification
 	 * @return the authenticated caller
 	 * @throws AuthenticationException when the delegate refuses the token
@@ -112,31 +120,36 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
-	 * The caller of an {@code Authorization} header whose bearer token this cache holds as verified and unexpired now,
-	 * by the injected clock. Never verifies anything: a token not found here (never seen, forged, altered, expired,
-	 * refused) gives {@code null}, and so does a header without the {@code Bearer } scheme (any case, as the security
-	 * chain's resolvers read it).
+	 * The caller of an {@code Authorization} header whose bearer token this cache holds
+	 * as verified and unexpired now, by the injected clock. Never verifies anything: a
+	 * token not found here (never seen, forged, altered, expired, refused) gives
+	 * {@code null}, and so does a header without the {@code Bearer } scheme (any case, as
+	 * the security chain's resolvers read it).
 	 * <p>
-	 * The rest of the header is not checked against the RFC 6750 token characters here: only tokens the chain's
-	 * resolvers extracted (so made of those characters) and verified are in this cache, so a rest that hashes to an
-	 * entry is such a token, and anything else finds no entry. Checking each character of a kilobyte-long token
+	 * The rest of the header is not checked against the RFC 6750 token characters here:
+	 * only tokens the chain's resolvers extracted (so made of those characters) and
+	 * verified are in this cache, so a rest that hashes to an entry is such a token, and
+	 * anything else finds no entry. Checking each character of a kilobyte-long token
 	 * again was a measurable part of the fast path (bench/README.md).
 	 * @param authorization the {@code Authorization} header, possibly {@code null}
 	 * @return the caller, or {@code null} when the full security chain must decide
 	 */
 	public Caller verifiedCaller(String authorization) {
 		if (authorization == null || authorization.length() <= HeaderBearerTokenResolver.PREFIX.length()
-				|| !authorization.regionMatches(true, 0, HeaderBearerTokenResolver.PREFIX, 0, HeaderBearerTokenResolver.PREFIX.length())) {
+				|| !authorization.regionMatches(true, 0, HeaderBearerTokenResolver.PREFIX, 0,
+						HeaderBearerTokenResolver.PREFIX.length())) {
 			return null;
 		}
-		Verified hit = this.verified.getIfPresent(Key.of(authorization.substring(HeaderBearerTokenResolver.PREFIX.length())));
+		Verified hit = this.verified
+			.getIfPresent(Key.of(authorization.substring(HeaderBearerTokenResolver.PREFIX.length())));
 		if (hit == null || !this.clock.instant().isBefore(hit.notAfter())) {
 			return null;
 		}
 		return hit.caller();
 	}
 
-	/** @return how many verified tokens are kept now (after pending evictions) */
+	/**
+	 * @return how many verified tokens are kept now (after pending evictions) */
 	long size() {
 		this.verified.cleanUp();
 		return this.verified.estimatedSize();
@@ -179,7 +192,8 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
-	 * A verified caller and until when it may be reused; {@link #toString()} never shows the token.
+	 * A verified caller and until when it may be reused; {@link #toString()} never shows
+	 * the token.
 	 */
 	private static final class Verified {
 
@@ -187,7 +201,10 @@ public final class VerifiedTokenCache {
 
 		private final Instant notAfter;
 
-		/** {@link Caller#from(Jwt)} of the token, made once here rather than on the fast path. */
+		/**
+		 * {@link Caller#from(Jwt)} of the token, made once here rather than on the fast
+		 * path.
+		 */
 		private final Caller caller;
 
 		Verified(JwtAuthenticationToken authentication, Instant notAfter) {
@@ -200,12 +217,16 @@ public final class VerifiedTokenCache {
 			return this.notAfter;
 		}
 
-		/** @return the caller, as the controller derives it from the same {@link Jwt} */
+		/**
+		 * @return the caller, as the controller derives it from the same {@link Jwt} */
 		Caller caller() {
 			return this.caller;
 		}
 
-		/** A fresh authentication per request, so request details are this request's and nothing shared mutates. */
+		/**
+		 * A fresh authentication per request, so request details are this request's and
+		 * nothing shared mutates.
+		 */
 		Authentication authenticationFor(BearerTokenAuthenticationToken bearer) {
 			Jwt jwt = this.authentication.getToken();
 			JwtAuthenticationToken fresh = new JwtAuthenticationToken(jwt, this.authentication.getAuthorities(),

@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.simulator;
 
 /**
- * How callers authenticate to a simulated web service or online endpoint when scoring, and
- * so which credential operations its control plane answers
+ * How callers authenticate to a simulated web service or online endpoint when scoring,
+ * and so which credential operations its control plane answers
  * ({@code reference/azure-ml-auth.md} §3.4, §4).
  *
  * @see SimulatedWorkspace.Builder#authMode(String, String, AuthMode)
@@ -23,8 +23,9 @@ public enum AuthMode {
 	KEY("Key"),
 
 	/**
-	 * An Entra access token for {@code https://ml.azure.com}: ARM {@code authMode: AADToken}.
-	 * Online endpoints only; MMS v1 web services have no such mode.
+	 * An Entra access token for {@code https://ml.azure.com}: ARM
+	 * {@code authMode: AADToken}. Online endpoints only; MMS v1 web services have no such
+	 * mode.
 	 */
 	AAD_TOKEN("AADToken");
 

@@ -86,8 +86,8 @@ final class Directory {
 			Instant createdAt) {
 
 		/**
-		 * The web service or online endpoint named {@code name} (the builder keeps the two
-		 * kinds' names apart within a workspace), or {@code null}.
+		 * The web service or online endpoint named {@code name} (the builder keeps the
+		 * two kinds' names apart within a workspace), or {@code null}.
 		 */
 		Service service(String name) {
 			Service found = this.webservices.get(name);

@@ -8,10 +8,10 @@ import java.util.Objects;
  * factories, e.g. {@code Fault.throttled(Duration.ofSeconds(30))}.
  * <p>
  * {@link Kind#DOWN}, {@link Kind#HANG} and {@link Kind#SLOW} act on the connection;
- * {@link Kind#THROTTLED}, {@link Kind#ERROR} and {@link Kind#MALFORMED} replace the answer
- * without looking at the request; {@link Kind#MISSING_FIELDS}, {@link Kind#EXPIRED} and
- * {@link Kind#OVERSIZED} let the request be authenticated and authorized as usual and
- * then shape the successful answer.
+ * {@link Kind#THROTTLED}, {@link Kind#ERROR} and {@link Kind#MALFORMED} replace the
+ * answer without looking at the request; {@link Kind#MISSING_FIELDS},
+ * {@link Kind#EXPIRED} and {@link Kind#OVERSIZED} let the request be authenticated and
+ * authorized as usual and then shape the successful answer.
  *
  * @param kind what happens
  * @param duration the delay for {@link Kind#SLOW}, the {@code Retry-After} for
@@ -38,17 +38,24 @@ public record Fault(Kind kind, Duration duration, int status) {
 		return NONE;
 	}
 
-	/** The listener stops: new connections are refused. Clearing rebinds the same port. */
+	/**
+	 * The listener stops: new connections are refused. Clearing rebinds the same port.
+	 */
 	public static Fault down() {
 		return new Fault(Kind.DOWN, Duration.ZERO, 0);
 	}
 
-	/** Connections are accepted but not answered until the switch changes or the simulator closes. */
+	/**
+	 * Connections are accepted but not answered until the switch changes or the simulator
+	 * closes.
+	 */
 	public static Fault hang() {
 		return new Fault(Kind.HANG, Duration.ZERO, 0);
 	}
 
-	/** Every answer is delayed by {@code delay} (wall-clock time), then given normally. */
+	/**
+	 * Every answer is delayed by {@code delay} (wall-clock time), then given normally.
+	 */
 	public static Fault slow(Duration delay) {
 		return new Fault(Kind.SLOW, delay, 0);
 	}
@@ -68,12 +75,17 @@ public record Fault(Kind kind, Duration duration, int status) {
 		return new Fault(Kind.MALFORMED, Duration.ZERO, 0);
 	}
 
-	/** A successful token answer without {@code expiryOn} / {@code expiryTimeUtc} / {@code expires_in}. */
+	/**
+	 * A successful token answer without {@code expiryOn} / {@code expiryTimeUtc} /
+	 * {@code expires_in}.
+	 */
 	public static Fault missingFields() {
 		return new Fault(Kind.MISSING_FIELDS, Duration.ZERO, 0);
 	}
 
-	/** A successful token answer whose token has already expired by the simulator's clock. */
+	/**
+	 * A successful token answer whose token has already expired by the simulator's clock.
+	 */
 	public static Fault expired() {
 		return new Fault(Kind.EXPIRED, Duration.ZERO, 0);
 	}

@@ -32,7 +32,9 @@ final class Jwts {
 
 	static RSAKey generateKey(String keyId) {
 		try {
-			return new RSAKeyGenerator(2048).keyID(keyId).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
+			return new RSAKeyGenerator(2048).keyID(keyId)
+				.keyUse(KeyUse.SIGNATURE)
+				.algorithm(JWSAlgorithm.RS256)
 				.generate();
 		}
 		catch (JOSEException ex) {
@@ -67,7 +69,8 @@ final class Jwts {
 	}
 
 	/**
-	 * Check an RS256 token's key id and signature against {@code key} and return its claims.
+	 * Check an RS256 token's key id and signature against {@code key} and return its
+	 * claims.
 	 */
 	static JWTClaimsSet verify(String token, RSAKey key) {
 		SignedJWT jwt = parse(token);
@@ -89,8 +92,8 @@ final class Jwts {
 	}
 
 	/**
-	 * Check {@code exp} (required, strictly after {@code now}) and {@code nbf} (optional, at most
-	 * {@link #NOT_BEFORE_SKEW} after {@code now}).
+	 * Check {@code exp} (required, strictly after {@code now}) and {@code nbf} (optional,
+	 * at most {@link #NOT_BEFORE_SKEW} after {@code now}).
 	 */
 	static void checkTimes(JWTClaimsSet claims, Instant now) {
 		if (!isWithinTimes(claims, now)) {

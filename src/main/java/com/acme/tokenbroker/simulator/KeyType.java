@@ -1,8 +1,9 @@
 package com.acme.tokenbroker.simulator;
 
 /**
- * Which key a regeneration replaces: {@code keyType} of {@code RegenerateServiceKeysRequest}
- * (MMS v1) and {@code RegenerateEndpointKeysRequest} (ARM v2).
+ * Which key a regeneration replaces: {@code keyType} of
+ * {@code RegenerateServiceKeysRequest} (MMS v1) and {@code RegenerateEndpointKeysRequest}
+ * (ARM v2).
  */
 enum KeyType {
 
@@ -19,8 +20,8 @@ enum KeyType {
 	}
 
 	/**
-	 * The key type named exactly {@code Primary} or {@code Secondary}, else {@code null}. The
-	 * MMS swagger declares an integer with these names, but the SDK sends the names
+	 * The key type named exactly {@code Primary} or {@code Secondary}, else {@code null}.
+	 * The MMS swagger declares an integer with these names, but the SDK sends the names
 	 * ({@code reference/azure-ml-auth.md} §3.7), so only the names are accepted.
 	 */
 	static KeyType fromWireName(String name) {

@@ -168,7 +168,8 @@ final class Listener {
 			}
 			Fault fault = (state != null) ? state.fault() : Fault.none();
 			if (fault.kind() == Fault.Kind.DOWN) {
-				// An operation's own DOWN (or the listener's, while it is stopping): drop the
+				// An operation's own DOWN (or the listener's, while it is stopping): drop
+				// the
 				// connection without an answer.
 				logger.debug("{} {} {} dropped", this.name, request.method(), operation);
 				return;
@@ -226,9 +227,8 @@ final class Listener {
 		if (body.length > MAX_REQUEST_BYTES) {
 			return null;
 		}
-		return new SimRequest(exchange.getRequestMethod().toUpperCase(Locale.ROOT),
-				exchange.getRequestURI().getPath(), exchange.getRequestURI().getRawPath(),
-				exchange.getRequestURI().getRawQuery(), headers, body);
+		return new SimRequest(exchange.getRequestMethod().toUpperCase(Locale.ROOT), exchange.getRequestURI().getPath(),
+				exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(), headers, body);
 	}
 
 	private void record(SimRequest request, Operation operation, SimResponse response) {
@@ -236,8 +236,7 @@ final class Listener {
 		response.headers().forEach((key, values) -> responseHeaders.put(key, List.copyOf(values)));
 		this.recorder.record(new RecordedExchange(this.name, operation, request.method(), request.rawPath(),
 				request.rawQuery(), List.copyOf(new ArrayList<>(request.headers().keySet())), request.contentType(),
-				cut(request.body()), response.status(), responseHeaders, cut(response.body()),
-				response.body().length));
+				cut(request.body()), response.status(), responseHeaders, cut(response.body()), response.body().length));
 	}
 
 	private static String cut(byte[] body) {
@@ -293,16 +292,16 @@ final class Listener {
 		boolean isFaultable(Operation operation);
 
 		/**
-		 * Whether exchanges of this operation are kept for {@link SimulatedWorkspace#exchanges()}
-		 * (they are always counted).
+		 * Whether exchanges of this operation are kept for
+		 * {@link SimulatedWorkspace#exchanges()} (they are always counted).
 		 */
 		default boolean isRecorded(Operation operation) {
 			return true;
 		}
 
 		/**
-		 * Answer a request. {@code fault} is never {@code DOWN}, {@code HANG} or {@code SLOW}:
-		 * the listener has dealt with those.
+		 * Answer a request. {@code fault} is never {@code DOWN}, {@code HANG} or
+		 * {@code SLOW}: the listener has dealt with those.
 		 */
 		SimResponse handle(SimRequest request, Operation operation, Fault fault);
 

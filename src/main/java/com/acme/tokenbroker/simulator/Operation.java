@@ -13,8 +13,9 @@ public enum Operation {
 	ENTRA_TOKEN,
 
 	/**
-	 * {@code GET /msi/token} on the Entra listener: the App Service managed-identity protocol ({@code 2019-08-01}),
-	 * what azure-identity calls when {@code IDENTITY_ENDPOINT} and {@code IDENTITY_HEADER} are set.
+	 * {@code GET /msi/token} on the Entra listener: the App Service managed-identity
+	 * protocol ({@code 2019-08-01}), what azure-identity calls when
+	 * {@code IDENTITY_ENDPOINT} and {@code IDENTITY_HEADER} are set.
 	 */
 	MANAGED_IDENTITY_TOKEN,
 
@@ -30,44 +31,65 @@ public enum Operation {
 	/** {@code GET /cluster/.well-known/openid-configuration}. */
 	CLUSTER_DISCOVERY,
 
-	/** MMS v1 {@code POST .../services/{name}/token} ({@code Services_GetServiceToken}). */
+	/**
+	 * MMS v1 {@code POST .../services/{name}/token} ({@code Services_GetServiceToken}).
+	 */
 	MMS_TOKEN,
 
 	/** MMS v1 {@code GET .../services/{name}} ({@code Services_QueryById}). */
 	MMS_GET_SERVICE,
 
-	/** ARM v2 {@code POST .../onlineEndpoints/{name}/token} ({@code OnlineEndpoints_GetToken}). */
+	/**
+	 * ARM v2 {@code POST .../onlineEndpoints/{name}/token}
+	 * ({@code OnlineEndpoints_GetToken}).
+	 */
 	ARM_TOKEN,
 
 	/** ARM v2 {@code GET .../onlineEndpoints/{name}} ({@code OnlineEndpoints_Get}). */
 	ARM_GET_ENDPOINT,
 
-	/** MMS v1 {@code POST .../services/{name}/listkeys} ({@code Services_ListServiceKeys}). */
+	/**
+	 * MMS v1 {@code POST .../services/{name}/listkeys}
+	 * ({@code Services_ListServiceKeys}).
+	 */
 	MMS_LIST_KEYS,
 
-	/** MMS v1 {@code POST .../services/{name}/regenerateKeys} ({@code Services_RegenerateServiceKeys}). */
+	/**
+	 * MMS v1 {@code POST .../services/{name}/regenerateKeys}
+	 * ({@code Services_RegenerateServiceKeys}).
+	 */
 	MMS_REGENERATE_KEYS,
 
-	/** MMS v1 {@code GET {mmsBase}/operations/{id}} ({@code Operations_Get}): polls a key regeneration. */
+	/**
+	 * MMS v1 {@code GET {mmsBase}/operations/{id}} ({@code Operations_Get}): polls a key
+	 * regeneration.
+	 */
 	MMS_GET_OPERATION,
 
-	/** ARM v2 {@code POST .../onlineEndpoints/{name}/listKeys} ({@code OnlineEndpoints_ListKeys}). */
+	/**
+	 * ARM v2 {@code POST .../onlineEndpoints/{name}/listKeys}
+	 * ({@code OnlineEndpoints_ListKeys}).
+	 */
 	ARM_LIST_KEYS,
 
-	/** ARM v2 {@code POST .../onlineEndpoints/{name}/regenerateKeys} ({@code OnlineEndpoints_RegenerateKeys}). */
+	/**
+	 * ARM v2 {@code POST .../onlineEndpoints/{name}/regenerateKeys}
+	 * ({@code OnlineEndpoints_RegenerateKeys}).
+	 */
 	ARM_REGENERATE_KEYS,
 
 	/**
-	 * ARM v2 {@code GET .../locations/{region}/mfeOperationResults/{id}} (the {@code Location} of a
-	 * key regeneration) or {@code .../mfeOperationsStatus/{id}} (its {@code Azure-AsyncOperation}).
+	 * ARM v2 {@code GET .../locations/{region}/mfeOperationResults/{id}} (the
+	 * {@code Location} of a key regeneration) or {@code .../mfeOperationsStatus/{id}}
+	 * (its {@code Azure-AsyncOperation}).
 	 */
 	ARM_GET_OPERATION,
 
 	/**
-	 * {@code POST /score/{workspace}/{service}} on a region's listener: the data plane. Counted,
-	 * but neither recorded in {@link SimulatedWorkspace#exchanges()} nor subject to the region's
-	 * fault switch (only to its own per-operation switch, and to {@code DOWN}, which closes the
-	 * port).
+	 * {@code POST /score/{workspace}/{service}} on a region's listener: the data plane.
+	 * Counted, but neither recorded in {@link SimulatedWorkspace#exchanges()} nor subject
+	 * to the region's fault switch (only to its own per-operation switch, and to
+	 * {@code DOWN}, which closes the port).
 	 */
 	SCORE,
 

@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.simulator;
 
 /**
- * Filler for the {@link Fault.Kind#OVERSIZED} fault: a JWT-looking string just over 1 MiB.
- * It is junk, not a secret, so it is not reported to the {@link IssuanceObserver}.
+ * Filler for the {@link Fault.Kind#OVERSIZED} fault: a JWT-looking string just over 1
+ * MiB. It is junk, not a secret, so it is not reported to the {@link IssuanceObserver}.
  */
 final class Padding {
 

@@ -46,8 +46,9 @@ sealed interface Principal permits Principal.Secret, Principal.Certificate, Prin
 	}
 
 	/**
-	 * A managed identity: it has no credential of its own; the hosting environment's identity endpoint
-	 * ({@code GET /msi/token} with the environment's {@code X-IDENTITY-HEADER}) issues its tokens.
+	 * A managed identity: it has no credential of its own; the hosting environment's
+	 * identity endpoint ({@code GET /msi/token} with the environment's
+	 * {@code X-IDENTITY-HEADER}) issues its tokens.
 	 */
 	record Managed(String clientId) implements Principal {
 

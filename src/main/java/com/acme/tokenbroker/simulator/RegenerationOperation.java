@@ -6,9 +6,9 @@ import java.util.function.Consumer;
 /**
  * One asynchronous key regeneration (MMS v1 {@code Operation-Location}, ARM v2
  * {@code Location}). It reports {@code Running} for a fixed number of polls and then
- * completes on the next poll: the key changes at that moment, or, when the regeneration was
- * set to fail, the operation ends {@code Failed} and the keys stay as they were. It advances
- * only when polled; a faulted poll does not count. Thread-safe.
+ * completes on the next poll: the key changes at that moment, or, when the regeneration
+ * was set to fail, the operation ends {@code Failed} and the keys stay as they were. It
+ * advances only when polled; a faulted poll does not count. Thread-safe.
  */
 final class RegenerationOperation {
 
@@ -64,8 +64,9 @@ final class RegenerationOperation {
 	}
 
 	/**
-	 * Count one poll and return the state it reports; on completion a new key (the requested
-	 * value, or a generated one handed to {@code issued} first) replaces the requested slot.
+	 * Count one poll and return the state it reports; on completion a new key (the
+	 * requested value, or a generated one handed to {@code issued} first) replaces the
+	 * requested slot.
 	 */
 	synchronized Snapshot poll(Instant now, Consumer<String> issued) {
 		if (this.state == State.RUNNING) {

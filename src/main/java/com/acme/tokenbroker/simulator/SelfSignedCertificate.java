@@ -41,11 +41,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A key pair and a self-signed X.509 certificate made with BouncyCastle: the simulator's
- * TLS identity (SAN {@code DNS:localhost}, {@code IP:127.0.0.1}; an EC P-256 key, far cheaper
- * to make at start than an RSA key: see bench/README.md), and client
- * certificates for the certificate credential (RSA 2048, as Entra ID requires). Validity
- * is measured on the wall clock, not the simulator's clock, because TLS peers check it
- * against theirs.
+ * TLS identity (SAN {@code DNS:localhost}, {@code IP:127.0.0.1}; an EC P-256 key, far
+ * cheaper to make at start than an RSA key: see bench/README.md), and client certificates
+ * for the certificate credential (RSA 2048, as Entra ID requires). Validity is measured
+ * on the wall clock, not the simulator's clock, because TLS peers check it against
+ * theirs.
  */
 final class SelfSignedCertificate {
 
@@ -98,11 +98,12 @@ final class SelfSignedCertificate {
 						new GeneralNames(names.toArray(new GeneralName[0])));
 			}
 			builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-			builder.addExtension(Extension.keyUsage, true,
-					new KeyUsage(server ? KeyUsage.digitalSignature : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+			builder.addExtension(Extension.keyUsage, true, new KeyUsage(
+					server ? KeyUsage.digitalSignature : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
 			builder.addExtension(Extension.extendedKeyUsage, false,
 					new ExtendedKeyUsage(server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
-			ContentSigner signer = new JcaContentSignerBuilder(server ? "SHA256withECDSA" : "SHA256withRSA").build(keyPair.getPrivate());
+			ContentSigner signer = new JcaContentSignerBuilder(server ? "SHA256withECDSA" : "SHA256withRSA")
+				.build(keyPair.getPrivate());
 			X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
 			return new SelfSignedCertificate(keyPair, certificate);
 		}
@@ -166,8 +167,7 @@ final class SelfSignedCertificate {
 			KeyStore store = KeyStore.getInstance("PKCS12");
 			store.load(null, null);
 			store.setCertificateEntry("simulator", this.certificate);
-			TrustManagerFactory factory = TrustManagerFactory
-				.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+			TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
 			factory.init(store);
 			SSLContext context = SSLContext.getInstance("TLS");
 			context.init(null, factory.getTrustManagers(), null);

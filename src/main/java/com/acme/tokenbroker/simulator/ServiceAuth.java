@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The run-time authentication state of one web service or online endpoint: its
  * {@link AuthMode} (changed by a simulated redeployment), its two keys (present whatever
- * the mode, changed only by regeneration) and whether its next key regeneration is to fail.
- * Thread-safe.
+ * the mode, changed only by regeneration) and whether its next key regeneration is to
+ * fail. Thread-safe.
  */
 final class ServiceAuth {
 
@@ -32,7 +32,8 @@ final class ServiceAuth {
 	}
 
 	/**
-	 * A new random key, base64url without padding, as long as the keys Azure ML generates.
+	 * A new random key, base64url without padding, as long as the keys Azure ML
+	 * generates.
 	 */
 	static String generateKey() {
 		byte[] random = new byte[KEY_BYTES];

@@ -5,10 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import com.nimbusds.jose.jwk.RSAKey;
 
 /**
- * An RSA signing key of the simulator, generated on a thread of its own from the moment the simulator is built, so
- * that the broker's start does not wait for it: a 2048-bit key takes a few hundred milliseconds on a cold JVM, and the
- * simulator makes one per tenant, cluster and workspace. The first signature or verification waits for it if it is
- * not there yet.
+ * An RSA signing key of the simulator, generated on a thread of its own from the moment
+ * the simulator is built, so that the broker's start does not wait for it: a 2048-bit key
+ * takes a few hundred milliseconds on a cold JVM, and the simulator makes one per tenant,
+ * cluster and workspace. The first signature or verification waits for it if it is not
+ * there yet.
  */
 final class SigningKey {
 

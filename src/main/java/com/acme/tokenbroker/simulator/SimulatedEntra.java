@@ -39,8 +39,8 @@ import com.nimbusds.jwt.SignedJWT;
 /**
  * The simulated Microsoft Entra ID tenant: the v2.0 token endpoint (client credentials
  * with a secret, a certificate assertion or a federated assertion), the tenant's JWKS and
- * OpenID configuration, and the simulated AKS cluster issuer under {@code /cluster}.
- * Wire formats follow {@code reference/azure-ml-auth.md} §2 and §2.1.
+ * OpenID configuration, and the simulated AKS cluster issuer under {@code /cluster}. Wire
+ * formats follow {@code reference/azure-ml-auth.md} §2 and §2.1.
  * <p>
  * Faults apply to the token endpoint only; key and discovery documents keep answering
  * unless the whole listener is {@code DOWN}.
@@ -53,7 +53,10 @@ final class SimulatedEntra implements Listener.Api {
 
 	static final String CLUSTER_PATH = "/cluster";
 
-	/** The App Service managed-identity endpoint ({@code IDENTITY_ENDPOINT}), served beside the tenant's. */
+	/**
+	 * The App Service managed-identity endpoint ({@code IDENTITY_ENDPOINT}), served
+	 * beside the tenant's.
+	 */
 	static final String MANAGED_IDENTITY_PATH = "/msi/token";
 
 	static final String MANAGED_IDENTITY_API_VERSION = "2019-08-01";
@@ -78,7 +81,10 @@ final class SimulatedEntra implements Listener.Api {
 
 	private final SigningKey clusterKey;
 
-	/** A key that signs caller tokens after {@link #rotateCallerSigningKey()}, published beside the tenant key. */
+	/**
+	 * A key that signs caller tokens after {@link #rotateCallerSigningKey()}, published
+	 * beside the tenant key.
+	 */
 	private volatile SigningKey rotatedCallerKey;
 
 	private final Supplier<Clock> clock;
@@ -101,14 +107,16 @@ final class SimulatedEntra implements Listener.Api {
 	}
 
 	/**
-	 * @param identityHeader the hosting environment's {@code IDENTITY_HEADER}, which the managed-identity endpoint
-	 * requires as {@code X-IDENTITY-HEADER}; {@code null} when no managed identity is registered
-	 * @param systemAssignedIdentity the client id of the environment's system-assigned identity, or {@code null}
-	 * @param managedIdentityTokenLifetime the lifetime of managed-identity tokens (Azure issues them for 24 h)
+	 * @param identityHeader the hosting environment's {@code IDENTITY_HEADER}, which the
+	 * managed-identity endpoint requires as {@code X-IDENTITY-HEADER}; {@code null} when
+	 * no managed identity is registered
+	 * @param systemAssignedIdentity the client id of the environment's system-assigned
+	 * identity, or {@code null}
+	 * @param managedIdentityTokenLifetime the lifetime of managed-identity tokens (Azure
+	 * issues them for 24 h)
 	 */
-	SimulatedEntra(Directory directory, Supplier<Clock> clock, IssuanceObserver observer,
-			Duration accessTokenLifetime, String identityHeader, String systemAssignedIdentity,
-			Duration managedIdentityTokenLifetime) {
+	SimulatedEntra(Directory directory, Supplier<Clock> clock, IssuanceObserver observer, Duration accessTokenLifetime,
+			String identityHeader, String systemAssignedIdentity, Duration managedIdentityTokenLifetime) {
 		this.identityHeader = identityHeader;
 		this.systemAssignedIdentity = systemAssignedIdentity;
 		this.managedIdentityTokenLifetime = managedIdentityTokenLifetime;
@@ -196,8 +204,8 @@ final class SimulatedEntra implements Listener.Api {
 			case ENTRA_TOKEN -> token(request, fault);
 			case MANAGED_IDENTITY_TOKEN -> managedIdentityToken(request, fault);
 			case ENTRA_KEYS -> isOwnTenant(request) ? tenantKeys() : SimResponse.empty(404);
-			case ENTRA_DISCOVERY -> isOwnTenant(request) ? SimResponse.json(200, tenantDiscovery())
-					: SimResponse.empty(404);
+			case ENTRA_DISCOVERY ->
+				isOwnTenant(request) ? SimResponse.json(200, tenantDiscovery()) : SimResponse.empty(404);
 			case CLUSTER_KEYS -> keys(this.clusterKey.get());
 			case CLUSTER_DISCOVERY -> SimResponse.json(200, clusterDiscovery());
 			default -> SimResponse.empty(404);
@@ -309,18 +317,20 @@ final class SimulatedEntra implements Listener.Api {
 		return issueAccessToken(principal, resource, authMethod, fault);
 	}
 
-	// ---- managed-identity endpoint (App Service protocol 2019-08-01, as MSAL's AppServiceManagedIdentitySource calls it)
+	// ---- managed-identity endpoint (App Service protocol 2019-08-01, as MSAL's
+	// AppServiceManagedIdentitySource calls it)
 
 	/**
-	 * {@code GET /msi/token?api-version=2019-08-01&resource=...[&client_id=...]} with {@code X-IDENTITY-HEADER}: a
-	 * token of the system-assigned identity (the first managed identity registered) or of the user-assigned one named
-	 * by {@code client_id}, with {@code expires_on} in epoch seconds.
+	 * {@code GET /msi/token?api-version=2019-08-01&resource=...[&client_id=...]} with
+	 * {@code X-IDENTITY-HEADER}: a token of the system-assigned identity (the first
+	 * managed identity registered) or of the user-assigned one named by
+	 * {@code client_id}, with {@code expires_on} in epoch seconds.
 	 */
 	private SimResponse managedIdentityToken(SimRequest request, Fault fault) {
 		switch (fault.kind()) {
 			case THROTTLED:
-				return managedIdentityError(429, "Too many requests")
-					.withHeader("Retry-After", Long.toString(fault.duration().toSeconds()));
+				return managedIdentityError(429, "Too many requests").withHeader("Retry-After",
+						Long.toString(fault.duration().toSeconds()));
 			case ERROR:
 				return managedIdentityError(fault.status(), "Managed identity endpoint error");
 			case MALFORMED:
@@ -329,8 +339,8 @@ final class SimulatedEntra implements Listener.Api {
 				break;
 		}
 		String header = request.header("x-identity-header");
-		if (this.identityHeader == null || header == null || !MessageDigest.isEqual(
-				this.identityHeader.getBytes(StandardCharsets.UTF_8), header.getBytes(StandardCharsets.UTF_8))) {
+		if (this.identityHeader == null || header == null || !MessageDigest
+			.isEqual(this.identityHeader.getBytes(StandardCharsets.UTF_8), header.getBytes(StandardCharsets.UTF_8))) {
 			return managedIdentityError(401, "The X-IDENTITY-HEADER is missing or does not match this environment");
 		}
 		Map<String, String> query = request.queryParameters();
@@ -404,7 +414,8 @@ final class SimulatedEntra implements Listener.Api {
 			body.remove("expires_in");
 			body.remove("ext_expires_in");
 		}
-		return SimResponse.json(200, body).withHeader("Cache-Control", "no-store, no-cache")
+		return SimResponse.json(200, body)
+			.withHeader("Cache-Control", "no-store, no-cache")
 			.withHeader("Pragma", "no-cache");
 	}
 
@@ -496,7 +507,8 @@ final class SimulatedEntra implements Listener.Api {
 			return new Rejection("invalid_client", 700027,
 					"Client assertion audience claim does not match the token endpoint.");
 		}
-		// The client builds the assertion from its own wall clock, which cannot follow the
+		// The client builds the assertion from its own wall clock, which cannot follow
+		// the
 		// simulator's virtual time: accept it if it is valid by either clock.
 		if (!Jwts.isWithinTimes(claims, now()) && !Jwts.isWithinTimes(claims, Instant.now())) {
 			return new Rejection("invalid_client", 700024, "Client assertion is not within its valid time range.");
@@ -554,16 +566,15 @@ final class SimulatedEntra implements Listener.Api {
 	}
 
 	/**
-	 * Whether {@code token} is an access token of this tenant (signature, issuer) for one of
-	 * {@code audiences}, valid by the simulator's clock: what an {@code AADToken} online
-	 * endpoint checks when scoring.
+	 * Whether {@code token} is an access token of this tenant (signature, issuer) for one
+	 * of {@code audiences}, valid by the simulator's clock: what an {@code AADToken}
+	 * online endpoint checks when scoring.
 	 */
 	boolean acceptsAccessToken(String token, Set<String> audiences) {
 		try {
 			JWTClaimsSet claims = Jwts.verify(token, this.tenantKey.get());
 			return issuer().equals(claims.getIssuer()) && claims.getAudience() != null
-					&& claims.getAudience().stream().anyMatch(audiences::contains)
-					&& Jwts.isWithinTimes(claims, now());
+					&& claims.getAudience().stream().anyMatch(audiences::contains) && Jwts.isWithinTimes(claims, now());
 		}
 		catch (Jwts.InvalidTokenException ex) {
 			return false;
@@ -593,9 +604,9 @@ final class SimulatedEntra implements Listener.Api {
 		Map<String, Object> kubernetes = new LinkedHashMap<>();
 		kubernetes.put("namespace", namespace);
 		kubernetes.put("serviceaccount",
-				Map.of("name", serviceAccount, "uid", UUID
-					.nameUUIDFromBytes((namespace + "/" + serviceAccount).getBytes(StandardCharsets.UTF_8))
-					.toString()));
+				Map.of("name", serviceAccount, "uid",
+						UUID.nameUUIDFromBytes((namespace + "/" + serviceAccount).getBytes(StandardCharsets.UTF_8))
+							.toString()));
 		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(clusterIssuer())
 			.subject("system:serviceaccount:" + namespace + ":" + serviceAccount)
 			.audience(List.of(audience))
@@ -610,8 +621,9 @@ final class SimulatedEntra implements Listener.Api {
 	}
 
 	/**
-	 * Sign caller tokens with a new key from now on, published in the tenant's JWKS beside the old one, as Entra
-	 * does when it rolls its keys; the simulator's own access tokens keep the tenant key.
+	 * Sign caller tokens with a new key from now on, published in the tenant's JWKS
+	 * beside the old one, as Entra does when it rolls its keys; the simulator's own
+	 * access tokens keep the tenant key.
 	 * @return the new key's id
 	 */
 	String rotateCallerSigningKey() {
@@ -628,7 +640,8 @@ final class SimulatedEntra implements Listener.Api {
 			return keys(this.tenantKey.get());
 		}
 		return SimResponse.json(200,
-				new JWKSet(List.of(this.tenantKey.get().toPublicJWK(), rotated.get().toPublicJWK())).toJSONObject(true));
+				new JWKSet(List.of(this.tenantKey.get().toPublicJWK(), rotated.get().toPublicJWK()))
+					.toJSONObject(true));
 	}
 
 	private SimResponse keys(RSAKey key) {
@@ -671,8 +684,8 @@ final class SimulatedEntra implements Listener.Api {
 
 	private static Map<String, String> form(SimRequest request) {
 		String contentType = request.contentType();
-		if (contentType == null || !contentType.toLowerCase(Locale.ROOT)
-			.startsWith("application/x-www-form-urlencoded")) {
+		if (contentType == null
+				|| !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
 			return Map.of();
 		}
 		Map<String, String> form = new LinkedHashMap<>();
@@ -776,8 +789,7 @@ final class SimulatedEntra implements Listener.Api {
 				if (colon < 0) {
 					return null;
 				}
-				return new BasicCredentials(
-						URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
+				return new BasicCredentials(URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
 						URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8));
 			}
 			catch (IllegalArgumentException ex) {

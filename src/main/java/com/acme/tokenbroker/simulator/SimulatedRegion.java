@@ -26,9 +26,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * One simulated Azure region: the Model Management Service v1 paths
  * ({@code reference/azure-ml-auth.md} §3) and the ARM v2 online-endpoint paths (§4) for
- * the workspaces located in it, and the scoring (data-plane) path of their services. Every
- * control-plane call needs an Entra bearer for Azure Resource Manager and a role on the
- * workspace; service tokens are JWTs signed with the workspace's own key.
+ * the workspaces located in it, and the scoring (data-plane) path of their services.
+ * Every control-plane call needs an Entra bearer for Azure Resource Manager and a role on
+ * the workspace; service tokens are JWTs signed with the workspace's own key.
  * <p>
  * Key regenerations are asynchronous unless {@code pollsUntilDone} is 0: they report
  * {@code Running} for that many polls and complete on the next one (§3.7, §4).
@@ -46,7 +46,10 @@ final class SimulatedRegion implements Listener.Api {
 	private static final String MMS_WORKSPACE = "^/modelmanagement/v1\\.0/subscriptions/([^/]+)"
 			+ "/resourceGroups/([^/]+)/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
 
-	/** Group 5: the action, matched case-insensitively (the SDK spells {@code listkeys} in lower case). */
+	/**
+	 * Group 5: the action, matched case-insensitively (the SDK spells {@code listkeys} in
+	 * lower case).
+	 */
 	private static final Pattern MMS_PATH = Pattern
 		.compile(MMS_WORKSPACE + "/services/([^/]+)(?:/((?i:token|listkeys|regeneratekeys)))?$");
 
@@ -56,9 +59,9 @@ final class SimulatedRegion implements Listener.Api {
 			+ "/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)/onlineEndpoints/([^/]+)"
 			+ "(?:/(token|listKeys|regenerateKeys))?$", Pattern.CASE_INSENSITIVE);
 
-	private static final Pattern ARM_OPERATION_PATH = Pattern.compile("^/subscriptions/([^/]+)"
-			+ "/providers/Microsoft\\.MachineLearningServices/locations/([^/]+)"
-			+ "/(mfeOperationResults|mfeOperationsStatus)/([^/]+)$", Pattern.CASE_INSENSITIVE);
+	private static final Pattern ARM_OPERATION_PATH = Pattern
+		.compile("^/subscriptions/([^/]+)" + "/providers/Microsoft\\.MachineLearningServices/locations/([^/]+)"
+				+ "/(mfeOperationResults|mfeOperationsStatus)/([^/]+)$", Pattern.CASE_INSENSITIVE);
 
 	private static final Pattern SCORE_PATH = Pattern.compile("^/score/([^/]+)/([^/]+)$");
 
@@ -189,8 +192,8 @@ final class SimulatedRegion implements Listener.Api {
 		Shape shape = request.path().startsWith("/modelmanagement/") ? Shape.MMS : Shape.ARM;
 		switch (fault.kind()) {
 			case THROTTLED:
-				return error(shape, 429, "TooManyRequests", "The request was throttled. Retry after "
-						+ fault.duration().toSeconds() + " seconds.")
+				return error(shape, 429, "TooManyRequests",
+						"The request was throttled. Retry after " + fault.duration().toSeconds() + " seconds.")
 					.withHeader("Retry-After", Long.toString(fault.duration().toSeconds()));
 			case ERROR:
 				return error(shape, fault.status(), errorCode(fault.status()),
@@ -235,17 +238,18 @@ final class SimulatedRegion implements Listener.Api {
 			return (shape == Shape.MMS)
 					? error(shape, 404, "NotFound",
 							"No service with name " + serviceName + " found in workspace " + workspaceName + ".")
-					: error(shape, 404, "ResourceNotFound", "The Resource "
-							+ "'Microsoft.MachineLearningServices/workspaces/" + workspaceName + "/onlineEndpoints/"
-							+ serviceName + "' under resource group '" + resourceGroup + "' was not found.");
+					: error(shape, 404, "ResourceNotFound",
+							"The Resource " + "'Microsoft.MachineLearningServices/workspaces/" + workspaceName
+									+ "/onlineEndpoints/" + serviceName + "' under resource group '" + resourceGroup
+									+ "' was not found.");
 		}
 		return switch (operation) {
 			case MMS_TOKEN, ARM_TOKEN -> (service.auth().mode() == AuthMode.AML_TOKEN)
 					? serviceToken(shape, workspace, service, fault) : wrongMode(shape, service, AuthMode.AML_TOKEN);
-			case MMS_GET_SERVICE -> withRequestIds(shape, SimResponse.json(200, serviceResource(workspace, service, fault)),
-					"reads");
-			case ARM_GET_ENDPOINT -> withRequestIds(shape,
-					SimResponse.json(200, endpointResource(workspace, service, fault)), "reads");
+			case MMS_GET_SERVICE ->
+				withRequestIds(shape, SimResponse.json(200, serviceResource(workspace, service, fault)), "reads");
+			case ARM_GET_ENDPOINT ->
+				withRequestIds(shape, SimResponse.json(200, endpointResource(workspace, service, fault)), "reads");
 			case MMS_LIST_KEYS, ARM_LIST_KEYS -> (service.auth().mode() == AuthMode.KEY)
 					? withRequestIds(shape, SimResponse.json(200, keysBody(service.auth().keys(), fault)), "writes")
 					: wrongMode(shape, service, AuthMode.KEY);
@@ -270,8 +274,8 @@ final class SimulatedRegion implements Listener.Api {
 						"The api-version query parameter (?api-version=) is required for all requests."));
 			}
 			if (!API_VERSION.matcher(apiVersion).matches()) {
-				return new Caller(null,
-						error(shape, 400, "InvalidApiVersionParameter", "The api-version '" + apiVersion + "' is invalid."));
+				return new Caller(null, error(shape, 400, "InvalidApiVersionParameter",
+						"The api-version '" + apiVersion + "' is invalid."));
 			}
 		}
 		return new Caller(clientId, null);
@@ -334,8 +338,8 @@ final class SimulatedRegion implements Listener.Api {
 		}
 		Instant now = now();
 		RegenerationOperation operation = new RegenerationOperation(UUID.randomUUID().toString(), shape == Shape.ARM,
-				workspace, service, keyRequest.slot(), keyRequest.keyValue(),
-				service.auth().takeRegenerationFailure(), now, this.pollsUntilDone);
+				workspace, service, keyRequest.slot(), keyRequest.keyValue(), service.auth().takeRegenerationFailure(),
+				now, this.pollsUntilDone);
 		if (this.pollsUntilDone == 0) {
 			RegenerationOperation.Snapshot done = operation.completeNow(now, this.observer::issued);
 			if (done.state() == RegenerationOperation.State.FAILED) {
@@ -419,8 +423,8 @@ final class SimulatedRegion implements Listener.Api {
 			error.put("details", new ArrayList<>());
 			body.put("error", error);
 		}
-		body.put("resourceLocation", "/modelmanagement/v1.0" + workspace.armId() + "/services/"
-				+ operation.service().name());
+		body.put("resourceLocation",
+				"/modelmanagement/v1.0" + workspace.armId() + "/services/" + operation.service().name());
 		return withRequestIds(Shape.MMS, SimResponse.json(200, body), "reads");
 	}
 
@@ -476,10 +480,11 @@ final class SimulatedRegion implements Listener.Api {
 	private SimResponse score(SimRequest request, Fault fault) {
 		switch (fault.kind()) {
 			case THROTTLED:
-				return scoringError(429, "TooManyRequests", "The request was throttled.")
-					.withHeader("Retry-After", Long.toString(fault.duration().toSeconds()));
+				return scoringError(429, "TooManyRequests", "The request was throttled.").withHeader("Retry-After",
+						Long.toString(fault.duration().toSeconds()));
 			case ERROR:
-				return scoringError(fault.status(), errorCode(fault.status()), "The service encountered a simulated error.");
+				return scoringError(fault.status(), errorCode(fault.status()),
+						"The service encountered a simulated error.");
 			case MALFORMED:
 				return SimResponse.text(200, "text/html; charset=utf-8", "<html><body>upstream proxy</body></html>");
 			default:
@@ -493,7 +498,8 @@ final class SimulatedRegion implements Listener.Api {
 		Directory.Service service = (workspace != null && workspace.region().equals(this.region))
 				? workspace.service(path.group(2)) : null;
 		if (service == null) {
-			return scoringError(404, "NotFound", "No service " + path.group(2) + " in workspace " + path.group(1) + ".");
+			return scoringError(404, "NotFound",
+					"No service " + path.group(2) + " in workspace " + path.group(1) + ".");
 		}
 		if (!acceptsScoringCredential(workspace, service, bearerOrNull(request))) {
 			return scoringError(401, "Unauthorized",
@@ -589,15 +595,13 @@ final class SimulatedRegion implements Listener.Api {
 
 	// ---- resources
 
-	private Map<String, Object> serviceResource(Directory.Workspace workspace, Directory.Service service,
-			Fault fault) {
+	private Map<String, Object> serviceResource(Directory.Workspace workspace, Directory.Service service, Fault fault) {
 		String created = DateTimeFormatter.ISO_INSTANT.format(workspace.createdAt());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", service.name());
 		body.put("name", service.name());
 		boolean keyAuth = service.auth().mode() == AuthMode.KEY;
-		body.put("description",
-				"Simulated AKS web service with " + (keyAuth ? "key" : "token") + " authentication");
+		body.put("description", "Simulated AKS web service with " + (keyAuth ? "key" : "token") + " authentication");
 		Map<String, Object> kvTags = new LinkedHashMap<>();
 		if (fault.kind() == Fault.Kind.OVERSIZED) {
 			kvTags.put("padding", Padding.oversizedToken());
@@ -661,8 +665,10 @@ final class SimulatedRegion implements Listener.Api {
 		systemData.put("lastModifiedByType", "Application");
 		Map<String, Object> identity = new LinkedHashMap<>();
 		identity.put("type", "SystemAssigned");
-		identity.put("principalId", UUID.nameUUIDFromBytes(("endpoint:" + workspace.name() + "/" + service.name())
-			.getBytes(StandardCharsets.UTF_8)).toString());
+		identity.put("principalId",
+				UUID.nameUUIDFromBytes(
+						("endpoint:" + workspace.name() + "/" + service.name()).getBytes(StandardCharsets.UTF_8))
+					.toString());
 		identity.put("tenantId", this.directory.tenantId());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", workspace.armId() + "/onlineEndpoints/" + service.name());
@@ -693,8 +699,7 @@ final class SimulatedRegion implements Listener.Api {
 	private SimResponse unauthorized(Shape shape, String reason) {
 		SimResponse response = (shape == Shape.MMS)
 				? error(shape, 401, "Unauthorized", "Authentication failed: " + reason + ".")
-				: error(shape, 401, "InvalidAuthenticationToken",
-						"The access token is invalid: " + reason + ".");
+				: error(shape, 401, "InvalidAuthenticationToken", "The access token is invalid: " + reason + ".");
 		return response.withHeader("WWW-Authenticate", "Bearer authorization_uri=\"" + this.entra.baseUrl() + "/"
 				+ this.directory.tenantId() + "\", error=\"invalid_token\", error_description=\"" + reason + "\"");
 	}
@@ -706,7 +711,8 @@ final class SimulatedRegion implements Listener.Api {
 			case MMS_TOKEN -> "Microsoft.MachineLearningServices/workspaces/services/aks/token/action";
 			case MMS_GET_SERVICE -> "Microsoft.MachineLearningServices/workspaces/services/aks/read";
 			case MMS_LIST_KEYS -> "Microsoft.MachineLearningServices/workspaces/services/aks/listkeys/action";
-			case MMS_REGENERATE_KEYS -> "Microsoft.MachineLearningServices/workspaces/services/aks/regeneratekeys/action";
+			case MMS_REGENERATE_KEYS ->
+				"Microsoft.MachineLearningServices/workspaces/services/aks/regeneratekeys/action";
 			case MMS_GET_OPERATION -> "Microsoft.MachineLearningServices/workspaces/read";
 			case ARM_TOKEN -> "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/token/action";
 			case ARM_LIST_KEYS -> "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action";
@@ -835,9 +841,10 @@ final class SimulatedRegion implements Listener.Api {
 	}
 
 	/**
-	 * A regeneration request body: {@code {"keyType": "Primary" | "Secondary", "keyValue":
-	 * <string, null or absent>}}, the same for MMS v1 and ARM v2 (§3.7, §4). Parse errors
-	 * never quote the body, which may hold a key.
+	 * A regeneration request body:
+	 * {@code {"keyType": "Primary" | "Secondary", "keyValue": <string, null or absent>}},
+	 * the same for MMS v1 and ARM v2 (§3.7, §4). Parse errors never quote the body, which
+	 * may hold a key.
 	 */
 	private record KeyRequest(KeyType slot, String keyValue) {
 
@@ -854,8 +861,7 @@ final class SimulatedRegion implements Listener.Api {
 						"The request body must be a JSON object with keyType 'Primary' or 'Secondary'.");
 			}
 			JsonNode keyType = json.get("keyType");
-			KeyType slot = (keyType != null && keyType.isString()) ? KeyType.fromWireName(keyType.stringValue())
-					: null;
+			KeyType slot = (keyType != null && keyType.isString()) ? KeyType.fromWireName(keyType.stringValue()) : null;
 			if (slot == null) {
 				throw new IllegalArgumentException("keyType is required and must be 'Primary' or 'Secondary'.");
 			}

@@ -29,20 +29,21 @@ import org.slf4j.LoggerFactory;
  * Machine Learning token endpoints (MMS v1 web services and ARM v2 online endpoints),
  * serving real HTTPS on 127.0.0.1 with a self-signed certificate generated at start.
  * <p>
- * One listener serves Entra (and the simulated AKS cluster issuer under {@code /cluster});
- * one listener per region serves the MMS and ARM paths of the workspaces located there.
- * Every listener has a {@link FaultSwitch}, and every region operation its own switch that
- * overrides the region's ({@link #faults(String, Operation)}); every call is counted and
- * recorded (scoring is counted only); every secret the simulator creates or issues
- * (client secrets, tokens, service keys) is reported to the {@link IssuanceObserver}s and
- * never logged. Token times and all checks use the injected {@link Clock}, which tests may
- * replace at any time with {@link #useClock(Clock)}.
+ * One listener serves Entra (and the simulated AKS cluster issuer under
+ * {@code /cluster}); one listener per region serves the MMS and ARM paths of the
+ * workspaces located there. Every listener has a {@link FaultSwitch}, and every region
+ * operation its own switch that overrides the region's
+ * ({@link #faults(String, Operation)}); every call is counted and recorded (scoring is
+ * counted only); every secret the simulator creates or issues (client secrets, tokens,
+ * service keys) is reported to the {@link IssuanceObserver}s and never logged. Token
+ * times and all checks use the injected {@link Clock}, which tests may replace at any
+ * time with {@link #useClock(Clock)}.
  * <p>
- * Each web service and online endpoint has an {@link AuthMode} (changeable at run time, as a
- * redeployment would), a primary and a secondary key whatever its mode, and a scoring URI
- * ({@link #scoringUri(String, String)}) that accepts only the credential of its current
- * mode. Key regenerations are asynchronous by default ({@link Builder#asyncRegeneration(int)}).
- * <pre class="code">
+ * Each web service and online endpoint has an {@link AuthMode} (changeable at run time,
+ * as a redeployment would), a primary and a secondary key whatever its mode, and a
+ * scoring URI ({@link #scoringUri(String, String)}) that accepts only the credential of
+ * its current mode. Key regenerations are asynchronous by default
+ * ({@link Builder#asyncRegeneration(int)}). <pre class="code">
  * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
  *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
  *         .webservice("ml-weu", "fraud-scoring")
@@ -52,18 +53,22 @@ import org.slf4j.LoggerFactory;
  *     URI authority = sim.authorityHost();            // for azure-identity's authorityHost(...)
  *     URI mms = sim.regionEndpoint("westeurope");     // MMS and ARM host for the region
  * }
- * </pre>
- * Thread-safe. Not a Spring bean by itself: wire it in with {@code destroyMethod = "close"}.
+ * </pre> Thread-safe. Not a Spring bean by itself: wire it in with
+ * {@code destroyMethod = "close"}.
  */
 public final class SimulatedWorkspace implements AutoCloseable {
 
 	/** The tenant id used unless {@link Builder#tenantId(String)} says otherwise. */
 	public static final String DEFAULT_TENANT_ID = "5e1f7c2a-9d3b-4c6e-8a1f-0b2c3d4e5f60";
 
-	/** Default for the v1 {@code refreshAfter} and v2 {@code refreshAfterTimeUtc} offset. */
+	/**
+	 * Default for the v1 {@code refreshAfter} and v2 {@code refreshAfterTimeUtc} offset.
+	 */
 	public static final Duration DEFAULT_REFRESH_AFTER = Duration.ofMinutes(30);
 
-	/** Default service token lifetime: {@code refreshAfter} plus 12 h (reference §3.6). */
+	/**
+	 * Default service token lifetime: {@code refreshAfter} plus 12 h (reference §3.6).
+	 */
 	public static final Duration DEFAULT_EXPIRES_AFTER = Duration.ofHours(12).plusMinutes(30);
 
 	/** Default Entra access token lifetime, as {@code expires_in: 3599}. */
@@ -74,7 +79,6 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	private static final String ENTRA = "entra";
 
 	private static final int LISTENER_THREADS = 16;
-
 
 	private final Directory directory;
 
@@ -88,7 +92,10 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	private final Map<String, String> generatedSecrets;
 
-	/** The hosting environment's {@code IDENTITY_HEADER}; {@code null} without a managed identity. */
+	/**
+	 * The hosting environment's {@code IDENTITY_HEADER}; {@code null} without a managed
+	 * identity.
+	 */
 	private final String identityHeader;
 
 	private final SimulatedEntra entra;
@@ -203,7 +210,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Replace the clock used for token times and every time check (virtual time in tests).
+	 * Replace the clock used for token times and every time check (virtual time in
+	 * tests).
 	 * @param clock the clock
 	 */
 	public void useClock(Clock clock) {
@@ -238,7 +246,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the v2.0 token endpoint, {@code https://localhost:{port}/{tenant}/oauth2/v2.0/token}.
+	 * Return the v2.0 token endpoint,
+	 * {@code https://localhost:{port}/{tenant}/oauth2/v2.0/token}.
 	 * @return the token endpoint
 	 */
 	public URI tokenEndpoint() {
@@ -246,8 +255,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the v2.0 issuer of Entra tokens, {@code https://localhost:{port}/{tenant}/v2.0};
-	 * its OpenID configuration is at {@code {issuer}/.well-known/openid-configuration}.
+	 * Return the v2.0 issuer of Entra tokens,
+	 * {@code https://localhost:{port}/{tenant}/v2.0}; its OpenID configuration is at
+	 * {@code {issuer}/.well-known/openid-configuration}.
 	 * @return the issuer
 	 */
 	public String entraIssuer() {
@@ -263,8 +273,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the simulated AKS OIDC issuer, {@code https://localhost:{entraPort}/cluster}; its
-	 * OpenID configuration is at {@code {issuer}/.well-known/openid-configuration}.
+	 * Return the simulated AKS OIDC issuer,
+	 * {@code https://localhost:{entraPort}/cluster}; its OpenID configuration is at
+	 * {@code {issuer}/.well-known/openid-configuration}.
 	 * @return the cluster issuer
 	 */
 	public String clusterIssuer() {
@@ -304,16 +315,16 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	// ---- services: auth modes, keys, scoring
 
 	/**
-	 * Switch a service's authentication mode at run time, as a redeployment would. From the
-	 * next request on, the service's metadata ({@code GET}) reports the new mode, its
+	 * Switch a service's authentication mode at run time, as a redeployment would. From
+	 * the next request on, the service's metadata ({@code GET}) reports the new mode, its
 	 * credential operations follow it ({@code token} needs {@link AuthMode#AML_TOKEN},
 	 * {@code listkeys} and {@code regenerateKeys} need {@link AuthMode#KEY}), and scoring
 	 * accepts only the new mode's credential. Keys are kept.
 	 * @param workspace the workspace name
 	 * @param service the web service or online endpoint name
 	 * @param mode the new mode
-	 * @throws IllegalArgumentException for an unknown service, or {@link AuthMode#AAD_TOKEN}
-	 * on a web service
+	 * @throws IllegalArgumentException for an unknown service, or
+	 * {@link AuthMode#AAD_TOKEN} on a web service
 	 */
 	public void setAuthMode(String workspace, String service, AuthMode mode) {
 		Directory.Service found = service(workspace, service);
@@ -333,10 +344,11 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return a service's scoring URI, {@code https://localhost:{regionPort}/score/{workspace}/{service}},
-	 * as its metadata reports it. {@code POST} with {@code Authorization: Bearer <credential>}
-	 * answers 200 {@code {"score": ...}} when the credential is valid for the service's
-	 * current mode, else 401.
+	 * Return a service's scoring URI,
+	 * {@code https://localhost:{regionPort}/score/{workspace}/{service}}, as its metadata
+	 * reports it. {@code POST} with {@code Authorization: Bearer <credential>} answers
+	 * 200 {@code {"score": ...}} when the credential is valid for the service's current
+	 * mode, else 401.
 	 * @param workspace the workspace name
 	 * @param service the web service or online endpoint name
 	 * @return the scoring URI
@@ -351,8 +363,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return a service's current keys. Every service has two, whatever its mode; they never
-	 * expire and change only when a regeneration completes.
+	 * Return a service's current keys. Every service has two, whatever its mode; they
+	 * never expire and change only when a regeneration completes.
 	 * @param workspace the workspace name
 	 * @param service the web service or online endpoint name
 	 * @return the keys
@@ -366,8 +378,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	 * Make the service's next accepted key regeneration fail: its operation ends
 	 * {@code Failed} (MMS {@code state: Failed} with an {@code error}; ARM: the
 	 * {@code Location} poll answers 500 with an error body) when it would have succeeded,
-	 * and the keys do not change. With synchronous regeneration the regenerate call itself
-	 * answers 500. Applies once.
+	 * and the keys do not change. With synchronous regeneration the regenerate call
+	 * itself answers 500. Applies once.
 	 * @param workspace the workspace name
 	 * @param service the web service or online endpoint name
 	 * @throws IllegalArgumentException for an unknown service
@@ -395,7 +407,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return a client TLS context that trusts the simulator's certificate and nothing else.
+	 * Return a client TLS context that trusts the simulator's certificate and nothing
+	 * else.
 	 * @return the TLS context
 	 */
 	public SSLContext clientSslContext() {
@@ -405,10 +418,10 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	// ---- minting
 
 	/**
-	 * Mint an Entra-issued (tenant-signed) JWT for a caller of the broker. Standard claims
-	 * {@code iss}, {@code sub}, {@code aud}, {@code tid}, {@code iat}, {@code nbf},
-	 * {@code exp} come first; {@code extraClaims} (e.g. {@code azp}, {@code roles},
-	 * {@code groups}) are added last and may override them.
+	 * Mint an Entra-issued (tenant-signed) JWT for a caller of the broker. Standard
+	 * claims {@code iss}, {@code sub}, {@code aud}, {@code tid}, {@code iat},
+	 * {@code nbf}, {@code exp} come first; {@code extraClaims} (e.g. {@code azp},
+	 * {@code roles}, {@code groups}) are added last and may override them.
 	 * @param subject the {@code sub}
 	 * @param audience the {@code aud}
 	 * @param extraClaims further claims
@@ -420,8 +433,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Sign caller tokens ({@link #mintCallerToken}) with a new key from now on; the tenant's JWKS publishes it beside
-	 * the old one, as after an Entra key roll.
+	 * Sign caller tokens ({@link #mintCallerToken}) with a new key from now on; the
+	 * tenant's JWKS publishes it beside the old one, as after an Entra key roll.
 	 * @return the new key's id
 	 */
 	public String rotateCallerSigningKey() {
@@ -443,8 +456,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the managed-identity endpoint, what a hosting environment puts in {@code IDENTITY_ENDPOINT} (App Service
-	 * protocol {@code 2019-08-01}; answered by the Entra listener, so its faults and {@code DOWN} apply).
+	 * Return the managed-identity endpoint, what a hosting environment puts in
+	 * {@code IDENTITY_ENDPOINT} (App Service protocol {@code 2019-08-01}; answered by the
+	 * Entra listener, so its faults and {@code DOWN} apply).
 	 * @return the endpoint URI
 	 */
 	public URI managedIdentityEndpoint() {
@@ -452,7 +466,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the environment's {@code IDENTITY_HEADER}, which the managed-identity endpoint requires.
+	 * Return the environment's {@code IDENTITY_HEADER}, which the managed-identity
+	 * endpoint requires.
 	 * @return the header value
 	 * @throws IllegalStateException if no managed identity was registered
 	 */
@@ -513,15 +528,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	/**
 	 * Return the fault switch of one operation of a region's listener. When it is set to
-	 * anything but {@link Fault#none()}, its fault replaces the region's for that operation
-	 * only (e.g. only {@link Operation#ARM_REGENERATE_KEYS}, or only the operation poll);
-	 * when clear, the region's switch applies as usual. {@code DOWN} here drops that
-	 * operation's connections without an answer instead of closing the port. It is the
-	 * only switch that applies to {@link Operation#SCORE}.
+	 * anything but {@link Fault#none()}, its fault replaces the region's for that
+	 * operation only (e.g. only {@link Operation#ARM_REGENERATE_KEYS}, or only the
+	 * operation poll); when clear, the region's switch applies as usual. {@code DOWN}
+	 * here drops that operation's connections without an answer instead of closing the
+	 * port. It is the only switch that applies to {@link Operation#SCORE}.
 	 * <p>
-	 * Every operation has a switch, so callers may clear them all in a loop; the Entra and
-	 * cluster operations never reach a region's listener, so their switches here have no
-	 * effect (use {@link #entraFaults()}).
+	 * Every operation has a switch, so callers may clear them all in a loop; the Entra
+	 * and cluster operations never reach a region's listener, so their switches here have
+	 * no effect (use {@link #entraFaults()}).
 	 * @param region the region
 	 * @param operation the operation
 	 * @return the switch
@@ -533,8 +548,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the fault switch of the Entra listener. Faults other than {@code DOWN} apply to
-	 * the token endpoint only.
+	 * Return the fault switch of the Entra listener. Faults other than {@code DOWN} apply
+	 * to the token endpoint only.
 	 * @return the switch
 	 */
 	public FaultSwitch entraFaults() {
@@ -588,8 +603,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Whether a service token would be accepted for scoring: signed by the workspace's key,
-	 * issued by the workspace's region for {@code service}, and not expired by the
+	 * Whether a service token would be accepted for scoring: signed by the workspace's
+	 * key, issued by the workspace's region for {@code service}, and not expired by the
 	 * simulator's clock.
 	 * @param workspace the workspace name
 	 * @param service the web service or online endpoint name
@@ -718,7 +733,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Set the clock for token times and checks; defaults to {@link Clock#systemUTC()}.
+		 * Set the clock for token times and checks; defaults to
+		 * {@link Clock#systemUTC()}.
 		 * @param clock the clock
 		 * @return this builder
 		 */
@@ -729,7 +745,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 		/**
 		 * Set the tenant id; defaults to {@link #DEFAULT_TENANT_ID}.
-		 * @param tenantId the tenant id, {@code [A-Za-z0-9.-]+} as azure-identity requires
+		 * @param tenantId the tenant id, {@code [A-Za-z0-9.-]+} as azure-identity
+		 * requires
 		 * @return this builder
 		 */
 		public Builder tenantId(String tenantId) {
@@ -751,8 +768,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Set the lifetime of Entra access tokens; defaults to 3599 s. A long lifetime helps
-		 * virtual-time tests, since MSAL caches tokens by the wall clock.
+		 * Set the lifetime of Entra access tokens; defaults to 3599 s. A long lifetime
+		 * helps virtual-time tests, since MSAL caches tokens by the wall clock.
 		 * @param lifetime the lifetime
 		 * @return this builder
 		 */
@@ -762,7 +779,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Set the lifetime of managed-identity tokens; defaults to 24 h, as Azure issues them.
+		 * Set the lifetime of managed-identity tokens; defaults to 24 h, as Azure issues
+		 * them.
 		 * @param lifetime the lifetime
 		 * @return this builder
 		 */
@@ -787,12 +805,14 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		/**
 		 * Set how key regenerations complete. With {@code n > 0} (the default is 1), MMS
 		 * {@code regenerateKeys} answers 202 with {@code Operation-Location} and ARM
-		 * {@code regenerateKeys} 202 with {@code Location}, {@code Azure-AsyncOperation} and
-		 * {@code Retry-After: 10}; the operation reports {@code Running} for {@code n} polls and
-		 * completes on the next one, when the key changes. An operation advances only when
-		 * polled, and a faulted poll does not count. With {@code 0} the key changes at once:
-		 * MMS answers 200 with the keys, ARM 200 without a body.
-		 * @param pollsUntilDone polls that report {@code Running}, {@code 0} for synchronous
+		 * {@code regenerateKeys} 202 with {@code Location}, {@code Azure-AsyncOperation}
+		 * and {@code Retry-After: 10}; the operation reports {@code Running} for
+		 * {@code n} polls and completes on the next one, when the key changes. An
+		 * operation advances only when polled, and a faulted poll does not count. With
+		 * {@code 0} the key changes at once: MMS answers 200 with the keys, ARM 200
+		 * without a body.
+		 * @param pollsUntilDone polls that report {@code Running}, {@code 0} for
+		 * synchronous
 		 * @return this builder
 		 */
 		public Builder asyncRegeneration(int pollsUntilDone) {
@@ -805,14 +825,15 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 		/**
 		 * Set the authentication mode of a service declared with {@link #webservice} or
-		 * {@link #onlineEndpoint}; the default is {@link AuthMode#AML_TOKEN}. Change it at run
-		 * time with {@link SimulatedWorkspace#setAuthMode(String, String, AuthMode)}.
+		 * {@link #onlineEndpoint}; the default is {@link AuthMode#AML_TOKEN}. Change it
+		 * at run time with
+		 * {@link SimulatedWorkspace#setAuthMode(String, String, AuthMode)}.
 		 * @param workspace the workspace
 		 * @param service the web service or online endpoint name
 		 * @param mode the mode; {@link AuthMode#AAD_TOKEN} only for online endpoints
 		 * @return this builder
-		 * @throws IllegalArgumentException for an undeclared service, or {@code AAD_TOKEN} on a
-		 * web service (MMS v1 has no Entra-token mode)
+		 * @throws IllegalArgumentException for an undeclared service, or
+		 * {@code AAD_TOKEN} on a web service (MMS v1 has no Entra-token mode)
 		 */
 		public Builder authMode(String workspace, String service, AuthMode mode) {
 			Map<String, ServiceSpec> webservicesOf = this.webservices.get(workspace);
@@ -822,7 +843,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 			ServiceSpec webservice = webservicesOf.get(service);
 			ServiceSpec endpoint = this.onlineEndpoints.get(workspace).get(service);
 			if (webservice == null && endpoint == null) {
-				throw new IllegalArgumentException("Unknown service '" + service + "' in '" + workspace + "': add it first");
+				throw new IllegalArgumentException(
+						"Unknown service '" + service + "' in '" + workspace + "': add it first");
 			}
 			requireModeFits(endpoint != null, service, mode);
 			if (webservice != null) {
@@ -856,8 +878,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Add an MMS v1 AKS web service with token auth and the default token times. A web
-		 * service and an online endpoint may not share a name within a workspace.
+		 * Add an MMS v1 AKS web service with token auth and the default token times. A
+		 * web service and an online endpoint may not share a name within a workspace.
 		 * @param workspace the workspace
 		 * @param serviceName the service name
 		 * @return this builder
@@ -871,7 +893,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		 * @param workspace the workspace
 		 * @param serviceName the service name
 		 * @param refreshAfter offset of {@code refreshAfter} from issuance
-		 * @param expiresAfter offset of {@code expiryOn} (and JWT {@code exp}) from issuance
+		 * @param expiresAfter offset of {@code expiryOn} (and JWT {@code exp}) from
+		 * issuance
 		 * @return this builder
 		 */
 		public Builder webservice(String workspace, String serviceName, Duration refreshAfter, Duration expiresAfter) {
@@ -880,7 +903,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Add an ARM v2 online endpoint with {@code AMLToken} auth and the default token times.
+		 * Add an ARM v2 online endpoint with {@code AMLToken} auth and the default token
+		 * times.
 		 * @param workspace the workspace
 		 * @param endpointName the endpoint name
 		 * @return this builder
@@ -894,7 +918,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		 * @param workspace the workspace
 		 * @param endpointName the endpoint name
 		 * @param refreshAfter offset of {@code refreshAfterTimeUtc} from issuance
-		 * @param expiresAfter offset of {@code expiryTimeUtc} (and JWT {@code exp}) from issuance
+		 * @param expiresAfter offset of {@code expiryTimeUtc} (and JWT {@code exp}) from
+		 * issuance
 		 * @return this builder
 		 */
 		public Builder onlineEndpoint(String workspace, String endpointName, Duration refreshAfter,
@@ -915,8 +940,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Register an application with a secret generated by the simulator; read it back with
-		 * {@link SimulatedWorkspace#generatedClientSecret(String)}.
+		 * Register an application with a secret generated by the simulator; read it back
+		 * with {@link SimulatedWorkspace#generatedClientSecret(String)}.
 		 * @param clientId the client id
 		 * @return this builder
 		 */
@@ -943,8 +968,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Register an application with a federated credential trusting the simulated cluster
-		 * issuer for {@code subject}, e.g. {@code system:serviceaccount:ns:sa}.
+		 * Register an application with a federated credential trusting the simulated
+		 * cluster issuer for {@code subject}, e.g. {@code system:serviceaccount:ns:sa}.
 		 * @param clientId the client id
 		 * @param subject the subject
 		 * @return this builder
@@ -955,9 +980,11 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Assign a managed identity to the simulated hosting environment: the first one registered is its
-		 * system-assigned identity, every one can be asked for by {@code client_id} (user-assigned). Its tokens come
-		 * from {@link SimulatedWorkspace#managedIdentityEndpoint()}; grant it roles like any principal.
+		 * Assign a managed identity to the simulated hosting environment: the first one
+		 * registered is its system-assigned identity, every one can be asked for by
+		 * {@code client_id} (user-assigned). Its tokens come from
+		 * {@link SimulatedWorkspace#managedIdentityEndpoint()}; grant it roles like any
+		 * principal.
 		 * @param clientId the identity's client id
 		 * @return this builder
 		 */
@@ -966,8 +993,9 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Assign a role on a workspace. {@code Reader}, {@code Contributor}, {@code Owner} and
-		 * {@code AzureML Data Scientist} allow MMS and ARM token calls; other roles do not.
+		 * Assign a role on a workspace. {@code Reader}, {@code Contributor},
+		 * {@code Owner} and {@code AzureML Data Scientist} allow MMS and ARM token calls;
+		 * other roles do not.
 		 * @param clientId the principal
 		 * @param workspace the workspace
 		 * @param role the role
@@ -980,7 +1008,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Build the simulator (keys and certificate are generated here) without starting it.
+		 * Build the simulator (keys and certificate are generated here) without starting
+		 * it.
 		 * @return the simulator
 		 */
 		public SimulatedWorkspace build() {
@@ -1014,7 +1043,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		}
 
 		/**
-		 * Fresh services, each with new keys: a builder may build more than one simulator.
+		 * Fresh services, each with new keys: a builder may build more than one
+		 * simulator.
 		 */
 		private static Map<String, Directory.Service> services(Map<String, ServiceSpec> specs, Directory.Kind kind) {
 			Map<String, Directory.Service> services = new LinkedHashMap<>();
@@ -1041,8 +1071,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 				throw new IllegalArgumentException("A web service and an online endpoint may not share the name '"
 						+ name + "' in '" + workspace + "'");
 			}
-			if (services.putIfAbsent(name,
-					new ServiceSpec(refreshAfter, expiresAfter, AuthMode.AML_TOKEN)) != null) {
+			if (services.putIfAbsent(name, new ServiceSpec(refreshAfter, expiresAfter, AuthMode.AML_TOKEN)) != null) {
 				throw new IllegalArgumentException("Service '" + name + "' already added to '" + workspace + "'");
 			}
 		}

@@ -15,9 +15,10 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Exposes the simulated workspace started by {@link SimulatorEnvironmentPostProcessor} as a bean that follows the
- * application's clock and is closed with the context, and opens {@code /simulator/**} (caller tokens for trying the
- * broker out) without authentication. Present only while the simulator is enabled.
+ * Exposes the simulated workspace started by {@link SimulatorEnvironmentPostProcessor} as
+ * a bean that follows the application's clock and is closed with the context, and opens
+ * {@code /simulator/**} (caller tokens for trying the broker out) without authentication.
+ * Present only while the simulator is enabled.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
@@ -29,12 +30,15 @@ class SimulatorConfiguration {
 	SimulatedWorkspace simulatedWorkspace(ConfigurableEnvironment environment, Clock clock) {
 		var source = environment.getPropertySources().get(SimulatorEnvironmentPostProcessor.PROPERTY_SOURCE_NAME);
 		if (!(source instanceof SimulatorEnvironmentPostProcessor.SimulatorPropertySource simulatorSource)) {
-			throw new IllegalStateException("broker.simulator.enabled is true but the simulated workspace did not start");
+			throw new IllegalStateException(
+					"broker.simulator.enabled is true but the simulated workspace did not start");
 		}
 		SimulatedWorkspace simulator = simulatorSource.simulator();
 		simulator.useClock(clock);
-		logger.warn("SIMULATED WORKSPACE ACTIVE: Entra ID and Azure ML are simulated in this process on loopback "
-				+ "(regions {}); tokens are fake. Never use the 'simulator' profile in production.", simulator.regions());
+		logger.warn(
+				"SIMULATED WORKSPACE ACTIVE: Entra ID and Azure ML are simulated in this process on loopback "
+						+ "(regions {}); tokens are fake. Never use the 'simulator' profile in production.",
+				simulator.regions());
 		return simulator;
 	}
 

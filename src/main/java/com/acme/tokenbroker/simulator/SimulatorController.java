@@ -20,11 +20,13 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /simulator/caller-tokens?subject=demo-app}: a caller JWT from the simulated Entra ID, for trying the
- * broker out with curl, and {@code GET /simulator/calls}, the simulator's call counts. Exists only while the
- * simulator is enabled. Anyone who reaches the API port may call it, so it never mints what an admin rule grants: a
- * role an admin rule names (unless {@code broker.simulator.mintable-roles} lists it), a subject or client id an admin
- * rule names, or anything at all while an admin rule names none of subjects, client ids, roles and groups.
+ * {@code POST /simulator/caller-tokens?subject=demo-app}: a caller JWT from the simulated
+ * Entra ID, for trying the broker out with curl, and {@code GET /simulator/calls}, the
+ * simulator's call counts. Exists only while the simulator is enabled. Anyone who reaches
+ * the API port may call it, so it never mints what an admin rule grants: a role an admin
+ * rule names (unless {@code broker.simulator.mintable-roles} lists it), a subject or
+ * client id an admin rule names, or anything at all while an admin rule names none of
+ * subjects, client ids, roles and groups.
  */
 @RestController
 @ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
@@ -48,7 +50,8 @@ class SimulatorController {
 	}
 
 	/**
-	 * {@code GET /simulator/calls}: how often the broker called each simulated endpoint, by region.
+	 * {@code GET /simulator/calls}: how often the broker called each simulated endpoint,
+	 * by region.
 	 * @return counts by region and operation, and Entra sign-ins
 	 */
 	@GetMapping(path = "/simulator/calls", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -66,7 +69,8 @@ class SimulatorController {
 	}
 
 	@PostMapping(path = "/simulator/caller-tokens", produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<Map<String, Object>> callerToken(@RequestParam(name = "subject", defaultValue = "demo-app") String subject,
+	ResponseEntity<Map<String, Object>> callerToken(
+			@RequestParam(name = "subject", defaultValue = "demo-app") String subject,
 			@RequestParam(name = "role", required = false) List<String> roles) {
 		if (!ServiceName.isValid(subject)) {
 			throw new org.springframework.web.ErrorResponseException(HttpStatus.BAD_REQUEST,
@@ -75,7 +79,8 @@ class SimulatorController {
 					null);
 		}
 		if (grantsAdmin(subject, (roles != null) ? roles : List.of())) {
-			// the detail names no caller-supplied value (Problems): which role or subject is for the caller to see
+			// the detail names no caller-supplied value (Problems): which role or subject
+			// is for the caller to see
 			throw new org.springframework.web.ErrorResponseException(HttpStatus.FORBIDDEN,
 					Problems.of(HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Not mintable",
 							"The simulator does not mint a caller token an admin rule would match: a role, subject or "
@@ -96,7 +101,10 @@ class SimulatorController {
 		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(body);
 	}
 
-	/** Whether an admin rule would match a token minted with {@code sub} and {@code azp} subject and these roles. */
+	/**
+	 * Whether an admin rule would match a token minted with {@code sub} and {@code azp}
+	 * subject and these roles.
+	 */
 	private boolean grantsAdmin(String subject, List<String> roles) {
 		for (AccessProperties.Rule rule : this.adminRules) {
 			boolean anyCaller = rule.subjects().isEmpty() && rule.clientIds().isEmpty() && rule.roles().isEmpty()

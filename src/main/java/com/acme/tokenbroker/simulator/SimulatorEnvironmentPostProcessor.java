@@ -23,20 +23,26 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.StringUtils;
 
 /**
- * When {@code broker.simulator.enabled} is true, starts the embedded simulated workspace before the application
- * context binds its configuration, and puts the properties that point the broker at it first in the environment.
+ * When {@code broker.simulator.enabled} is true, starts the embedded simulated workspace
+ * before the application context binds its configuration, and puts the properties that
+ * point the broker at it first in the environment.
  * <p>
- * Guard rails, so the simulator is never active in production by accident: it is off unless enabled (the
- * {@code simulator} profile does), it refuses to start inside Kubernetes ({@code KUBERNETES_SERVICE_HOST} set) unless
- * {@code broker.simulator.allow-in-cluster} is also true, it refuses to start beside real settings anywhere (a trusted
- * issuer, an identity setting, a workspace host off loopback: a real deployment with a stray profile, whose callers
- * would otherwise be checked against the simulator's keys) unless {@code broker.simulator.allow-real-settings} is
- * also true, it serves on loopback only, and the broker logs a warning
- * at start while it is active.
+ * Guard rails, so the simulator is never active in production by accident: it is off
+ * unless enabled (the {@code simulator} profile does), it refuses to start inside
+ * Kubernetes ({@code KUBERNETES_SERVICE_HOST} set) unless
+ * {@code broker.simulator.allow-in-cluster} is also true, it refuses to start beside real
+ * settings anywhere (a trusted issuer, an identity setting, a workspace host off
+ * loopback: a real deployment with a stray profile, whose callers would otherwise be
+ * checked against the simulator's keys) unless
+ * {@code broker.simulator.allow-real-settings} is also true, it serves on loopback only,
+ * and the broker logs a warning at start while it is active.
  */
 public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
-	/** Name of the property source holding the simulator; its source object is the {@link SimulatedWorkspace}. */
+	/**
+	 * Name of the property source holding the simulator; its source object is the
+	 * {@link SimulatedWorkspace}.
+	 */
 	public static final String PROPERTY_SOURCE_NAME = "tokenBrokerSimulator";
 
 	@Override
@@ -73,8 +79,9 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	}
 
 	/**
-	 * The settings that only a real deployment has: the simulator supplies its own issuers, identity and hosts, so
-	 * any of these beside it means the profile is active where it should not be.
+	 * The settings that only a real deployment has: the simulator supplies its own
+	 * issuers, identity and hosts, so any of these beside it means the profile is active
+	 * where it should not be.
 	 */
 	private static final List<String> REAL_SETTINGS = List.of("broker.access.issuers", "broker.identity.mode",
 			"broker.identity.tenant-id", "broker.identity.client-id", "broker.identity.client-secret",
@@ -100,16 +107,17 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	}
 
 	/**
-	 * Whether any property source gives the name, or anything under it, a value (environment variables included); an
-	 * empty value, such as the operator file's {@code issuers: []}, sets nothing.
+	 * Whether any property source gives the name, or anything under it, a value
+	 * (environment variables included); an empty value, such as the operator file's
+	 * {@code issuers: []}, sets nothing.
 	 */
 	private static boolean isSet(ConfigurableEnvironment environment, ConfigurationPropertyName name) {
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			if (hasValue(source, name)) {
 				return true;
 			}
-			if (source instanceof IterableConfigurationPropertySource iterable
-					&& iterable.stream().anyMatch((candidate) -> name.isAncestorOf(candidate) && hasValue(source, candidate))) {
+			if (source instanceof IterableConfigurationPropertySource iterable && iterable.stream()
+				.anyMatch((candidate) -> name.isAncestorOf(candidate) && hasValue(source, candidate))) {
 				return true;
 			}
 		}

@@ -9,9 +9,10 @@ import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 
 /**
- * Starts a {@link SimulatedWorkspace} that mirrors the broker's configured workspaces and services, and produces the
- * broker properties that point the broker at it: the same path the broker takes against a real workspace (HTTPS,
- * azure-identity client-secret sign-in, caller JWTs checked against JWKS), with every endpoint on loopback.
+ * Starts a {@link SimulatedWorkspace} that mirrors the broker's configured workspaces and
+ * services, and produces the broker properties that point the broker at it: the same path
+ * the broker takes against a real workspace (HTTPS, azure-identity client-secret sign-in,
+ * caller JWTs checked against JWKS), with every endpoint on loopback.
  */
 public final class SimulatorLauncher {
 
@@ -30,7 +31,8 @@ public final class SimulatorLauncher {
 	 * @param refreshAfter service tokens' refreshAfter, from issue time
 	 * @param expiresAfter service tokens' expiry, from issue time
 	 * @param callerAudience audience of Entra-issued caller tokens the broker accepts
-	 * @param clusterAudience audience of cluster-issued (service-account) caller tokens the broker accepts
+	 * @param clusterAudience audience of cluster-issued (service-account) caller tokens
+	 * the broker accepts
 	 */
 	public record Settings(Duration refreshAfter, Duration expiresAfter, String callerAudience,
 			String clusterAudience) {
@@ -43,8 +45,9 @@ public final class SimulatorLauncher {
 	}
 
 	/**
-	 * Build and start a simulator for the given catalog. Issuance observers found with {@link ServiceLoader} (tests
-	 * register one to prove no secret reaches a log) are attached.
+	 * Build and start a simulator for the given catalog. Issuance observers found with
+	 * {@link ServiceLoader} (tests register one to prove no secret reaches a log) are
+	 * attached.
 	 * @param workspaces the broker's workspaces by alias
 	 * @param services the broker's services by name
 	 * @param settings token lifetimes and audiences
@@ -56,7 +59,8 @@ public final class SimulatorLauncher {
 	}
 
 	/**
-	 * Like {@link #launch(Map, Map, Settings)}, starting from a builder the caller has set up (clock, lifetimes).
+	 * Like {@link #launch(Map, Map, Settings)}, starting from a builder the caller has
+	 * set up (clock, lifetimes).
 	 * @param workspaces the broker's workspaces by alias
 	 * @param services the broker's services by name
 	 * @param settings token lifetimes and audiences
@@ -76,7 +80,8 @@ public final class SimulatorLauncher {
 			}
 			String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
 			if (service.kind() == ServiceKind.ONLINE_ENDPOINT) {
-				builder.onlineEndpoint(workspace.name(), upstreamName, settings.refreshAfter(), settings.expiresAfter());
+				builder.onlineEndpoint(workspace.name(), upstreamName, settings.refreshAfter(),
+						settings.expiresAfter());
 			}
 			else {
 				builder.webservice(workspace.name(), upstreamName, settings.refreshAfter(), settings.expiresAfter());
@@ -88,8 +93,8 @@ public final class SimulatorLauncher {
 	}
 
 	/**
-	 * The broker properties that point every upstream, the broker's identity and caller authentication at the
-	 * simulator.
+	 * The broker properties that point every upstream, the broker's identity and caller
+	 * authentication at the simulator.
 	 * @param simulator the started simulator
 	 * @param workspaces the broker's workspaces by alias
 	 * @param settings the audiences for caller tokens

@@ -14,13 +14,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's circuit breakers: one per upstream region and one for Entra ID, from Resilience4j's registry so that
- * {@code resilience4j.circuitbreaker.configs.default} and {@code resilience4j.circuitbreaker.instances.<name>} in
- * application.yml configure them, and Actuator and Prometheus see them. Each breaker reads the broker's
- * {@link Clock}, so its open-state wait runs in the same (in tests, virtual) time as token refreshes.
+ * The broker's circuit breakers: one per upstream region and one for Entra ID, from
+ * Resilience4j's registry so that {@code resilience4j.circuitbreaker.configs.default} and
+ * {@code resilience4j.circuitbreaker.instances.<name>} in application.yml configure them,
+ * and Actuator and Prometheus see them. Each breaker reads the broker's {@link Clock}, so
+ * its open-state wait runs in the same (in tests, virtual) time as token refreshes.
  * <p>
- * Callers decide what counts: they call {@link CircuitBreaker#onError} only for failures an outage explains, and
- * {@link CircuitBreaker#releasePermission()} for operator errors such as a missing role.
+ * Callers decide what counts: they call {@link CircuitBreaker#onError} only for failures
+ * an outage explains, and {@link CircuitBreaker#releasePermission()} for operator errors
+ * such as a missing role.
  */
 public class CircuitBreakers {
 
@@ -69,7 +71,8 @@ public class CircuitBreakers {
 
 	/**
 	 * @param breaker a breaker
-	 * @return whether a call now would be refused, or be the probe that decides whether its upstream is back
+	 * @return whether a call now would be refused, or be the probe that decides whether
+	 * its upstream is back
 	 */
 	public static boolean isOpenOrProbing(CircuitBreaker breaker) {
 		CircuitBreaker.State state = breaker.getState();

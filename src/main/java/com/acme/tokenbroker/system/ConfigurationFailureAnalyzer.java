@@ -6,7 +6,8 @@ import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
- * Turns a configuration error found at start into a short report naming the property, instead of a stack trace.
+ * Turns a configuration error found at start into a short report naming the property,
+ * instead of a stack trace.
  */
 class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<InvalidConfigurationException> {
 

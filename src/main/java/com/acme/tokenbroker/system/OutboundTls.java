@@ -10,9 +10,10 @@ import org.springframework.boot.ssl.SslBundles;
 import org.springframework.util.StringUtils;
 
 /**
- * Trust for every outbound HTTPS call (Entra ID, model management, ARM, caller JWKS): the JVM's default trust store,
- * or a Spring Boot SSL bundle named by {@code broker.upstream.ssl-bundle} (a private CA, a TLS-inspecting proxy, or
- * the embedded simulated workspace).
+ * Trust for every outbound HTTPS call (Entra ID, model management, ARM, caller JWKS): the
+ * JVM's default trust store, or a Spring Boot SSL bundle named by
+ * {@code broker.upstream.ssl-bundle} (a private CA, a TLS-inspecting proxy, or the
+ * embedded simulated workspace).
  */
 public final class OutboundTls {
 
@@ -42,8 +43,9 @@ public final class OutboundTls {
 	}
 
 	/**
-	 * A JDK HTTP client builder with this trust and the given connect timeout. HTTP/1.1 only: Azure endpoints speak
-	 * it everywhere and it keeps connection behaviour predictable for timeouts.
+	 * A JDK HTTP client builder with this trust and the given connect timeout. HTTP/1.1
+	 * only: Azure endpoints speak it everywhere and it keeps connection behaviour
+	 * predictable for timeouts.
 	 * @param connectTimeout the connect timeout
 	 * @return a new builder
 	 */

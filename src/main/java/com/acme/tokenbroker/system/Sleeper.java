@@ -3,7 +3,8 @@ package com.acme.tokenbroker.system;
 import java.time.Duration;
 
 /**
- * Waits between polls of an asynchronous upstream operation. Injected so tests need not sleep for real.
+ * Waits between polls of an asynchronous upstream operation. Injected so tests need not
+ * sleep for real.
  */
 @FunctionalInterface
 public interface Sleeper {

@@ -12,8 +12,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Cross-cutting beans: the clock every time decision reads, the cache manager the token cache registers with (so
- * Actuator's cache metrics see it), the circuit breakers, and the trust used for outbound HTTPS.
+ * Cross-cutting beans: the clock every time decision reads, the cache manager the token
+ * cache registers with (so Actuator's cache metrics see it), the circuit breakers, and
+ * the trust used for outbound HTTPS.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching

@@ -5,8 +5,9 @@ import java.time.Instant;
 import com.acme.tokenbroker.catalog.ServiceName;
 
 /**
- * A service credential as the broker caches and serves it: a workspace token, a key or an Entra token, with the same
- * freshness contract for each. {@link #toString()} never shows the value.
+ * A service credential as the broker caches and serves it: a workspace token, a key or an
+ * Entra token, with the same freshness contract for each. {@link #toString()} never shows
+ * the value.
  *
  * @param service the service it is for
  * @param tokenType the scheme, e.g. {@code Bearer}

@@ -26,40 +26,52 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.http.HttpHeaders;
 
 /**
- * The fast path of {@code GET /tokens/{service}}: a request that the full chain (Spring Security's filters, then
- * Spring MVC and {@link TokenController}) would answer from the cache is answered here, before both, with the very
- * same response; every other request goes down the full chain untouched.
+ * The fast path of {@code GET /tokens/{service}}: a request that the full chain (Spring
+ * Security's filters, then Spring MVC and {@link TokenController}) would answer from the
+ * cache is answered here, before both, with the very same response; every other request
+ * goes down the full chain untouched.
  * <p>
- * Answered here only when all of these hold, else {@code chain.doFilter} as if this filter were absent:
+ * Answered here only when all of these hold, else {@code chain.doFilter} as if this
+ * filter were absent:
  * <ul>
- * <li>{@code GET}, no query string, the request URI exactly {@code /tokens/} followed by the name of a configured
- * service (byte for byte: no path parameter, no encoded character, no dot segment, no double slash, no context path);</li>
- * <li>no {@code Accept} header, or one that is exactly {@code application/json} or {@code *}{@code /*} (the full chain's
- * content negotiation picks JSON for all three: most HTTP clients send one of the last two), and none of the
- * conditional request headers;</li>
- * <li>one {@code Authorization} header whose bearer token the {@link VerifiedTokenCache} holds as verified and
- * unexpired (a token never seen is verified by the full chain, which caches it);</li>
- * <li>the caller granted the service by the {@link AccessPolicy}, as the controller asks it;</li>
- * <li>a cached token usable now ({@link TokenBroker#cached}: a hit or a stale hit for {@code minTtl} zero, counted in
- * {@code broker.token.requests} as the controller's path counts it).</li>
+ * <li>{@code GET}, no query string, the request URI exactly {@code /tokens/} followed by
+ * the name of a configured service (byte for byte: no path parameter, no encoded
+ * character, no dot segment, no double slash, no context path);</li>
+ * <li>no {@code Accept} header, or one that is exactly {@code application/json} or
+ * {@code *}{@code /*} (the full chain's content negotiation picks JSON for all three:
+ * most HTTP clients send one of the last two), and none of the conditional request
+ * headers;</li>
+ * <li>one {@code Authorization} header whose bearer token the {@link VerifiedTokenCache}
+ * holds as verified and unexpired (a token never seen is verified by the full chain,
+ * which caches it);</li>
+ * <li>the caller granted the service by the {@link AccessPolicy}, as the controller asks
+ * it;</li>
+ * <li>a cached token usable now ({@link TokenBroker#cached}: a hit or a stale hit for
+ * {@code minTtl} zero, counted in {@code broker.token.requests} as the controller's path
+ * counts it).</li>
  * </ul>
- * The answer is {@link TokenResponseBodies}' pre-rendered JSON with the controller's headers and the headers Spring
- * Security's defaults add to every response, in the order the full chain writes them (tests compare the two byte for
- * byte). No lock, no I/O before the response, no verification: the work is a SHA-256 of the caller's token, a few map
- * reads and the authorization rules.
+ * The answer is {@link TokenResponseBodies}' pre-rendered JSON with the controller's
+ * headers and the headers Spring Security's defaults add to every response, in the order
+ * the full chain writes them (tests compare the two byte for byte). No lock, no I/O
+ * before the response, no verification: the work is a SHA-256 of the caller's token, a
+ * few map reads and the authorization rules.
  * <p>
- * It runs first, before Spring's server observation filter too: that observation (a timer and a long-task timer
- * started and stopped per request, with their tags computed each time) was a large share of a fast-path request's
- * cost in profiles (bench/README.md). A
- * request answered here is recorded in the observation's own {@code http.server.requests} timer (same name and tags:
- * {@code GET}, {@code 200}, {@code SUCCESS}, {@code uri=/tokens/{service}}), from the start of this filter to the
- * flushed response; it does not appear in the in-flight {@code http.server.requests.active} gauge.
+ * It runs first, before Spring's server observation filter too: that observation (a timer
+ * and a long-task timer started and stopped per request, with their tags computed each
+ * time) was a large share of a fast-path request's cost in profiles (bench/README.md). A
+ * request answered here is recorded in the observation's own {@code http.server.requests}
+ * timer (same name and tags: {@code GET}, {@code 200}, {@code SUCCESS},
+ * {@code uri=/tokens/{service}}), from the start of this filter to the flushed response;
+ * it does not appear in the in-flight {@code http.server.requests.active} gauge.
  */
 final class CachedTokenFilter implements Filter {
 
 	static final String PREFIX = "/tokens/";
 
-	/** An {@code Accept} served here, as is {@link #ANY} and none; anything else is the full chain's content negotiation. */
+	/**
+	 * An {@code Accept} served here, as is {@link #ANY} and none; anything else is the
+	 * full chain's content negotiation.
+	 */
 	static final String JSON = "application/json";
 
 	static final String ANY = "*/*";
@@ -70,13 +82,19 @@ final class CachedTokenFilter implements Filter {
 	/** The metric Spring's server observation records for every request. */
 	static final String REQUESTS_METRIC = "http.server.requests";
 
-	/** Spring Security's default {@code Strict-Transport-Security} value, which it writes on secure requests only. */
+	/**
+	 * Spring Security's default {@code Strict-Transport-Security} value, which it writes
+	 * on secure requests only.
+	 */
 	static final String HSTS = "max-age=31536000 ; includeSubDomains";
 
 	private static final String[] CONDITIONAL_HEADERS = { HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH,
 			HttpHeaders.IF_MODIFIED_SINCE, HttpHeaders.IF_UNMODIFIED_SINCE, HttpHeaders.IF_RANGE, HttpHeaders.RANGE };
 
-	/** The configured services by their canonical path ({@code /tokens/} and the name), looked up without a copy. */
+	/**
+	 * The configured services by their canonical path ({@code /tokens/} and the name),
+	 * looked up without a copy.
+	 */
 	private final Map<String, ServiceDescriptor> services;
 
 	private final VerifiedTokenCache verified;
@@ -100,7 +118,8 @@ final class CachedTokenFilter implements Filter {
 		this.accessPolicy = accessPolicy;
 		this.broker = broker;
 		this.bodies = bodies;
-		// The very meter (same name and tags) the server observation records the controller's 200s in
+		// The very meter (same name and tags) the server observation records the
+		// controller's 200s in
 		this.served = Timer.builder(REQUESTS_METRIC)
 			.tags("error", "none", "exception", "none", "method", "GET", "outcome", "SUCCESS", "status", "200", "uri",
 					PATH_PATTERN)
@@ -122,7 +141,8 @@ final class CachedTokenFilter implements Filter {
 		chain.doFilter(request, response);
 	}
 
-	/** @return the token to serve here, counted, or {@code null} for the full chain */
+	/**
+	 * @return the token to serve here, counted, or {@code null} for the full chain */
 	private TokenBroker.Served servable(HttpServletRequest request) {
 		if (!"GET".equals(request.getMethod()) || request.getQueryString() != null) {
 			return null;
@@ -131,7 +151,8 @@ final class CachedTokenFilter implements Filter {
 		if (uri == null) {
 			return null;
 		}
-		// Configured names are valid service names ([A-Za-z0-9][A-Za-z0-9._-]*), so a match is the canonical path
+		// Configured names are valid service names ([A-Za-z0-9][A-Za-z0-9._-]*), so a
+		// match is the canonical path
 		ServiceDescriptor service = this.services.get(uri);
 		if (service == null || !answersJson(request) || isConditional(request)) {
 			return null;
@@ -143,7 +164,10 @@ final class CachedTokenFilter implements Filter {
 		return this.broker.cached(service.name());
 	}
 
-	/** @return whether the full chain's content negotiation would choose JSON: no Accept, or one of JSON or any type */
+	/**
+	 * @return whether the full chain's content negotiation would choose JSON: no Accept,
+	 * or one of JSON or any type
+	 */
 	private static boolean answersJson(HttpServletRequest request) {
 		Enumeration<String> values = request.getHeaders(HttpHeaders.ACCEPT);
 		if (values == null || !values.hasMoreElements()) {
@@ -153,7 +177,8 @@ final class CachedTokenFilter implements Filter {
 		return !values.hasMoreElements() && (JSON.equals(value) || ANY.equals(value));
 	}
 
-	/** @return the value of a header present exactly once, else {@code null} */
+	/**
+	 * @return the value of a header present exactly once, else {@code null} */
 	private static String single(HttpServletRequest request, String name) {
 		Enumeration<String> values = request.getHeaders(name);
 		if (values == null || !values.hasMoreElements()) {
@@ -173,9 +198,9 @@ final class CachedTokenFilter implements Filter {
 	}
 
 	/**
-	 * The controller's answer ({@link TokenController#token}: status, its headers, then Content-Type and
-	 * Content-Length from the message converter) with the headers Spring Security's header writers add when the
-	 * response commits, in that order.
+	 * The controller's answer ({@link TokenController#token}: status, its headers, then
+	 * Content-Type and Content-Length from the message converter) with the headers Spring
+	 * Security's header writers add when the response commits, in that order.
 	 */
 	private void write(HttpServletResponse response, TokenBroker.Served served, boolean secure) throws IOException {
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
@@ -187,7 +212,8 @@ final class CachedTokenFilter implements Filter {
 		response.setHeader("X-Content-Type-Options", "nosniff");
 		response.setHeader("X-XSS-Protection", "0");
 		if (secure) {
-			// Spring Security's HstsHeaderWriter, for requests on a TLS connector (server.ssl.bundle)
+			// Spring Security's HstsHeaderWriter, for requests on a TLS connector
+			// (server.ssl.bundle)
 			response.setHeader("Strict-Transport-Security", HSTS);
 		}
 		response.setHeader("X-Frame-Options", "DENY");

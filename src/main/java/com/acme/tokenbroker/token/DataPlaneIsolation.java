@@ -18,12 +18,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps an Entra token from reaching a caller that is not granted every service it opens. The token handed to callers
- * of an {@code aad_token} service is its identity's ({@code broker.services.<name>.identity}), accepted by every
- * endpoint that identity may score; so the services that may serve one identity's Entra token must be granted by
- * exactly the same rules. Checked at start: a service configured {@code aad-token} that shares its identity with a
- * service granted otherwise stops the boot; a service whose mode is discovered ({@code auto}) in such a group is
- * logged, and refused once its metadata says {@code aad_token}.
+ * Keeps an Entra token from reaching a caller that is not granted every service it opens.
+ * The token handed to callers of an {@code aad_token} service is its identity's
+ * ({@code broker.services.<name>.identity}), accepted by every endpoint that identity may
+ * score; so the services that may serve one identity's Entra token must be granted by
+ * exactly the same rules. Checked at start: a service configured {@code aad-token} that
+ * shares its identity with a service granted otherwise stops the boot; a service whose
+ * mode is discovered ({@code auto}) in such a group is logged, and refused once its
+ * metadata says {@code aad_token}.
  */
 final class DataPlaneIsolation {
 
@@ -41,8 +43,8 @@ final class DataPlaneIsolation {
 	 * @param catalog the configured services
 	 * @param policy the access rules
 	 * @return the check
-	 * @throws InvalidConfigurationException when an {@code aad-token} service shares its identity with a service
-	 * granted to other callers
+	 * @throws InvalidConfigurationException when an {@code aad-token} service shares its
+	 * identity with a service granted to other callers
 	 */
 	static DataPlaneIsolation check(ServiceCatalog catalog, AccessPolicy policy) {
 		Map<String, List<ServiceDescriptor>> byIdentity = new LinkedHashMap<>();
@@ -58,8 +60,9 @@ final class DataPlaneIsolation {
 			if (grants.values().stream().distinct().count() <= 1) {
 				return;
 			}
-			String message = "services " + names(services) + " may hand out the Entra ID token of identity '"
-					+ identity + "' but are not granted by the same rules (" + grants.entrySet()
+			String message = "services " + names(services) + " may hand out the Entra ID token of identity '" + identity
+					+ "' but are not granted by the same rules ("
+					+ grants.entrySet()
 						.stream()
 						.map((entry) -> entry.getKey() + ": "
 								+ (entry.getValue().isEmpty() ? "none" : entry.getValue()))

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads that run token fetches, a separate set per region: a region whose listener is blackholed holds its own
- * threads in connects that never finish, and no other region's refresh waits behind them. Each region has
+ * The threads that run token fetches, a separate set per region: a region whose listener
+ * is blackholed holds its own threads in connects that never finish, and no other
+ * region's refresh waits behind them. Each region has
  * {@code broker.tokens.fetch-concurrency} threads, made on first use and ended when idle.
  */
 final class FetchSlots {

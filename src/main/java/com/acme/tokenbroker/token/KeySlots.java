@@ -7,7 +7,8 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.upstream.KeySlot;
 
 /**
- * Which key the broker serves for each key-auth service: the configured default until a rotation switches it.
+ * Which key the broker serves for each key-auth service: the configured default until a
+ * rotation switches it.
  */
 public class KeySlots {
 

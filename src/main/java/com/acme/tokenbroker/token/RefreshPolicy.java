@@ -8,27 +8,35 @@ import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;
 
 /**
- * When a token may be served, when it is stale, and when to fetch the next one: the timing rules of the broker in
- * one place, as pure functions of the token and an instant (the caller passes the clock's reading).
+ * When a token may be served, when it is stale, and when to fetch the next one: the
+ * timing rules of the broker in one place, as pure functions of the token and an instant
+ * (the caller passes the clock's reading).
  * <ul>
  * <li>usable until its hard expiry, {@code expiresAt - expiryMargin}; never after;</li>
- * <li>stale from {@code refreshAfter} on: still served, but the upstream should have given a new one;</li>
- * <li>next refresh at {@code refreshAfter} minus a random jitter of up to {@code refreshJitter} (at most half the
- * time the token had before {@code refreshAfter}), never sooner than {@code minRefreshInterval} after the fetch;</li>
- * <li>an Entra ID token handed out ({@code aad_token}) is refreshed at half-life or Entra's {@code refresh_in}
- * ({@link #entraRefreshAfter});</li>
- * <li>after failures, exponential backoff with full jitter (anywhere from a floor of a second up to the doubled
- * delay), capped; an upstream's {@code Retry-After} or an open breaker's wait is never cut short;</li>
- * <li>a caller's request obeys the same schedule ({@link #requestFetchHeldUntil}): it starts no fetch while a failed
- * one's retry is ahead, within {@code minRefreshInterval} of the last attempt, or for a {@code minTtl} that the last
- * fetch could not have satisfied before the next scheduled refresh;</li>
- * <li>a key is re-read every {@code key-refresh} and served at most {@code key-max-age} after it was read
- * ({@link #keyRefreshAfter}, {@link #keyExpiresAt}); a service's metadata is current for {@code metadata-refresh}
- * ({@link #metadataCurrent}), and an upstream refusing the credential re-reads it at most once per
+ * <li>stale from {@code refreshAfter} on: still served, but the upstream should have
+ * given a new one;</li>
+ * <li>next refresh at {@code refreshAfter} minus a random jitter of up to
+ * {@code refreshJitter} (at most half the time the token had before
+ * {@code refreshAfter}), never sooner than {@code minRefreshInterval} after the
+ * fetch;</li>
+ * <li>an Entra ID token handed out ({@code aad_token}) is refreshed at half-life or
+ * Entra's {@code refresh_in} ({@link #entraRefreshAfter});</li>
+ * <li>after failures, exponential backoff with full jitter (anywhere from a floor of a
+ * second up to the doubled delay), capped; an upstream's {@code Retry-After} or an open
+ * breaker's wait is never cut short;</li>
+ * <li>a caller's request obeys the same schedule ({@link #requestFetchHeldUntil}): it
+ * starts no fetch while a failed one's retry is ahead, within {@code minRefreshInterval}
+ * of the last attempt, or for a {@code minTtl} that the last fetch could not have
+ * satisfied before the next scheduled refresh;</li>
+ * <li>a key is re-read every {@code key-refresh} and served at most {@code key-max-age}
+ * after it was read ({@link #keyRefreshAfter}, {@link #keyExpiresAt}); a service's
+ * metadata is current for {@code metadata-refresh} ({@link #metadataCurrent}), and an
+ * upstream refusing the credential re-reads it at most once per
  * {@code minRefreshInterval} ({@link #mayReReadMetadata}).</li>
  * </ul>
- * The one timing rule that is not here is the broker's own sign-in to Entra ID ({@code principal.SignInPolicy}): the
- * identity sits below the token cache and cannot depend on it.
+ * The one timing rule that is not here is the broker's own sign-in to Entra ID
+ * ({@code principal.SignInPolicy}): the identity sits below the token cache and cannot
+ * depend on it.
  */
 public class RefreshPolicy {
 
@@ -42,8 +50,9 @@ public class RefreshPolicy {
 	private final RandomGenerator random;
 
 	/**
-	 * A policy with the default credential timing ({@code broker.credentials}: keys re-read every 5 minutes and served
-	 * up to 24 hours, metadata re-read every 10 minutes).
+	 * A policy with the default credential timing ({@code broker.credentials}: keys
+	 * re-read every 5 minutes and served up to 24 hours, metadata re-read every 10
+	 * minutes).
 	 * @param properties the cache's timing
 	 * @param random the source of jitter
 	 */
@@ -91,8 +100,9 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * The next refresh of a token just fetched: {@link #nextRefresh}, but never sooner than {@code minRefreshInterval}
-	 * from now, so a token fetched earlier elsewhere (a fleet peer's) that is already due starts no retry loop.
+	 * The next refresh of a token just fetched: {@link #nextRefresh}, but never sooner
+	 * than {@code minRefreshInterval} from now, so a token fetched earlier elsewhere (a
+	 * fleet peer's) that is already due starts no retry loop.
 	 * @param token the token just fetched
 	 * @param now the current instant
 	 * @return when to refresh it
@@ -104,12 +114,14 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * When to try again after a failed fetch: held back by the broker (breaker open, budget spent, a fleet peer
-	 * fetching) with a wait given → just after that wait ({@link #afterHoldBack}); refused by the upstream for a reason
-	 * an operator must fix → the longest backoff; otherwise exponential backoff with full jitter ({@link #backoff}).
-	 * Never sooner than the upstream's {@code Retry-After}.
+	 * When to try again after a failed fetch: held back by the broker (breaker open,
+	 * budget spent, a fleet peer fetching) with a wait given → just after that wait
+	 * ({@link #afterHoldBack}); refused by the upstream for a reason an operator must fix
+	 * → the longest backoff; otherwise exponential backoff with full jitter
+	 * ({@link #backoff}). Never sooner than the upstream's {@code Retry-After}.
 	 * @param kind what went wrong
-	 * @param retryAfter the wait the upstream, breaker or limiter asked for, or {@code null}
+	 * @param retryAfter the wait the upstream, breaker or limiter asked for, or
+	 * {@code null}
 	 * @param consecutiveFailures failures in a row, this one included
 	 * @return the delay before the next attempt
 	 */
@@ -126,22 +138,26 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * When a caller's request that finds no token it can use may start a fetch. Held back, the caller gets a 503 at
-	 * once with {@code Retry-After} until the returned instant, and the upstream sees no call:
+	 * When a caller's request that finds no token it can use may start a fetch. Held
+	 * back, the caller gets a 503 at once with {@code Retry-After} until the returned
+	 * instant, and the upstream sees no call:
 	 * <ul>
-	 * <li>while the last attempt failed and its retry, scheduled with the backoff and the upstream's
-	 * {@code Retry-After}, is still ahead (a 404, 403 or 429 is not re-asked per request);</li>
+	 * <li>while the last attempt failed and its retry, scheduled with the backoff and the
+	 * upstream's {@code Retry-After}, is still ahead (a 404, 403 or 429 is not re-asked
+	 * per request);</li>
 	 * <li>within {@code minRefreshInterval} of the last attempt, successful or not;</li>
-	 * <li>for a {@code minTtl} at least the runway the last fetch gave, until the next scheduled refresh (a new
-	 * fetch would not satisfy it either).</li>
+	 * <li>for a {@code minTtl} at least the runway the last fetch gave, until the next
+	 * scheduled refresh (a new fetch would not satisfy it either).</li>
 	 * </ul>
-	 * A fetch the broker held back itself made no upstream call and holds nothing back once the reason is gone: a
-	 * fleet peer's lock ({@code peer_fetching}), or the region's breaker ({@code breaker_open}) once it has closed.
+	 * A fetch the broker held back itself made no upstream call and holds nothing back
+	 * once the reason is gone: a fleet peer's lock ({@code peer_fetching}), or the
+	 * region's breaker ({@code breaker_open}) once it has closed.
 	 * @param state what is known of the service's fetches, or {@code null}
 	 * @param minTtl the runway the caller asks for
 	 * @param breakerClosed whether the service's region breaker lets calls through now
 	 * @param now the current instant
-	 * @return {@code null} when the request may fetch now, else the instant from which it may
+	 * @return {@code null} when the request may fetch now, else the instant from which it
+	 * may
 	 */
 	public Instant requestFetchHeldUntil(RefreshState state, Duration minTtl, boolean breakerClosed, Instant now) {
 		if (state == null || state.lastAttemptAt() == null) {
@@ -149,9 +165,8 @@ public class RefreshPolicy {
 		}
 		Instant next = state.nextAttemptAt();
 		RefreshState.FetchError error = state.lastError();
-		boolean heldBackLocally = error != null
-				&& (UpstreamException.Kind.PEER_FETCHING.tag().equals(error.kind())
-						|| (breakerClosed && UpstreamException.Kind.BREAKER_OPEN.tag().equals(error.kind())));
+		boolean heldBackLocally = error != null && (UpstreamException.Kind.PEER_FETCHING.tag().equals(error.kind())
+				|| (breakerClosed && UpstreamException.Kind.BREAKER_OPEN.tag().equals(error.kind())));
 		if (!heldBackLocally) {
 			if (state.consecutiveFailures() > 0 && next != null && now.isBefore(next)) {
 				return next;
@@ -162,17 +177,19 @@ public class RefreshPolicy {
 			}
 		}
 		Duration runway = state.lastRunway();
-		if ((!minTtl.isZero() && !minTtl.isNegative()) && runway != null && minTtl.compareTo(runway) >= 0 && next != null
-				&& now.isBefore(next)) {
+		if ((!minTtl.isZero() && !minTtl.isNegative()) && runway != null && minTtl.compareTo(runway) >= 0
+				&& next != null && now.isBefore(next)) {
 			return next;
 		}
 		return null;
 	}
 
 	/**
-	 * When the broker replaces an Entra ID token it hands out ({@code aad_token}): at half its lifetime, or at Entra's
-	 * {@code refresh_in} when that comes sooner, so the token has half its life left as stale-but-valid runway when
-	 * Entra ID is down at refresh time (azure-identity's own cache would wait until five minutes before expiry).
+	 * When the broker replaces an Entra ID token it hands out ({@code aad_token}): at
+	 * half its lifetime, or at Entra's {@code refresh_in} when that comes sooner, so the
+	 * token has half its life left as stale-but-valid runway when Entra ID is down at
+	 * refresh time (azure-identity's own cache would wait until five minutes before
+	 * expiry).
 	 * @param acquiredAt when the token was acquired
 	 * @param expiresAt when it expires
 	 * @param refreshIn Entra's suggested refresh time, or {@code null} when it sent none
@@ -187,7 +204,8 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * A key's {@code refreshAfter}: keys do not expire, so the freshness contract is the broker's, the next re-read.
+	 * A key's {@code refreshAfter}: keys do not expire, so the freshness contract is the
+	 * broker's, the next re-read.
 	 * @param readAt when the key was read
 	 * @return when to re-read it
 	 */
@@ -196,7 +214,8 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * A key's {@code expiresAt}: the longest the broker serves a key it could not re-read.
+	 * A key's {@code expiresAt}: the longest the broker serves a key it could not
+	 * re-read.
 	 * @param readAt when the key was read
 	 * @return when it stops being served
 	 */
@@ -214,9 +233,10 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * Whether an upstream refusing the credential the broker asked for may re-read the service's metadata now: at most
-	 * once per {@code minRefreshInterval}, so a refusal that persists (the re-read found the same mode) does not turn
-	 * every retry into two upstream calls.
+	 * Whether an upstream refusing the credential the broker asked for may re-read the
+	 * service's metadata now: at most once per {@code minRefreshInterval}, so a refusal
+	 * that persists (the re-read found the same mode) does not turn every retry into two
+	 * upstream calls.
 	 * @param lastReadAt when the metadata was last read, or {@code null}
 	 * @param now the current instant
 	 * @return whether to re-read
@@ -242,8 +262,9 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * The delay before retrying a fetch the broker itself held back (breaker open, budget spent): the wait it was
-	 * given plus up to a tenth more, so the services of a region do not all probe at the same instant.
+	 * The delay before retrying a fetch the broker itself held back (breaker open, budget
+	 * spent): the wait it was given plus up to a tenth more, so the services of a region
+	 * do not all probe at the same instant.
 	 * @param wait the wait the breaker or limiter asked for
 	 * @return the delay
 	 */

@@ -5,8 +5,9 @@ import java.time.Instant;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 
 /**
- * What the broker knows about fetching one service's token: never the token itself. Updated only when a fetch
- * completes (one at a time per service), read by the refresh scheduler, the status endpoint and metrics.
+ * What the broker knows about fetching one service's token: never the token itself.
+ * Updated only when a fetch completes (one at a time per service), read by the refresh
+ * scheduler, the status endpoint and metrics.
  */
 public final class RefreshState {
 
@@ -66,7 +67,10 @@ public final class RefreshState {
 		return this.service;
 	}
 
-	/** @return when the scheduler will next fetch, or {@code null} when nothing is scheduled */
+	/**
+	 * @return when the scheduler will next fetch, or {@code null} when nothing is
+	 * scheduled
+	 */
 	public Instant nextAttemptAt() {
 		return this.nextAttemptAt;
 	}
@@ -88,14 +92,18 @@ public final class RefreshState {
 	}
 
 	/**
-	 * @return how long the last token fetched was usable when it arrived, or {@code null} if none was ever fetched:
-	 * the longest {@code minTtl} a fetch can be expected to satisfy
+	 * @return how long the last token fetched was usable when it arrived, or {@code null}
+	 * if none was ever fetched: the longest {@code minTtl} a fetch can be expected to
+	 * satisfy
 	 */
 	public java.time.Duration lastRunway() {
 		return this.lastRunway;
 	}
 
-	/** @return until when the last token fetched could be served, or {@code null} if none was ever fetched */
+	/**
+	 * @return until when the last token fetched could be served, or {@code null} if none
+	 * was ever fetched
+	 */
 	public Instant lastHardExpiry() {
 		return this.lastHardExpiry;
 	}

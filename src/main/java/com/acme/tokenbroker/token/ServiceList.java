@@ -5,7 +5,8 @@ import java.util.List;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 
 /**
- * The body of {@code GET /tokens}: the services the caller may fetch, with metadata and never a token value.
+ * The body of {@code GET /tokens}: the services the caller may fetch, with metadata and
+ * never a token value.
  *
  * @param services the entries
  */
@@ -32,8 +33,8 @@ record ServiceList(List<Entry> services) {
 		static Entry of(ServiceDescriptor service, BrokeredToken token, boolean stale) {
 			String kind = service.kind().tag();
 			if (token == null) {
-				return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), false, null,
-						null, null, false, null, null);
+				return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), false,
+						null, null, null, false, null, null);
 			}
 			return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), true,
 					TokenResponse.iso(token.expiresAt()), TokenResponse.iso(token.refreshAfter()),

@@ -7,17 +7,18 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * What the broker knows about one service's credential, without the credential: the body of
- * {@code GET /tokens/{service}/status} and the detail behind health and listings.
+ * What the broker knows about one service's credential, without the credential: the body
+ * of {@code GET /tokens/{service}/status} and the detail behind health and listings.
  *
  * @param service the name callers use
  * @param kind {@code webservice} or {@code online-endpoint}
  * @param workspace the workspace alias
  * @param region the region
  * @param required whether readiness depends on it
- * @param state {@code fresh}, {@code stale} (past refreshAfter, still usable), {@code expired} (fetched once, no longer
- * usable) or {@code missing} (never fetched)
- * @param runwaySeconds how much longer the cached token may be served, {@code null} without one
+ * @param state {@code fresh}, {@code stale} (past refreshAfter, still usable),
+ * {@code expired} (fetched once, no longer usable) or {@code missing} (never fetched)
+ * @param runwaySeconds how much longer the cached token may be served, {@code null}
+ * without one
  * @param expiresAt the cached token's expiry
  * @param refreshBy the cached token's refreshAfter
  * @param lastFetchAt the last successful fetch
@@ -27,11 +28,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param lastError the last failure since the last success
  * @param breaker the region's circuit breaker
  * @param fetching whether a fetch is running now
- * @param credentialType the cached credential's type, {@code aml_token}, {@code key} or {@code aad_token}
+ * @param credentialType the cached credential's type, {@code aml_token}, {@code key} or
+ * {@code aad_token}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ServiceStatus(String service, String kind, String workspace, String region, boolean required, String state,
-		Long runwaySeconds, String expiresAt, String refreshBy, String lastFetchAt, String lastAttemptAt,
+public record ServiceStatus(String service, String kind, String workspace, String region, boolean required,
+		String state, Long runwaySeconds, String expiresAt, String refreshBy, String lastFetchAt, String lastAttemptAt,
 		String nextAttemptAt, int consecutiveFailures, LastError lastError, Breaker breaker, boolean fetching,
 		String credentialType) {
 
@@ -44,9 +46,11 @@ public record ServiceStatus(String service, String kind, String workspace, Strin
 	public static final String MISSING = "missing";
 
 	/**
-	 * The last failure: its class, a message naming the service and condition, the upstream status, and when.
+	 * The last failure: its class, a message naming the service and condition, the
+	 * upstream status, and when.
 	 *
-	 * @param kind the failure class, e.g. {@code unavailable}, {@code rejected_principal}, {@code breaker_open}
+	 * @param kind the failure class, e.g. {@code unavailable},
+	 * {@code rejected_principal}, {@code breaker_open}
 	 * @param message what happened
 	 * @param status the upstream HTTP status, or 0
 	 * @param at when
@@ -87,7 +91,8 @@ public record ServiceStatus(String service, String kind, String workspace, Strin
 				(token != null) ? token.credentialType() : null);
 	}
 
-	/** @return whether this service has at least the given runway */
+	/**
+	 * @return whether this service has at least the given runway */
 	public boolean hasRunway(Duration minimum) {
 		return this.runwaySeconds != null && this.runwaySeconds >= minimum.toSeconds();
 	}

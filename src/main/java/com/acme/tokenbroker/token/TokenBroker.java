@@ -23,12 +23,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The broker's entry point: the token to hand a caller for a configured service.
  * <p>
- * A cached token that is usable and meets the caller's minimum lifetime is returned at once (a hit, or a stale hit
- * once past {@code refreshAfter}). Otherwise the caller joins the single in-flight fetch and waits for it up to the
- * cold-miss deadline, unless the refresh schedule holds fetches back ({@link RefreshPolicy#requestFetchHeldUntil}:
- * a failed fetch's retry ahead, the minimum refresh interval, a {@code minTtl} no fetch gives) or the region's breaker
- * is open or probing with a fetch in flight: then the caller gets a 503 with {@code Retry-After} at once and the
- * upstream sees no call. No caller can drive the upstream harder than the background refresher does.
+ * A cached token that is usable and meets the caller's minimum lifetime is returned at
+ * once (a hit, or a stale hit once past {@code refreshAfter}). Otherwise the caller joins
+ * the single in-flight fetch and waits for it up to the cold-miss deadline, unless the
+ * refresh schedule holds fetches back ({@link RefreshPolicy#requestFetchHeldUntil}: a
+ * failed fetch's retry ahead, the minimum refresh interval, a {@code minTtl} no fetch
+ * gives) or the region's breaker is open or probing with a fetch in flight: then the
+ * caller gets a 503 with {@code Retry-After} at once and the upstream sees no call. No
+ * caller can drive the upstream harder than the background refresher does.
  */
 public class TokenBroker {
 
@@ -61,11 +63,12 @@ public class TokenBroker {
 		for (ServiceDescriptor service : catalog.services()) {
 			Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
 			for (Outcome outcome : Outcome.values()) {
-				byOutcome.put(outcome, Counter.builder("broker.token.requests")
-					.description("Token requests by service and outcome")
-					.tag("service", service.name().value())
-					.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
-					.register(meterRegistry));
+				byOutcome.put(outcome,
+						Counter.builder("broker.token.requests")
+							.description("Token requests by service and outcome")
+							.tag("service", service.name().value())
+							.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+							.register(meterRegistry));
 			}
 			this.counters.put(service.name(), byOutcome);
 		}
@@ -74,9 +77,11 @@ public class TokenBroker {
 	/**
 	 * The token to serve for a service.
 	 * @param service the configured service (callers are authorized before)
-	 * @param minTtl how long the token must stay usable, {@link Duration#ZERO} for any usable token
+	 * @param minTtl how long the token must stay usable, {@link Duration#ZERO} for any
+	 * usable token
 	 * @return the token and whether it is stale
-	 * @throws TokenUnavailableException when no token meeting the request can be had within the deadline
+	 * @throws TokenUnavailableException when no token meeting the request can be had
+	 * within the deadline
 	 */
 	public Served tokenFor(ServiceDescriptor service, Duration minTtl) {
 		ServiceName name = service.name();
@@ -111,10 +116,12 @@ public class TokenBroker {
 	}
 
 	/**
-	 * The cached token when it can be served at once for {@code minTtl} zero (a hit or a stale hit, counted as
-	 * {@link #tokenFor} counts them); never fetches, never waits, counts nothing otherwise.
+	 * The cached token when it can be served at once for {@code minTtl} zero (a hit or a
+	 * stale hit, counted as {@link #tokenFor} counts them); never fetches, never waits,
+	 * counts nothing otherwise.
 	 * @param name a configured service (callers are authorized before)
-	 * @return the token and whether it is stale, or {@code null} when {@link #tokenFor} would have to fetch or refuse
+	 * @return the token and whether it is stale, or {@code null} when {@link #tokenFor}
+	 * would have to fetch or refuse
 	 */
 	public Served cached(ServiceName name) {
 		// current() answers only a token usable now, which is what minTtl zero asks
@@ -159,9 +166,8 @@ public class TokenBroker {
 					retryAfter, "No token for service '" + name + "' stays usable for " + minTtl);
 		}
 		String condition = (error != null) ? error.kind() : "fetched moments ago";
-		return new TokenUnavailableException(name, reason(condition), retryAfter,
-				"No usable token for service '" + name + "' (last fetch: " + condition + "; next attempt in "
-						+ retryAfter.toSeconds() + " s)");
+		return new TokenUnavailableException(name, reason(condition), retryAfter, "No usable token for service '" + name
+				+ "' (last fetch: " + condition + "; next attempt in " + retryAfter.toSeconds() + " s)");
 	}
 
 	private static TokenUnavailableException.Reason reason(String kindTag) {
@@ -209,7 +215,8 @@ public class TokenBroker {
 	 * A token handed to a caller.
 	 *
 	 * @param token the token
-	 * @param stale whether it is past its {@code refreshAfter} (a refresh has failed or is running)
+	 * @param stale whether it is past its {@code refreshAfter} (a refresh has failed or
+	 * is running)
 	 * @param fetched whether this request waited for an upstream fetch
 	 */
 	public record Served(BrokeredToken token, boolean stale, boolean fetched) {

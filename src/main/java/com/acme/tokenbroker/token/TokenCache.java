@@ -28,20 +28,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's first-level token cache: a Caffeine cache whose entries expire at their hard expiry, plus single-flight
- * loading and a refresh schedule per service.
+ * The broker's first-level token cache: a Caffeine cache whose entries expire at their
+ * hard expiry, plus single-flight loading and a refresh schedule per service.
  * <ul>
- * <li>{@link #current} is the hot path: a map read and a time comparison, no lock, no I/O;</li>
- * <li>{@link #load} starts at most one fetch per service however many threads ask, on its region's fetch executor
- * ({@link FetchSlots}), and hands every asker the same future;</li>
- * <li>{@link #runDueRefreshes} starts the fetches whose time has come (refresh-ahead or retry after a failure); a
- * failed refresh leaves the cached token in place, served as stale until its hard expiry.</li>
+ * <li>{@link #current} is the hot path: a map read and a time comparison, no lock, no
+ * I/O;</li>
+ * <li>{@link #load} starts at most one fetch per service however many threads ask, on its
+ * region's fetch executor ({@link FetchSlots}), and hands every asker the same
+ * future;</li>
+ * <li>{@link #runDueRefreshes} starts the fetches whose time has come (refresh-ahead or
+ * retry after a failure); a failed refresh leaves the cached token in place, served as
+ * stale until its hard expiry.</li>
  * </ul>
- * Time comes from the injected {@link Clock}, which also drives Caffeine's {@link Ticker}.
+ * Time comes from the injected {@link Clock}, which also drives Caffeine's
+ * {@link Ticker}.
  */
 public class TokenCache {
 
-	/** The name under which the cache is registered with Spring's cache manager (and in cache metrics). */
+	/**
+	 * The name under which the cache is registered with Spring's cache manager (and in
+	 * cache metrics).
+	 */
 	public static final String CACHE_NAME = "tokens";
 
 	private static final Logger logger = LoggerFactory.getLogger(TokenCache.class);
@@ -97,7 +104,8 @@ public class TokenCache {
 	/**
 	 * The cached token if it is still usable. No I/O, no lock, never waits.
 	 * @param name the service
-	 * @return the token, or {@code null} when none is cached or the cached one is past its hard expiry
+	 * @return the token, or {@code null} when none is cached or the cached one is past
+	 * its hard expiry
 	 */
 	public BrokeredToken current(ServiceName name) {
 		BrokeredToken token = this.tokens.getIfPresent(name);
@@ -105,7 +113,8 @@ public class TokenCache {
 	}
 
 	/**
-	 * Start a fetch for the service unless one is already running, and return the running one.
+	 * Start a fetch for the service unless one is already running, and return the running
+	 * one.
 	 * @param service the configured service
 	 * @return the future of the fetch, completed with the new token or the failure
 	 */
@@ -114,8 +123,9 @@ public class TokenCache {
 	}
 
 	/**
-	 * Like {@link #load(ServiceDescriptor)}, for a caller waiting on the request path: a fetch this starts never takes
-	 * a circuit breaker's probe ({@link CallerWaiting}); one already running is joined as it is.
+	 * Like {@link #load(ServiceDescriptor)}, for a caller waiting on the request path: a
+	 * fetch this starts never takes a circuit breaker's probe ({@link CallerWaiting});
+	 * one already running is joined as it is.
 	 * @param service the configured service
 	 * @return the future of the fetch
 	 */
@@ -142,8 +152,9 @@ public class TokenCache {
 	}
 
 	/**
-	 * Fetch anew even if a fetch is running: wait for the running one, then start another. For changes the running
-	 * fetch cannot have seen, such as a key rotation switching the served key.
+	 * Fetch anew even if a fetch is running: wait for the running one, then start
+	 * another. For changes the running fetch cannot have seen, such as a key rotation
+	 * switching the served key.
 	 * @param service the configured service
 	 * @return the future of a fetch started after this call
 	 */
@@ -159,10 +170,13 @@ public class TokenCache {
 		ServiceName name = service.name();
 		RefreshState state = this.states.get(name);
 		if (state.consecutiveFailures() > 0) {
-			this.retries.computeIfAbsent(service.region(), (region) -> Counter.builder("broker.upstream.retries")
-				.description("Token fetches that retry a failed one, by region")
-				.tag("region", region)
-				.register(this.meterRegistry)).increment();
+			this.retries
+				.computeIfAbsent(service.region(),
+						(region) -> Counter.builder("broker.upstream.retries")
+							.description("Token fetches that retry a failed one, by region")
+							.tag("region", region)
+							.register(this.meterRegistry))
+				.increment();
 		}
 		try {
 			BrokeredToken token = this.source.load(service, this.tokens.getIfPresent(name));
@@ -180,10 +194,9 @@ public class TokenCache {
 		}
 		catch (RuntimeException ex) {
 			Instant now = this.clock.instant();
-			UpstreamException upstream = (ex instanceof UpstreamException u) ? u
-					: new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
-							"Fetching the token for service '" + name + "' failed (" + ex.getClass().getSimpleName() + ")",
-							ex);
+			UpstreamException upstream = (ex instanceof UpstreamException u) ? u : new UpstreamException(
+					UpstreamException.Kind.UNAVAILABLE, 0, null,
+					"Fetching the token for service '" + name + "' failed (" + ex.getClass().getSimpleName() + ")", ex);
 			int failures = state.failed(new RefreshState.FetchError(upstream.getKind().tag(), upstream.getMessage(),
 					upstream.getStatus(), now, upstream.getKind().isRetryable()));
 			Duration delay = this.policy.retryDelay(upstream.getKind(), upstream.getRetryAfter(), failures);
@@ -193,7 +206,8 @@ public class TokenCache {
 				logger.debug("Refresh for service '{}' deferred: {}", name, upstream.getMessage());
 			}
 			else if (kept != null && this.policy.isUsable(kept, now)) {
-				logger.warn("Refresh for service '{}' failed ({}); serving the cached token, usable until {}, retry at {}",
+				logger.warn(
+						"Refresh for service '{}' failed ({}); serving the cached token, usable until {}, retry at {}",
 						name, upstream.getKind().tag(), this.policy.hardExpiry(kept), now.plus(delay));
 			}
 			complete(name, future, null, upstream);
@@ -205,9 +219,10 @@ public class TokenCache {
 	}
 
 	/**
-	 * Which of two tokens of a service to keep: the fetched one, unless it is of the same credential type and expires
-	 * sooner than the one held (a fleet peer's older token). A different type means the service switched mode, and the
-	 * held credential is refused by now however long it would have lasted.
+	 * Which of two tokens of a service to keep: the fetched one, unless it is of the same
+	 * credential type and expires sooner than the one held (a fleet peer's older token).
+	 * A different type means the service switched mode, and the held credential is
+	 * refused by now however long it would have lasted.
 	 */
 	static BrokeredToken newer(BrokeredToken held, BrokeredToken fetched) {
 		boolean sameType = java.util.Objects.equals(held.credentialType(), fetched.credentialType());
@@ -226,8 +241,8 @@ public class TokenCache {
 	}
 
 	/**
-	 * Start a fetch for every service whose scheduled time has passed. Called by the background scheduler, and by
-	 * tests after moving the clock.
+	 * Start a fetch for every service whose scheduled time has passed. Called by the
+	 * background scheduler, and by tests after moving the clock.
 	 * @return the fetches started or already running, by service
 	 */
 	public Map<ServiceName, CompletableFuture<BrokeredToken>> runDueRefreshes() {
@@ -262,7 +277,9 @@ public class TokenCache {
 		return this.inFlight.containsKey(name);
 	}
 
-	/** @return the native cache, for registration with Spring's cache manager and metrics */
+	/**
+	 * @return the native cache, for registration with Spring's cache manager and metrics
+	 */
 	public Cache<ServiceName, BrokeredToken> nativeCache() {
 		return this.tokens;
 	}
@@ -271,7 +288,9 @@ public class TokenCache {
 		return this.policy;
 	}
 
-	/** Entries live until their token's hard expiry, measured by the clock-driven ticker. */
+	/**
+	 * Entries live until their token's hard expiry, measured by the clock-driven ticker.
+	 */
 	private final class HardExpiry implements Expiry<ServiceName, BrokeredToken> {
 
 		@Override

@@ -28,8 +28,9 @@ import org.springframework.core.Ordered;
 class TokenConfiguration {
 
 	/**
-	 * First of all filters: before Spring Security's filter chain ({@code SecurityFilterProperties.DEFAULT_FILTER_ORDER},
-	 * -100) and before the server observation filter (highest precedence + 1), see {@link CachedTokenFilter}.
+	 * First of all filters: before Spring Security's filter chain
+	 * ({@code SecurityFilterProperties.DEFAULT_FILTER_ORDER}, -100) and before the server
+	 * observation filter (highest precedence + 1), see {@link CachedTokenFilter}.
 	 */
 	static final int FAST_PATH_ORDER = Ordered.HIGHEST_PRECEDENCE;
 
@@ -44,7 +45,10 @@ class TokenConfiguration {
 		return source;
 	}
 
-	/** Checked at start even when a test replaces the token source: a configuration that leaks fails the boot. */
+	/**
+	 * Checked at start even when a test replaces the token source: a configuration that
+	 * leaks fails the boot.
+	 */
 	@Bean
 	DataPlaneIsolation dataPlaneIsolation(ServiceCatalog catalog, AccessPolicy accessPolicy) {
 		return DataPlaneIsolation.check(catalog, accessPolicy);
@@ -68,11 +72,11 @@ class TokenConfiguration {
 	@Bean
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	TokenCache tokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
-			FetchSlots tokenFetchSlots, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry,
-			Clock clock) {
-		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchSlots::forRegion, meterRegistry,
-				clock);
-		cacheManager.registerCustomCache(TokenCache.CACHE_NAME, (com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
+			FetchSlots tokenFetchSlots, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry, Clock clock) {
+		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchSlots::forRegion,
+				meterRegistry, clock);
+		cacheManager.registerCustomCache(TokenCache.CACHE_NAME,
+				(com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
 		TokenMetrics.register(cache, meterRegistry, clock);
 		TokenMetrics.registerMinimumRunway(cache, catalog, meterRegistry, clock);
 		return cache;
@@ -101,8 +105,9 @@ class TokenConfiguration {
 	}
 
 	/**
-	 * The fast path of {@code GET /tokens/{service}} ({@link CachedTokenFilter}), ahead of Spring Security's filter
-	 * chain; {@code broker.tokens.fast-path=false} leaves every request to the full chain.
+	 * The fast path of {@code GET /tokens/{service}} ({@link CachedTokenFilter}), ahead
+	 * of Spring Security's filter chain; {@code broker.tokens.fast-path=false} leaves
+	 * every request to the full chain.
 	 */
 	@Bean
 	@ConditionalOnBooleanProperty(name = "broker.tokens.fast-path", matchIfMissing = true)

@@ -25,10 +25,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /tokens/{service}}: validate the name (400), check the caller's grant (403), find the service (404),
- * then serve from the cache. The grant comes first so that a caller learns nothing of services it is not granted,
- * not even whether they exist: 404 only when a granted pattern matches a name that is not configured.
- * {@code GET /tokens/{service}/status} gives the same caller the service's metadata, and
+ * {@code GET /tokens/{service}}: validate the name (400), check the caller's grant (403),
+ * find the service (404), then serve from the cache. The grant comes first so that a
+ * caller learns nothing of services it is not granted, not even whether they exist: 404
+ * only when a granted pattern matches a name that is not configured. {@code GET
+ * /tokens/{service}/status} gives the same caller the service's metadata, and
  * {@code GET /tokens} lists what the caller may fetch; neither ever shows a token.
  */
 @RestController
@@ -72,7 +73,8 @@ class TokenController {
 	ResponseEntity<byte[]> token(@PathVariable("service") String service,
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
 		TokenBroker.Served served = serve(service, minTtl, jwt);
-		// The TokenResponse JSON, serialized once per cached token (see TokenResponseBodies)
+		// The TokenResponse JSON, serialized once per cached token (see
+		// TokenResponseBodies)
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
 		return headers(served.stale(), rendered.expiresAt(), rendered.refreshBy())
 			.contentType(MediaType.APPLICATION_JSON)
@@ -84,8 +86,7 @@ class TokenController {
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
 		TokenBroker.Served served = serve(service, minTtl, jwt);
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
-		return headers(served.stale(), rendered.expiresAt(), rendered.refreshBy())
-			.contentType(MediaType.TEXT_PLAIN)
+		return headers(served.stale(), rendered.expiresAt(), rendered.refreshBy()).contentType(MediaType.TEXT_PLAIN)
 			.body(served.token().value());
 	}
 
@@ -103,7 +104,8 @@ class TokenController {
 		for (ServiceDescriptor service : this.catalog.services()) {
 			if (this.accessPolicy.isAllowed(caller, service.name())) {
 				BrokeredToken token = this.cache.current(service.name());
-				entries.add(ServiceList.Entry.of(service, token, (token != null) && this.cache.policy().isStale(token, now)));
+				entries.add(ServiceList.Entry.of(service, token,
+						(token != null) && this.cache.policy().isStale(token, now)));
 			}
 		}
 		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(new ServiceList(entries));
@@ -116,7 +118,8 @@ class TokenController {
 
 	private ServiceDescriptor authorize(String service, Jwt jwt) {
 		ServiceName name = ServiceName.of(service);
-		// Grant before existence: 404-vs-403 would otherwise enumerate the configured services (issue 11, item 9)
+		// Grant before existence: 404-vs-403 would otherwise enumerate the configured
+		// services (issue 11, item 9)
 		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
 			throw new ServiceAccessDeniedException(name);
 		}
@@ -128,8 +131,8 @@ class TokenController {
 	}
 
 	/**
-	 * The headers of a token answer, in the order they are written; the fast path ({@link CachedTokenFilter}) writes
-	 * the same through this method.
+	 * The headers of a token answer, in the order they are written; the fast path
+	 * ({@link CachedTokenFilter}) writes the same through this method.
 	 * @param header where each header goes, name then value
 	 * @param stale whether the token is past its refresh time
 	 * @param expiresAt the token's expiry, ISO-8601
@@ -156,7 +159,8 @@ class TokenController {
 					: Duration.parse(value);
 		}
 		catch (NumberFormatException | DateTimeParseException ex) {
-			throw new InvalidMinTtlException("minTtl must be an ISO-8601 duration such as PT10M, or a number of seconds");
+			throw new InvalidMinTtlException(
+					"minTtl must be an ISO-8601 duration such as PT10M, or a number of seconds");
 		}
 		if (parsed.isNegative()) {
 			throw new InvalidMinTtlException("minTtl must not be negative");

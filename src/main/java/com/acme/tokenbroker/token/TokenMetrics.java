@@ -7,9 +7,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Per-service freshness gauges: {@code broker.token.expiry.seconds} (seconds until the cached token's hard expiry)
- * and {@code broker.token.refresh.seconds} (seconds until its {@code refreshAfter}, negative once stale). Both read
- * {@code NaN} when nothing usable is cached, so an alert on "below N or absent" covers both.
+ * Per-service freshness gauges: {@code broker.token.expiry.seconds} (seconds until the
+ * cached token's hard expiry) and {@code broker.token.refresh.seconds} (seconds until its
+ * {@code refreshAfter}, negative once stale). Both read {@code NaN} when nothing usable
+ * is cached, so an alert on "below N or absent" covers both.
  */
 final class TokenMetrics {
 
@@ -40,8 +41,9 @@ final class TokenMetrics {
 	}
 
 	/**
-	 * {@code broker.token.runway.min.seconds}: the smallest runway across required services, 0 when one has no usable
-	 * token. Alert on it falling below an hour and there is time to act before callers see errors.
+	 * {@code broker.token.runway.min.seconds}: the smallest runway across required
+	 * services, 0 when one has no usable token. Alert on it falling below an hour and
+	 * there is time to act before callers see errors.
 	 */
 	static void registerMinimumRunway(TokenCache cache, com.acme.tokenbroker.catalog.ServiceCatalog catalog,
 			MeterRegistry registry, Clock clock) {

@@ -9,24 +9,30 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Caching and refresh settings, bound from {@code broker.tokens}.
  *
- * @param expiryMargin a token is never served once fewer than this remain before its expiry (clock skew, transit)
- * @param refreshJitter refreshes are scheduled up to this long before {@code refreshAfter}, at random, so replicas
- * do not refresh together
- * @param minRefreshInterval never fetch one service's token twice within this interval, whatever the upstream's
- * {@code refreshAfter} or a caller's {@code minTtl} ask
- * @param retryInitialBackoff first delay after a failed fetch; doubles per consecutive failure
- * @param retryMaxBackoff longest delay between attempts; also the delay after an operator error (401, 403, 404)
- * @param coldMissDeadline how long a caller with no cached token waits for the in-flight fetch before a 503
+ * @param expiryMargin a token is never served once fewer than this remain before its
+ * expiry (clock skew, transit)
+ * @param refreshJitter refreshes are scheduled up to this long before
+ * {@code refreshAfter}, at random, so replicas do not refresh together
+ * @param minRefreshInterval never fetch one service's token twice within this interval,
+ * whatever the upstream's {@code refreshAfter} or a caller's {@code minTtl} ask
+ * @param retryInitialBackoff first delay after a failed fetch; doubles per consecutive
+ * failure
+ * @param retryMaxBackoff longest delay between attempts; also the delay after an operator
+ * error (401, 403, 404)
+ * @param coldMissDeadline how long a caller with no cached token waits for the in-flight
+ * fetch before a 503
  * @param warmUp fetch every configured service's token at start
  * @param maxSize upper bound on cached tokens
- * @param refreshCheckInterval how often due refreshes are looked for; {@code 0} disables the background scheduler
- * (tests drive it)
- * @param fetchConcurrency threads making token fetches, per region: the most that run at once in one region
+ * @param refreshCheckInterval how often due refreshes are looked for; {@code 0} disables
+ * the background scheduler (tests drive it)
+ * @param fetchConcurrency threads making token fetches, per region: the most that run at
+ * once in one region
  * @param maxMinTtl the largest {@code minTtl} a caller may ask for
- * @param minRunway readiness holds while every required service has a token usable at least this much longer
- * @param fastPath answer a plain {@code GET /tokens/{service}} for a cached token and an already verified caller
- * before the security filter chain and Spring MVC (same response, see {@code CachedTokenFilter}); everything else
- * takes the full chain either way
+ * @param minRunway readiness holds while every required service has a token usable at
+ * least this much longer
+ * @param fastPath answer a plain {@code GET /tokens/{service}} for a cached token and an
+ * already verified caller before the security filter chain and Spring MVC (same response,
+ * see {@code CachedTokenFilter}); everything else takes the full chain either way
  */
 @ConfigurationProperties("broker.tokens")
 public record TokenProperties(@DefaultValue("5m") Duration expiryMargin, @DefaultValue("5m") Duration refreshJitter,

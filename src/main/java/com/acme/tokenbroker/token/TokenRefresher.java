@@ -14,9 +14,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Keeps tokens fresh off the request path: at start it warms the cache for every configured service, then looks for
- * due refreshes every {@code refresh-check-interval}, the broker's own Entra ID token included. The due times themselves come from the injected clock, so tests
- * disable the background thread and call {@link TokenCache#runDueRefreshes()} after moving virtual time.
+ * Keeps tokens fresh off the request path: at start it warms the cache for every
+ * configured service, then looks for due refreshes every {@code refresh-check-interval},
+ * the broker's own Entra ID token included. The due times themselves come from the
+ * injected clock, so tests disable the background thread and call
+ * {@link TokenCache#runDueRefreshes()} after moving virtual time.
  */
 public class TokenRefresher implements SmartLifecycle {
 
@@ -34,8 +36,8 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private final java.util.List<RefreshTick> ticks;
 
-	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			Identities identities, java.util.List<RefreshTick> ticks) {
+	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties, Identities identities,
+			java.util.List<RefreshTick> ticks) {
 		this.identities = identities;
 		this.ticks = java.util.List.copyOf(ticks);
 		this.cache = cache;

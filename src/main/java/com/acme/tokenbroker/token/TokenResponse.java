@@ -5,7 +5,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
 /**
- * The body of {@code GET /tokens/{service}}: the token and its freshness contract. Times are ISO-8601 UTC.
+ * The body of {@code GET /tokens/{service}}: the token and its freshness contract. Times
+ * are ISO-8601 UTC.
  *
  * @param service the service name
  * @param tokenType the scheme to use in {@code Authorization}
@@ -13,7 +14,8 @@ import java.time.temporal.ChronoUnit;
  * @param expiresAt when the token stops working
  * @param refreshBy when to ask the broker again
  * @param fetchedAt when the broker received it from upstream
- * @param stale whether the broker should already hold a newer one (its refresh failed or is running)
+ * @param stale whether the broker should already hold a newer one (its refresh failed or
+ * is running)
  * @param credentialType {@code aml_token}, {@code key} or {@code aad_token}
  * @param scoringUri where the service scores, when known
  */
@@ -33,7 +35,8 @@ record TokenResponse(String service, String tokenType, String accessToken, Strin
 
 	@Override
 	public String toString() {
-		return "TokenResponse[service=" + this.service + ", expiresAt=" + this.expiresAt + ", stale=" + this.stale + "]";
+		return "TokenResponse[service=" + this.service + ", expiresAt=" + this.expiresAt + ", stale=" + this.stale
+				+ "]";
 	}
 
 }

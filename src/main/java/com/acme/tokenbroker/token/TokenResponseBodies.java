@@ -7,13 +7,16 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The JSON answers of {@code GET /tokens/{service}}, serialized once per cached token rather than on every request.
+ * The JSON answers of {@code GET /tokens/{service}}, serialized once per cached token
+ * rather than on every request.
  * <p>
- * For each service the latest token served is kept with its two possible bodies (fresh and stale) and its header
- * values, made with the application's {@link JsonMapper} (the one the message converters use, so the bytes are those
- * Jackson would write for {@link TokenResponse}). A request whose token is the very same instance (the cache hands
- * out one instance per fetch) reuses them; a new token is rendered once and replaces the old one. Only configured
- * services reach this class, so it holds at most one entry per service of the catalog.
+ * For each service the latest token served is kept with its two possible bodies (fresh
+ * and stale) and its header values, made with the application's {@link JsonMapper} (the
+ * one the message converters use, so the bytes are those Jackson would write for
+ * {@link TokenResponse}). A request whose token is the very same instance (the cache
+ * hands out one instance per fetch) reuses them; a new token is rendered once and
+ * replaces the old one. Only configured services reach this class, so it holds at most
+ * one entry per service of the catalog.
  */
 final class TokenResponseBodies {
 
@@ -28,7 +31,8 @@ final class TokenResponseBodies {
 	/**
 	 * The rendered answer for a served token.
 	 * @param served the token and whether it is stale
-	 * @return its bodies and header values, rendered at most once per token instance (in the absence of races)
+	 * @return its bodies and header values, rendered at most once per token instance (in
+	 * the absence of races)
 	 */
 	Rendered of(TokenBroker.Served served) {
 		BrokeredToken token = served.token();

@@ -9,7 +9,8 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.system.CircuitBreakers;
 
 /**
- * Builds {@link ServiceStatus} views from the cache, the refresh states and the circuit breakers.
+ * Builds {@link ServiceStatus} views from the cache, the refresh states and the circuit
+ * breakers.
  */
 public class TokenStatuses {
 
@@ -47,7 +48,8 @@ public class TokenStatuses {
 		ServiceName name = state.service().name();
 		var breaker = this.breakers.forRegion(state.service().region());
 		return ServiceStatus.of(state.service(), state, this.cache.current(name), this.cache.policy(),
-				new ServiceStatus.Breaker(breaker.getName(), breaker.getState().name()), this.cache.isLoading(name), now);
+				new ServiceStatus.Breaker(breaker.getName(), breaker.getState().name()), this.cache.isLoading(name),
+				now);
 	}
 
 }

@@ -5,8 +5,9 @@ import java.time.Duration;
 import com.acme.tokenbroker.catalog.ServiceName;
 
 /**
- * No usable token can be served now: none is cached and the fetch failed or missed the caller's deadline, or the
- * caller's {@code minTtl} cannot be met. Carries when to try again.
+ * No usable token can be served now: none is cached and the fetch failed or missed the
+ * caller's deadline, or the caller's {@code minTtl} cannot be met. Carries when to try
+ * again.
  */
 public class TokenUnavailableException extends RuntimeException {
 
@@ -19,7 +20,10 @@ public class TokenUnavailableException extends RuntimeException {
 		/** The upstream failed or could not be reached. */
 		UPSTREAM_UNAVAILABLE("upstream-unavailable", "Upstream unavailable"),
 
-		/** The region's circuit breaker is open: the upstream is not being called until the next probe. */
+		/**
+		 * The region's circuit breaker is open: the upstream is not being called until
+		 * the next probe.
+		 */
 		UPSTREAM_CIRCUIT_OPEN("upstream-circuit-open", "Upstream circuit open"),
 
 		/** The region's request budget or concurrency limit is spent for now. */
@@ -31,7 +35,10 @@ public class TokenUnavailableException extends RuntimeException {
 		/** The service does not exist upstream (404). */
 		UPSTREAM_NOT_FOUND("upstream-not-found", "Service not found upstream"),
 
-		/** The caller asked for a longer remaining lifetime than any token the broker can get now. */
+		/**
+		 * The caller asked for a longer remaining lifetime than any token the broker can
+		 * get now.
+		 */
 		MIN_TTL_UNSATISFIABLE("min-ttl-unsatisfiable", "Requested minimum lifetime not available");
 
 		private final String slug;

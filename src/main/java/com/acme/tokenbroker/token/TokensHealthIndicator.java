@@ -13,13 +13,15 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * Readiness by runway: UP while every required service has a token usable for at least {@code broker.tokens.min-runway}
- * more, OUT_OF_SERVICE otherwise. It does not flap during an outage: a stale token still has runway, and readiness
- * only drops when a required token is about to stop being served. Details list each service's state and runway (the
- * first {@value #MAX_LISTED}, not-ready services first) and each circuit breaker; never a token.
+ * Readiness by runway: UP while every required service has a token usable for at least
+ * {@code broker.tokens.min-runway} more, OUT_OF_SERVICE otherwise. It does not flap
+ * during an outage: a stale token still has runway, and readiness only drops when a
+ * required token is about to stop being served. Details list each service's state and
+ * runway (the first {@value #MAX_LISTED}, not-ready services first) and each circuit
+ * breaker; never a token.
  * <p>
- * This indicator belongs to the readiness group only: liveness reports the process, so an outage never restarts the
- * broker and throws away its cache.
+ * This indicator belongs to the readiness group only: liveness reports the process, so an
+ * outage never restarts the broker and throws away its cache.
  */
 class TokensHealthIndicator implements HealthIndicator {
 

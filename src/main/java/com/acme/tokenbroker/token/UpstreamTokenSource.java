@@ -21,21 +21,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link TokenSource} that asks Azure ML directly, for whichever credential the service accepts:
+ * The {@link TokenSource} that asks Azure ML directly, for whichever credential the
+ * service accepts:
  * <ul>
  * <li>{@code aml_token}: the workspace's token call;</li>
- * <li>{@code key}: the served key (primary unless a rotation switched it), re-read every {@code key-refresh}; keys do
- * not expire, so the freshness contract is the broker's: {@code refreshBy} is the next re-read and {@code expiresAt}
- * the longest it serves a key it could not re-read;</li>
- * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the service's identity, only where no
- * caller of another service could receive the same token ({@link DataPlaneIsolation}); acquired anew at each
- * fetch and refreshed at half-life ({@link RefreshPolicy#entraRefreshAfter}), so a kept token is served stale while
- * Entra ID is down.</li>
+ * <li>{@code key}: the served key (primary unless a rotation switched it), re-read every
+ * {@code key-refresh}; keys do not expire, so the freshness contract is the broker's:
+ * {@code refreshBy} is the next re-read and {@code expiresAt} the longest it serves a key
+ * it could not re-read;</li>
+ * <li>{@code aad_token}: an Entra ID token for the Azure ML data plane from the service's
+ * identity, only where no caller of another service could receive the same token
+ * ({@link DataPlaneIsolation}); acquired anew at each fetch and refreshed at half-life
+ * ({@link RefreshPolicy#entraRefreshAfter}), so a kept token is served stale while Entra
+ * ID is down.</li>
  * </ul>
- * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every {@code metadata-refresh}, and
- * at once when the upstream refuses the credential the broker asked for (a 400 or 401 from the token or
- * {@code listKeys} call: a redeployment switched the mode), at most once per {@code min-refresh-interval}; the fetch in
- * the mode it finds follows at once (for keys, a fresh {@code listKeys}).
+ * With {@code auth-mode: auto} the mode comes from the service's metadata, re-read every
+ * {@code metadata-refresh}, and at once when the upstream refuses the credential the
+ * broker asked for (a 400 or 401 from the token or {@code listKeys} call: a redeployment
+ * switched the mode), at most once per {@code min-refresh-interval}; the fetch in the
+ * mode it finds follows at once (for keys, a fresh {@code listKeys}).
  */
 class UpstreamTokenSource implements TokenSource {
 
@@ -85,9 +89,10 @@ class UpstreamTokenSource implements TokenSource {
 	}
 
 	/**
-	 * The upstream refusing the credential the broker asked for, as Azure ML does when the service no longer uses that
-	 * mode: 400 (v1 "Key authentication is not enabled", v2 "has authMode ...") or 401 from the token or {@code listKeys}
-	 * call. A 403 is a missing role, which a metadata re-read cannot fix.
+	 * The upstream refusing the credential the broker asked for, as Azure ML does when
+	 * the service no longer uses that mode: 400 (v1 "Key authentication is not enabled",
+	 * v2 "has authMode ...") or 401 from the token or {@code listKeys} call. A 403 is a
+	 * missing role, which a metadata re-read cannot fix.
 	 */
 	private static boolean refusesTheCredential(UpstreamException failure) {
 		return failure.getKind() == UpstreamException.Kind.REJECTED_REQUEST
@@ -100,8 +105,9 @@ class UpstreamTokenSource implements TokenSource {
 	}
 
 	/**
-	 * The mode to use now: the configured one, else the discovered one while it is younger than metadata-refresh.
-	 * When re-reading fails, the last known metadata is used; with none, the failure propagates.
+	 * The mode to use now: the configured one, else the discovered one while it is
+	 * younger than metadata-refresh. When re-reading fails, the last known metadata is
+	 * used; with none, the failure propagates.
 	 */
 	ServiceMetadata metadata(ServiceDescriptor service, boolean force) {
 		Instant now = this.clock.instant();

@@ -9,14 +9,19 @@ import com.acme.tokenbroker.catalog.WorkspaceDescriptor;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * The two Azure ML APIs a service can live behind: where its operations are, and how the answers name their fields.
+ * The two Azure ML APIs a service can live behind: where its operations are, and how the
+ * answers name their fields.
  * <ul>
- * <li>v1 web services, model management: {@code {mms}/modelmanagement/v1.0/subscriptions/{sub}/resourceGroups/{rg}/
- * providers/Microsoft.MachineLearningServices/workspaces/{ws}/services/{name}}, with {@code /token} (201,
- * {@code AuthToken}), {@code /listkeys}, {@code /regenerateKeys} (202 and {@code Operation-Location});</li>
- * <li>v2 managed online endpoints, ARM: {@code {arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/
- * Microsoft.MachineLearningServices/workspaces/{ws}/onlineEndpoints/{name}?api-version=...}, with {@code /token}
- * (200, {@code EndpointAuthToken}), {@code /listKeys}, {@code /regenerateKeys} (202 and {@code Location}).</li>
+ * <li>v1 web services, model management:
+ * {@code {mms}/modelmanagement/v1.0/subscriptions/{sub}/resourceGroups/{rg}/
+ * providers/Microsoft.MachineLearningServices/workspaces/{ws}/services/{name}}, with
+ * {@code /token} (201, {@code AuthToken}), {@code /listkeys}, {@code /regenerateKeys}
+ * (202 and {@code Operation-Location});</li>
+ * <li>v2 managed online endpoints, ARM:
+ * {@code {arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/
+ * Microsoft.MachineLearningServices/workspaces/{ws}/onlineEndpoints/{name}?api-version=...},
+ * with {@code /token} (200, {@code EndpointAuthToken}), {@code /listKeys},
+ * {@code /regenerateKeys} (202 and {@code Location}).</li>
  * </ul>
  * Times on the wire are epoch seconds.
  */
@@ -28,7 +33,8 @@ enum AzureMlApi {
 		URI uri(ServiceDescriptor service, String action) {
 			WorkspaceDescriptor workspace = service.workspace();
 			return UriComponentsBuilder.fromUri(workspace.mmsHost())
-				.path("/modelmanagement/v1.0" + WORKSPACE_PATH + "/services/{service}" + ((action != null) ? "/" + action : ""))
+				.path("/modelmanagement/v1.0" + WORKSPACE_PATH + "/services/{service}"
+						+ ((action != null) ? "/" + action : ""))
 				.buildAndExpand(workspace.subscriptionId(), workspace.resourceGroup(), workspace.name(),
 						service.upstreamName())
 				.encode()
@@ -73,7 +79,8 @@ enum AzureMlApi {
 
 	/**
 	 * @param service the service
-	 * @param action the sub-resource ({@code token}, {@code listkeys}, …) or {@code null} for the service itself
+	 * @param action the sub-resource ({@code token}, {@code listkeys}, …) or {@code null}
+	 * for the service itself
 	 * @return the URI
 	 */
 	abstract URI uri(ServiceDescriptor service, String action);
@@ -98,7 +105,9 @@ enum AzureMlApi {
 		return this.expiryField;
 	}
 
-	/** @return how messages name a request, e.g. {@code token for online endpoint 'churn'} */
+	/**
+	 * @return how messages name a request, e.g. {@code token for online endpoint 'churn'}
+	 */
 	String describe(String what, ServiceDescriptor service) {
 		return what + " for " + this.noun + " '" + service.name() + "'";
 	}

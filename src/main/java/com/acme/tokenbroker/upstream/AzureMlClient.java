@@ -24,14 +24,16 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 
 /**
- * The Azure ML client: tokens, metadata and keys of both APIs ({@link AzureMlApi}), each call through the region's
- * guards ({@link RegionGuard}) and recorded in {@code broker.upstream.calls} (a timer tagged with workspace, region,
- * kind, operation and outcome). Failures are logged once per call with their class, never with a body; refusals that
- * need an operator (401, 403, 404) at ERROR.
+ * The Azure ML client: tokens, metadata and keys of both APIs ({@link AzureMlApi}), each
+ * call through the region's guards ({@link RegionGuard}) and recorded in
+ * {@code broker.upstream.calls} (a timer tagged with workspace, region, kind, operation
+ * and outcome). Failures are logged once per call with their class, never with a body;
+ * refusals that need an operator (401, 403, 404) at ERROR.
  * <p>
- * An asynchronous key regeneration (202) is followed by polling the operation the upstream names, waiting its
- * {@code Retry-After} between polls. The operation URL must be https on the host the request went to: the broker
- * never sends its bearer token anywhere an upstream answer points.
+ * An asynchronous key regeneration (202) is followed by polling the operation the
+ * upstream names, waiting its {@code Retry-After} between polls. The operation URL must
+ * be https on the host the request went to: the broker never sends its bearer token
+ * anywhere an upstream answer points.
  */
 final class AzureMlClient implements UpstreamTokenClient {
 
@@ -55,7 +57,8 @@ final class AzureMlClient implements UpstreamTokenClient {
 
 	/**
 	 * @param sleeper waits between polls of an asynchronous operation
-	 * @param clock measures the operation's deadline ({@code operation-timeout}); a test's sleeper advances it
+	 * @param clock measures the operation's deadline ({@code operation-timeout}); a
+	 * test's sleeper advances it
 	 */
 	AzureMlClient(UpstreamHttp http, TokenResponseReader reader, RegionGuard guard, MeterRegistry meterRegistry,
 			Sleeper sleeper, UpstreamProperties properties, Clock clock) {
@@ -100,9 +103,8 @@ final class AzureMlClient implements UpstreamTokenClient {
 		AzureMlApi api = AzureMlApi.of(service.kind());
 		String what = api.describe(slot.wireName().toLowerCase(Locale.ROOT) + " key regeneration", service);
 		URI uri = api.regenerateKeysUri(service);
-		UpstreamHttp.Answer answer = call(service, "regenerate_key", what,
-				() -> this.http.exchange(service.identity(), HttpMethod.POST, uri, Map.of("keyType", slot.wireName()),
-						what));
+		UpstreamHttp.Answer answer = call(service, "regenerate_key", what, () -> this.http.exchange(service.identity(),
+				HttpMethod.POST, uri, Map.of("keyType", slot.wireName()), what));
 		if (answer.status() != 202) {
 			return;
 		}
@@ -142,7 +144,8 @@ final class AzureMlClient implements UpstreamTokenClient {
 		}
 		catch (UpstreamException ex) {
 			outcome = ex.getKind().tag();
-			if (ex.getKind() == UpstreamException.Kind.BREAKER_OPEN || ex.getKind() == UpstreamException.Kind.LOCALLY_LIMITED) {
+			if (ex.getKind() == UpstreamException.Kind.BREAKER_OPEN
+					|| ex.getKind() == UpstreamException.Kind.LOCALLY_LIMITED) {
 				logger.debug("{}", ex.getMessage());
 			}
 			else if (ex.getKind().isRetryable()) {
@@ -230,7 +233,8 @@ final class AzureMlClient implements UpstreamTokenClient {
 			// handled below
 		}
 		if (operation == null || !"https".equalsIgnoreCase(operation.getScheme())
-				|| !request.getHost().equalsIgnoreCase(operation.getHost()) || request.getPort() != operation.getPort()) {
+				|| !request.getHost().equalsIgnoreCase(operation.getHost())
+				|| request.getPort() != operation.getPort()) {
 			throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 202, null,
 					"The " + what + " was accepted without an operation URL on the same host to follow");
 		}

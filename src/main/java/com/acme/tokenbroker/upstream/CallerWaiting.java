@@ -1,11 +1,12 @@
 package com.acme.tokenbroker.upstream;
 
 /**
- * Marks the upstream calls made for a caller who is waiting (a cold miss on the request path). Such a call never
- * takes a circuit breaker's probe: while a region's breaker is open or half-open it is refused at once, and the probe
- * stays with the background refresher, so a caller gets its 503 in milliseconds instead of waiting out a connect
- * timeout to a region that is down. The mark is a thread-local set for the duration of one fetch, on the fetch
- * executor's thread.
+ * Marks the upstream calls made for a caller who is waiting (a cold miss on the request
+ * path). Such a call never takes a circuit breaker's probe: while a region's breaker is
+ * open or half-open it is refused at once, and the probe stays with the background
+ * refresher, so a caller gets its 503 in milliseconds instead of waiting out a connect
+ * timeout to a region that is down. The mark is a thread-local set for the duration of
+ * one fetch, on the fetch executor's thread.
  */
 public final class CallerWaiting {
 
@@ -28,7 +29,8 @@ public final class CallerWaiting {
 		}
 	}
 
-	/** @return whether the current thread fetches for a waiting caller */
+	/**
+	 * @return whether the current thread fetches for a waiting caller */
 	static boolean isWaiting() {
 		return WAITING.get() != null;
 	}

@@ -13,7 +13,8 @@ public enum KeySlot {
 		this.wireName = wireName;
 	}
 
-	/** @return the {@code keyType} value of a regenerate request */
+	/**
+	 * @return the {@code keyType} value of a regenerate request */
 	public String wireName() {
 		return this.wireName;
 	}

@@ -18,15 +18,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Guards every upstream call of a region, in this order:
  * <ol>
- * <li>the region's circuit breaker: while open, no call is made and the failure says when the next probe may go; the
- * probe itself is never made for a waiting caller ({@link CallerWaiting});</li>
+ * <li>the region's circuit breaker: while open, no call is made and the failure says when
+ * the next probe may go; the probe itself is never made for a waiting caller
+ * ({@link CallerWaiting});</li>
  * <li>the region's bulkhead: at most so many calls at once;</li>
- * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second refill;</li>
- * <li>with a fleet, the same budget counted for all instances together ({@link SharedBudget}).</li>
+ * <li>the region's rate limiter: the request budget, e.g. ARM's 10 writes per second
+ * refill;</li>
+ * <li>with a fleet, the same budget counted for all instances together
+ * ({@link SharedBudget}).</li>
  * </ol>
- * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403,
- * 404 and other refusals release the permission without counting. Calls refused locally are counted in
- * {@code broker.upstream.rejected} by region and reason.
+ * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as
+ * breaker errors; 401, 403, 404 and other refusals release the permission without
+ * counting. Calls refused locally are counted in {@code broker.upstream.rejected} by
+ * region and reason.
  */
 final class RegionGuard {
 
@@ -53,7 +57,8 @@ final class RegionGuard {
 		String region = service.region();
 		CircuitBreaker breaker = this.breakers.forRegion(region);
 		if (CallerWaiting.isWaiting() && CircuitBreakers.isOpenOrProbing(breaker)) {
-			// the probe is the background refresher's: a waiting caller is not held for a region that may be down
+			// the probe is the background refresher's: a waiting caller is not held for a
+			// region that may be down
 			rejected(region, "breaker_open");
 			throw new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
 					"Circuit breaker '" + region + "' is " + breaker.getState() + "; " + what

@@ -3,9 +3,9 @@ package com.acme.tokenbroker.upstream;
 import java.time.Duration;
 
 /**
- * A request budget shared by every broker instance of a fleet, consulted after the instance's own rate limiter for
- * each upstream call. Implementations that cannot reach their store permit the call: the instance's own limiter still
- * applies.
+ * A request budget shared by every broker instance of a fleet, consulted after the
+ * instance's own rate limiter for each upstream call. Implementations that cannot reach
+ * their store permit the call: the instance's own limiter still applies.
  */
 @FunctionalInterface
 public interface SharedBudget {

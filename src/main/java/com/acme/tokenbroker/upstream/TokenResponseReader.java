@@ -11,12 +11,16 @@ import com.nimbusds.jwt.JWTParser;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Turns an upstream token answer into an {@link UpstreamToken}, or refuses it. A refused answer is an
- * {@link UpstreamException.Kind#INVALID_RESPONSE}: it is never cached. Times are epoch seconds (UTC) on the wire.
+ * Turns an upstream token answer into an {@link UpstreamToken}, or refuses it. A refused
+ * answer is an {@link UpstreamException.Kind#INVALID_RESPONSE}: it is never cached. Times
+ * are epoch seconds (UTC) on the wire.
  */
 final class TokenResponseReader {
 
-	/** Token characters: printable ASCII without spaces, so a token can never split a header or a log line. */
+	/**
+	 * Token characters: printable ASCII without spaces, so a token can never split a
+	 * header or a log line.
+	 */
 	private static final Pattern TOKEN_CHARS = Pattern.compile("[\\x21-\\x7E]{1,16384}");
 
 	private static final Pattern TOKEN_TYPE = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,31}");
@@ -80,7 +84,10 @@ final class TokenResponseReader {
 		return Instant.ofEpochSecond(seconds);
 	}
 
-	/** The JWT {@code exp}, when the token is a JWT that carries one; the token is not verified here. */
+	/**
+	 * The JWT {@code exp}, when the token is a JWT that carries one; the token is not
+	 * verified here.
+	 */
 	private static Instant jwtExpiry(String value) {
 		if (value.chars().filter(c -> c == '.').count() != 2) {
 			return null;

@@ -16,20 +16,20 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wires the Azure ML token client (JDK HTTP client, the broker's trust and each service's identity, response
- * validation) behind the per-region circuit breaker, bulkhead and rate limiter.
+ * Wires the Azure ML token client (JDK HTTP client, the broker's trust and each service's
+ * identity, response validation) behind the per-region circuit breaker, bulkhead and rate
+ * limiter.
  */
 @Configuration(proxyBeanMethods = false)
 class UpstreamConfiguration {
 
 	@Bean
-	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls,
-			Identities identities, CircuitBreakers breakers, BulkheadRegistry bulkheads,
-			RateLimiterRegistry rateLimiters, ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry,
-			ObjectProvider<Sleeper> sleeper, Clock clock) {
+	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls, Identities identities,
+			CircuitBreakers breakers, BulkheadRegistry bulkheads, RateLimiterRegistry rateLimiters,
+			ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry, ObjectProvider<Sleeper> sleeper,
+			Clock clock) {
 		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
-		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, JsonMapper.shared(),
-				clock);
+		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, JsonMapper.shared(), clock);
 		TokenResponseReader reader = new TokenResponseReader(clock);
 		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters,
 				sharedBudget.getIfAvailable(() -> SharedBudget.NONE), meterRegistry);

@@ -28,9 +28,10 @@ import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 
 /**
- * The one place that talks HTTP to Azure ML: a {@code POST} with the broker's bearer token, bounded by connect and
- * read timeouts and a response size cap, with failures classified into {@link UpstreamException} kinds. Bodies are
- * read into memory only up to the cap and parsed only after a 2xx status.
+ * The one place that talks HTTP to Azure ML: a {@code POST} with the broker's bearer
+ * token, bounded by connect and read timeouts and a response size cap, with failures
+ * classified into {@link UpstreamException} kinds. Bodies are read into memory only up to
+ * the cap and parsed only after a 2xx status.
  */
 final class UpstreamHttp {
 
@@ -47,8 +48,7 @@ final class UpstreamHttp {
 	private final Clock clock;
 
 	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties,
-			Function<String, PrincipalCredential> principals,
-			JsonMapper jsonMapper, Clock clock) {
+			Function<String, PrincipalCredential> principals, JsonMapper jsonMapper, Clock clock) {
 		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
 		requestFactory.setReadTimeout(properties.readTimeout());
 		this.restClient = RestClient.builder().requestFactory(requestFactory).build();
@@ -73,7 +73,8 @@ final class UpstreamHttp {
 	 * POST without a body and return the JSON object of a 200 or 201 answer.
 	 * @param identity the alias of the broker identity to send the request as
 	 * @param uri the fully built upstream URI
-	 * @param what a short description for messages, e.g. {@code "token for service 'fraud'"}
+	 * @param what a short description for messages, e.g.
+	 * {@code "token for service 'fraud'"}
 	 * @return the JSON body
 	 */
 	JsonNode post(String identity, URI uri, String what) {
@@ -100,9 +101,10 @@ final class UpstreamHttp {
 	}
 
 	/**
-	 * Send a request with the broker's bearer token and return a 2xx answer; anything else is thrown as a classified
-	 * {@link UpstreamException}.
-	 * @param identity the alias of the broker identity whose bearer token the request carries
+	 * Send a request with the broker's bearer token and return a 2xx answer; anything
+	 * else is thrown as a classified {@link UpstreamException}.
+	 * @param identity the alias of the broker identity whose bearer token the request
+	 * carries
 	 * @param method the method
 	 * @param uri the fully built upstream URI
 	 * @param jsonBody a body to send as JSON, or {@code null} for none
@@ -152,8 +154,9 @@ final class UpstreamHttp {
 	}
 
 	/**
-	 * Read the body up to the size cap and the call deadline. Each read is bounded by the read timeout; the deadline
-	 * is checked between reads, so an answer trickling in byte by byte still ends.
+	 * Read the body up to the size cap and the call deadline. Each read is bounded by the
+	 * read timeout; the deadline is checked between reads, so an answer trickling in byte
+	 * by byte still ends.
 	 */
 	private byte[] readCapped(InputStream body, String what, long deadline) throws IOException {
 		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -234,8 +237,9 @@ final class UpstreamHttp {
 	}
 
 	/**
-	 * Parse {@code Retry-After}: delta seconds or an HTTP date (RFC 9110 §10.2.3). Nonsense is ignored; values are
-	 * capped at one hour so a hostile upstream cannot park refreshes forever.
+	 * Parse {@code Retry-After}: delta seconds or an HTTP date (RFC 9110 §10.2.3).
+	 * Nonsense is ignored; values are capped at one hour so a hostile upstream cannot
+	 * park refreshes forever.
 	 */
 	Duration retryAfter(String value) {
 		if (value == null || value.isBlank()) {

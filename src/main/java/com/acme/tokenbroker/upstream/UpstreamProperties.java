@@ -7,16 +7,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Outbound HTTP settings shared by the model-management (v1) and ARM (v2) clients, bound from
- * {@code broker.upstream}.
+ * Outbound HTTP settings shared by the model-management (v1) and ARM (v2) clients, bound
+ * from {@code broker.upstream}.
  *
  * @param connectTimeout TCP and TLS connect timeout
  * @param readTimeout time to wait for the response once the request is sent
- * @param callTimeout the most one call may take from sending the request to reading the last byte of the answer
+ * @param callTimeout the most one call may take from sending the request to reading the
+ * last byte of the answer
  * @param maxResponseSize bodies larger than this are an upstream error, never parsed
- * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call instead of the JVM default
- * @param operationPollInterval wait between polls of an asynchronous operation (key regeneration) when the upstream
- * gives no {@code Retry-After}
+ * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call
+ * instead of the JVM default
+ * @param operationPollInterval wait between polls of an asynchronous operation (key
+ * regeneration) when the upstream gives no {@code Retry-After}
  * @param operationTimeout give up waiting for an asynchronous operation after this long
  */
 @ConfigurationProperties("broker.upstream")
@@ -32,7 +34,8 @@ public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @D
 			throw new IllegalArgumentException("broker.upstream.read-timeout must be positive");
 		}
 		if (callTimeout.compareTo(readTimeout) < 0) {
-			throw new IllegalArgumentException("broker.upstream.call-timeout must not be shorter than broker.upstream.read-timeout");
+			throw new IllegalArgumentException(
+					"broker.upstream.call-timeout must not be shorter than broker.upstream.read-timeout");
 		}
 		if (maxResponseSize.toBytes() < 1024) {
 			throw new IllegalArgumentException("broker.upstream.max-response-size must be at least 1KB");

@@ -3,9 +3,10 @@ package com.acme.tokenbroker.upstream;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 
 /**
- * Talks to Azure Machine Learning about one configured service: its token, its metadata, its keys. Only a
- * {@link ServiceDescriptor}, which exists solely for configured services, can be passed: a caller-supplied name never
- * reaches an upstream URL. Every call goes through the region's circuit breaker, bulkhead and request budget.
+ * Talks to Azure Machine Learning about one configured service: its token, its metadata,
+ * its keys. Only a {@link ServiceDescriptor}, which exists solely for configured
+ * services, can be passed: a caller-supplied name never reaches an upstream URL. Every
+ * call goes through the region's circuit breaker, bulkhead and request budget.
  */
 public interface UpstreamTokenClient {
 
@@ -18,8 +19,9 @@ public interface UpstreamTokenClient {
 	UpstreamToken fetch(ServiceDescriptor service);
 
 	/**
-	 * Read the service's auth mode and scoring URI: v1 {@code aadAuthEnabled}/{@code authEnabled}/{@code scoringUri},
-	 * v2 {@code properties.authMode}/{@code properties.scoringUri}.
+	 * Read the service's auth mode and scoring URI: v1
+	 * {@code aadAuthEnabled}/{@code authEnabled}/{@code scoringUri}, v2
+	 * {@code properties.authMode}/{@code properties.scoringUri}.
 	 * @param service the configured service
 	 * @return its metadata
 	 */
@@ -33,8 +35,8 @@ public interface UpstreamTokenClient {
 	ServiceKeys listKeys(ServiceDescriptor service);
 
 	/**
-	 * Regenerate one key and wait for the regeneration to finish, polling an asynchronous operation if the upstream
-	 * answers 202.
+	 * Regenerate one key and wait for the regeneration to finish, polling an asynchronous
+	 * operation if the upstream answers 202.
 	 * @param service the configured service
 	 * @param slot which key
 	 */

@@ -28,12 +28,14 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The fleet figure: upstream calls for N broker instances × M services, cold start and per hour of refreshes, with
- * and without the shared cache. Complete broker instances in one JVM run against the simulated workspace in virtual
- * time (the simulator's tokens ask for a refresh every 30 minutes), so the figures are counts, not timings, and do not
+ * The fleet figure: upstream calls for N broker instances × M services, cold start and
+ * per hour of refreshes, with and without the shared cache. Complete broker instances in
+ * one JVM run against the simulated workspace in virtual time (the simulator's tokens ask
+ * for a refresh every 30 minutes), so the figures are counts, not timings, and do not
  * depend on the machine's load.
  * <p>
- * Usage: {@code FleetBenchmark --redis-host 127.0.0.1 --redis-port 6379 [--instances 20] [--services 10] [--hours 2]
+ * Usage:
+ * {@code FleetBenchmark --redis-host 127.0.0.1 --redis-port 6379 [--instances 20] [--services 10] [--hours 2]
  * [--out target/bench]}; {@code bench/run} starts a private redis-server and runs it.
  */
 public final class FleetBenchmark {
@@ -78,8 +80,8 @@ public final class FleetBenchmark {
 		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces, catalog, TestWorkspaces.settings(),
 				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)));
 		simulator.useClock(clock);
-		Map<String, String> properties = BrokerInstances.properties(
-				(registry) -> TestWorkspaces.registerCatalog(registry, simulator, workspaces, catalog));
+		Map<String, String> properties = BrokerInstances
+			.properties((registry) -> TestWorkspaces.registerCatalog(registry, simulator, workspaces, catalog));
 		properties.put("resilience4j.ratelimiter.configs.default.limit-for-period", "10000");
 		properties.put("logging.level.root", "WARN");
 		properties.put("logging.level.com.acme.tokenbroker", "WARN");
@@ -93,8 +95,10 @@ public final class FleetBenchmark {
 				instances.add(fleet.start(properties));
 			}
 			long[] start = counts(simulator);
-			String caller = simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(hours + 1));
-			// instances come up one after another, as in a rollout; each asks for all its services at once
+			String caller = simulator.mintCallerToken("app", "api://token-broker", Map.of(),
+					Duration.ofHours(hours + 1));
+			// instances come up one after another, as in a rollout; each asks for all its
+			// services at once
 			List<Http.Response> cold = new ArrayList<>();
 			for (ConfigurableApplicationContext instance : instances) {
 				List<CompletableFuture<Http.Response>> requests = new ArrayList<>();
@@ -104,11 +108,11 @@ public final class FleetBenchmark {
 				}
 				requests.forEach((request) -> cold.add(request.join()));
 			}
-			List<Http.Response> failed = cold.stream()
-				.filter((response) -> response.status() != 200)
-				.toList();
-			failed.stream().limit(1).forEach((response) -> System.err.println("A cold request failed: " + response.status()
-					+ " " + response.body()));
+			List<Http.Response> failed = cold.stream().filter((response) -> response.status() != 200).toList();
+			failed.stream()
+				.limit(1)
+				.forEach((response) -> System.err
+					.println("A cold request failed: " + response.status() + " " + response.body()));
 			long errors = failed.size();
 			long[] afterCold = counts(simulator);
 			for (int minute = 1; minute <= hours * 60; minute++) {
@@ -147,7 +151,8 @@ public final class FleetBenchmark {
 		long tokens = 0;
 		long metadata = 0;
 		for (String region : simulator.regions()) {
-			tokens += simulator.callCount(region, Operation.MMS_TOKEN) + simulator.callCount(region, Operation.ARM_TOKEN);
+			tokens += simulator.callCount(region, Operation.MMS_TOKEN)
+					+ simulator.callCount(region, Operation.ARM_TOKEN);
 			metadata += simulator.callCount(region, Operation.MMS_GET_SERVICE)
 					+ simulator.callCount(region, Operation.ARM_GET_ENDPOINT);
 		}

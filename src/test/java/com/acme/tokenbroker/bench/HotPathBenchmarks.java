@@ -36,8 +36,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
- * Microbenchmarks of the hot path's pieces: the cache read, the broker's decision on a cached token, the caller
- * extraction from a decoded JWT and the authorization decision. Run with {@code bench/jmh}.
+ * Microbenchmarks of the hot path's pieces: the cache read, the broker's decision on a
+ * cached token, the caller extraction from a decoded JWT and the authorization decision.
+ * Run with {@code bench/jmh}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -133,6 +134,5 @@ public class HotPathBenchmarks {
 		return this.policy.isAllowed(new Caller("https://issuer.example/", "someone-else", null, Set.of(), Set.of()),
 				this.name);
 	}
-
 
 }

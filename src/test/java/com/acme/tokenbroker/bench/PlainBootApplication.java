@@ -4,8 +4,8 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * A plain Spring Boot application with the broker's starters and none of its beans: the benchmark's yardstick for
- * start-up time ({@code bench/run}).
+ * A plain Spring Boot application with the broker's starters and none of its beans: the
+ * benchmark's yardstick for start-up time ({@code bench/run}).
  */
 @SpringBootApplication
 public class PlainBootApplication {

@@ -16,8 +16,9 @@ class ServiceCatalogTests {
 
 	@Test
 	void constructorWhenHostsOmittedThenRegionalDefaults() {
-		ServiceCatalog catalog = new ServiceCatalog(new CatalogProperties(Map.of("w", workspace("westeurope", null)),
-				Map.of("fraud", new CatalogProperties.Service("w", ServiceKind.ONLINE_ENDPOINT, "fraud-endpoint", true))));
+		ServiceCatalog catalog = new ServiceCatalog(
+				new CatalogProperties(Map.of("w", workspace("westeurope", null)), Map.of("fraud",
+						new CatalogProperties.Service("w", ServiceKind.ONLINE_ENDPOINT, "fraud-endpoint", true))));
 
 		ServiceDescriptor fraud = catalog.find(ServiceName.of("fraud")).orElseThrow();
 		assertThat(fraud.workspace().mmsHost()).isEqualTo(URI.create("https://westeurope.api.azureml.ms"));
@@ -44,14 +45,15 @@ class ServiceCatalogTests {
 
 	@Test
 	void constructorWhenRegionMalformedThenErrorNamesTheProperty() {
-		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> new ServiceCatalog(new CatalogProperties(Map.of("w", workspace("West Europe", null)), Map.of())))
+		assertThatExceptionOfType(InvalidConfigurationException.class).isThrownBy(
+				() -> new ServiceCatalog(new CatalogProperties(Map.of("w", workspace("West Europe", null)), Map.of())))
 			.withMessageStartingWith("broker.workspaces.w.region");
 	}
 
 	@Test
 	void serviceNameWhenHostileThenRejected() {
-		for (String hostile : new String[] { "", "../etc", "a/b", "a%2Fb", "x".repeat(65), "-leading", "sp ace", "é" }) {
+		for (String hostile : new String[] { "", "../etc", "a/b", "a%2Fb", "x".repeat(65), "-leading", "sp ace",
+				"é" }) {
 			assertThat(ServiceName.isValid(hostile)).as(hostile).isFalse();
 		}
 		assertThat(ServiceName.isValid("fraud-scoring.v2_eu")).isTrue();

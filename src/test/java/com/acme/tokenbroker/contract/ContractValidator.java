@@ -43,22 +43,24 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link #COMMON_PARAMETERS}, whose meaning is fixed.
  * <p>
  * One deliberate leniency: an {@code integer} whose {@code enum} lists string names (the
- * MMS swagger's {@code RegenerateServiceKeysRequest.keyType}, {@code contracts/SOURCES.md})
- * accepts those names as strings, since the service and its SDK use the names; any other
- * value, integers included, is still rejected.
+ * MMS swagger's {@code RegenerateServiceKeysRequest.keyType},
+ * {@code contracts/SOURCES.md}) accepts those names as strings, since the service and its
+ * SDK use the names; any other value, integers included, is still rejected.
  */
 public final class ContractValidator {
 
 	/** System property naming the contracts folder. */
 	public static final String CONTRACTS_DIR_PROPERTY = "contracts.dir";
 
-	/** Contracts folder used when the property is not set, relative to the project root. */
+	/**
+	 * Contracts folder used when the property is not set, relative to the project root.
+	 */
 	public static final String DEFAULT_CONTRACTS_DIR = "../shared/contracts";
 
 	/**
 	 * Parameters from {@code common-types/resource-management/v3/types.json} (and the
-	 * workspace-name parameter of {@code machineLearningServices.json}) that the ARM extract
-	 * references but cannot resolve: name, location and whether required.
+	 * workspace-name parameter of {@code machineLearningServices.json}) that the ARM
+	 * extract references but cannot resolve: name, location and whether required.
 	 */
 	static final Map<String, Parameter> COMMON_PARAMETERS = Map.of("ApiVersionParameter",
 			new Parameter("api-version", "query", true, null), "SubscriptionIdParameter",
@@ -147,7 +149,8 @@ public final class ContractValidator {
 	}
 
 	/**
-	 * Return the operation id for a method and a concrete path, if a contract declares it.
+	 * Return the operation id for a method and a concrete path, if a contract declares
+	 * it.
 	 * @param method the HTTP method
 	 * @param path the path without query
 	 * @return the operation id or {@code null}
@@ -260,10 +263,12 @@ public final class ContractValidator {
 				context.errors.add("Header '" + name + "': " + number + " is out of int32 range");
 			}
 			if (schema.has("minimum") && number < schema.get("minimum").asLong()) {
-				context.errors.add("Header '" + name + "': " + number + " is below the minimum " + schema.get("minimum"));
+				context.errors
+					.add("Header '" + name + "': " + number + " is below the minimum " + schema.get("minimum"));
 			}
 			if (schema.has("maximum") && number > schema.get("maximum").asLong()) {
-				context.errors.add("Header '" + name + "': " + number + " is above the maximum " + schema.get("maximum"));
+				context.errors
+					.add("Header '" + name + "': " + number + " is above the maximum " + schema.get("maximum"));
 			}
 		}
 		else if ("boolean".equals(type) && !"true".equals(value) && !"false".equals(value)) {
@@ -440,7 +445,8 @@ public final class ContractValidator {
 		String type = schema.has("type") ? schema.get("type").asString()
 				: (schema.has("properties") || schema.has("required")) ? "object" : null;
 		if ("integer".equals(type) && value.isString() && hasStringEnum(schema)) {
-			// The MMS swagger declares keyType an integer with string names, and the SDK sends
+			// The MMS swagger declares keyType an integer with string names, and the SDK
+			// sends
 			// the names (SOURCES.md): check the name against the enum below instead.
 			type = "string";
 		}
@@ -724,8 +730,8 @@ public final class ContractValidator {
 		private final List<String> skipped = new ArrayList<>();
 
 		Result result(String operationId) {
-			return new Result(operationId, List.copyOf(this.errors), List.copyOf(new ArrayList<>(
-					new java.util.LinkedHashSet<>(this.skipped))));
+			return new Result(operationId, List.copyOf(this.errors),
+					List.copyOf(new ArrayList<>(new java.util.LinkedHashSet<>(this.skipped))));
 		}
 
 	}

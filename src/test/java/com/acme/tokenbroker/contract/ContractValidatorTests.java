@@ -48,7 +48,8 @@ class ContractValidatorTests {
 		assertThat(this.validator.operationId("POST", MMS_SERVICE + "/regenerateKeys"))
 			.isEqualTo("Services_RegenerateServiceKeys");
 		assertThat(this.validator.operationId("GET", mmsBase + "/operations/42")).isEqualTo("Operations_Get");
-		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/listKeys")).isEqualTo("OnlineEndpoints_ListKeys");
+		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/listKeys"))
+			.isEqualTo("OnlineEndpoints_ListKeys");
 		assertThat(this.validator.operationId("POST", ARM_ENDPOINT + "/regenerateKeys"))
 			.isEqualTo("OnlineEndpoints_RegenerateKeys");
 	}
@@ -56,9 +57,9 @@ class ContractValidatorTests {
 	/**
 	 * The MMS swagger declares {@code keyType} as {@code integer} with the enum names
 	 * {@code Primary} and {@code Secondary}, while the SDK sends the names as strings
-	 * ({@code contracts/SOURCES.md}, reference §3.7): the validator accepts exactly those names.
-	 * It still flags {@code "keyValue": null} (no {@code x-nullable}), so clients should omit
-	 * {@code keyValue} rather than send null; the simulator accepts both.
+	 * ({@code contracts/SOURCES.md}, reference §3.7): the validator accepts exactly those
+	 * names. It still flags {@code "keyValue": null} (no {@code x-nullable}), so clients
+	 * should omit {@code keyValue} rather than send null; the simulator accepts both.
 	 */
 	@Test
 	void validateRequestWhenMmsKeyTypeIsStringEnumNameThenAcceptsItAndRejectsAnythingElse() {
@@ -94,9 +95,9 @@ class ContractValidatorTests {
 			.singleElement()
 			.asString()
 			.startsWith("$.state: 'Done' is not one of");
-		assertThat(this.validator.validateResponse("GET", mmsOperation, 200, good.replace("\"statusCode\":500",
-				"\"statusCode\":\"500\"")).errors())
-			.containsExactly("$.error.statusCode: expected integer but was string");
+		assertThat(this.validator
+			.validateResponse("GET", mmsOperation, 200, good.replace("\"statusCode\":500", "\"statusCode\":\"500\""))
+			.errors()).containsExactly("$.error.statusCode: expected integer but was string");
 	}
 
 	@Test
@@ -112,7 +113,8 @@ class ContractValidatorTests {
 			.validateResponseHeaders("POST", path, 202, Map.of("Location", List.of("u"), "Retry-After", List.of("5")))
 			.errors()).containsExactly("Header 'Retry-After': 5 is below the minimum 10");
 		assertThat(this.validator
-			.validateResponseHeaders("POST", path, 202, Map.of("Location", List.of("u"), "Retry-After", List.of("soon")))
+			.validateResponseHeaders("POST", path, 202,
+					Map.of("Location", List.of("u"), "Retry-After", List.of("soon")))
 			.errors()).containsExactly("Header 'Retry-After': 'soon' is not an integer");
 		assertThat(this.validator.validateResponseHeaders("POST", path, 200, Map.of()).isValid()).isTrue();
 		assertThat(this.validator.validateResponseHeaders("POST", path, 201, Map.of()).isValid()).isFalse();
@@ -165,8 +167,8 @@ class ContractValidatorTests {
 				AUTH_TOKEN);
 		ContractValidator.Result armAs201 = this.validator.validateResponse("POST", ARM_ENDPOINT + "/token", 201,
 				ENDPOINT_AUTH_TOKEN);
-		ContractValidator.Result successAsDefault = this.validator.validateResponse("POST", MMS_SERVICE + "/token",
-				204, "");
+		ContractValidator.Result successAsDefault = this.validator.validateResponse("POST", MMS_SERVICE + "/token", 204,
+				"");
 
 		assertThat(mmsAs200.isValid()).isFalse();
 		assertThat(mmsAs200.errors().get(0)).startsWith("Status 200 is not declared for Services_GetServiceToken");
@@ -245,8 +247,7 @@ class ContractValidatorTests {
 	void validateResponseWhenPathOrMethodUnknownThenRejects() {
 		assertThat(this.validator.validateResponse("GET", "/nowhere", 200, "{}").errors())
 			.containsExactly("No operation declared for GET /nowhere");
-		assertThat(this.validator.validateResponse("PUT", MMS_SERVICE + "/token", 201, AUTH_TOKEN).isValid())
-			.isFalse();
+		assertThat(this.validator.validateResponse("PUT", MMS_SERVICE + "/token", 201, AUTH_TOKEN).isValid()).isFalse();
 	}
 
 	@Test
@@ -300,11 +301,13 @@ class ContractValidatorTests {
 				""");
 		ContractValidator tiny = ContractValidator.load(dir);
 
-		assertThat(tiny.validateResponse("GET", "/things/1", 200,
-				"{\"id\":\"1\",\"weight\":1.5,\"ok\":true,\"tags\":[\"a\"],\"note\":null}").errors()).isEmpty();
-		assertThat(tiny.validateResponse("GET", "/things/1", 200,
-				"{\"weight\":\"heavy\",\"ok\":\"yes\",\"tags\":[1],\"id\":null}").errors())
-			.containsExactlyInAnyOrder("$.id: null is not allowed (string)",
+		assertThat(tiny
+			.validateResponse("GET", "/things/1", 200,
+					"{\"id\":\"1\",\"weight\":1.5,\"ok\":true,\"tags\":[\"a\"],\"note\":null}")
+			.errors()).isEmpty();
+		assertThat(tiny
+			.validateResponse("GET", "/things/1", 200, "{\"weight\":\"heavy\",\"ok\":\"yes\",\"tags\":[1],\"id\":null}")
+			.errors()).containsExactlyInAnyOrder("$.id: null is not allowed (string)",
 					"$.weight: expected number but was string", "$.ok: expected boolean but was string",
 					"$.tags[0]: expected string but was integer");
 		assertThat(tiny.validateRequest("GET", "/things/1", "", "").errors())
@@ -313,7 +316,8 @@ class ContractValidatorTests {
 
 	@Test
 	void validateDefinitionWhenNameUnknownThenRejects() {
-		assertThat(this.validator.validateDefinition("Nope", "{}").errors()).containsExactly("No definition named Nope");
+		assertThat(this.validator.validateDefinition("Nope", "{}").errors())
+			.containsExactly("No definition named Nope");
 		assertThat(this.validator.validateDefinition("AuthToken", AUTH_TOKEN).isValid()).isTrue();
 	}
 

@@ -19,14 +19,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * Issue 11, item 8 (chart side): TLS on the standalone broker's API port from a kubernetes.io/tls Secret or a
- * cert-manager Certificate, rendered as Spring Boot's PEM SSL bundle {@code api} (reloaded on change), with the Service,
- * probes, NetworkPolicy and ServiceMonitor consistent with it; and a caller audience per release
+ * Issue 11, item 8 (chart side): TLS on the standalone broker's API port from a
+ * kubernetes.io/tls Secret or a cert-manager Certificate, rendered as Spring Boot's PEM
+ * SSL bundle {@code api} (reloaded on change), with the Service, probes, NetworkPolicy
+ * and ServiceMonitor consistent with it; and a caller audience per release
  * ({@code token-broker.<namespace>.<release>}) where the operator names none.
  */
 class ApiTlsAndAudienceChartTests {
 
-	static final String DEFAULT_AUDIENCE = "token-broker." + TokenBrokerChart.NAMESPACE + "." + TokenBrokerChart.RELEASE;
+	static final String DEFAULT_AUDIENCE = "token-broker." + TokenBrokerChart.NAMESPACE + "."
+			+ TokenBrokerChart.RELEASE;
 
 	static final String SCENARIO = "standalone-workload-identity";
 
@@ -93,7 +95,8 @@ class ApiTlsAndAudienceChartTests {
 		JsonNode endpoint = manifests.one("ServiceMonitor").at("/spec/endpoints/0");
 		assertThat(endpoint.path("port").asString()).isEqualTo("management");
 		assertThat(endpoint.path("scheme").asString()).isEqualTo("http");
-		assertThat(manifests.one("NetworkPolicy").at("/spec/ingress/0/ports/0/port").asString()).isEqualTo("broker-api");
+		assertThat(manifests.one("NetworkPolicy").at("/spec/ingress/0/ports/0/port").asString())
+			.isEqualTo("broker-api");
 		// Without TLS the port keeps its name.
 		assertThat(Manifests.named(TokenBrokerChart.render(SCENARIO).one("Service").at("/spec/ports"), "http")
 			.path("targetPort")
@@ -114,8 +117,8 @@ class ApiTlsAndAudienceChartTests {
 		assertThat(certificate.at("/spec/dnsNames").values()).extracting(JsonNode::asString)
 			.containsExactly(service, service + "." + namespace, service + "." + namespace + ".svc",
 					service + "." + namespace + ".svc.cluster.local");
-		assertThat(certificate.at("/spec/issuerRef")).isEqualTo(
-				json("{\"name\":\"internal-ca\",\"kind\":\"ClusterIssuer\",\"group\":\"cert-manager.io\"}"));
+		assertThat(certificate.at("/spec/issuerRef"))
+			.isEqualTo(json("{\"name\":\"internal-ca\",\"kind\":\"ClusterIssuer\",\"group\":\"cert-manager.io\"}"));
 		// Spring Boot reads PKCS#8 keys; cert-manager writes PKCS#1 unless told.
 		assertThat(certificate.at("/spec/privateKey/encoding").asString()).isEqualTo("PKCS8");
 		assertThat(certificate.at("/spec/privateKey/rotationPolicy").asString()).isEqualTo("Always");
@@ -123,19 +126,23 @@ class ApiTlsAndAudienceChartTests {
 
 	@Test
 	void theTlsValueSetsOfTheSchemaCheckTurnTlsOnFromEachSource() {
-		// KubernetesSchemaTests and helm lint --strict run over these; they must keep rendering what they are named for.
+		// KubernetesSchemaTests and helm lint --strict run over these; they must keep
+		// rendering what they are named for.
 		Manifests existingSecret = TokenBrokerChart.render("standalone-tls-existing-secret");
 		Manifests certManager = TokenBrokerChart.render("standalone-tls-cert-manager");
 
 		for (Manifests manifests : List.of(existingSecret, certManager)) {
 			assertThat(manifests.applicationConfig().at("/server/ssl/bundle").asString()).isEqualTo("api");
-			assertThat(Manifests.named(manifests.one("Service").at("/spec/ports"), "https").path("targetPort").asString())
+			assertThat(
+					Manifests.named(manifests.one("Service").at("/spec/ports"), "https").path("targetPort").asString())
 				.isEqualTo("broker-api");
 		}
 		assertThat(existingSecret.kinds()).doesNotContain("Certificate").contains("NetworkPolicy", "ServiceMonitor");
-		assertThat(Manifests.named(existingSecret.one("Deployment").at("/spec/template/spec/volumes"), "token-broker-tls")
-			.at("/secret/secretName")
-			.asString()).isEqualTo("tb-api-tls");
+		assertThat(
+				Manifests.named(existingSecret.one("Deployment").at("/spec/template/spec/volumes"), "token-broker-tls")
+					.at("/secret/secretName")
+					.asString())
+			.isEqualTo("tb-api-tls");
 		assertThat(certManager.one("Certificate").at("/spec/issuerRef/name").asString()).isEqualTo("internal-ca");
 	}
 
@@ -157,9 +164,12 @@ class ApiTlsAndAudienceChartTests {
 		String plaintext = notes(Map.of());
 		String tls = notes(EXISTING_SECRET);
 
-		assertThat(plaintext).contains("WARNING").contains("plaintext").contains("tls.enabled")
+		assertThat(plaintext).contains("WARNING")
+			.contains("plaintext")
+			.contains("tls.enabled")
 			.contains("http://tb-token-broker.ml-apps.svc:8080/tokens/<service>");
-		assertThat(tls).doesNotContain("plaintext").contains("https://tb-token-broker.ml-apps.svc:8080/tokens/<service>");
+		assertThat(tls).doesNotContain("plaintext")
+			.contains("https://tb-token-broker.ml-apps.svc:8080/tokens/<service>");
 		assertThat(plaintext).contains("audience \"" + DEFAULT_AUDIENCE + "\"");
 	}
 
@@ -181,7 +191,8 @@ class ApiTlsAndAudienceChartTests {
 		JsonNode caller = Manifests.named(manifests.one("Deployment").at("/spec/template/spec/volumes"),
 				"token-broker-caller");
 
-		assertThat(caller.at("/projected/sources/0/serviceAccountToken/audience").asString()).isEqualTo(DEFAULT_AUDIENCE);
+		assertThat(caller.at("/projected/sources/0/serviceAccountToken/audience").asString())
+			.isEqualTo(DEFAULT_AUDIENCE);
 		assertThat(manifests.applicationConfig().at("/broker/access/issuers/0/audiences"))
 			.isEqualTo(json("[\"" + DEFAULT_AUDIENCE + "\"]"));
 	}
@@ -194,7 +205,8 @@ class ApiTlsAndAudienceChartTests {
 			.at("/broker/access/issuers");
 
 		assertThat(issuers.at("/0/audiences")).isEqualTo(json("[\"scorer-broker\"]"));
-		// Without a values file, --set replaces the list whole: one issuer that accepts another audience only.
+		// Without a values file, --set replaces the list whole: one issuer that accepts
+		// another audience only.
 		Map<String, Object> refusing = Map.of("token-broker.config.access.issuers[0].issuer-uri", ISSUER,
 				"token-broker.config.access.issuers[0].jwk-set-uri", ISSUER + "openid/v1/jwks",
 				"token-broker.config.access.issuers[0].audiences[0]", "someone-else");
@@ -207,8 +219,9 @@ class ApiTlsAndAudienceChartTests {
 	void standaloneIssuersWithoutAudiencesAcceptThePerReleaseAudience() {
 		// Over a values file, --set edits its list: a second issuer, without audiences.
 		JsonNode issuers = TokenBrokerChart
-			.render(SCENARIO, Map.of("config.access.issuers[1].issuer-uri", ISSUER.replace("0002", "0003"),
-					"config.access.issuers[1].jwk-set-uri", ISSUER.replace("0002", "0003") + "openid/v1/jwks"))
+			.render(SCENARIO,
+					Map.of("config.access.issuers[1].issuer-uri", ISSUER.replace("0002", "0003"),
+							"config.access.issuers[1].jwk-set-uri", ISSUER.replace("0002", "0003") + "openid/v1/jwks"))
 			.applicationConfig()
 			.at("/broker/access/issuers");
 

@@ -22,9 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The image built from the repository's Dockerfile starts, as the chart runs it (read-only root filesystem, a
- * writable {@code /tmp}), becomes ready on the management port and serves a token, on the embedded simulator.
- * Needs a Docker engine: skipped where there is none (the probe paths and the configuration are also checked without
+ * The image built from the repository's Dockerfile starts, as the chart runs it
+ * (read-only root filesystem, a writable {@code /tmp}), becomes ready on the management
+ * port and serves a token, on the embedded simulator. Needs a Docker engine: skipped
+ * where there is none (the probe paths and the configuration are also checked without
  * Docker by {@link ProbeEndpointsIntegrationTests} and {@link DockerfileTests}).
  */
 @Testcontainers(disabledWithoutDocker = true)
@@ -38,9 +39,8 @@ class ContainerImageIntegrationTests {
 		.withCommand("--spring.profiles.active=simulator")
 		.withEnv("SERVER_ADDRESS", "0.0.0.0")
 		.withExposedPorts(8080, 8081)
-		.withCreateContainerCmdModifier((command) -> command.getHostConfig()
-			.withReadonlyRootfs(true)
-			.withTmpFs(Map.of("/tmp", "rw,size=64m")))
+		.withCreateContainerCmdModifier(
+				(command) -> command.getHostConfig().withReadonlyRootfs(true).withTmpFs(Map.of("/tmp", "rw,size=64m")))
 		.waitingFor(Wait.forHttp("/actuator/health/readiness")
 			.forPort(8081)
 			.forStatusCode(200)
@@ -49,10 +49,10 @@ class ContainerImageIntegrationTests {
 	@Test
 	void theImageBecomesReadyAndServesATokenFromTheSimulator() throws Exception {
 		String api = "http://" + broker.getHost() + ":" + broker.getMappedPort(8080);
-		HttpResponse<String> caller = send(HttpRequest
-			.newBuilder(URI.create(api + "/simulator/caller-tokens?subject=demo-app"))
-			.POST(HttpRequest.BodyPublishers.noBody())
-			.build());
+		HttpResponse<String> caller = send(
+				HttpRequest.newBuilder(URI.create(api + "/simulator/caller-tokens?subject=demo-app"))
+					.POST(HttpRequest.BodyPublishers.noBody())
+					.build());
 		String callerToken = JsonMapper.shared().readTree(caller.body()).path("accessToken").asString();
 
 		HttpResponse<String> token = send(HttpRequest.newBuilder(URI.create(api + "/tokens/fraud-scoring"))

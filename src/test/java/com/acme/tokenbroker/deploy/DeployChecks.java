@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The node scripts of {@code .ci/deploy-checks} (its {@code npm ci} runs in Maven's {@code process-test-classes}
- * phase, before the tests): offline schema validation of manifests and the Dockerfile lint. Tests using them are
- * skipped, not failed, under {@code -Ddeploy-checks.skip=true}, the switch that also skips that {@code npm ci}.
+ * The node scripts of {@code .ci/deploy-checks} (its {@code npm ci} runs in Maven's
+ * {@code process-test-classes} phase, before the tests): offline schema validation of
+ * manifests and the Dockerfile lint. Tests using them are skipped, not failed, under
+ * {@code -Ddeploy-checks.skip=true}, the switch that also skips that {@code npm ci}.
  */
 final class DeployChecks {
 
@@ -44,8 +45,10 @@ final class DeployChecks {
 	}
 
 	private static Result node(List<String> arguments) {
-		// ./mvnw verify -Ddeploy-checks.skip=true: no Node.js wanted (Surefire passes -D properties to the tests).
-		Assumptions.assumeFalse(Boolean.getBoolean("deploy-checks.skip"), "deploy checks skipped (-Ddeploy-checks.skip)");
+		// ./mvnw verify -Ddeploy-checks.skip=true: no Node.js wanted (Surefire passes -D
+		// properties to the tests).
+		Assumptions.assumeFalse(Boolean.getBoolean("deploy-checks.skip"),
+				"deploy checks skipped (-Ddeploy-checks.skip)");
 		if (!Files.isDirectory(DIRECTORY.resolve("node_modules"))) {
 			throw new IllegalStateException(DIRECTORY + "/node_modules is missing: run ./mvnw verify (its npm ci step) "
 					+ "or npm ci in " + DIRECTORY);

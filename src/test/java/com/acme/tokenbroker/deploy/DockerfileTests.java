@@ -14,8 +14,9 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Dockerfile passes the lint (which also runs in Maven's {@code process-test-classes} phase), the lint catches
- * what it should, and the image agrees with the chart: user, ports, working and config directories, build context.
+ * The Dockerfile passes the lint (which also runs in Maven's {@code process-test-classes}
+ * phase), the lint catches what it should, and the image agrees with the chart: user,
+ * ports, working and config directories, build context.
  */
 class DockerfileTests {
 
@@ -75,7 +76,8 @@ class DockerfileTests {
 
 	@Test
 	void theLintRejectsFloatingTagsUnknownInstructionsShellEntrypointsBadPortsAndRoot() {
-		DeployChecks.Result result = DeployChecks.lintDockerfile(Path.of("src/test/resources/deploy/invalid/Dockerfile"));
+		DeployChecks.Result result = DeployChecks
+			.lintDockerfile(Path.of("src/test/resources/deploy/invalid/Dockerfile"));
 
 		assertThat(result.exitStatus()).isEqualTo(1);
 		assertThat(result.output()).contains("pin the base image to an exact version tag")
@@ -91,7 +93,8 @@ class DockerfileTests {
 			.one("Deployment")
 			.at("/spec/template/spec/containers/0/securityContext");
 
-		assertThat(last("USER")).isEqualTo(container.path("runAsUser").asInt() + ":" + container.path("runAsGroup").asInt());
+		assertThat(last("USER"))
+			.isEqualTo(container.path("runAsUser").asInt() + ":" + container.path("runAsGroup").asInt());
 	}
 
 	@Test
@@ -109,7 +112,8 @@ class DockerfileTests {
 			.at("/spec/template/spec/containers/0/volumeMounts");
 		String workdir = last("WORKDIR");
 
-		assertThat(Manifests.named(mounts, "token-broker-config").path("mountPath").asString()).isEqualTo(workdir + "/config");
+		assertThat(Manifests.named(mounts, "token-broker-config").path("mountPath").asString())
+			.isEqualTo(workdir + "/config");
 		assertThat(finalStage()).contains("COPY application.yml ./");
 		assertThat(last("ENTRYPOINT")).startsWith("[\"java\"").endsWith("\"-jar\", \"" + workdir + "/app.jar\"]");
 	}

@@ -31,12 +31,14 @@ import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Fleet mode in the chart ({@code fleet.*}): {@code broker.fleet} and the Redis connection ({@code spring.data.redis})
- * in the rendered {@code application.yml}; the encryption keys and the Redis password as environment variables from
- * existing Secrets, never in the ConfigMap; the NetworkPolicy's egress to Redis; the checks that stop a rendering;
- * and the rendered result bound to {@link FleetProperties} and Spring Boot's Redis properties with the Secrets'
- * content supplied as the kubelet would supply it. The value set is {@code standalone-everything-on}: a TLS Redis
- * with an ACL user, and two keys in the middle of a rotation.
+ * Fleet mode in the chart ({@code fleet.*}): {@code broker.fleet} and the Redis
+ * connection ({@code spring.data.redis}) in the rendered {@code application.yml}; the
+ * encryption keys and the Redis password as environment variables from existing Secrets,
+ * never in the ConfigMap; the NetworkPolicy's egress to Redis; the checks that stop a
+ * rendering; and the rendered result bound to {@link FleetProperties} and Spring Boot's
+ * Redis properties with the Secrets' content supplied as the kubelet would supply it. The
+ * value set is {@code standalone-everything-on}: a TLS Redis with an ACL user, and two
+ * keys in the middle of a rotation.
  */
 class FleetChartTests {
 
@@ -84,13 +86,15 @@ class FleetChartTests {
 		assertThat(fleet.at("/encryption/active-key").asString()).isEqualTo("k2");
 		assertThat(redis.path("host").asString()).isEqualTo("tb-cache.redis.cache.windows.net");
 		assertThat(redis.path("username").asString()).isEqualTo("token-broker");
-		// The chart's own over extraConfig's (6379, false); the rest of extraConfig's is merged.
+		// The chart's own over extraConfig's (6379, false); the rest of extraConfig's is
+		// merged.
 		assertThat(redis.path("port").asInt()).isEqualTo(6380);
 		assertThat(redis.at("/ssl/enabled").asBoolean()).isTrue();
 		assertThat(redis.path("timeout").asString()).isEqualTo("250ms");
 	}
 
-	// Issue 11, item 13: tokens and keys cross the network to Redis, so TLS unless the operator turns it off.
+	// Issue 11, item 13: tokens and keys cross the network to Redis, so TLS unless the
+	// operator turns it off.
 	@Test
 	void redisIsReachedOverTlsUnlessTurnedOff() {
 		JsonNode byDefault = TokenBrokerChart.render("standalone-workload-identity", FLEET_ON)
@@ -124,7 +128,8 @@ class FleetChartTests {
 		assertSecretKeyRef(Manifests.named(env, "SPRING_DATA_REDIS_PASSWORD"), "token-broker-redis", "redis-password");
 		// The operator's own environment and the certificate password are still there.
 		assertThat(Manifests.named(env, "TZ").path("value").asString()).isEqualTo("UTC");
-		assertSecretKeyRef(Manifests.named(env, "BROKER_IDENTITY_CERTIFICATEPASSWORD"), "token-broker-cert", "password");
+		assertSecretKeyRef(Manifests.named(env, "BROKER_IDENTITY_CERTIFICATEPASSWORD"), "token-broker-cert",
+				"password");
 	}
 
 	private static void assertSecretKeyRef(JsonNode variable, String secret, String key) {
@@ -147,8 +152,8 @@ class FleetChartTests {
 	void withoutAPasswordSecretRedisIsUsedWithoutAuth() {
 		Manifests plain = TokenBrokerChart.render("standalone-workload-identity", FLEET_ON);
 
-		JsonNode env = Manifests.container(plain.one("Deployment").at("/spec/template/spec"), "containers",
-				"token-broker")
+		JsonNode env = Manifests
+			.container(plain.one("Deployment").at("/spec/template/spec"), "containers", "token-broker")
 			.path("env");
 		JsonNode redis = plain.applicationConfig().at("/spring/data/redis");
 
@@ -219,9 +224,11 @@ class FleetChartTests {
 
 	static Stream<Arguments> invalidFleetValues() {
 		return Stream.of(Arguments.of("fleet.redis.host", "", "fleet.enabled needs fleet.redis.host"),
-				Arguments.of("fleet.encryption.existingSecret", "", "fleet.enabled needs fleet.encryption.existingSecret"),
+				Arguments.of("fleet.encryption.existingSecret", "",
+						"fleet.enabled needs fleet.encryption.existingSecret"),
 				Arguments.of("fleet.encryption.activeKey", "k3", "must be one of fleet.encryption.keyIds"),
-				Arguments.of("fleet.redis.username", "token-broker", "fleet.redis.username needs fleet.redis.passwordSecret"),
+				Arguments.of("fleet.redis.username", "token-broker",
+						"fleet.redis.username needs fleet.redis.passwordSecret"),
 				// Key ids become environment variable names and Secret keys.
 				Arguments.of("fleet.encryption.keyIds[0]", "K1", "/fleet/encryption/keyIds/0"),
 				Arguments.of("fleet.encryption.keyIds[0]", "k_1", "/fleet/encryption/keyIds/0"),
@@ -231,7 +238,8 @@ class FleetChartTests {
 				// Secrets that would land in the ConfigMap.
 				Arguments.of("fleet.redis.password", "secret", "password"),
 				Arguments.of("config.fleet.encryption.keys.k1", "AAAA", "config.fleet is not used"),
-				Arguments.of("extraConfig.broker.fleet.encryption.keys.k1", "AAAA", "extraConfig.broker.fleet is not used"),
+				Arguments.of("extraConfig.broker.fleet.encryption.keys.k1", "AAAA",
+						"extraConfig.broker.fleet is not used"),
 				Arguments.of("extraConfig.spring.data.redis.password", "secret", "use fleet.redis.passwordSecret"));
 	}
 
@@ -246,15 +254,15 @@ class FleetChartTests {
 	}
 
 	/**
-	 * Issue 12, item 9: without fleet mode every instance would rotate the keys on its own schedule and regenerate a
-	 * key its peers still serve; with fleet mode they share one rotation.
+	 * Issue 12, item 9: without fleet mode every instance would rotate the keys on its
+	 * own schedule and regenerate a key its peers still serve; with fleet mode they share
+	 * one rotation.
 	 */
 	@Test
 	void scheduledKeyRotationNeedsFleetModeWhenMoreThanOneInstanceRuns() {
 		Map<String, Object> scheduled = Map.of("config.keys.rotation.interval", "30d");
 
-		assertThatException()
-			.isThrownBy(() -> TokenBrokerChart.render("standalone-workload-identity", scheduled))
+		assertThatException().isThrownBy(() -> TokenBrokerChart.render("standalone-workload-identity", scheduled))
 			.withMessageContaining("config.keys.rotation.interval needs fleet.enabled");
 		assertThatException().isThrownBy(() -> TokenBrokerChart.render("sidecar-workload-identity", scheduled))
 			.withMessageContaining("config.keys.rotation.interval needs fleet.enabled");
@@ -262,11 +270,13 @@ class FleetChartTests {
 		Map<String, Object> single = new LinkedHashMap<>(scheduled);
 		single.put("standalone.replicas", 1);
 		assertThat(TokenBrokerChart.render("standalone-workload-identity", single).applicationYaml())
-			.as("one replica rotates alone").contains("interval: 30d");
+			.as("one replica rotates alone")
+			.contains("interval: 30d");
 		Map<String, Object> fleet = new LinkedHashMap<>(FLEET_ON);
 		fleet.putAll(scheduled);
 		assertThat(TokenBrokerChart.render("standalone-workload-identity", fleet).applicationYaml())
-			.as("the fleet rotates together").contains("interval: 30d");
+			.as("the fleet rotates together")
+			.contains("interval: 30d");
 		Map<String, Object> off = new LinkedHashMap<>();
 		off.put("config.keys.rotation.interval", "0");
 		assertThat(TokenBrokerChart.render("standalone-workload-identity", off).applicationYaml()).isNotNull();
@@ -315,8 +325,8 @@ class FleetChartTests {
 	}
 
 	/**
-	 * The container's environment as the kubelet would set it: literal values, and secretKeyRefs read from
-	 * {@link #SECRETS}.
+	 * The container's environment as the kubelet would set it: literal values, and
+	 * secretKeyRefs read from {@link #SECRETS}.
 	 */
 	static Map<String, Object> environment(JsonNode container) {
 		Map<String, Object> environment = new LinkedHashMap<>();
@@ -336,7 +346,9 @@ class FleetChartTests {
 	}
 
 	private static List<String> names(JsonNode env) {
-		return StreamSupport.stream(env.spliterator(), false).map((variable) -> variable.path("name").asString()).toList();
+		return StreamSupport.stream(env.spliterator(), false)
+			.map((variable) -> variable.path("name").asString())
+			.toList();
 	}
 
 	/** A 256-bit key, base64-encoded as the Secret holds it. */

@@ -24,17 +24,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * {@code helm lint --strict} and {@code helm template} of {@code helm/token-broker} for the value sets under
- * {@code src/test/resources/deploy/values}, and what the rendered objects must say: ports and probes, the security
- * context, identity wiring, the optional parts. The sidecar as users include it is covered by
- * {@link SidecarTemplateTests}; the ConfigMap's content by {@link RenderedConfigurationBindingTests}; fleet mode by
+ * {@code helm lint --strict} and {@code helm template} of {@code helm/token-broker} for
+ * the value sets under {@code src/test/resources/deploy/values}, and what the rendered
+ * objects must say: ports and probes, the security context, identity wiring, the optional
+ * parts. The sidecar as users include it is covered by {@link SidecarTemplateTests}; the
+ * ConfigMap's content by {@link RenderedConfigurationBindingTests}; fleet mode by
  * {@link FleetChartTests}.
  */
 class HelmChartTests {
 
 	static final List<String> SCENARIOS = TokenBrokerChart.SCENARIOS;
 
-	static final List<String> STANDALONE_SCENARIOS = SCENARIOS.stream().filter((s) -> s.startsWith("standalone")).toList();
+	static final List<String> STANDALONE_SCENARIOS = SCENARIOS.stream()
+		.filter((s) -> s.startsWith("standalone"))
+		.toList();
 
 	@TempDir
 	Path workDir;
@@ -87,7 +90,8 @@ class HelmChartTests {
 	void sidecarModeRendersNoWorkloadOfItsOwn() {
 		Manifests manifests = TokenBrokerChart.render("sidecar-workload-identity");
 
-		assertThat(manifests.kinds()).containsExactlyInAnyOrder("ServiceAccount", "ConfigMap", "ConfigMap", "PodMonitor");
+		assertThat(manifests.kinds()).containsExactlyInAnyOrder("ServiceAccount", "ConfigMap", "ConfigMap",
+				"PodMonitor");
 		assertThat(manifests.podSpecs()).isEmpty();
 	}
 
@@ -101,8 +105,7 @@ class HelmChartTests {
 		JsonNode selector = deployment.at("/spec/selector/matchLabels");
 		assertThat(manifests.one("Service").at("/spec/selector")).isEqualTo(selector);
 		assertThat(manifests.one("PodDisruptionBudget").at("/spec/selector/matchLabels")).isEqualTo(selector);
-		assertThat(deployment.at("/spec/template/metadata/labels").properties())
-			.containsAll(selector.properties());
+		assertThat(deployment.at("/spec/template/metadata/labels").properties()).containsAll(selector.properties());
 		assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt()).isZero();
 	}
 
@@ -122,8 +125,8 @@ class HelmChartTests {
 		for (String scenario : STANDALONE_SCENARIOS) {
 			Manifests manifests = TokenBrokerChart.render(scenario);
 			JsonNode pod = manifests.one("Deployment").at("/spec/template/spec");
-			containers.add(Arguments.of(scenario, manifests,
-					Manifests.container(pod, "containers", "token-broker"), pod));
+			containers
+				.add(Arguments.of(scenario, manifests, Manifests.container(pod, "containers", "token-broker"), pod));
 		}
 		return containers.stream();
 	}
@@ -140,7 +143,8 @@ class HelmChartTests {
 		assertThat(management).isEqualTo(config.at("/management/server/port").asInt()).isEqualTo(8081);
 		assertThat(container.at("/livenessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/liveness");
 		assertThat(container.at("/readinessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/readiness");
-		// Standalone: the startup probe waits for the process; readiness keeps it out of the Service until it has tokens.
+		// Standalone: the startup probe waits for the process; readiness keeps it out of
+		// the Service until it has tokens.
 		assertThat(container.at("/startupProbe/httpGet/path").asString()).isEqualTo("/actuator/health/liveness");
 		for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
 			assertThat(container.at("/" + probe + "/httpGet/port").asString()).as(probe).isEqualTo("broker-mgmt");
@@ -179,10 +183,12 @@ class HelmChartTests {
 
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("brokerContainers")
-	void memoryIsRequestedAndLimitedFromTheMeasuredFootprintAndCpuIsNotLimited(String scenario, Manifests manifests, JsonNode container, JsonNode pod) {
+	void memoryIsRequestedAndLimitedFromTheMeasuredFootprintAndCpuIsNotLimited(String scenario, Manifests manifests,
+			JsonNode container, JsonNode pod) {
 		JsonNode resources = container.path("resources");
 
-		// Sized from the measured footprint (docs/deploy.md, "Footprint"; the method in bench/README.md).
+		// Sized from the measured footprint (docs/deploy.md, "Footprint"; the method in
+		// bench/README.md).
 		assertThat(resources.at("/requests/cpu").asString()).isEqualTo("100m");
 		assertThat(resources.at("/requests/memory").asString()).isEqualTo("320Mi");
 		assertThat(resources.at("/limits/memory").asString()).isEqualTo("384Mi");
@@ -195,13 +201,14 @@ class HelmChartTests {
 
 		JsonNode deployment = manifests.one("Deployment");
 		JsonNode serviceAccount = manifests.one("ServiceAccount");
-		// Issue 11, item 1: the chart's own projected token, as in sidecar mode; the webhook only on request.
+		// Issue 11, item 1: the chart's own projected token, as in sidecar mode; the
+		// webhook only on request.
 		assertThat(deployment.at("/spec/template/metadata/labels").has("azure.workload.identity/use")).isFalse();
 		assertThat(Manifests.named(deployment.at("/spec/template/spec/volumes"), "token-broker-azure-identity")
 			.at("/projected/sources/0/serviceAccountToken/audience")
 			.asString()).isEqualTo("api://AzureADTokenExchange");
-		assertThat(TokenBrokerChart.render("standalone-workload-identity",
-				Map.of("identity.workloadIdentity.useWebhook", true))
+		assertThat(TokenBrokerChart
+			.render("standalone-workload-identity", Map.of("identity.workloadIdentity.useWebhook", true))
 			.one("Deployment")
 			.at("/spec/template/metadata/labels/azure.workload.identity~1use")
 			.asString()).isEqualTo("true");
@@ -261,7 +268,8 @@ class HelmChartTests {
 		JsonNode config = TokenBrokerChart.render("standalone-everything-on").applicationConfig();
 
 		assertThat(config.at("/server/port").asInt()).isEqualTo(8080);
-		assertThat(config.at("/resilience4j/circuitbreaker/instances/westeurope/wait-duration-in-open-state").asString())
+		assertThat(
+				config.at("/resilience4j/circuitbreaker/instances/westeurope/wait-duration-in-open-state").asString())
 			.isEqualTo("30s");
 		assertThat(config.at("/logging/level/com.acme.tokenbroker").asString()).isEqualTo("DEBUG");
 	}
@@ -322,7 +330,8 @@ class HelmChartTests {
 			.one("Deployment")
 			.at("/spec/template/metadata/annotations/checksum~1token-broker-config")
 			.asString();
-		String after = TokenBrokerChart.render("standalone-workload-identity", Map.of("config.tokens.min-runway", "20m"))
+		String after = TokenBrokerChart
+			.render("standalone-workload-identity", Map.of("config.tokens.min-runway", "20m"))
 			.one("Deployment")
 			.at("/spec/template/metadata/annotations/checksum~1token-broker-config")
 			.asString();
@@ -336,7 +345,8 @@ class HelmChartTests {
 		String digest = "sha256:" + "ab".repeat(32);
 
 		String byTag = image(TokenBrokerChart.render("standalone-workload-identity"));
-		String byDigest = image(TokenBrokerChart.render("standalone-workload-identity", Map.of("image.digest", digest)));
+		String byDigest = image(
+				TokenBrokerChart.render("standalone-workload-identity", Map.of("image.digest", digest)));
 
 		assertThat(byTag).isEqualTo("ghcr.io/acme/token-broker:0.1.0");
 		assertThat(byDigest).isEqualTo("ghcr.io/acme/token-broker@" + digest);

@@ -10,10 +10,11 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every manifest the chart renders, for every value set and as the example app chart's sidecar (with and without
- * fleet mode), is valid against the Kubernetes API schemas (npm {@code kubernetes-models},
- * {@code @kubernetes-models/prometheus-operator} for the monitors and {@code @kubernetes-models/cert-manager} for the
- * API's Certificate), offline, with unknown fields reported too.
+ * Every manifest the chart renders, for every value set and as the example app chart's
+ * sidecar (with and without fleet mode), is valid against the Kubernetes API schemas (npm
+ * {@code kubernetes-models}, {@code @kubernetes-models/prometheus-operator} for the
+ * monitors and {@code @kubernetes-models/cert-manager} for the API's Certificate),
+ * offline, with unknown fields reported too.
  */
 class KubernetesSchemaTests {
 
@@ -33,9 +34,10 @@ class KubernetesSchemaTests {
 
 		assertThat(result.exitStatus()).as(result.output()).isZero();
 		assertThat(result.output()).contains("ok   ").doesNotContain("FAIL");
-		assertThat(result.output()).contains("Deployment tb-token-broker", "Deployment tb-scorer", "Service tb-token-broker",
-				"PodDisruptionBudget tb-token-broker", "NetworkPolicy tb-token-broker", "ServiceMonitor tb-token-broker",
-				"PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard", "Certificate tb-token-broker-tls");
+		assertThat(result.output()).contains("Deployment tb-token-broker", "Deployment tb-scorer",
+				"Service tb-token-broker", "PodDisruptionBudget tb-token-broker", "NetworkPolicy tb-token-broker",
+				"ServiceMonitor tb-token-broker", "PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard",
+				"Certificate tb-token-broker-tls");
 	}
 
 	@Test

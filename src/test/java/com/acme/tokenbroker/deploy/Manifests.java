@@ -13,8 +13,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Kubernetes objects of one {@code helm template} run, as JSON trees to query with JSON pointers
- * ({@code deployment.at("/spec/template/spec/containers/0/name")}).
+ * The Kubernetes objects of one {@code helm template} run, as JSON trees to query with
+ * JSON pointers ({@code deployment.at("/spec/template/spec/containers/0/name")}).
  *
  * @param yaml the rendered multi-document YAML, as helm printed it
  * @param objects the objects, in rendering order

@@ -17,11 +17,12 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 11, item 3: the broker (uid 10001) can read every file its configuration names (client secret, client
- * certificate, federated token, TLS key and certificate), whatever the pod's {@code fsGroup}, in sidecar mode (the
- * app's pod, whose security context the broker does not choose) and standalone. The owner, group and mode are those
- * the kubelet gives the rendered volumes ({@link PodFileAccess}); the app's caller token must stay readable by the
- * app's own user.
+ * Issue 11, item 3: the broker (uid 10001) can read every file its configuration names
+ * (client secret, client certificate, federated token, TLS key and certificate), whatever
+ * the pod's {@code fsGroup}, in sidecar mode (the app's pod, whose security context the
+ * broker does not choose) and standalone. The owner, group and mode are those the kubelet
+ * gives the rendered volumes ({@link PodFileAccess}); the app's caller token must stay
+ * readable by the app's own user.
  */
 class MountedFileAccessTests {
 
@@ -72,8 +73,8 @@ class MountedFileAccessTests {
 	private static void standalone(List<Arguments> cases, String scenario, Map<String, Object> sets, String... files) {
 		Manifests manifests = TokenBrokerChart.render(scenario, sets);
 		JsonNode pod = manifests.one("Deployment").at("/spec/template/spec");
-		cases.add(Arguments.of(scenario + " " + sets, manifests, pod, Manifests.container(pod, "containers", "token-broker"),
-				List.of(files)));
+		cases.add(Arguments.of(scenario + " " + sets, manifests, pod,
+				Manifests.container(pod, "containers", "token-broker"), List.of(files)));
 	}
 
 	private static Map<String, Object> with(Map<String, Object> sets, String key, Object value) {
@@ -84,8 +85,8 @@ class MountedFileAccessTests {
 
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("deployments")
-	void theBrokerCanReadEveryFileItsConfigurationNames(String name, Manifests manifests, JsonNode pod,
-			JsonNode broker, List<String> expected) {
+	void theBrokerCanReadEveryFileItsConfigurationNames(String name, Manifests manifests, JsonNode pod, JsonNode broker,
+			List<String> expected) {
 		JsonNode config = manifests.applicationConfig();
 		List<String> named = FILE_SETTINGS.stream().filter((setting) -> config.at(setting).isString()).toList();
 
@@ -93,7 +94,8 @@ class MountedFileAccessTests {
 		for (String setting : named) {
 			String path = config.at(setting).asString();
 			PodFileAccess.FileAccess file = PodFileAccess.file(pod, broker, path)
-				.orElseThrow(() -> new AssertionError(setting + ": no volume of the broker's container projects " + path));
+				.orElseThrow(
+						() -> new AssertionError(setting + ": no volume of the broker's container projects " + path));
 			assertThat(PodFileAccess.canRead(pod, broker, file))
 				.as("%s: uid %s, groups %s, file %s", setting, PodFileAccess.runAsUser(pod, broker),
 						PodFileAccess.groups(pod, broker), file)

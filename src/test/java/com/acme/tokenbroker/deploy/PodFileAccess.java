@@ -9,21 +9,26 @@ import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Who can read a file of a rendered pod: the owner, group and mode the kubelet gives the files of Secret, ConfigMap and
- * projected volumes, checked against a container's user and groups, so that a test can tell from the manifest alone
- * whether the broker (uid 10001) can open its client secret, certificate, federated token or TLS key.
+ * Who can read a file of a rendered pod: the owner, group and mode the kubelet gives the
+ * files of Secret, ConfigMap and projected volumes, checked against a container's user
+ * and groups, so that a test can tell from the manifest alone whether the broker (uid
+ * 10001) can open its client secret, certificate, federated token or TLS key.
  * <p>
- * The kubelet's rules (pkg/volume/secret, pkg/volume/projected, pkg/volume/volume_linux.go; kubernetes#89193; the
- * "projected volumes" page of the Kubernetes docs):
+ * The kubelet's rules (pkg/volume/secret, pkg/volume/projected,
+ * pkg/volume/volume_linux.go; kubernetes#89193; the "projected volumes" page of the
+ * Kubernetes docs):
  * <ul>
- * <li>Secret and ConfigMap files, and the Secret or ConfigMap sources of a projected volume: owned by root:root with
- * the item's {@code mode}, else the volume's {@code defaultMode}, else 0644.</li>
- * <li>A projected {@code serviceAccountToken}: when every container of the pod (init containers included, ephemeral
- * ones not) runs as one and the same explicit {@code runAsUser}, it is owned by that user with mode 0600; else, when
- * the pod sets {@code fsGroup}, mode 0600 (then widened below); else root:root with the volume's {@code defaultMode}
- * (0644 by default).</li>
- * <li>With the pod's {@code fsGroup}, every file of these volumes gets that group and the group read bits (mode
- * {@code | 0440}); fsGroup is also a supplemental group of every container.</li>
+ * <li>Secret and ConfigMap files, and the Secret or ConfigMap sources of a projected
+ * volume: owned by root:root with the item's {@code mode}, else the volume's
+ * {@code defaultMode}, else 0644.</li>
+ * <li>A projected {@code serviceAccountToken}: when every container of the pod (init
+ * containers included, ephemeral ones not) runs as one and the same explicit
+ * {@code runAsUser}, it is owned by that user with mode 0600; else, when the pod sets
+ * {@code fsGroup}, mode 0600 (then widened below); else root:root with the volume's
+ * {@code defaultMode} (0644 by default).</li>
+ * <li>With the pod's {@code fsGroup}, every file of these volumes gets that group and the
+ * group read bits (mode {@code | 0440}); fsGroup is also a supplemental group of every
+ * container.</li>
  * </ul>
  */
 final class PodFileAccess {
@@ -94,7 +99,8 @@ final class PodFileAccess {
 					if (path.equals(source.at("/serviceAccountToken/path").asString())) {
 						Long fsUser = fsUser(podSpec);
 						owner = (fsUser != null) ? fsUser : 0;
-						mode = Optional.of((fsUser != null || fsGroup != null) ? 0600 : intOr(defaultMode, DEFAULT_MODE));
+						mode = Optional
+							.of((fsUser != null || fsGroup != null) ? 0600 : intOr(defaultMode, DEFAULT_MODE));
 					}
 				}
 				else if (source.has("secret")) {
@@ -117,7 +123,10 @@ final class PodFileAccess {
 		return Optional.of(new FileAccess(name, path, owner, group, bits));
 	}
 
-	/** The mode of the item projected at {@code path}; without items every key is a file with the default mode. */
+	/**
+	 * The mode of the item projected at {@code path}; without items every key is a file
+	 * with the default mode.
+	 */
 	private static Optional<Integer> itemMode(JsonNode source, JsonNode defaultMode, String path) {
 		JsonNode items = source.path("items");
 		if (items.isMissingNode() || items.isEmpty()) {
@@ -131,7 +140,10 @@ final class PodFileAccess {
 		return Optional.empty();
 	}
 
-	/** The one explicit runAsUser every container of the pod shares, or {@code null} (kubelet's FsUserFrom). */
+	/**
+	 * The one explicit runAsUser every container of the pod shares, or {@code null}
+	 * (kubelet's FsUserFrom).
+	 */
 	static Long fsUser(JsonNode podSpec) {
 		List<JsonNode> containers = new ArrayList<>();
 		podSpec.path("initContainers").forEach(containers::add);
@@ -173,8 +185,9 @@ final class PodFileAccess {
 	}
 
 	/**
-	 * Whether the container's process may open the file for reading, by the owner, group and other bits as the kernel
-	 * checks them (only the first class that matches counts).
+	 * Whether the container's process may open the file for reading, by the owner, group
+	 * and other bits as the kernel checks them (only the first class that matches
+	 * counts).
 	 * @param podSpec the pod spec
 	 * @param container the container
 	 * @param file the file

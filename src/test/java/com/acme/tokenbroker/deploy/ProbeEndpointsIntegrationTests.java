@@ -36,12 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The probe and scrape paths in the chart's manifests are endpoints the broker really serves on its management port.
- * The broker runs here on the embedded simulator with the chart's rendered {@code application.yml} (sidecar, workload
- * identity) layered over the root one, as in the container; only the ports are random.
+ * The probe and scrape paths in the chart's manifests are endpoints the broker really
+ * serves on its management port. The broker runs here on the embedded simulator with the
+ * chart's rendered {@code application.yml} (sidecar, workload identity) layered over the
+ * root one, as in the container; only the ports are random.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		// The chart's rendered config on the simulator on purpose; the per-release caller audience the chart gives
+		// The chart's rendered config on the simulator on purpose; the per-release caller
+		// audience the chart gives
 		// the app's projected token (issue 11, item 8)
 		properties = { "management.server.port=0", "broker.simulator.allow-real-settings=true",
 				"broker.simulator.cluster-audience=" + ProbeEndpointsIntegrationTests.CALLER_AUDIENCE },
@@ -72,9 +74,10 @@ class ProbeEndpointsIntegrationTests {
 	SimulatedWorkspace simulator;
 
 	/**
-	 * Runs before the application context starts: it reads this file. The simulator replaces the chart's one issuer
-	 * with its two (Entra, then the cluster), so the chart's rules are bound to the simulated cluster's issuer, as
-	 * they would name the real cluster's when more than one issuer is trusted (issue 11, item 4).
+	 * Runs before the application context starts: it reads this file. The simulator
+	 * replaces the chart's one issuer with its two (Entra, then the cluster), so the
+	 * chart's rules are bound to the simulated cluster's issuer, as they would name the
+	 * real cluster's when more than one issuer is trusted (issue 11, item 4).
 	 */
 	@BeforeAll
 	@SuppressWarnings("unchecked")
@@ -95,7 +98,10 @@ class ProbeEndpointsIntegrationTests {
 			.until(() -> get(this.managementPort, "/actuator/health/readiness").statusCode() == 200);
 	}
 
-	/** Every container spec the chart can produce: standalone Deployments and the sidecar in the example app chart. */
+	/**
+	 * Every container spec the chart can produce: standalone Deployments and the sidecar
+	 * in the example app chart.
+	 */
 	static List<JsonNode> brokerContainers(Path workDir) {
 		List<JsonNode> containers = new ArrayList<>();
 		for (String scenario : HelmChartTests.STANDALONE_SCENARIOS) {
@@ -135,7 +141,10 @@ class ProbeEndpointsIntegrationTests {
 				: Manifests.named(container.path("ports"), port.asString()).path("containerPort").asInt();
 	}
 
-	/** Where the broker running here serves what the container serves on a port of the rendered configuration. */
+	/**
+	 * Where the broker running here serves what the container serves on a port of the
+	 * rendered configuration.
+	 */
 	private int runningPort(JsonNode config, int containerPort) {
 		if (containerPort == config.at("/management/server/port").asInt()) {
 			return this.managementPort;
@@ -143,8 +152,8 @@ class ProbeEndpointsIntegrationTests {
 		if (containerPort == config.at("/server/port").asInt()) {
 			return this.apiPort;
 		}
-		throw new AssertionError("Port " + containerPort + " is neither server.port nor management.server.port in "
-				+ config);
+		throw new AssertionError(
+				"Port " + containerPort + " is neither server.port nor management.server.port in " + config);
 	}
 
 	@Test
@@ -164,7 +173,8 @@ class ProbeEndpointsIntegrationTests {
 		Manifests standalone = TokenBrokerChart.render("standalone-everything-on");
 		Manifests sidecar = TokenBrokerChart.render("sidecar-workload-identity");
 		Set<String> paths = new LinkedHashSet<>();
-		paths.add(standalone.one("Deployment").at("/spec/template/metadata/annotations/prometheus.io~1path").asString());
+		paths
+			.add(standalone.one("Deployment").at("/spec/template/metadata/annotations/prometheus.io~1path").asString());
 		paths.add(standalone.one("ServiceMonitor").at("/spec/endpoints/0/path").asString());
 		paths.add(sidecar.one("PodMonitor").at("/spec/podMetricsEndpoints/0/path").asString());
 
@@ -177,12 +187,15 @@ class ProbeEndpointsIntegrationTests {
 	@Test
 	void anAppPresentingTheProjectedServiceAccountTokenOfTheSidecarTemplateGetsAToken(@TempDir Path workDir) {
 		Manifests app = TokenBrokerChart.renderAppChart(workDir);
-		JsonNode projected = Manifests.named(app.one("Deployment").at("/spec/template/spec/volumes"), "token-broker-caller")
+		JsonNode projected = Manifests
+			.named(app.one("Deployment").at("/spec/template/spec/volumes"), "token-broker-caller")
 			.at("/projected/sources/0/serviceAccountToken");
 		String serviceAccount = app.one("Deployment").at("/spec/template/spec/serviceAccountName").asString();
-		// What the kubelet would write into the app container: a token of the cluster's issuer for the pod's account.
+		// What the kubelet would write into the app container: a token of the cluster's
+		// issuer for the pod's account.
 		String caller = this.simulator.mintServiceAccountToken(TokenBrokerChart.NAMESPACE, serviceAccount,
-				projected.path("audience").asString(), Duration.ofSeconds(projected.path("expirationSeconds").asLong()));
+				projected.path("audience").asString(),
+				Duration.ofSeconds(projected.path("expirationSeconds").asLong()));
 
 		HttpResponse<String> token = get(this.apiPort, "/tokens/fraud-scoring", caller);
 		HttpResponse<String> notGranted = get(this.apiPort, "/tokens/recommender", caller);
@@ -214,7 +227,8 @@ class ProbeEndpointsIntegrationTests {
 
 		String scrape = get(this.managementPort, "/actuator/prometheus").body();
 		assertThat(queried).contains("broker_token_expiry_seconds", "broker_token_runway_min_seconds",
-				"broker_token_requests_total", "broker_upstream_calls_seconds_count", "resilience4j_circuitbreaker_state");
+				"broker_token_requests_total", "broker_upstream_calls_seconds_count",
+				"resilience4j_circuitbreaker_state");
 		for (String name : queried) {
 			assertThat(scrape).as(name).containsPattern("(?m)^" + name + "[{ ]");
 		}

@@ -34,9 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The ConfigMap's {@code application.yml} binds to the broker's configuration records and passes their validation,
- * layered over the image's {@code /app/application.yml} (the repository's root file) as Spring Boot layers
- * {@code config/application.yml} over {@code application.yml}.
+ * The ConfigMap's {@code application.yml} binds to the broker's configuration records and
+ * passes their validation, layered over the image's {@code /app/application.yml} (the
+ * repository's root file) as Spring Boot layers {@code config/application.yml} over
+ * {@code application.yml}.
  */
 class RenderedConfigurationBindingTests {
 
@@ -47,21 +48,27 @@ class RenderedConfigurationBindingTests {
 	}
 
 	/**
-	 * A binder over the rendered configuration with the container's environment first, as Spring Boot orders them.
+	 * A binder over the rendered configuration with the container's environment first, as
+	 * Spring Boot orders them.
 	 * @param renderedYaml the ConfigMap's {@code application.yml}
-	 * @param environment environment variables, as the kubelet would resolve the container's {@code env}
+	 * @param environment environment variables, as the kubelet would resolve the
+	 * container's {@code env}
 	 * @return the binder
 	 */
 	static Binder binder(String renderedYaml, Map<String, Object> environment) {
 		MutablePropertySources sources = new MutablePropertySources();
-		// Named as Spring Boot names it, so that BROKER_FLEET_ENCRYPTION_KEYS_K1 maps to broker.fleet.encryption.keys.k1.
+		// Named as Spring Boot names it, so that BROKER_FLEET_ENCRYPTION_KEYS_K1 maps to
+		// broker.fleet.encryption.keys.k1.
 		sources.addFirst(new SystemEnvironmentPropertySource(
 				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environment));
 		try {
 			YamlPropertySourceLoader loader = new YamlPropertySourceLoader();
-			loader.load("config/application.yml", new ByteArrayResource(renderedYaml.getBytes())).forEach(sources::addLast);
-			// The image's own application.yml, without its profile documents (the simulator's).
-			for (PropertySource<?> document : loader.load("application.yml", new FileSystemResource("application.yml"))) {
+			loader.load("config/application.yml", new ByteArrayResource(renderedYaml.getBytes()))
+				.forEach(sources::addLast);
+			// The image's own application.yml, without its profile documents (the
+			// simulator's).
+			for (PropertySource<?> document : loader.load("application.yml",
+					new FileSystemResource("application.yml"))) {
 				if (!document.containsProperty("spring.config.activate.on-profile")) {
 					sources.addLast(document);
 				}
@@ -130,8 +137,10 @@ class RenderedConfigurationBindingTests {
 		IdentityProperties identity = bind(binder, "broker.identity", IdentityProperties.class);
 
 		assertThat(identity.mode()).isEqualTo(IdentityProperties.Mode.WORKLOAD_IDENTITY);
-		// Issue 11, item 1: no longer the webhook's AZURE_* environment, which would reach every container.
-		assertThat(identity.tokenFile()).hasToString("/var/run/secrets/token-broker/azure-identity/azure-identity-token");
+		// Issue 11, item 1: no longer the webhook's AZURE_* environment, which would
+		// reach every container.
+		assertThat(identity.tokenFile())
+			.hasToString("/var/run/secrets/token-broker/azure-identity/azure-identity-token");
 		assertThat(identity.tenantId()).isEqualTo("72f988bf-0000-4000-8000-000000000001");
 		assertThat(identity.clientId()).isEqualTo("0b5e3c1a-6f2d-4e8b-9a7c-1d2e3f4a5b6c");
 		assertThat(identity.clientSecretFile()).isNull();

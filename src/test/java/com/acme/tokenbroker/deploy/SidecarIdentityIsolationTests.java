@@ -23,11 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
- * Issue 11, item 1: in sidecar mode the broker's Azure identity reaches the broker's container and no other. The
- * example app chart ({@code src/test/resources/deploy/app-chart}) is rendered with a second app container, for each
- * identity mode, and every container but the broker is checked for the federated token, the identity Secret and any
- * {@code AZURE_*} variable; the pod must not carry workload identity's webhook label unless the operator opts in, and
- * then its {@code skip-containers} annotation names every other container.
+ * Issue 11, item 1: in sidecar mode the broker's Azure identity reaches the broker's
+ * container and no other. The example app chart
+ * ({@code src/test/resources/deploy/app-chart}) is rendered with a second app container,
+ * for each identity mode, and every container but the broker is checked for the federated
+ * token, the identity Secret and any {@code AZURE_*} variable; the pod must not carry
+ * workload identity's webhook label unless the operator opts in, and then its
+ * {@code skip-containers} annotation names every other container.
  */
 class SidecarIdentityIsolationTests {
 
@@ -66,9 +68,8 @@ class SidecarIdentityIsolationTests {
 						Map.of("token-broker.identity.mode", "client-certificate",
 								"token-broker.identity.clientCertificate.existingSecret", "token-broker-cert",
 								"token-broker.identity.clientCertificate.passwordKey", "password")),
-				Arguments.of("managed-identity, allowed",
-						Map.of("token-broker.identity.mode", "managed-identity",
-								"token-broker.identity.allowNodeIdentity", true)));
+				Arguments.of("managed-identity, allowed", Map.of("token-broker.identity.mode", "managed-identity",
+						"token-broker.identity.allowNodeIdentity", true)));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -143,8 +144,8 @@ class SidecarIdentityIsolationTests {
 		assertThatException().isThrownBy(() -> render(Map.of("token-broker.identity.mode", "managed-identity")))
 			.withMessageContaining("identity.allowNodeIdentity");
 
-		Manifests allowed = render(
-				Map.of("token-broker.identity.mode", "managed-identity", "token-broker.identity.allowNodeIdentity", true));
+		Manifests allowed = render(Map.of("token-broker.identity.mode", "managed-identity",
+				"token-broker.identity.allowNodeIdentity", true));
 
 		assertThat(allowed.applicationConfig().at("/broker/identity/mode").asString()).isEqualTo("managed-identity");
 	}
@@ -158,9 +159,12 @@ class SidecarIdentityIsolationTests {
 
 		assertThat(pod.at("/metadata/labels/azure.workload.identity~1use").asString()).isEqualTo("true");
 		String skipped = pod.at("/metadata/annotations/azure.workload.identity~1skip-containers").asString();
-		assertThat(Arrays.asList(skipped.split(";"))).containsExactlyInAnyOrderElementsOf(
-				otherContainers(pod.path("spec")).stream().map((container) -> container.path("name").asString()).toList());
-		// The broker still reads the chart's own projection, so a container the webhook reaches by mistake is no way in.
+		assertThat(Arrays.asList(skipped.split(";")))
+			.containsExactlyInAnyOrderElementsOf(otherContainers(pod.path("spec")).stream()
+				.map((container) -> container.path("name").asString())
+				.toList());
+		// The broker still reads the chart's own projection, so a container the webhook
+		// reaches by mistake is no way in.
 		assertThat(manifests.applicationConfig().at("/broker/identity/token-file").asString()).isNotEmpty();
 	}
 
@@ -232,7 +236,10 @@ class SidecarIdentityIsolationTests {
 			.withMessageContaining("identity.additional");
 	}
 
-	/** Volumes holding the broker's credential: the federated token projection and Secrets. */
+	/**
+	 * Volumes holding the broker's credential: the federated token projection and
+	 * Secrets.
+	 */
 	static List<String> identityVolumes(JsonNode spec) {
 		List<String> names = new ArrayList<>();
 		for (JsonNode volume : spec.path("volumes")) {

@@ -11,8 +11,9 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sidecar as users add it: {@code src/test/resources/deploy/app-chart}, an application chart that depends on
- * token-broker and includes its named templates ({@code templates/_sidecar.tpl}) in its own Deployment.
+ * The sidecar as users add it: {@code src/test/resources/deploy/app-chart}, an
+ * application chart that depends on token-broker and includes its named templates
+ * ({@code templates/_sidecar.tpl}) in its own Deployment.
  */
 class SidecarTemplateTests {
 
@@ -40,8 +41,10 @@ class SidecarTemplateTests {
 		for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
 			assertThat(sidecar.at("/" + probe + "/httpGet/port").asString()).as(probe).isEqualTo("broker-mgmt");
 		}
-		// Five minutes for the JVM to start and the first tokens to arrive before the kubelet restarts the broker.
-		assertThat(sidecar.at("/startupProbe/periodSeconds").asInt() * sidecar.at("/startupProbe/failureThreshold").asInt())
+		// Five minutes for the JVM to start and the first tokens to arrive before the
+		// kubelet restarts the broker.
+		assertThat(sidecar.at("/startupProbe/periodSeconds").asInt()
+				* sidecar.at("/startupProbe/failureThreshold").asInt())
 			.isEqualTo(300);
 		assertThat(sidecar.at("/livenessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/liveness");
 		assertThat(sidecar.at("/readinessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/readiness");
@@ -91,7 +94,8 @@ class SidecarTemplateTests {
 
 		assertThat(Manifests.named(app.path("env"), "TOKEN_BROKER_URL").path("value").asString())
 			.isEqualTo("http://127.0.0.1:8080");
-		// Issue 11, item 8: one audience per release (the example's issuer lists none, so the chart fills it in).
+		// Issue 11, item 8: one audience per release (the example's issuer lists none, so
+		// the chart fills it in).
 		assertThat(volume.at("/projected/sources/0/serviceAccountToken/audience").asString())
 			.isEqualTo("token-broker.ml-apps.tb");
 		assertThat(manifests.applicationConfig().at("/broker/access/issuers/0/audiences/0").asString())
@@ -107,7 +111,8 @@ class SidecarTemplateTests {
 		JsonNode annotations = pod.at("/metadata/annotations");
 		JsonNode serviceAccount = manifests.one("ServiceAccount");
 
-		// Issue 11, item 1: the webhook would hand the broker's identity to every container of the pod.
+		// Issue 11, item 1: the webhook would hand the broker's identity to every
+		// container of the pod.
 		assertThat(labels.has("azure.workload.identity/use")).isFalse();
 		assertThat(labels.path("token-broker.acme.com/sidecar").asString()).isEqualTo("tb-token-broker");
 		assertThat(annotations.path("prometheus.io/scrape").asString()).isEqualTo("true");

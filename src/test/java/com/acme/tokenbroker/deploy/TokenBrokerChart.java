@@ -22,8 +22,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * The chart under {@code helm/token-broker}, rendered ({@code helm template}) and linted ({@code helm lint --strict})
- * in-process with helm-java, for the value sets under {@code src/test/resources/deploy/values}.
+ * The chart under {@code helm/token-broker}, rendered ({@code helm template}) and linted
+ * ({@code helm lint --strict}) in-process with helm-java, for the value sets under
+ * {@code src/test/resources/deploy/values}.
  */
 final class TokenBrokerChart {
 
@@ -31,14 +32,20 @@ final class TokenBrokerChart {
 
 	static final Path VALUES = Path.of("src/test/resources/deploy/values");
 
-	/** An application chart that runs the broker as its sidecar through the chart's named templates. */
+	/**
+	 * An application chart that runs the broker as its sidecar through the chart's named
+	 * templates.
+	 */
 	static final Path APP_CHART = Path.of("src/test/resources/deploy/app-chart");
 
 	static final String RELEASE = "tb";
 
 	static final String NAMESPACE = "ml-apps";
 
-	/** The oldest Kubernetes with native sidecars on by default (Chart.yaml's kubeVersion). */
+	/**
+	 * The oldest Kubernetes with native sidecars on by default (Chart.yaml's
+	 * kubeVersion).
+	 */
 	static final String KUBE_VERSION = "1.29.0";
 
 	/** The value sets, by file name without {@code .yaml}. */
@@ -47,9 +54,12 @@ final class TokenBrokerChart {
 			"standalone-tls-existing-secret", "standalone-tls-cert-manager");
 
 	static {
-		// helm-java runs Helm as a Go shared library in this JVM. Once its Go runtime runs, the JVM no longer answers
-		// attach requests, so Mockito's inline mock maker (initialized by Spring's test listeners in every
-		// @SpringBootTest) would wait twice 10 s for a self-attach that fails. Attach the agent first: Mockito reuses it.
+		// helm-java runs Helm as a Go shared library in this JVM. Once its Go runtime
+		// runs, the JVM no longer answers
+		// attach requests, so Mockito's inline mock maker (initialized by Spring's test
+		// listeners in every
+		// @SpringBootTest) would wait twice 10 s for a self-attach that fails. Attach the
+		// agent first: Mockito reuses it.
 		try {
 			ByteBuddyAgent.install();
 		}
@@ -86,13 +96,16 @@ final class TokenBrokerChart {
 		return Manifests.parse(command.call());
 	}
 
-	/** Renders the example application chart with this chart as its (unpacked) dependency. */
+	/**
+	 * Renders the example application chart with this chart as its (unpacked) dependency.
+	 */
 	static Manifests renderAppChart(Path workDir) {
 		return renderAppChart(workDir, Map.of());
 	}
 
 	/**
-	 * Renders the example application chart with {@code --set} overrides on top of its values.
+	 * Renders the example application chart with {@code --set} overrides on top of its
+	 * values.
 	 * @param workDir a scratch directory
 	 * @param sets {@code --set} pairs, the broker's under {@code token-broker.}
 	 * @return the rendered objects
@@ -111,9 +124,11 @@ final class TokenBrokerChart {
 	}
 
 	/**
-	 * {@code helm lint --strict} with a value set. helm-java's lint takes no values file, so the chart is copied with
-	 * the value set merged into its {@code values.yaml}, as {@code helm lint -f} would merge it.
-	 * @param scenario a value set of {@link #SCENARIOS}, or {@code null} for the chart's defaults
+	 * {@code helm lint --strict} with a value set. helm-java's lint takes no values file,
+	 * so the chart is copied with the value set merged into its {@code values.yaml}, as
+	 * {@code helm lint -f} would merge it.
+	 * @param scenario a value set of {@link #SCENARIOS}, or {@code null} for the chart's
+	 * defaults
 	 * @param workDir a scratch directory
 	 * @return the lint result
 	 */

@@ -31,17 +31,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code docs/configuration.md} is the configuration reference, and a test rather than care keeps it true (issue 13,
- * item 10): every {@code broker.*} property the configuration processor found in the broker's
- * {@code @ConfigurationProperties} records has a row there, with the code's default where the code declares one;
- * every {@code broker.*} name the page mentions exists; and every {@code broker.*} key the operator's root
- * {@code application.yml} sets exists.
+ * {@code docs/configuration.md} is the configuration reference, and a test rather than
+ * care keeps it true (issue 13, item 10): every {@code broker.*} property the
+ * configuration processor found in the broker's {@code @ConfigurationProperties} records
+ * has a row there, with the code's default where the code declares one; every
+ * {@code broker.*} name the page mentions exists; and every {@code broker.*} key the
+ * operator's root {@code application.yml} sets exists.
  * <p>
- * The processor's metadata ({@code target/classes/META-INF/spring-configuration-metadata.json}, written at compile
- * time) describes a map or list of records as one property of that type ({@code broker.services},
- * {@code broker.access.rules}); their records' components are read here by reflection, with the map key written
- * {@code <name>} (any placeholder: {@code <alias>}, {@code <id>}) and a list entry {@code []}, as the page writes
- * them, e.g. {@code broker.services.<name>.workspace} and {@code broker.access.rules[].subjects}.
+ * The processor's metadata
+ * ({@code target/classes/META-INF/spring-configuration-metadata.json}, written at compile
+ * time) describes a map or list of records as one property of that type
+ * ({@code broker.services}, {@code broker.access.rules}); their records' components are
+ * read here by reflection, with the map key written {@code <name>} (any placeholder:
+ * {@code <alias>}, {@code <id>}) and a list entry {@code []}, as the page writes them,
+ * e.g. {@code broker.services.<name>.workspace} and
+ * {@code broker.access.rules[].subjects}.
  */
 class ConfigurationReferenceTests {
 
@@ -51,7 +55,10 @@ class ConfigurationReferenceTests {
 
 	private static final Path OPERATOR_FILE = Path.of("application.yml");
 
-	/** The broker's own configuration types: only these are expanded into their components. */
+	/**
+	 * The broker's own configuration types: only these are expanded into their
+	 * components.
+	 */
 	private static final String BROKER_PACKAGE = "com.acme.tokenbroker";
 
 	/** A map key in canonical form, whatever the placeholder's name. */
@@ -61,8 +68,9 @@ class ConfigurationReferenceTests {
 	private static final String ENTRY = "[]";
 
 	/**
-	 * A {@code broker.…} name anywhere on the page, not part of a longer word (a host such as
-	 * {@code token-broker.ml-apps.svc}, a package such as {@code com.acme.tokenbroker.audit}).
+	 * A {@code broker.…} name anywhere on the page, not part of a longer word (a host
+	 * such as {@code token-broker.ml-apps.svc}, a package such as
+	 * {@code com.acme.tokenbroker.audit}).
 	 */
 	private static final Pattern MENTION = Pattern
 		.compile("(?<![A-Za-z0-9._-])broker(?:\\.(?:[a-z0-9-]+|<[a-z-]+>)|\\[[a-z0-9*]*])+");
@@ -70,10 +78,16 @@ class ConfigurationReferenceTests {
 	/** A reference row: {@code | `broker.x.y` | default | what |}. */
 	private static final Pattern ROW = Pattern.compile("^\\| `(broker\\.[^`]+)` \\|([^|]*)\\|");
 
-	/** Every leaf property in canonical form, with the default the code declares (null when none). */
+	/**
+	 * Every leaf property in canonical form, with the default the code declares (null
+	 * when none).
+	 */
 	private static Map<String, String> properties;
 
-	/** The leaves and every prefix of them: the names the page and the operator's file may use. */
+	/**
+	 * The leaves and every prefix of them: the names the page and the operator's file may
+	 * use.
+	 */
 	private static Set<String> known;
 
 	@BeforeAll
@@ -157,7 +171,8 @@ class ConfigurationReferenceTests {
 	}
 
 	/**
-	 * The reference's rows, by canonical name; a name given two rows fails, since one of them is bound to drift.
+	 * The reference's rows, by canonical name; a name given two rows fails, since one of
+	 * them is bound to drift.
 	 * @return the Default cell of each row
 	 */
 	private static Map<String, String> rows() throws IOException {
@@ -174,9 +189,10 @@ class ConfigurationReferenceTests {
 	}
 
 	/**
-	 * Follows a YAML key down the configuration's shape: under a map of records any key stands for {@code <>},
-	 * under a list of records each entry for {@code []}; a leaf takes any value (a list of strings, a map of
-	 * strings such as the fleet's encryption keys).
+	 * Follows a YAML key down the configuration's shape: under a map of records any key
+	 * stands for {@code <>}, under a list of records each entry for {@code []}; a leaf
+	 * takes any value (a list of strings, a map of strings such as the fleet's encryption
+	 * keys).
 	 */
 	private static void walk(String parent, String key, Object value, Set<String> unknown) {
 		String path = resolve(parent, key);
@@ -205,13 +221,15 @@ class ConfigurationReferenceTests {
 	}
 
 	/**
-	 * A dotted name below {@code parent}, in canonical form: a segment under a map of records (or of strings) is its
-	 * key, written {@code <>}, so {@code broker.services.fraud.workspace} is {@code broker.services.<>.workspace}.
+	 * A dotted name below {@code parent}, in canonical form: a segment under a map of
+	 * records (or of strings) is its key, written {@code <>}, so
+	 * {@code broker.services.fraud.workspace} is {@code broker.services.<>.workspace}.
 	 */
 	private static String resolve(String parent, String dotted) {
 		String path = parent;
 		for (String segment : dotted.split("\\.")) {
-			path = path.isEmpty() ? segment : (known.contains(path + "." + KEY) ? path + "." + KEY : path + "." + segment);
+			path = path.isEmpty() ? segment
+					: (known.contains(path + "." + KEY) ? path + "." + KEY : path + "." + segment);
 		}
 		return path;
 	}
@@ -292,7 +310,10 @@ class ConfigurationReferenceTests {
 		return camelCase.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
 	}
 
-	/** {@code <alias>}, {@code <name>}, {@code <id>} become {@code <>}; {@code [0]} and {@code [n]} become {@code []}. */
+	/**
+	 * {@code <alias>}, {@code <name>}, {@code <id>} become {@code <>}; {@code [0]} and
+	 * {@code [n]} become {@code []}.
+	 */
 	private static String canonical(String name) {
 		return name.replaceAll("<[a-z-]+>", KEY).replaceAll("\\[[a-z0-9*]*]", ENTRY);
 	}

@@ -30,10 +30,10 @@ class FleetEnvironmentPostProcessorTests {
 
 	@Test
 	void fleetModeOffKeepsTheOperatorsOwnExclusions() {
-		StandardEnvironment environment = environment(Map.of("spring.autoconfigure.exclude[0]", "com.example.One",
-				"spring.autoconfigure.exclude[1]",
-				"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-				"broker.fleet.enabled", "false"));
+		StandardEnvironment environment = environment(
+				Map.of("spring.autoconfigure.exclude[0]", "com.example.One", "spring.autoconfigure.exclude[1]",
+						"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+						"broker.fleet.enabled", "false"));
 
 		this.postProcessor.postProcessEnvironment(environment, new SpringApplication());
 
@@ -46,8 +46,8 @@ class FleetEnvironmentPostProcessorTests {
 
 	@Test
 	void fleetModeOnKeepsRedis() {
-		StandardEnvironment environment = environment(Map.of("broker.fleet.enabled", "true",
-				"spring.autoconfigure.exclude", "com.example.One"));
+		StandardEnvironment environment = environment(
+				Map.of("broker.fleet.enabled", "true", "spring.autoconfigure.exclude", "com.example.One"));
 
 		this.postProcessor.postProcessEnvironment(environment, new SpringApplication());
 

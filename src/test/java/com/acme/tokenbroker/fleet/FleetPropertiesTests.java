@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Fleet mode refuses to start without a usable encryption key, and says which property to fix; off, it asks nothing.
+ * Fleet mode refuses to start without a usable encryption key, and says which property to
+ * fix; off, it asks nothing.
  */
 class FleetPropertiesTests {
 
@@ -27,8 +28,8 @@ class FleetPropertiesTests {
 	@Test
 	void offByDefaultNeedsNoKey() {
 		assertThat(fleet(false, null, null).enabled()).isFalse();
-		FleetProperties defaults = new Binder(new MapConfigurationPropertySource(Map.of()))
-			.bindOrCreate("broker.fleet", FleetProperties.class);
+		FleetProperties defaults = new Binder(new MapConfigurationPropertySource(Map.of())).bindOrCreate("broker.fleet",
+				FleetProperties.class);
 		assertThat(defaults.enabled()).isFalse();
 	}
 
@@ -39,9 +40,11 @@ class FleetPropertiesTests {
 			.hasMessageStartingWith("broker.fleet.encryption.keys");
 		assertThatThrownBy(() -> fleet(true, "k2", Map.of("k1", KEY))).isInstanceOf(InvalidConfigurationException.class)
 			.hasMessageStartingWith("broker.fleet.encryption.active-key");
-		assertThatThrownBy(() -> fleet(true, "k1", Map.of("k1", "c2hvcnQ="))).isInstanceOf(InvalidConfigurationException.class)
+		assertThatThrownBy(() -> fleet(true, "k1", Map.of("k1", "c2hvcnQ=")))
+			.isInstanceOf(InvalidConfigurationException.class)
 			.hasMessageContaining("32 bytes");
-		assertThatThrownBy(() -> fleet(true, "k1", Map.of("k1", "not base64!"))).isInstanceOf(InvalidConfigurationException.class)
+		assertThatThrownBy(() -> fleet(true, "k1", Map.of("k1", "not base64!")))
+			.isInstanceOf(InvalidConfigurationException.class)
 			.hasMessageContaining("not base64");
 	}
 
@@ -54,9 +57,11 @@ class FleetPropertiesTests {
 	void durationsAndThePrefixAreChecked() {
 		FleetProperties.Encryption encryption = new FleetProperties.Encryption("k1", Map.of("k1", KEY));
 		assertThatThrownBy(() -> new FleetProperties(true, "has space", Duration.ofSeconds(30), Duration.ofSeconds(3),
-				Duration.ofMillis(50), true, encryption)).hasMessageStartingWith("broker.fleet.key-prefix");
+				Duration.ofMillis(50), true, encryption))
+			.hasMessageStartingWith("broker.fleet.key-prefix");
 		assertThatThrownBy(() -> new FleetProperties(true, "p", Duration.ZERO, Duration.ofSeconds(3),
-				Duration.ofMillis(50), true, encryption)).hasMessageStartingWith("broker.fleet.lock-lease");
+				Duration.ofMillis(50), true, encryption))
+			.hasMessageStartingWith("broker.fleet.lock-lease");
 	}
 
 }

@@ -38,8 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The shared source's edge cases against a real Redis: a holder whose lease ran out, a peer that finished without a
- * result, a stale but usable shared token for a cold instance, a lock without a lease, the served key slot.
+ * The shared source's edge cases against a real Redis: a holder whose lease ran out, a
+ * peer that finished without a result, a stale but usable shared token for a cold
+ * instance, a lock without a lease, the served key slot.
  */
 @RequiresRedis
 class SharedTokenSourceTests {
@@ -67,7 +68,8 @@ class SharedTokenSourceTests {
 	final RefreshPolicy policy = new RefreshPolicy(this.tokenProperties, new SplittableRandom(7)::nextLong);
 
 	final FleetProperties properties = new FleetProperties(true, this.prefix, Duration.ofSeconds(30),
-			Duration.ofMillis(400), Duration.ofMillis(20), true, new FleetProperties.Encryption("k1", Map.of("k1", TestRedis.newEncryptionKey())));
+			Duration.ofMillis(400), Duration.ofMillis(20), true,
+			new FleetProperties.Encryption("k1", Map.of("k1", TestRedis.newEncryptionKey())));
 
 	final KeySlots keySlots = new KeySlots(KeySlot.PRIMARY);
 
@@ -111,7 +113,9 @@ class SharedTokenSourceTests {
 
 	private void share(BrokeredToken token) {
 		String tokenKey = this.keys.token(this.fraud);
-		redis.opsForValue().set(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token, this.clock.millis())), Duration.ofHours(1));
+		redis.opsForValue()
+			.set(tokenKey, this.sealer.seal(tokenKey, SharedTokenCodec.encode(token, this.clock.millis())),
+					Duration.ofHours(1));
 	}
 
 	@Test
@@ -222,7 +226,8 @@ class SharedTokenSourceTests {
 		assertThat(next.value()).isEqualTo("fetched");
 	}
 
-	// issue 11, item 13: an attacker with write access to Redis puts back an older sealed value it saw earlier
+	// issue 11, item 13: an attacker with write access to Redis puts back an older sealed
+	// value it saw earlier
 	@Test
 	void anOlderSealedValuePutBackInRedisIsRefusedByEveryInstanceThatSawANewerOne() {
 		String tokenKey = this.keys.token(this.fraud);
@@ -235,7 +240,8 @@ class SharedTokenSourceTests {
 		this.clock.advance(Duration.ofMinutes(5));
 		BrokeredToken second = writer.load(this.fraud, first);
 		assertThat(second.value()).as("a newer fetch for the fleet").isEqualTo("fetch-2");
-		assertThat(peer.load(this.fraud, null).value()).as("the peer takes the newer one from Redis").isEqualTo("fetch-2");
+		assertThat(peer.load(this.fraud, null).value()).as("the peer takes the newer one from Redis")
+			.isEqualTo("fetch-2");
 
 		redis.opsForValue().set(tokenKey, firstSealed, Duration.ofHours(1));
 		BrokeredToken servedByPeer = peer.load(this.fraud, null);
@@ -264,8 +270,9 @@ class SharedTokenSourceTests {
 	void aValueSealedForOneServiceCopiedUnderAnothersKeyIsRefused() {
 		SharedTokenSource source = source((service) -> token("for-" + service.name().value(), Duration.ZERO));
 		source.load(this.fraud, null);
-		redis.opsForValue().set(this.keys.token(this.churn), redis.opsForValue().get(this.keys.token(this.fraud)),
-				Duration.ofHours(1));
+		redis.opsForValue()
+			.set(this.keys.token(this.churn), redis.opsForValue().get(this.keys.token(this.fraud)),
+					Duration.ofHours(1));
 
 		BrokeredToken served = source.load(this.churn, null);
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Values in Redis are sealed with AES-256-GCM, name their key, are bound to their Redis key, and anything that does
- * not open is a miss.
+ * Values in Redis are sealed with AES-256-GCM, name their key, are bound to their Redis
+ * key, and anything that does not open is a miss.
  */
 class TokenSealerTests {
 
@@ -24,9 +24,10 @@ class TokenSealerTests {
 
 	static final String REDIS_KEY = "token-broker:token:fraud:0123456789abcdef";
 
-	static final BrokeredToken TOKEN = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "eyJhbGciOiJSUzI1NiJ9.secret-part.sig",
-			Instant.parse("2026-11-28T10:30:00Z"), Instant.parse("2026-11-28T22:30:00Z"),
-			Instant.parse("2026-11-28T10:00:00.123Z"), "aml_token", "https://score.example/fraud");
+	static final BrokeredToken TOKEN = new BrokeredToken(ServiceName.of("fraud"), "Bearer",
+			"eyJhbGciOiJSUzI1NiJ9.secret-part.sig", Instant.parse("2026-11-28T10:30:00Z"),
+			Instant.parse("2026-11-28T22:30:00Z"), Instant.parse("2026-11-28T10:00:00.123Z"), "aml_token",
+			"https://score.example/fraud");
 
 	private static String key() {
 		byte[] key = new byte[32];
@@ -46,7 +47,9 @@ class TokenSealerTests {
 
 		assertThat(sealed).startsWith("tb1.k1.").doesNotContain("eyJ").doesNotContain("secret-part");
 		String ciphertext = new String(Base64.getUrlDecoder().decode(sealed.substring(7)), StandardCharsets.ISO_8859_1);
-		assertThat(ciphertext).doesNotContain("secret-part").doesNotContain("accessToken").doesNotContain("score.example");
+		assertThat(ciphertext).doesNotContain("secret-part")
+			.doesNotContain("accessToken")
+			.doesNotContain("score.example");
 		BrokeredToken opened = sealer.open(REDIS_KEY, sealed)
 			.flatMap((plaintext) -> SharedTokenCodec.decode(ServiceName.of("fraud"), plaintext))
 			.map(SharedTokenCodec.Shared::token)
@@ -102,10 +105,13 @@ class TokenSealerTests {
 	void anIncompleteOrNonJsonPlaintextIsAMiss() {
 		ServiceName fraud = ServiceName.of("fraud");
 		assertThat(SharedTokenCodec.decode(fraud, "not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
-		assertThat(SharedTokenCodec.decode(fraud, "{\"tokenType\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8))).isEmpty();
+		assertThat(SharedTokenCodec.decode(fraud, "{\"tokenType\":\"Bearer\"}".getBytes(StandardCharsets.UTF_8)))
+			.isEmpty();
 		assertThat(SharedTokenCodec.decode(fraud, "[]".getBytes(StandardCharsets.UTF_8))).isEmpty();
-		assertThat(SharedTokenCodec.decode(fraud, SharedTokenCodec.encode(TOKEN, 0))).as("no sequence number").isEmpty();
-		String otherVersion = new String(SharedTokenCodec.encode(TOKEN, 1), StandardCharsets.UTF_8).replace("\"v\":2", "\"v\":3");
+		assertThat(SharedTokenCodec.decode(fraud, SharedTokenCodec.encode(TOKEN, 0))).as("no sequence number")
+			.isEmpty();
+		String otherVersion = new String(SharedTokenCodec.encode(TOKEN, 1), StandardCharsets.UTF_8).replace("\"v\":2",
+				"\"v\":3");
 		assertThat(otherVersion).contains("\"v\":3");
 		assertThat(SharedTokenCodec.decode(fraud, otherVersion.getBytes(StandardCharsets.UTF_8))).as("another version")
 			.isEmpty();

@@ -25,8 +25,8 @@ import org.springframework.test.context.ActiveProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every error the API can give is a problem+json with the right status, and none of 400, 401, 403 or 404 reaches an
- * upstream. Forged caller tokens get 401, never 500.
+ * Every error the API can give is a problem+json with the right status, and none of 400,
+ * 401, 403 or 404 reaches an upstream. Forged caller tokens get 401, never 500.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "broker.tokens.refresh-check-interval=0" })
@@ -49,13 +49,15 @@ class ApiErrorsIntegrationTests {
 	}
 
 	private String caller(String subject) {
-		return this.simulator.mintCallerToken(subject, AUDIENCE, Map.of("azp", subject), java.time.Duration.ofMinutes(10));
+		return this.simulator.mintCallerToken(subject, AUDIENCE, Map.of("azp", subject),
+				java.time.Duration.ofMinutes(10));
 	}
 
 	private long upstreamCalls() {
 		long calls = 0;
 		for (String region : this.simulator.regions()) {
-			calls += this.simulator.callCount(region, Operation.MMS_TOKEN) + this.simulator.callCount(region, Operation.ARM_TOKEN);
+			calls += this.simulator.callCount(region, Operation.MMS_TOKEN)
+					+ this.simulator.callCount(region, Operation.ARM_TOKEN);
 		}
 		return calls;
 	}
@@ -70,7 +72,8 @@ class ApiErrorsIntegrationTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "/tokens/bad%20name", "/tokens/-leading", "/tokens/" + "x" + "a1234567890123456789012345678901234567890123456789012345678901234",
+	@ValueSource(strings = { "/tokens/bad%20name", "/tokens/-leading",
+			"/tokens/" + "x" + "a1234567890123456789012345678901234567890123456789012345678901234",
 			"/tokens/%C3%A9t%C3%A9", "/tokens/a$b" })
 	void invalidServiceNamesGet400WithoutUpstreamCall(String path) {
 		long before = upstreamCalls();
@@ -150,16 +153,18 @@ class ApiErrorsIntegrationTests {
 	private String forged(String kind) throws Exception {
 		return switch (kind) {
 			case "alg none" -> ForgedTokens.algNone(this.simulator, AUDIENCE, "demo-app");
-			case "HS256 signed with the public key" -> ForgedTokens.hmacWithPublicKey(this.simulator, AUDIENCE, "demo-app");
-			case "expired" -> this.simulator.mintCallerToken("demo-app", AUDIENCE, Map.of(), java.time.Duration.ofMinutes(-10));
+			case "HS256 signed with the public key" ->
+				ForgedTokens.hmacWithPublicKey(this.simulator, AUDIENCE, "demo-app");
+			case "expired" ->
+				this.simulator.mintCallerToken("demo-app", AUDIENCE, Map.of(), java.time.Duration.ofMinutes(-10));
 			case "wrong issuer" -> ForgedTokens.wrongIssuer(AUDIENCE, "demo-app");
 			case "wrong audience" -> this.simulator.mintCallerToken("demo-app", "api://someone-else", Map.of(),
 					java.time.Duration.ofMinutes(10));
 			case "unknown kid" -> ForgedTokens.unknownKid(this.simulator, AUDIENCE, "demo-app");
 			case "garbage" -> "not-a-jwt";
 			case "three garbage segments" -> "eyJhbGciOiJSUzI1NiJ9.Z2FyYmFnZQ.c2ln";
-			case "cluster issuer with Entra audience" -> this.simulator.mintServiceAccountToken("ns", "demo-app", AUDIENCE,
-					java.time.Duration.ofMinutes(10));
+			case "cluster issuer with Entra audience" ->
+				this.simulator.mintServiceAccountToken("ns", "demo-app", AUDIENCE, java.time.Duration.ofMinutes(10));
 			case "empty" -> "";
 			default -> throw new IllegalArgumentException(kind);
 		};
@@ -181,7 +186,10 @@ class ApiErrorsIntegrationTests {
 		}
 	}
 
-	/** Issue 11, item 9: the challenge must not tell an untrusted issuer from a bad signature, audience or expiry. */
+	/**
+	 * Issue 11, item 9: the challenge must not tell an untrusted issuer from a bad
+	 * signature, audience or expiry.
+	 */
 	@Test
 	void everyRefusedTokenGetsTheSameChallengeAndBody() throws Exception {
 		Set<String> challenges = new LinkedHashSet<>();
@@ -200,7 +208,10 @@ class ApiErrorsIntegrationTests {
 		assertThat(bodies).hasSize(1);
 	}
 
-	/** Issue 11, item 9: a caller learns nothing of the services it is not granted, not even whether they exist. */
+	/**
+	 * Issue 11, item 9: a caller learns nothing of the services it is not granted, not
+	 * even whether they exist.
+	 */
 	@Test
 	void aCallerNotGrantedGetsTheSame403ForUnknownAndConfiguredServices() {
 		String fraudApp = caller("fraud-app");

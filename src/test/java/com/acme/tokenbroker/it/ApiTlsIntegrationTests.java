@@ -40,10 +40,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
- * TLS on the API port from a Spring SSL bundle of PEM files, reloaded when they change (issue 11, item 8): the
- * configuration docs/deploy.md and application.yml show. A client that trusts only the certificate made here fetches a
- * token, from the full chain and from the fast path alike (both with HSTS); the management port stays plain HTTP;
- * after the files are replaced, new connections see the new certificate.
+ * TLS on the API port from a Spring SSL bundle of PEM files, reloaded when they change
+ * (issue 11, item 8): the configuration docs/deploy.md and application.yml show. A client
+ * that trusts only the certificate made here fetches a token, from the full chain and
+ * from the fast path alike (both with HSTS); the management port stays plain HTTP; after
+ * the files are replaced, new connections see the new certificate.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "server.ssl.bundle=api",
@@ -105,7 +106,10 @@ class ApiTlsIntegrationTests {
 		}
 	}
 
-	/** A new client, hence a new connection, that trusts this one certificate and nothing else. */
+	/**
+	 * A new client, hence a new connection, that trusts this one certificate and nothing
+	 * else.
+	 */
 	private static HttpClient trusting(X509Certificate certificate) throws Exception {
 		KeyStore trust = KeyStore.getInstance("PKCS12");
 		trust.load(null, null);

@@ -29,9 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The background scheduler itself ({@code TokenRefresher} on {@code broker.tokens.refresh-check-interval}), which every
- * other integration test switches off to call {@code runDueRefreshes()} by hand (issue 12, "untested paths"). Here it
- * runs for real every 100 ms; the test only moves virtual time and waits, bounded, for the refresh to happen.
+ * The background scheduler itself ({@code TokenRefresher} on
+ * {@code broker.tokens.refresh-check-interval}), which every other integration test
+ * switches off to call {@code runDueRefreshes()} by hand (issue 12, "untested paths").
+ * Here it runs for real every 100 ms; the test only moves virtual time and waits,
+ * bounded, for the refresh to happen.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BackgroundSchedulerIntegrationTests {
@@ -40,7 +42,10 @@ class BackgroundSchedulerIntegrationTests {
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	/** Ticks of the refresher's thread, counted by a {@link RefreshTick} of the test's own. */
+	/**
+	 * Ticks of the refresher's thread, counted by a {@link RefreshTick} of the test's
+	 * own.
+	 */
 	static final AtomicLong TICKS = new AtomicLong();
 
 	@DynamicPropertySource

@@ -25,8 +25,9 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code broker.tokens.fast-path=false}: every request, a repeated clean hit included, takes the full chain, and the
- * answers are those of the fast path's comparisons (same head, same body).
+ * {@code broker.tokens.fast-path=false}: every request, a repeated clean hit included,
+ * takes the full chain, and the answers are those of the fast path's comparisons (same
+ * head, same body).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = "broker.tokens.fast-path=false")

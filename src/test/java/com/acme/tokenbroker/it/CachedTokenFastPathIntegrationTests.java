@@ -40,12 +40,14 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The fast path of {@code GET /tokens/{service}} ({@code CachedTokenFilter}) against the full chain, in one broker.
- * A probe filter placed between the fast path and Spring Security counts the requests the fast path passed on, so
- * every case asserts which way it went. A clean hit is compared byte for byte (status line, every header in order,
- * body; only {@code Date} masked) with the full chain's answer to the same request in the same state: the first
- * request with a caller token never seen goes down the full chain (which verifies and caches it), the same request
- * again is answered by the fast path. Everything else must pass through untouched. Virtual time drives expiry.
+ * The fast path of {@code GET /tokens/{service}} ({@code CachedTokenFilter}) against the
+ * full chain, in one broker. A probe filter placed between the fast path and Spring
+ * Security counts the requests the fast path passed on, so every case asserts which way
+ * it went. A clean hit is compared byte for byte (status line, every header in order,
+ * body; only {@code Date} masked) with the full chain's answer to the same request in the
+ * same state: the first request with a caller token never seen goes down the full chain
+ * (which verifies and caches it), the same request again is answered by the fast path.
+ * Everything else must pass through untouched. Virtual time drives expiry.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class CachedTokenFastPathIntegrationTests {
@@ -78,7 +80,10 @@ class CachedTokenFastPathIntegrationTests {
 			return CLOCK;
 		}
 
-		/** After the fast path (the first filter), before Spring Security (-100) and everything after it. */
+		/**
+		 * After the fast path (the first filter), before Spring Security (-100) and
+		 * everything after it.
+		 */
 		@Bean
 		FilterRegistrationBean<Filter> passedOnProbe() {
 			return probe(PASSED_ON, -108);
@@ -112,7 +117,10 @@ class CachedTokenFastPathIntegrationTests {
 		this.http = new RawHttp(this.port);
 	}
 
-	/** A caller token never presented before (a unique claim), granted every service by the test catalog's rule. */
+	/**
+	 * A caller token never presented before (a unique claim), granted every service by
+	 * the test catalog's rule.
+	 */
 	static String newCaller(String subject, Duration ttl) {
 		return SIMULATOR.mintCallerToken(subject, AUDIENCE, Map.of("nonce", UUID.randomUUID().toString()), ttl);
 	}
@@ -146,12 +154,16 @@ class CachedTokenFastPathIntegrationTests {
 
 	/**
 	 * A response and which way its request went.
+	 *
 	 * @param response the raw response
 	 * @param passedOn whether the fast path passed it on to the full chain
 	 */
 	record Sent(RawHttp.Response response, boolean passedOn) {
 
-		/** Not passed on, yet answered 200: the fast path (Tomcat refuses some requests before any filter, never with 200). */
+		/**
+		 * Not passed on, yet answered 200: the fast path (Tomcat refuses some requests
+		 * before any filter, never with 200).
+		 */
 		boolean answeredByFastPath() {
 			return !this.passedOn && this.response.status() == 200;
 		}
@@ -165,7 +177,10 @@ class CachedTokenFastPathIntegrationTests {
 	}
 
 	double count(String service, String outcome) {
-		var counter = this.meters.find("broker.token.requests").tag("service", service).tag("outcome", outcome).counter();
+		var counter = this.meters.find("broker.token.requests")
+			.tag("service", service)
+			.tag("outcome", outcome)
+			.counter();
 		return (counter != null) ? counter.count() : 0;
 	}
 
@@ -177,11 +192,12 @@ class CachedTokenFastPathIntegrationTests {
 	}
 
 	/**
-	 * The same request twice with a fresh caller token: the first must take the full chain, the second the fast path,
-	 * and both answers must be identical.
+	 * The same request twice with a fresh caller token: the first must take the full
+	 * chain, the second the fast path, and both answers must be identical.
 	 * @return the fast path's answer
 	 */
-	RawHttp.Response assertFastPathAnswersAsTheFullChain(String service, java.util.function.Function<String, List<String>> request) {
+	RawHttp.Response assertFastPathAnswersAsTheFullChain(String service,
+			java.util.function.Function<String, List<String>> request) {
 		String token = newCaller();
 		Sent full = send(request.apply(token));
 		Sent fast = send(request.apply(token));
@@ -210,23 +226,26 @@ class CachedTokenFastPathIntegrationTests {
 		RawHttp.Response fast = assertFastPathAnswersAsTheFullChain(service, (token) -> switch (variant) {
 			case "lowercase bearer" -> List.of("GET /tokens/" + service + " HTTP/1.1", "Host: localhost",
 					"Accept: application/json", "Authorization: bearer " + token);
-			case "extra headers" -> with(get("/tokens/" + service, token), "User-Agent: test/1.0", "X-Request-Id: 42",
-					"Cookie: a=b");
+			case "extra headers" ->
+				with(get("/tokens/" + service, token), "User-Agent: test/1.0", "X-Request-Id: 42", "Cookie: a=b");
 			case "origin" -> with(get("/tokens/" + service, token), "Origin: https://elsewhere.example");
 			case "http/1.0" -> List.of("GET /tokens/" + service + " HTTP/1.0", "Accept: application/json",
 					"Authorization: Bearer " + token);
 			case "accept-encoding gzip" -> with(get("/tokens/" + service, token), "Accept-Encoding: gzip, deflate");
 			case "any type" -> request("GET", "/tokens/" + service, token, "*/*");
 			case "no accept" -> request("GET", "/tokens/" + service, token, null);
-			case "no accept, http/1.0" -> List.of("GET /tokens/" + service + " HTTP/1.0", "Authorization: Bearer " + token);
+			case "no accept, http/1.0" ->
+				List.of("GET /tokens/" + service + " HTTP/1.0", "Authorization: Bearer " + token);
 			default -> get("/tokens/" + service, token);
 		});
 		assertThat(fast.header("Content-Type")).isEqualTo("application/json");
 		assertThat(fast.header("X-Content-Type-Options")).isEqualTo("nosniff");
 		assertThat(fast.bodyText()).contains("\"service\":\"" + service + "\"");
-		// stale once another test has moved the virtual clock past the token's refreshAfter
+		// stale once another test has moved the virtual clock past the token's
+		// refreshAfter
 		String outcome = Boolean.parseBoolean(fast.header("Token-Stale")) ? "stale" : "hit";
-		assertThat(count(service, "hit") + count(service, "stale")).as("both requests counted").isEqualTo(hits + stale + 2);
+		assertThat(count(service, "hit") + count(service, "stale")).as("both requests counted")
+			.isEqualTo(hits + stale + 2);
 		assertThat(count(service, outcome)).as("both counted as " + outcome)
 			.isEqualTo((outcome.equals("hit") ? hits : stale) + 2);
 	}
@@ -244,36 +263,51 @@ class CachedTokenFastPathIntegrationTests {
 		assertThat(responses.get(2).body()).isEqualTo(responses.get(0).body());
 	}
 
-	/** Name, method, path, Accept, extra header lines, the full chain's status, whether the controller served a hit. */
+	/**
+	 * Name, method, path, Accept, extra header lines, the full chain's status, whether
+	 * the controller served a hit.
+	 */
 	static Stream<Arguments> passedOn() {
 		return Stream.of(
-				Arguments.of("dot segment", "GET", "/tokens/../tokens/spare-2", "application/json", List.of(), 400, false),
+				Arguments.of("dot segment", "GET", "/tokens/../tokens/spare-2", "application/json", List.of(), 400,
+						false),
 				Arguments.of("path parameter", "GET", "/tokens/spare-2;a=b", "application/json", List.of(), 400, false),
 				Arguments.of("double slash", "GET", "/tokens//spare-2", "application/json", List.of(), 400, false),
 				Arguments.of("encoded slash", "GET", "/tokens/spare%2F2", "application/json", List.of(), 400, false),
 				Arguments.of("encoded letter", "GET", "/tokens/spar%65-2", "application/json", List.of(), 200, true),
 				Arguments.of("trailing slash", "GET", "/tokens/spare-2/", "application/json", List.of(), 404, false),
 				Arguments.of("other case", "GET", "/tokens/SPARE-2", "application/json", List.of(), 404, false),
-				Arguments.of("unknown service", "GET", "/tokens/no-such-service", "application/json", List.of(), 404, false),
+				Arguments.of("unknown service", "GET", "/tokens/no-such-service", "application/json", List.of(), 404,
+						false),
 				Arguments.of("invalid name", "GET", "/tokens/-spare", "application/json", List.of(), 400, false),
 				Arguments.of("status", "GET", "/tokens/spare-2/status", "application/json", List.of(), 200, false),
-				Arguments.of("query minTtl", "GET", "/tokens/spare-2?minTtl=0", "application/json", List.of(), 200, true),
+				Arguments.of("query minTtl", "GET", "/tokens/spare-2?minTtl=0", "application/json", List.of(), 200,
+						true),
 				Arguments.of("empty query", "GET", "/tokens/spare-2?", "application/json", List.of(), 200, true),
 				Arguments.of("other query", "GET", "/tokens/spare-2?x=1", "application/json", List.of(), 200, true),
 				Arguments.of("HEAD", "HEAD", "/tokens/spare-2", "application/json", List.of(), 200, true),
-				Arguments.of("POST", "POST", "/tokens/spare-2", "application/json", List.of("Content-Length: 0"), 405, false),
+				Arguments.of("POST", "POST", "/tokens/spare-2", "application/json", List.of("Content-Length: 0"), 405,
+						false),
 				Arguments.of("text/plain", "GET", "/tokens/spare-2", "text/plain", List.of(), 200, true),
 				Arguments.of("any type with a quality", "GET", "/tokens/spare-2", "*/*;q=0.8", List.of(), 200, true),
-				Arguments.of("any type, two accept headers", "GET", "/tokens/spare-2", "*/*", List.of("Accept: */*"), 200, true),
+				Arguments.of("any type, two accept headers", "GET", "/tokens/spare-2", "*/*", List.of("Accept: */*"),
+						200, true),
 				Arguments.of("any application type", "GET", "/tokens/spare-2", "application/*", List.of(), 200, true),
-				Arguments.of("text/plain, then any type", "GET", "/tokens/spare-2", "text/plain, */*", List.of(), 200, true),
+				Arguments
+					.of("text/plain, then any type", "GET", "/tokens/spare-2", "text/plain, */*", List.of(), 200, true),
 				Arguments.of("empty accept", "GET", "/tokens/spare-2", "", List.of(), 200, true),
-				Arguments.of("accept list", "GET", "/tokens/spare-2", "application/json, text/plain", List.of(), 200, true),
-				Arguments.of("accept charset param", "GET", "/tokens/spare-2", "application/json;charset=UTF-8", List.of(), 200, true),
-				Arguments.of("two accept headers", "GET", "/tokens/spare-2", "application/json", List.of("Accept: text/plain"), 200, true),
-				Arguments.of("if-none-match", "GET", "/tokens/spare-2", "application/json", List.of("If-None-Match: *"), 200, true),
-				Arguments.of("if-modified-since", "GET", "/tokens/spare-2", "application/json", List.of("If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"), 200, true),
-				Arguments.of("range", "GET", "/tokens/spare-2", "application/json", List.of("Range: bytes=0-3"), 200, true));
+				Arguments.of("accept list", "GET", "/tokens/spare-2", "application/json, text/plain", List.of(), 200,
+						true),
+				Arguments.of("accept charset param", "GET", "/tokens/spare-2", "application/json;charset=UTF-8",
+						List.of(), 200, true),
+				Arguments.of("two accept headers", "GET", "/tokens/spare-2", "application/json",
+						List.of("Accept: text/plain"), 200, true),
+				Arguments.of("if-none-match", "GET", "/tokens/spare-2", "application/json", List.of("If-None-Match: *"),
+						200, true),
+				Arguments.of("if-modified-since", "GET", "/tokens/spare-2", "application/json",
+						List.of("If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"), 200, true),
+				Arguments.of("range", "GET", "/tokens/spare-2", "application/json", List.of("Range: bytes=0-3"), 200,
+						true));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -283,16 +317,19 @@ class CachedTokenFastPathIntegrationTests {
 		warm("spare-2");
 		String token = newCaller();
 		assertThat(send(get("/tokens/spare-2", token)).passedOn()).isTrue();
-		assertThat(send(get("/tokens/spare-2", token)).answeredByFastPath()).as("the token is verified and cached").isTrue();
+		assertThat(send(get("/tokens/spare-2", token)).answeredByFastPath()).as("the token is verified and cached")
+			.isTrue();
 		double hits = count("spare-2", "hit") + count("spare-2", "stale");
 
 		Sent sent = send(with(request(method, path, token, accept), extra.toArray(String[]::new)));
 
 		assertThat(sent.answeredByFastPath()).as(name + " is not answered by the fast path").isFalse();
-		assertThat(sent.passedOn() || sent.response().status() == 400).as(name + " goes down the full chain, or Tomcat refuses it")
+		assertThat(sent.passedOn() || sent.response().status() == 400)
+			.as(name + " goes down the full chain, or Tomcat refuses it")
 			.isTrue();
 		assertThat(sent.response().status()).as(name).isEqualTo(expectedStatus);
-		assertThat(count("spare-2", "hit") + count("spare-2", "stale")).as("counted only by the controller, for its own 200s")
+		assertThat(count("spare-2", "hit") + count("spare-2", "stale"))
+			.as("counted only by the controller, for its own 200s")
 			.isEqualTo(hits + (countedHit ? 1 : 0));
 	}
 
@@ -302,7 +339,8 @@ class CachedTokenFastPathIntegrationTests {
 		String token = newCaller();
 		send(get("/tokens/spare-3", token));
 		assertThat(send(get("/tokens/spare-3", token)).answeredByFastPath()).isTrue();
-		int at = token.length() - 10; // inside the signature, a character whose bits all count
+		int at = token.length() - 10; // inside the signature, a character whose bits all
+										// count
 		String altered = token.substring(0, at) + ((token.charAt(at) == 'A') ? 'B' : 'A') + token.substring(at + 1);
 		String otherPayload = token.substring(0, token.indexOf('.') + 1) + "eyJzdWIiOiJhcHAifQ"
 				+ token.substring(token.lastIndexOf('.'));
@@ -347,7 +385,8 @@ class CachedTokenFastPathIntegrationTests {
 		String service = "spare-5";
 		double misses = count(service, "miss");
 		String token = newCaller();
-		send(get("/tokens/v1-weu", token)); // the token is now verified; spare-5 is not cached
+		send(get("/tokens/v1-weu", token)); // the token is now verified; spare-5 is not
+											// cached
 		Sent miss = send(get("/tokens/" + service, token));
 		assertThat(miss.passedOn()).as("nothing cached: the full chain fetches").isTrue();
 		assertThat(miss.response().status()).isEqualTo(200);
@@ -375,7 +414,8 @@ class CachedTokenFastPathIntegrationTests {
 		String shortLived = newCaller("app", Duration.ofMinutes(2));
 		send(get("/tokens/spare-6", shortLived));
 		assertThat(send(get("/tokens/spare-6", shortLived)).answeredByFastPath()).isTrue();
-		CLOCK.advance(Duration.ofMinutes(2)); // its exp: the fast path stops (the full chain still allows 60 s of skew)
+		CLOCK.advance(Duration.ofMinutes(2)); // its exp: the fast path stops (the full
+												// chain still allows 60 s of skew)
 		assertThat(send(get("/tokens/spare-6", shortLived)).passedOn()).isTrue();
 		CLOCK.advance(Duration.ofMinutes(2));
 		Sent expired = send(get("/tokens/spare-6", shortLived));
@@ -388,11 +428,13 @@ class CachedTokenFastPathIntegrationTests {
 	void aStaleTokenIsServedStaleByBothPathsAndCountedAsStale() {
 		String service = "spare-7";
 		warm(service);
-		CLOCK.advance(Duration.ofMinutes(31)); // past refreshAfter (30 min); no scheduler runs in this test
+		CLOCK.advance(Duration.ofMinutes(31)); // past refreshAfter (30 min); no scheduler
+												// runs in this test
 		double stale = count(service, "stale");
 		double hits = count(service, "hit");
 
-		RawHttp.Response fast = assertFastPathAnswersAsTheFullChain(service, (token) -> get("/tokens/" + service, token));
+		RawHttp.Response fast = assertFastPathAnswersAsTheFullChain(service,
+				(token) -> get("/tokens/" + service, token));
 
 		assertThat(fast.header("Token-Stale")).isEqualTo("true");
 		assertThat(fast.bodyText()).contains("\"stale\":true");
@@ -403,22 +445,34 @@ class CachedTokenFastPathIntegrationTests {
 	@Test
 	void theFastPathIsTimedInTheServerObservationsOwnTimer() throws InterruptedException {
 		long initial = timerCount();
-		warm("spare-8"); // the full chain: its observation records the 200 under the mapping
+		warm("spare-8"); // the full chain: its observation records the 200 under the
+							// mapping
 		String token = newCaller();
-		assertThat(send(get("/tokens/spare-8", token)).passedOn()).isTrue(); // the full chain again
+		assertThat(send(get("/tokens/spare-8", token)).passedOn()).isTrue(); // the full
+																				// chain
+																				// again
 
 		assertThat(send(get("/tokens/spare-8", token)).answeredByFastPath()).isTrue();
 
-		assertThat(awaitTimerCount(initial + 3)).as("two full-chain answers and the fast path's").isEqualTo(initial + 3);
-		assertThat(this.meters.find("http.server.requests").tag("uri", "/tokens/{service}").tag("status", "200").timers())
+		assertThat(awaitTimerCount(initial + 3)).as("two full-chain answers and the fast path's")
+			.isEqualTo(initial + 3);
+		assertThat(
+				this.meters.find("http.server.requests").tag("uri", "/tokens/{service}").tag("status", "200").timers())
 			.extracting((t) -> t.getId().getTags().toString())
-			.as("one meter for both paths: the same name and tags").hasSize(1);
-		Timer timer = this.meters.find("http.server.requests").tag("uri", "/tokens/{service}").tag("status", "200").timer();
+			.as("one meter for both paths: the same name and tags")
+			.hasSize(1);
+		Timer timer = this.meters.find("http.server.requests")
+			.tag("uri", "/tokens/{service}")
+			.tag("status", "200")
+			.timer();
 		assertThat(timer.getId().getTags()).extracting("key")
 			.containsExactlyInAnyOrder("application", "error", "exception", "method", "outcome", "status", "uri");
 	}
 
-	/** The count of the controller's 200 timer once it reaches {@code expected}, or after 5 s (observations stop after the response). */
+	/**
+	 * The count of the controller's 200 timer once it reaches {@code expected}, or after
+	 * 5 s (observations stop after the response).
+	 */
 	private long awaitTimerCount(long expected) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
 		long count = timerCount();

@@ -55,11 +55,13 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 11, items 4, 5, 6, 9, 10 and 12, against one broker trusting two issuers (the simulated Entra tenant and the
- * simulated AKS cluster). Every authorization case is sent twice with the same caller token: the first request goes
- * down the full chain (which verifies and caches the token), the second reaches the fast path
- * ({@code CachedTokenFilter}) first; both must give the same answer. A probe filter between the fast path and Spring
- * Security tells which way each request went. Virtual time drives the key-set rate limit.
+ * Issue 11, items 4, 5, 6, 9, 10 and 12, against one broker trusting two issuers (the
+ * simulated Entra tenant and the simulated AKS cluster). Every authorization case is sent
+ * twice with the same caller token: the first request goes down the full chain (which
+ * verifies and caches the token), the second reaches the fast path
+ * ({@code CachedTokenFilter}) first; both must give the same answer. A probe filter
+ * between the fast path and Spring Security tells which way each request went. Virtual
+ * time drives the key-set rate limit.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "spring.main.cloud-platform=kubernetes", "server.tomcat.connection-timeout=1s",
@@ -80,7 +82,9 @@ class CallerTrustIntegrationTests {
 
 	static final AtomicInteger PASSED_ON = new AtomicInteger();
 
-	/** Rules after the test catalog's rules[0] (Entra caller {@code app}: every service). */
+	/**
+	 * Rules after the test catalog's rules[0] (Entra caller {@code app}: every service).
+	 */
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		TestWorkspaces.register(registry, SIMULATOR);
@@ -101,7 +105,8 @@ class CallerTrustIntegrationTests {
 		registry.add("broker.access.rules[5].issuer", SIMULATOR::entraIssuer);
 		registry.add("broker.access.rules[5].groups[0]", () -> "group-1");
 		registry.add("broker.access.rules[5].services[0]", () -> "spare-10");
-		// The cluster's tokens may live two days here; Entra's keep the 24 h default (item 10)
+		// The cluster's tokens may live two days here; Entra's keep the 24 h default
+		// (item 10)
 		registry.add("broker.access.issuers[1].max-token-lifetime", () -> "48h");
 	}
 
@@ -191,7 +196,10 @@ class CallerTrustIntegrationTests {
 		return SIMULATOR.mintCallerToken(subject, AUDIENCE, withNonce(claims), Duration.ofHours(1));
 	}
 
-	/** A service-account token never presented before: they carry no unique claim, so a second later than the last. */
+	/**
+	 * A service-account token never presented before: they carry no unique claim, so a
+	 * second later than the last.
+	 */
 	static String clusterCaller(String namespace, String serviceAccount, Duration ttl) {
 		CLOCK.advance(Duration.ofSeconds(1));
 		return SIMULATOR.mintServiceAccountToken(namespace, serviceAccount, CLUSTER_AUDIENCE, ttl);
@@ -203,7 +211,10 @@ class CallerTrustIntegrationTests {
 		return all;
 	}
 
-	/** Fetch a service's token into the cache, so that a granted second request is a fast-path hit. */
+	/**
+	 * Fetch a service's token into the cache, so that a granted second request is a
+	 * fast-path hit.
+	 */
 	void warm(String service) {
 		assertThat(send(get("/tokens/" + service, entraCaller("app", Map.of()))).status()).isEqualTo(200);
 	}
@@ -290,7 +301,8 @@ class CallerTrustIntegrationTests {
 		assertThat(json(unknown).replace("no-such-service", "v1-weu")).isEqualTo(json(configured));
 		assertThat(granted.status()).isEqualTo(200);
 		assertThat(twice("/tokens/no-such-service", entraCaller("app", Map.of())).status())
-			.as("a granted pattern (*) matching no configured service").isEqualTo(404);
+			.as("a granted pattern (*) matching no configured service")
+			.isEqualTo(404);
 	}
 
 	// ---- item 10: lifetime and iat
@@ -302,19 +314,22 @@ class CallerTrustIntegrationTests {
 		noIat.put("iat", null);
 		Map<String, Object> futureIat = Map.of("iat", CLOCK.instant().plus(Duration.ofMinutes(10)).getEpochSecond());
 
-		assertThat(send(get("/tokens/spare-9", SIMULATOR.mintCallerToken("app", AUDIENCE, withNonce(Map.of()),
-				Duration.ofHours(23)))).status()).as("Entra, 23 h").isEqualTo(200);
-		assertThat(send(get("/tokens/spare-9", SIMULATOR.mintCallerToken("app", AUDIENCE, withNonce(Map.of()),
-				Duration.ofHours(25)))).status()).as("Entra, 25 h (default 24 h)").isEqualTo(401);
+		assertThat(send(get("/tokens/spare-9",
+				SIMULATOR.mintCallerToken("app", AUDIENCE, withNonce(Map.of()), Duration.ofHours(23))))
+			.status()).as("Entra, 23 h").isEqualTo(200);
+		assertThat(send(get("/tokens/spare-9",
+				SIMULATOR.mintCallerToken("app", AUDIENCE, withNonce(Map.of()), Duration.ofHours(25))))
+			.status()).as("Entra, 25 h (default 24 h)").isEqualTo(401);
 		assertThat(send(get("/tokens/spare-9", entraCaller("app", noIat))).status()).as("no iat").isEqualTo(401);
 		assertThat(send(get("/tokens/spare-9", entraCaller("app", futureIat))).status()).as("iat in the future")
 			.isEqualTo(401);
 		assertThat(send(get("/tokens/spare-9", clusterCaller("payments", "scorer", Duration.ofHours(47)))).status())
-			.as("cluster, 47 h (its max-token-lifetime 48 h)").isEqualTo(200);
+			.as("cluster, 47 h (its max-token-lifetime 48 h)")
+			.isEqualTo(200);
 		Sent yearLong = send(get("/tokens/spare-9", clusterCaller("payments", "scorer", Duration.ofDays(365))));
 		assertThat(yearLong.status()).as("cluster, a year").isEqualTo(401);
-		assertThat(yearLong.response().header("WWW-Authenticate"))
-			.isEqualTo("Bearer error=\"invalid_token\", error_description=\"The bearer token is not valid for this broker\"");
+		assertThat(yearLong.response().header("WWW-Authenticate")).isEqualTo(
+				"Bearer error=\"invalid_token\", error_description=\"The bearer token is not valid for this broker\"");
 	}
 
 	// ---- item 6: unknown kids do not drive key-set fetches
@@ -369,7 +384,8 @@ class CallerTrustIntegrationTests {
 	private static String signed(KeyPair key, String kid, String issuer, String audience, String subject)
 			throws Exception {
 		Instant now = CLOCK.instant();
-		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).type(JOSEObjectType.JWT).build(),
+		SignedJWT jwt = new SignedJWT(
+				new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).type(JOSEObjectType.JWT).build(),
 				new JWTClaimsSet.Builder().issuer(issuer)
 					.audience(audience)
 					.subject(subject)
@@ -394,7 +410,8 @@ class CallerTrustIntegrationTests {
 		assertThat(full.passedOn()).isTrue();
 		assertThat(fast.passedOn()).as("a clean hit: the fast path").isFalse();
 		assertThat(fast.response().comparable()).isEqualTo(full.response().comparable());
-		assertThat(full.response().header("Strict-Transport-Security")).as("plain HTTP, whatever the header says").isNull();
+		assertThat(full.response().header("Strict-Transport-Security")).as("plain HTTP, whatever the header says")
+			.isNull();
 	}
 
 	@Test
@@ -423,7 +440,8 @@ class CallerTrustIntegrationTests {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
 			socket.setSoTimeout(15_000);
 			OutputStream out = socket.getOutputStream();
-			out.write((String.join("\r\n", get("/tokens/spare-12", token)) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+			out.write((String.join("\r\n", get("/tokens/spare-12", token)) + "\r\n\r\n")
+				.getBytes(StandardCharsets.ISO_8859_1));
 			out.flush();
 			InputStream in = socket.getInputStream();
 			byte[] head = new byte[12];
@@ -442,7 +460,10 @@ class CallerTrustIntegrationTests {
 		}
 	}
 
-	/** @return the byte read, -1 at the end of the stream, {@link Integer#MIN_VALUE} when the socket timed out */
+	/**
+	 * @return the byte read, -1 at the end of the stream, {@link Integer#MIN_VALUE} when
+	 * the socket timed out
+	 */
 	private static int readOrTimeout(InputStream in) throws IOException {
 		try {
 			return in.read();

@@ -41,9 +41,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 5: an {@code aad_token} service keeps the promises of the other credential types with a realistic
- * Entra ID token lifetime (75 minutes): the data-plane token is acquired anew at half-life, so a required service never
- * takes readiness down, and a valid token is served stale through an Entra ID outage.
+ * Issue 12, item 5: an {@code aad_token} service keeps the promises of the other
+ * credential types with a realistic Entra ID token lifetime (75 minutes): the data-plane
+ * token is acquired anew at half-life, so a required service never takes readiness down,
+ * and a valid token is served stale through an Entra ID outage.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class CredentialModesEntraLifetimeIntegrationTests {
@@ -52,9 +53,8 @@ class CredentialModesEntraLifetimeIntegrationTests {
 
 	static final Duration ENTRA_LIFETIME = Duration.ofMinutes(75);
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
-			new CatalogProperties.Workspace(TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
-					"2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
+			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
@@ -62,8 +62,8 @@ class CredentialModesEntraLifetimeIntegrationTests {
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("aad-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, true,
-				AuthMode.AAD_TOKEN));
+		services.put("aad-v2",
+				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, true, AuthMode.AAD_TOKEN));
 		return services;
 	}
 
@@ -180,7 +180,8 @@ class CredentialModesEntraLifetimeIntegrationTests {
 		assertThat(Duration.between(CLOCK.instant(), refreshBy)).as("refreshed at half-life, not at expiry")
 			.isLessThanOrEqualTo(ENTRA_LIFETIME.dividedBy(2));
 		CLOCK.set(refreshBy);
-		// the token endpoint fails; the listener stays up, so callers' tokens still verify against its keys
+		// the token endpoint fails; the listener stays up, so callers' tokens still
+		// verify against its keys
 		SIMULATOR.entraFaults().set(Fault.error(503));
 		Instant outageEnds = CLOCK.instant().plus(Duration.ofMinutes(20));
 

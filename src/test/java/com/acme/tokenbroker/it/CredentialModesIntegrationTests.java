@@ -53,9 +53,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every auth mode behind one endpoint, proven by scoring: for token, key and Entra-token services the credential the
- * broker hands out is accepted by the simulated service's scoring endpoint; a mode switch is followed; keys rotate
- * while callers score without a single failure, and a rotation failing at any step leaves a working key served.
+ * Every auth mode behind one endpoint, proven by scoring: for token, key and Entra-token
+ * services the credential the broker hands out is accepted by the simulated service's
+ * scoring endpoint; a mode switch is followed; keys rotate while callers score without a
+ * single failure, and a rotation failing at any step leaves a working key served.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -121,7 +122,10 @@ class CredentialModesIntegrationTests {
 			return CLOCK;
 		}
 
-		/** The upstream asks to wait 10 s between polls of a regeneration; the test need not. */
+		/**
+		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
+		 * not.
+		 */
 		@Bean
 		Sleeper fastSleeper() {
 			return (duration) -> Thread.sleep(5);
@@ -172,8 +176,8 @@ class CredentialModesIntegrationTests {
 	private int score(JsonNode credential) {
 		try {
 			HttpRequest request = HttpRequest.newBuilder(URI.create(credential.get("scoringUri").stringValue()))
-				.header("Authorization", credential.get("tokenType").stringValue() + " "
-						+ credential.get("accessToken").stringValue())
+				.header("Authorization",
+						credential.get("tokenType").stringValue() + " " + credential.get("accessToken").stringValue())
 				.POST(HttpRequest.BodyPublishers.ofString("{\"data\":[1,2,3]}"))
 				.build();
 			return this.scoringClient.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -191,7 +195,8 @@ class CredentialModesIntegrationTests {
 		expected.forEach((service, type) -> {
 			JsonNode credential = credential(service);
 			assertThat(credential.get("credentialType").stringValue()).as(service).isEqualTo(type);
-			assertThat(credential.get("scoringUri").stringValue()).isEqualTo(SIMULATOR.scoringUri("ws-weu", service).toString());
+			assertThat(credential.get("scoringUri").stringValue())
+				.isEqualTo(SIMULATOR.scoringUri("ws-weu", service).toString());
 			assertThat(Instant.parse(credential.get("refreshBy").stringValue()))
 				.isBeforeOrEqualTo(Instant.parse(credential.get("expiresAt").stringValue()));
 			assertThat(score(credential)).as("scoring " + service + " with its " + type).isEqualTo(200);
@@ -218,20 +223,23 @@ class CredentialModesIntegrationTests {
 	}
 
 	/**
-	 * Issue 12, item 7: the refused {@code listKeys} at the next key-refresh re-reads the metadata at once; the clock
-	 * stays short of metadata-refresh, so only the refusal can have taught the broker the new mode.
+	 * Issue 12, item 7: the refused {@code listKeys} at the next key-refresh re-reads the
+	 * metadata at once; the clock stays short of metadata-refresh, so only the refusal
+	 * can have taught the broker the new mode.
 	 */
 	@Test
 	void aKeyServiceSwitchedToTokensIsFollowedAtTheNextKeyRefreshBeforeMetadataRefresh() {
 		JsonNode before = credential("switch-key-v1");
 		assertThat(before.get("credentialType").stringValue()).isEqualTo("key");
 		Instant metadataReadAt = CLOCK.instant();
-		// this service's metadata reads only: other services' refreshes may be due at the same instant
+		// this service's metadata reads only: other services' refreshes may be due at the
+		// same instant
 		SIMULATOR.clearRecording();
 
 		SIMULATOR.setAuthMode("ws-weu", "switch-key-v1", AuthMode.AML_TOKEN);
 		Instant keyRefresh = this.cache.state(ServiceName.of("switch-key-v1")).nextAttemptAt();
-		assertThat(keyRefresh).as("metadata-refresh (10m) not reached").isBefore(metadataReadAt.plus(Duration.ofMinutes(10)));
+		assertThat(keyRefresh).as("metadata-refresh (10m) not reached")
+			.isBefore(metadataReadAt.plus(Duration.ofMinutes(10)));
 		CLOCK.set(keyRefresh);
 		this.cache.runDueRefreshes().values().forEach((refresh) -> refresh.exceptionally((failure) -> null).join());
 
@@ -263,7 +271,8 @@ class CredentialModesIntegrationTests {
 			Http.Response started = rotate("rot-v2", "ops-admin");
 			assertThat(started.status()).isEqualTo(202);
 			assertThat(started.header("Location")).isEqualTo("/admin/services/rot-v2/keys/rotation");
-			// issue 12, item 9: without fleet mode the answer says the rotation is this instance's alone
+			// issue 12, item 9: without fleet mode the answer says the rotation is this
+			// instance's alone
 			assertThat(started.json().get("coordinated").booleanValue()).isFalse();
 			assertThat(started.json().get("scope").stringValue()).contains("other instances are not coordinated");
 			KeyRotation rotation = this.rotator.rotation(ServiceName.of("rot-v2"));
@@ -290,8 +299,13 @@ class CredentialModesIntegrationTests {
 		assertThat(credential("rot-v2").get("accessToken").stringValue())
 			.isEqualTo(SIMULATOR.keys("ws-weu", "rot-v2").secondaryKey());
 		assertThat(SIMULATOR.callCount("westeurope", Operation.ARM_REGENERATE_KEYS)).isGreaterThanOrEqualTo(2);
-		String auditLines = output.getAll().lines().filter((line) -> line.contains("key-rotation")).reduce("", String::concat);
-		assertThat(auditLines).contains("service=rot-v2").contains("outcome=succeeded").contains("requestedBy=sub:ops-admin");
+		String auditLines = output.getAll()
+			.lines()
+			.filter((line) -> line.contains("key-rotation"))
+			.reduce("", String::concat);
+		assertThat(auditLines).contains("service=rot-v2")
+			.contains("outcome=succeeded")
+			.contains("requestedBy=sub:ops-admin");
 		assertThat(auditLines).doesNotContain(before)
 			.doesNotContain(SIMULATOR.keys("ws-weu", "rot-v2").primaryKey())
 			.doesNotContain(SIMULATOR.keys("ws-weu", "rot-v2").secondaryKey());

@@ -35,9 +35,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 11, item 2: an {@code aad_token} service hands its callers the Entra token of its own identity
- * ({@code broker.services.<name>.identity}), so a caller granted one service does not receive the token another
- * service's callers get; each identity also makes its services' upstream calls.
+ * Issue 11, item 2: an {@code aad_token} service hands its callers the Entra token of its
+ * own identity ({@code broker.services.<name>.identity}), so a caller granted one service
+ * does not receive the token another service's callers get; each identity also makes its
+ * services' upstream calls.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DataPlaneIdentitiesIntegrationTests {
@@ -46,9 +47,8 @@ class DataPlaneIdentitiesIntegrationTests {
 
 	static final String SECOND_CLIENT = "token-broker-scoring-b";
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
-			new CatalogProperties.Workspace(TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
-					"2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
+			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
@@ -56,10 +56,10 @@ class DataPlaneIdentitiesIntegrationTests {
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("aad-a", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false,
-				AuthMode.AAD_TOKEN));
-		services.put("aad-b", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false,
-				AuthMode.AAD_TOKEN));
+		services.put("aad-a",
+				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.AAD_TOKEN));
+		services.put("aad-b",
+				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.AAD_TOKEN));
 		services.put("tok-a", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		services.put("tok-b", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		return services;
@@ -80,7 +80,8 @@ class DataPlaneIdentitiesIntegrationTests {
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
-		// Two callers, each granted one service: without an identity per service this configuration cannot boot.
+		// Two callers, each granted one service: without an identity per service this
+		// configuration cannot boot.
 		registry.add("broker.access.rules[0].name", () -> "app-a");
 		registry.add("broker.access.rules[0].issuer", SIMULATOR::entraIssuer);
 		registry.add("broker.access.rules[0].subjects[0]", () -> "app-a");
@@ -176,7 +177,8 @@ class DataPlaneIdentitiesIntegrationTests {
 	void eachIdentityMakesTheUpstreamCallsOfItsOwnServices() {
 		SIMULATOR.revoke(SECOND_CLIENT, "ws-weu", "Reader");
 		try {
-			// tok-b's token call is made as scoring-b, which may no longer read the workspace; tok-a's as the default.
+			// tok-b's token call is made as scoring-b, which may no longer read the
+			// workspace; tok-a's as the default.
 			Http.Response refused = this.api.get("/tokens/tok-b", caller("app-b"));
 			Http.Response served = this.api.get("/tokens/tok-a", caller("app-a"));
 

@@ -32,8 +32,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Fleet mode against Redis in a container, where Docker exists; skipped cleanly without it. The same behaviour is
- * proved without Docker by {@link FleetIntegrationTests} against Debian's redis-server.
+ * Fleet mode against Redis in a container, where Docker exists; skipped cleanly without
+ * it. The same behaviour is proved without Docker by {@link FleetIntegrationTests}
+ * against Debian's redis-server.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class FleetContainerTests {
@@ -72,8 +73,10 @@ class FleetContainerTests {
 			assertThat(cold).hasSize(1);
 			assertThat(calls() - before).isEqualTo(1);
 
-			String refreshBy = new Http(BrokerInstances.port(instances.get(0))).get("/tokens/v1-weu", caller()).json()
-				.get("refreshBy").stringValue();
+			String refreshBy = new Http(BrokerInstances.port(instances.get(0))).get("/tokens/v1-weu", caller())
+				.json()
+				.get("refreshBy")
+				.stringValue();
 			CLOCK.advance(Duration.between(CLOCK.instant(), Instant.parse(refreshBy)).plusSeconds(1));
 			List<CompletableFuture<BrokeredToken>> refreshes = new ArrayList<>();
 			for (ConfigurableApplicationContext instance : instances) {

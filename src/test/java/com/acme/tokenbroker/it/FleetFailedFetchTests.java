@@ -30,9 +30,10 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 10: a failed fetch is shared across the fleet. The instance that held the service's lock leaves a
- * short sealed "failed until" record (failure kind, status, until when; no secret), so the instances that waited for
- * it, and those that ask while it holds, answer the same failure without calling the upstream themselves.
+ * Issue 12, item 10: a failed fetch is shared across the fleet. The instance that held
+ * the service's lock leaves a short sealed "failed until" record (failure kind, status,
+ * until when; no secret), so the instances that waited for it, and those that ask while
+ * it holds, answer the same failure without calling the upstream themselves.
  */
 @RequiresRedis
 class FleetFailedFetchTests {
@@ -134,7 +135,8 @@ class FleetFailedFetchTests {
 
 		assertThat(tokenCalls() - tokensBefore).as(INSTANCES + " cold instances, throttled upstream: token calls")
 			.isEqualTo(1);
-		assertThat(westeuropeCalls() - before).as("all calls: one fetch's metadata read and token call").isLessThanOrEqualTo(2);
+		assertThat(westeuropeCalls() - before).as("all calls: one fetch's metadata read and token call")
+			.isLessThanOrEqualTo(2);
 		assertThat(responses).allSatisfy((response) -> {
 			assertThat(response.status()).as(response::body).isEqualTo(503);
 			assertThat(response.header("Content-Type")).startsWith("application/problem+json");
@@ -143,7 +145,8 @@ class FleetFailedFetchTests {
 		});
 		Set<String> failed = redis.keys(PREFIX + ":failed:*");
 		assertThat(failed).hasSize(1);
-		assertThat(redis.opsForValue().get(failed.iterator().next())).as("sealed").startsWith("tb1.k1.")
+		assertThat(redis.opsForValue().get(failed.iterator().next())).as("sealed")
+			.startsWith("tb1.k1.")
 			.doesNotContain("throttled");
 	}
 
@@ -156,9 +159,11 @@ class FleetFailedFetchTests {
 		List<Http.Response> first = getEverywhere("spare-5");
 		List<Http.Response> again = getEverywhere("spare-5");
 
-		assertThat(tokenCalls() - tokensBefore).as(INSTANCES + " cold instances asking twice, failing upstream: token calls")
+		assertThat(tokenCalls() - tokensBefore)
+			.as(INSTANCES + " cold instances asking twice, failing upstream: token calls")
 			.isEqualTo(1);
-		assertThat(westeuropeCalls() - before).as("all calls: one fetch's metadata read and token call").isLessThanOrEqualTo(2);
+		assertThat(westeuropeCalls() - before).as("all calls: one fetch's metadata read and token call")
+			.isLessThanOrEqualTo(2);
 		assertThat(first).allSatisfy((response) -> assertThat(response.status()).as(response::body).isEqualTo(503));
 		assertThat(again).allSatisfy((response) -> assertThat(response.status()).as(response::body).isEqualTo(503));
 	}

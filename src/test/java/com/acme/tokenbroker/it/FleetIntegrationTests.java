@@ -46,9 +46,10 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The shared second-level cache with a real Redis server and complete broker instances (each its own web server,
- * caches, breakers and Redis connections) in virtual time. The instances reach Redis through a loopback proxy that
- * the tests stop and start, which to them is Redis going away and coming back.
+ * The shared second-level cache with a real Redis server and complete broker instances
+ * (each its own web server, caches, breakers and Redis connections) in virtual time. The
+ * instances reach Redis through a loopback proxy that the tests stop and start, which to
+ * them is Redis going away and coming back.
  */
 @RequiresRedis
 @ExtendWith(OutputCaptureExtension.class)
@@ -200,7 +201,8 @@ class FleetIntegrationTests {
 				Set<String> tokens = servedTokens(responses);
 				assertThat(tokens).as("every instance took the refreshed token of " + service).hasSize(1);
 				assertThat(tokens).doesNotContain(first.get(service));
-				assertThat(responses).allSatisfy((response) -> assertThat(response.json().get("stale").booleanValue()).isFalse());
+				assertThat(responses)
+					.allSatisfy((response) -> assertThat(response.json().get("stale").booleanValue()).isFalse());
 				first.put(service, tokens.iterator().next());
 			}
 			assertThat(tokenCalls("westeurope") - weuBefore).as("serving made no further call").isEqualTo(2);
@@ -222,7 +224,8 @@ class FleetIntegrationTests {
 		duringOutage.addAll(getEverywhere(instances, "spare-1"));
 		assertThat(tokenCalls("westeurope") - before).as("cold, Redis down: each instance fetches alone").isEqualTo(3);
 		JsonNode sample = duringOutage.get(0).json();
-		CLOCK.advance(Duration.between(CLOCK.instant(), Instant.parse(sample.get("refreshBy").stringValue())).plusSeconds(1));
+		CLOCK.advance(
+				Duration.between(CLOCK.instant(), Instant.parse(sample.get("refreshBy").stringValue())).plusSeconds(1));
 		refreshEverywhere(instances);
 		duringOutage.addAll(getEverywhere(instances, "v1-weu"));
 		duringOutage.addAll(getEverywhere(instances, "spare-1"));
@@ -234,11 +237,14 @@ class FleetIntegrationTests {
 		}
 		assertThat(output.getAll()).doesNotContain("Exception in thread");
 		for (ConfigurableApplicationContext instance : instances) {
-			Http management = new Http(Integer.parseInt(instance.getEnvironment().getProperty("local.management.port")));
+			Http management = new Http(
+					Integer.parseInt(instance.getEnvironment().getProperty("local.management.port")));
 			assertThat(management.get("/actuator/health/readiness", null).status()).as("Redis down is not an outage")
 				.isEqualTo(200);
-			assertThat(management.get("/actuator/prometheus", null, "text/plain").body()).as("the Redis breaker, in the metrics")
-				.containsPattern("(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"redis\"[^}]*state=\"open\"[^}]*} 1\\.0$");
+			assertThat(management.get("/actuator/prometheus", null, "text/plain").body())
+				.as("the Redis breaker, in the metrics")
+				.containsPattern(
+						"(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"redis\"[^}]*state=\"open\"[^}]*} 1\\.0$");
 		}
 
 		proxy.start();
@@ -246,25 +252,32 @@ class FleetIntegrationTests {
 		CLOCK.advance(Duration.ofSeconds(11));
 		long beforeRejoin = tokenCalls("westeurope");
 		for (ConfigurableApplicationContext instance : instances) {
-			assertThat(new Http(BrokerInstances.port(instance)).get("/tokens/spare-3", caller()).status()).isEqualTo(200);
+			assertThat(new Http(BrokerInstances.port(instance)).get("/tokens/spare-3", caller()).status())
+				.isEqualTo(200);
 			assertThat(instance.getBean(CircuitBreakers.class).forRegion("redis").getState())
-				.as("the probe after the breaker's wait closed it").isEqualTo(CircuitBreaker.State.CLOSED);
+				.as("the probe after the breaker's wait closed it")
+				.isEqualTo(CircuitBreaker.State.CLOSED);
 		}
 		assertThat(tokenCalls("westeurope") - beforeRejoin).as("sharing resumed: a cold service is fetched once")
 			.isEqualTo(1);
 		sample = getEverywhere(instances, "v1-weu").get(0).json();
-		CLOCK.advance(Duration.between(CLOCK.instant(), Instant.parse(sample.get("refreshBy").stringValue())).plusSeconds(1));
+		CLOCK.advance(
+				Duration.between(CLOCK.instant(), Instant.parse(sample.get("refreshBy").stringValue())).plusSeconds(1));
 		beforeRejoin = tokenCalls("westeurope");
 
 		refreshEverywhere(instances);
 
 		assertThat(tokenCalls("westeurope") - beforeRejoin)
-			.as("sharing resumed: one refresh each of v1-weu, v2-weu and spare-1 for the fleet").isEqualTo(3);
+			.as("sharing resumed: one refresh each of v1-weu, v2-weu and spare-1 for the fleet")
+			.isEqualTo(3);
 		assertThat(servedTokens(getEverywhere(instances, "v1-weu"))).hasSize(1);
 		assertThat(servedTokens(getEverywhere(instances, "spare-1"))).hasSize(1);
 	}
 
-	/** Lettuce reconnects on its own after a short delay; the broker's Redis breaker then lets a probe through. */
+	/**
+	 * Lettuce reconnects on its own after a short delay; the broker's Redis breaker then
+	 * lets a probe through.
+	 */
 	private static void awaitRedisReachableFrom(List<ConfigurableApplicationContext> instances) throws Exception {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
 		for (ConfigurableApplicationContext instance : instances) {
@@ -285,14 +298,17 @@ class FleetIntegrationTests {
 	@Test
 	void valuesInRedisAreSealedAndAWrongOrRotatedKeyIsHandled(CapturedOutput output) {
 		ConfigurableApplicationContext first = this.fleet.start(config("k1", Map.of("k1", KEY_1)));
-		String token = new Http(BrokerInstances.port(first)).get("/tokens/v1-weu", caller()).json()
-			.get("accessToken").stringValue();
+		String token = new Http(BrokerInstances.port(first)).get("/tokens/v1-weu", caller())
+			.json()
+			.get("accessToken")
+			.stringValue();
 
 		Set<String> keys = redis.keys(this.prefix + ":token:*");
 		assertThat(keys).hasSize(1);
 		String raw = redis.opsForValue().get(keys.iterator().next());
 		assertThat(raw).startsWith("tb1.k1.").doesNotContain(token);
-		assertThat(new String(Base64.getUrlDecoder().decode(raw.substring("tb1.k1.".length())), StandardCharsets.ISO_8859_1))
+		assertThat(new String(Base64.getUrlDecoder().decode(raw.substring("tb1.k1.".length())),
+				StandardCharsets.ISO_8859_1))
 			.doesNotContain(token.substring(token.length() - 24));
 		assertThat(Pattern.compile("eyJ[A-Za-z0-9_-]{8,}").matcher(raw).find()).as("no JWT-shaped text").isFalse();
 
@@ -303,7 +319,8 @@ class FleetIntegrationTests {
 			.isEqualTo(token);
 		assertThat(tokenCalls("westeurope")).isEqualTo(before);
 
-		ConfigurableApplicationContext wrong = this.fleet.start(config("k9", Map.of("k9", TestRedis.newEncryptionKey())));
+		ConfigurableApplicationContext wrong = this.fleet
+			.start(config("k9", Map.of("k9", TestRedis.newEncryptionKey())));
 		Http.Response fromWrong = new Http(BrokerInstances.port(wrong)).get("/tokens/v1-weu", caller());
 		assertThat(fromWrong.status()).as("a value that does not open is a miss, not an error").isEqualTo(200);
 		assertThat(fromWrong.json().get("accessToken").stringValue()).isNotEqualTo(token);
@@ -314,7 +331,8 @@ class FleetIntegrationTests {
 		redis.opsForValue().set(keys.iterator().next(), "tb1.k1.AAAAgarbage");
 		ConfigurableApplicationContext cold = this.fleet.start(config());
 		assertThat(new Http(BrokerInstances.port(cold)).get("/tokens/v1-weu", caller()).status())
-			.as("a corrupt value is a miss and never breaks the cache").isEqualTo(200);
+			.as("a corrupt value is a miss and never breaks the cache")
+			.isEqualTo(200);
 		assertThat(tokenCalls("westeurope") - before).isEqualTo(2);
 	}
 
@@ -326,10 +344,11 @@ class FleetIntegrationTests {
 		io.lettuce.core.RedisClient admin = io.lettuce.core.RedisClient.create(TestRedis.url().toString());
 		io.lettuce.core.api.StatefulRedisConnection<String, String> adminConnection = admin.connect();
 		adminConnection.sync()
-			.aclSetuser(user, io.lettuce.core.AclSetuserArgs.Builder.on()
-				.addPassword(password)
-				.keyPattern(this.prefix + ":*")
-				.allCommands());
+			.aclSetuser(user,
+					io.lettuce.core.AclSetuserArgs.Builder.on()
+						.addPassword(password)
+						.keyPattern(this.prefix + ":*")
+						.allCommands());
 		try {
 			Map<String, String> authenticated = config();
 			authenticated.put("spring.data.redis.username", user);
@@ -376,8 +395,7 @@ class FleetIntegrationTests {
 			.isEqualTo(3);
 		long served = responses.stream().filter((response) -> response.status() == 200).count();
 		assertThat(served).isEqualTo(simulator.callCount("northeurope", Operation.ARM_TOKEN) - tokensBefore);
-		assertThat(responses.stream().filter((response) -> response.status() != 200))
-			.hasSize(6 - (int) served)
+		assertThat(responses.stream().filter((response) -> response.status() != 200)).hasSize(6 - (int) served)
 			.allSatisfy((response) -> {
 				assertThat(response.status()).isEqualTo(503);
 				assertThat(response.body()).contains("upstream-budget-spent");

@@ -40,9 +40,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Issue 12, item 9: in fleet mode a key rotation is the fleet's, not one instance's. One instance takes the service's
- * rotation lock in Redis and publishes the slot it serves after the switch; every other instance follows that record at
- * its next refresh check, long before the grace period ends and the retired key is regenerated. Callers scoring
+ * Issue 12, item 9: in fleet mode a key rotation is the fleet's, not one instance's. One
+ * instance takes the service's rotation lock in Redis and publishes the slot it serves
+ * after the switch; every other instance follows that record at its next refresh check,
+ * long before the grace period ends and the retired key is regenerated. Callers scoring
  * through all three instances during the rotation see no failure.
  */
 @RequiresRedis
@@ -81,9 +82,11 @@ class FleetKeyRotationTests {
 			registry.add("broker.access.admin-rules[0].issuer", simulator::entraIssuer);
 			registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
 			registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
-		}), PREFIX, TestRedis.url().getHost(), TestRedis.url().getPort(), "k1", Map.of("k1", TestRedis.newEncryptionKey()));
+		}), PREFIX, TestRedis.url().getHost(), TestRedis.url().getPort(), "k1",
+				Map.of("k1", TestRedis.newEncryptionKey()));
 		for (int i = 0; i < INSTANCES; i++) {
-			// the upstream asks to wait 10 s between polls of a regeneration; the test need not
+			// the upstream asks to wait 10 s between polls of a regeneration; the test
+			// need not
 			instances.add(fleet.start(properties,
 					(app) -> app.registerBean("fastSleeper", Sleeper.class, () -> (duration) -> Thread.sleep(5))));
 		}
@@ -142,7 +145,8 @@ class FleetKeyRotationTests {
 		KeyRotator rotator = instances.get(0).getBean(KeyRotator.class);
 		try {
 			awaitIterations(iterations, 30);
-			Http.Response started = api(0).postWithBearer("/admin/services/" + SERVICE + "/keys/rotate", caller("ops-admin"));
+			Http.Response started = api(0).postWithBearer("/admin/services/" + SERVICE + "/keys/rotate",
+					caller("ops-admin"));
 			assertThat(started.status()).as(started::body).isEqualTo(202);
 			assertThat(started.json().get("coordinated").booleanValue()).isTrue();
 			KeyRotation rotation = rotator.rotation(ServiceName.of(SERVICE));
@@ -150,7 +154,8 @@ class FleetKeyRotationTests {
 			Http.Response elsewhere = api(1).postWithBearer("/admin/services/" + SERVICE + "/keys/rotate",
 					caller("ops-admin"));
 			assertThat(elsewhere.status()).as("one rotation for the fleet: " + elsewhere.body()).isEqualTo(409);
-			assertThat(elsewhere.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:rotation-elsewhere");
+			assertThat(elsewhere.json().get("type").stringValue())
+				.isEqualTo("urn:token-broker:problem:rotation-elsewhere");
 
 			CLOCK.advance(Duration.ofSeconds(1));
 			advanceEverywhere();

@@ -38,9 +38,10 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The lock holder dies mid-fetch: a broker in its own JVM takes a service's lock, its upstream call hangs, and it is
- * killed with SIGKILL, so nothing releases the lock. The rest of the fleet fails fast and clearly while the lease
- * runs, then exactly one instance fetches and every instance serves that token.
+ * The lock holder dies mid-fetch: a broker in its own JVM takes a service's lock, its
+ * upstream call hangs, and it is killed with SIGKILL, so nothing releases the lock. The
+ * rest of the fleet fails fast and clearly while the lease runs, then exactly one
+ * instance fetches and every instance serves that token.
  */
 @RequiresRedis
 class FleetLockHolderCrashTests {
@@ -122,14 +123,16 @@ class FleetLockHolderCrashTests {
 		assertThat(holderLog).contains("Started TokenBrokerApplication");
 		assertThat(SecretLedger.secrets()).allSatisfy((secret) -> assertThat(holderLog).doesNotContain(secret));
 		String lockKey = redis.keys(this.prefix + ":lock:*").iterator().next();
-		assertThat(redis.getExpire(lockKey, TimeUnit.MILLISECONDS)).as("the dead holder's lock outlives it").isPositive();
+		assertThat(redis.getExpire(lockKey, TimeUnit.MILLISECONDS)).as("the dead holder's lock outlives it")
+			.isPositive();
 
 		try (BrokerInstances fleet = new BrokerInstances(CLOCK)) {
 			List<ConfigurableApplicationContext> peers = List.of(fleet.start(config()), fleet.start(config()));
 			assertThat(redis.hasKey(lockKey)).as("the lease still runs").isTrue();
 			long started = System.nanoTime();
 			Http.Response during = new Http(BrokerInstances.port(peers.get(0))).get("/tokens/v2-weu", caller());
-			assertThat(Duration.ofNanos(System.nanoTime() - started)).as("fails fast").isLessThan(Duration.ofSeconds(3));
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).as("fails fast")
+				.isLessThan(Duration.ofSeconds(3));
 			assertThat(during.status()).as("no token while the lease runs").isEqualTo(503);
 			assertThat(during.header("Content-Type")).startsWith("application/problem+json");
 			assertThat(Long.parseLong(during.header("Retry-After"))).isBetween(1L, LEASE.toSeconds() + 2);
@@ -145,13 +148,15 @@ class FleetLockHolderCrashTests {
 				responses.add(new Http(BrokerInstances.port(peer)).get("/tokens/v2-weu", caller()));
 			}
 
-			assertThat(responses).allSatisfy((response) -> assertThat(response.status()).as(response::body).isEqualTo(200));
+			assertThat(responses)
+				.allSatisfy((response) -> assertThat(response.status()).as(response::body).isEqualTo(200));
 			Set<String> tokens = responses.stream()
 				.map((response) -> response.json().get("accessToken").stringValue())
 				.collect(Collectors.toSet());
 			assertThat(tokens).as("one token for the fleet").hasSize(1);
 			assertThat(simulator.callCount("westeurope", Operation.ARM_TOKEN) - tokenCallsBefore)
-				.as("exactly one token fetch in all: the dead holder's never reached the token call").isEqualTo(1);
+				.as("exactly one token fetch in all: the dead holder's never reached the token call")
+				.isEqualTo(1);
 		}
 	}
 

@@ -23,9 +23,10 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 11: a blackholed Redis (packets dropped, nothing refused) is noticed by the socket in seconds, not
- * after the kernel's two hours of keepalive silence or its fifteen minutes of retransmissions. The options are read
- * from the connection factory of a booted fleet broker, so they are the ones Lettuce really connects with, on top of
+ * Issue 12, item 11: a blackholed Redis (packets dropped, nothing refused) is noticed by
+ * the socket in seconds, not after the kernel's two hours of keepalive silence or its
+ * fifteen minutes of retransmissions. The options are read from the connection factory of
+ * a booted fleet broker, so they are the ones Lettuce really connects with, on top of
  * Spring Boot's own ({@code spring.data.redis.connect-timeout} is kept).
  */
 @RequiresRedis
@@ -73,7 +74,8 @@ class FleetRedisSocketOptionsTests {
 				.isEqualTo(Duration.ofMillis(1500));
 			assertThat(options.getDisconnectedBehavior()).as("the fail-fast options are kept")
 				.isEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
-			// Lettuce applies TCP_USER_TIMEOUT and the keepalive timings only on a native transport (epoll on Linux)
+			// Lettuce applies TCP_USER_TIMEOUT and the keepalive timings only on a native
+			// transport (epoll on Linux)
 			assertThat(EpollProvider.isAvailable()).as("netty's native epoll transport is on the classpath").isTrue();
 		}
 	}

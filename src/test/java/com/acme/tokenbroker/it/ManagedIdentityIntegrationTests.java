@@ -29,10 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Managed identity mode ({@code broker.identity.mode: managed-identity}, issue 12, "untested paths"): azure-identity's
- * {@code ManagedIdentityCredential}, through MSAL4J's App Service source ({@code IDENTITY_ENDPOINT} +
- * {@code IDENTITY_HEADER}), signs in as a user-assigned identity against the simulator's managed-identity endpoint on
- * loopback, fetches service tokens with it, and replaces it once virtual time passes the token's refresh time.
+ * Managed identity mode ({@code broker.identity.mode: managed-identity}, issue 12,
+ * "untested paths"): azure-identity's {@code ManagedIdentityCredential}, through MSAL4J's
+ * App Service source ({@code IDENTITY_ENDPOINT} + {@code IDENTITY_HEADER}), signs in as a
+ * user-assigned identity against the simulator's managed-identity endpoint on loopback,
+ * fetches service tokens with it, and replaces it once virtual time passes the token's
+ * refresh time.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ManagedIdentityIntegrationTests {
@@ -129,7 +131,8 @@ class ManagedIdentityIntegrationTests {
 		assertThat(managedIdentityCalls()).isEqualTo(1);
 		assertThat(principal.currentToken().value()).isEqualTo(first.value());
 
-		// At its refresh time: a new token from the endpoint (MSAL's wall-clock cache would have let it go by now)
+		// At its refresh time: a new token from the endpoint (MSAL's wall-clock cache
+		// would have let it go by now)
 		CLOCK.set(first.refreshAt());
 		ManagedIdentityEnvironment.expireCachedTokens();
 		this.identities.refreshIfDue();
@@ -138,7 +141,8 @@ class ManagedIdentityIntegrationTests {
 		assertThat(second.value()).isNotEqualTo(first.value());
 		assertThat(second.expiresAt()).isAfter(first.expiresAt());
 
-		// After the first token expired, service tokens still come, signed for with the refreshed one
+		// After the first token expired, service tokens still come, signed for with the
+		// refreshed one
 		Instant afterFirstExpired = first.expiresAt().plus(Duration.ofMinutes(1));
 		CLOCK.set(afterFirstExpired);
 		assertServedAndAccepted("v1-eus", "ws-eus");

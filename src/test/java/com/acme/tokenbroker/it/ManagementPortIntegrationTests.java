@@ -20,15 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The management port serves health, info and Prometheus to anyone who reaches it, and nothing else, even when an
- * operator widens the exposure (issue 11, item 7): a heap dump holds every token, key, client secret and fleet key.
- * Anonymous health shows statuses only, never service names, runway or errors.
+ * The management port serves health, info and Prometheus to anyone who reaches it, and
+ * nothing else, even when an operator widens the exposure (issue 11, item 7): a heap dump
+ * holds every token, key, client secret and fleet key. Anonymous health shows statuses
+ * only, never service names, runway or errors.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0",
-				"management.endpoints.web.exposure.include=health,info,prometheus,heapdump,env,configprops,beans,"
-						+ "loggers,threaddump,metrics,mappings,caches,scheduledtasks,circuitbreakers,shutdown",
-				"management.endpoint.heapdump.access=unrestricted", "management.endpoint.shutdown.access=unrestricted" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
+		"management.endpoints.web.exposure.include=health,info,prometheus,heapdump,env,configprops,beans,"
+				+ "loggers,threaddump,metrics,mappings,caches,scheduledtasks,circuitbreakers,shutdown",
+		"management.endpoint.heapdump.access=unrestricted", "management.endpoint.shutdown.access=unrestricted" })
 @ActiveProfiles("simulator")
 class ManagementPortIntegrationTests {
 
@@ -57,9 +57,9 @@ class ManagementPortIntegrationTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "/actuator/heapdump", "/actuator/env", "/actuator/env/broker.fleet.encryption.keys.k1",
-			"/actuator/configprops", "/actuator/beans", "/actuator/loggers", "/actuator/threaddump", "/actuator/metrics",
-			"/actuator/mappings", "/actuator/caches", "/actuator/scheduledtasks", "/actuator/circuitbreakers",
-			"/actuator" })
+			"/actuator/configprops", "/actuator/beans", "/actuator/loggers", "/actuator/threaddump",
+			"/actuator/metrics", "/actuator/mappings", "/actuator/caches", "/actuator/scheduledtasks",
+			"/actuator/circuitbreakers", "/actuator" })
 	void endpointsExposedByConfigurationBeyondHealthInfoAndPrometheusAreRefused(String path) throws Exception {
 		assertThat(status("GET", path)).isIn(401, 403);
 		Http.Response response = this.management.get(path.equals("/actuator/heapdump") ? "/actuator/env" : path, null);
@@ -85,7 +85,8 @@ class ManagementPortIntegrationTests {
 
 	@Test
 	void anonymousHealthShowsNoServiceNamesRunwayOrErrors() {
-		for (String path : new String[] { "/actuator/health", "/actuator/health/readiness", "/actuator/health/tokens" }) {
+		for (String path : new String[] { "/actuator/health", "/actuator/health/readiness",
+				"/actuator/health/tokens" }) {
 			Http.Response health = this.management.get(path, null);
 
 			assertThat(health.status()).as(path).isIn(200, 404);

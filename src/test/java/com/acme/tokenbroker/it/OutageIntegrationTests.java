@@ -50,9 +50,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Region outages in virtual time: every fault of the simulated workspace's switch, a two-region drill with readiness,
- * operator errors, the request budget and the bulkhead. The breakers use the defaults of application.yml (open at 50%
- * of at least 3 calls, 60 s wait, one probe).
+ * Region outages in virtual time: every fault of the simulated workspace's switch, a
+ * two-region drill with readiness, operator errors, the request budget and the bulkhead.
+ * The breakers use the defaults of application.yml (open at 50% of at least 3 calls, 60 s
+ * wait, one probe).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -123,7 +124,10 @@ class OutageIntegrationTests {
 		return SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
 	}
 
-	/** A caller request, which must complete within the cold-miss deadline whatever the upstream does. */
+	/**
+	 * A caller request, which must complete within the cold-miss deadline whatever the
+	 * upstream does.
+	 */
 	private Http.Response get(String service) {
 		long started = System.nanoTime();
 		Http.Response response = this.api.get("/tokens/" + service, caller());
@@ -137,9 +141,10 @@ class OutageIntegrationTests {
 	}
 
 	/**
-	 * After a fault is cleared, the background refresher's scheduled retries find the region back, not the callers:
-	 * a cold caller obeys the same schedule (issue 12, items 1 and 3). Moves the clock to each next scheduled attempt
-	 * of these services and runs it, until all of them hold a token again.
+	 * After a fault is cleared, the background refresher's scheduled retries find the
+	 * region back, not the callers: a cold caller obeys the same schedule (issue 12,
+	 * items 1 and 3). Moves the clock to each next scheduled attempt of these services
+	 * and runs it, until all of them hold a token again.
 	 */
 	private void runScheduledRetriesUntilServed(String... services) {
 		for (int round = 0; round < 10; round++) {
@@ -148,7 +153,8 @@ class OutageIntegrationTests {
 			for (String service : services) {
 				if (this.cache.current(com.acme.tokenbroker.catalog.ServiceName.of(service)) == null) {
 					all = false;
-					Instant next = this.cache.state(com.acme.tokenbroker.catalog.ServiceName.of(service)).nextAttemptAt();
+					Instant next = this.cache.state(com.acme.tokenbroker.catalog.ServiceName.of(service))
+						.nextAttemptAt();
 					if (next != null && next.isAfter(latest)) {
 						latest = next;
 					}
@@ -213,7 +219,8 @@ class OutageIntegrationTests {
 				assertThat(served).isEqualTo(token);
 				assertThat(jwtExpiry(served)).as("never an expired token").isAfter(CLOCK.instant());
 				assertThat(response.json().get("stale").booleanValue()).isEqualTo(!CLOCK.instant().isBefore(refreshBy));
-				assertThat(response.header("Token-Stale")).isEqualTo(Boolean.toString(!CLOCK.instant().isBefore(refreshBy)));
+				assertThat(response.header("Token-Stale"))
+					.isEqualTo(Boolean.toString(!CLOCK.instant().isBefore(refreshBy)));
 				staleServed++;
 			}
 			else {
@@ -232,8 +239,10 @@ class OutageIntegrationTests {
 		runDueRefreshesAllowingFailures();
 		Http.Response recovered = get("v2-weu");
 		if (recovered.status() == 503) {
-			// a caller that honours Retry-After: the probe of the region may have gone to another service's fetch, and
-			// a cold caller waits for the service's scheduled retry, at most the longest backoff (issue 12, item 1)
+			// a caller that honours Retry-After: the probe of the region may have gone to
+			// another service's fetch, and
+			// a cold caller waits for the service's scheduled retry, at most the longest
+			// backoff (issue 12, item 1)
 			Duration retryAfter = Duration.ofSeconds(Long.parseLong(recovered.header("Retry-After")));
 			assertThat(retryAfter).as(recovered::body).isLessThanOrEqualTo(RETRY_MAX_BACKOFF.plusSeconds(1));
 			CLOCK.advance(retryAfter.plusSeconds(1));
@@ -276,7 +285,8 @@ class OutageIntegrationTests {
 		}
 		assertThat(readinessChanges).as("up while the runway lasts, then down, without flapping")
 			.containsExactly(200, 503);
-		assertThat(wentDownAt).isAfterOrEqualTo(weuHardExpiry.minus(Duration.ofMinutes(10)).minus(Duration.ofMinutes(15)));
+		assertThat(wentDownAt)
+			.isAfterOrEqualTo(weuHardExpiry.minus(Duration.ofMinutes(10)).minus(Duration.ofMinutes(15)));
 
 		SIMULATOR.faults("westeurope").clear();
 		runScheduledRetriesUntilServed("v1-weu", "v2-weu");
@@ -301,7 +311,8 @@ class OutageIntegrationTests {
 			assertThat(status.get("lastError").get("kind").stringValue()).isEqualTo("rejected_principal");
 			assertThat(status.get("lastError").get("needsOperator").booleanValue()).isTrue();
 			assertThat(Duration.between(CLOCK.instant(), Instant.parse(status.get("nextAttemptAt").stringValue())))
-				.as("no tight loop: the longest backoff").isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+				.as("no tight loop: the longest backoff")
+				.isGreaterThanOrEqualTo(Duration.ofMinutes(5));
 			assertThat(output.getAll()).contains("was refused and needs an operator");
 			assertThat(new Http(this.managementPort).get("/actuator/prometheus", null, "text/plain").body())
 				.contains("outcome=\"rejected_principal\"");
@@ -313,7 +324,8 @@ class OutageIntegrationTests {
 
 	@Test
 	void anOpenBreakerFailsColdCallersAtOnceWithRetryAfterFromItsWait() {
-		// Past the longest backoff: another test may have left these services in theirs, which a cold caller obeys
+		// Past the longest backoff: another test may have left these services in theirs,
+		// which a cold caller obeys
 		// (issue 12, item 1) without an upstream call that could open the breaker.
 		CLOCK.advance(Duration.ofMinutes(6));
 		SIMULATOR.faults("eastus").set(Fault.error(500));
@@ -321,15 +333,19 @@ class OutageIntegrationTests {
 			assertThat(get(service).status()).isEqualTo(503);
 		}
 		assertThat(this.breakers.forRegion("eastus").getState()).isEqualTo(CircuitBreaker.State.OPEN);
-		long callsBefore = SIMULATOR.callCount("eastus", Operation.MMS_TOKEN) + SIMULATOR.callCount("eastus", Operation.ARM_TOKEN);
+		long callsBefore = SIMULATOR.callCount("eastus", Operation.MMS_TOKEN)
+				+ SIMULATOR.callCount("eastus", Operation.ARM_TOKEN);
 
 		Http.Response response = get("spare-8");
 
 		assertThat(response.status()).isEqualTo(503);
-		assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-circuit-open");
+		assertThat(response.json().get("type").stringValue())
+			.isEqualTo("urn:token-broker:problem:upstream-circuit-open");
 		assertThat(Long.parseLong(response.header("Retry-After"))).isBetween(1L, 66L);
-		assertThat(SIMULATOR.callCount("eastus", Operation.MMS_TOKEN) + SIMULATOR.callCount("eastus", Operation.ARM_TOKEN))
-			.as("no upstream call while open").isEqualTo(callsBefore);
+		assertThat(
+				SIMULATOR.callCount("eastus", Operation.MMS_TOKEN) + SIMULATOR.callCount("eastus", Operation.ARM_TOKEN))
+			.as("no upstream call while open")
+			.isEqualTo(callsBefore);
 		assertThat(get("v1-weu").status()).as("other regions are unaffected").isEqualTo(200);
 		assertThat(new Http(this.managementPort).get("/actuator/prometheus", null, "text/plain").body())
 			.contains("resilience4j_circuitbreaker_state{")
@@ -344,9 +360,10 @@ class OutageIntegrationTests {
 		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
 
 		for (int i = 1; i <= 6; i++) {
-			responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/tokens/budget-" + i))
-				.header("Authorization", "Bearer " + caller)
-				.build(), HttpResponse.BodyHandlers.ofString()));
+			responses.add(client
+				.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/tokens/budget-" + i))
+					.header("Authorization", "Bearer " + caller)
+					.build(), HttpResponse.BodyHandlers.ofString()));
 		}
 		int served = 0;
 		int heldBack = 0;
@@ -365,7 +382,8 @@ class OutageIntegrationTests {
 
 		assertThat(SIMULATOR.callCount("northeurope", Operation.ARM_TOKEN)
 				+ SIMULATOR.callCount("northeurope", Operation.ARM_GET_ENDPOINT))
-			.as("upstream calls of the region, metadata reads included").isEqualTo(3);
+			.as("upstream calls of the region, metadata reads included")
+			.isEqualTo(3);
 		assertThat(served).isEqualTo(SIMULATOR.callCount("northeurope", Operation.ARM_TOKEN));
 		assertThat(served + heldBack).isEqualTo(6);
 		assertThat(heldBack).isGreaterThanOrEqualTo(3);
@@ -376,7 +394,8 @@ class OutageIntegrationTests {
 	@Test
 	void theBulkheadOfARegionRefusesCallsBeyondItsLimitAtOnce() throws Exception {
 		SIMULATOR.faults("uksouth").set(Fault.hang());
-		CompletableFuture<Http.Response> first = CompletableFuture.supplyAsync(() -> this.api.get("/tokens/bulkhead-1", caller()));
+		CompletableFuture<Http.Response> first = CompletableFuture
+			.supplyAsync(() -> this.api.get("/tokens/bulkhead-1", caller()));
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
 		while (SIMULATOR.callCount("uksouth", Operation.MMS_GET_SERVICE) == 0 && System.nanoTime() < deadline) {
 			Thread.onSpinWait();
@@ -408,13 +427,16 @@ class OutageIntegrationTests {
 		String metrics = new Http(this.managementPort).get("/actuator/prometheus", null, "text/plain").body();
 		assertThat(metrics).contains("broker_token_runway_min_seconds").doesNotContain(token);
 		assertThat(metrics).as("the breakers' states are in the metrics")
-			.containsPattern("(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"westeurope\"[^}]*state=\"closed\"[^}]*} 1\\.0$");
+			.containsPattern(
+					"(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"westeurope\"[^}]*state=\"closed\"[^}]*} 1\\.0$");
 		JsonNode health = new Http(this.managementPort).get("/actuator/health", null).json();
 		assertThat(health.get("components").get("tokens").get("status").stringValue()).isIn("UP", "OUT_OF_SERVICE");
 		assertThat(health.get("components").get("tokens").has("details"))
-			.as("anonymous health shows statuses only (issue 11, item 7)").isFalse();
+			.as("anonymous health shows statuses only (issue 11, item 7)")
+			.isFalse();
 		assertThat(health.toString()).doesNotContain(token);
-		assertThat(new Http(this.managementPort).get("/actuator/health/liveness", null).body()).doesNotContain("tokens");
+		assertThat(new Http(this.managementPort).get("/actuator/health/liveness", null).body())
+			.doesNotContain("tokens");
 	}
 
 }

@@ -27,10 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The broker is not ready before its first token (issue 12, "untested paths"): with the product's warm-up on, the
- * westeurope token endpoint holds the first fetch of a required service unanswered; readiness on the management port
- * is 503 while that token is missing (the other required services' tokens already fetched, an optional service's
- * fetch still held), and 200 once it arrives.
+ * The broker is not ready before its first token (issue 12, "untested paths"): with the
+ * product's warm-up on, the westeurope token endpoint holds the first fetch of a required
+ * service unanswered; readiness on the management port is 503 while that token is missing
+ * (the other required services' tokens already fetched, an optional service's fetch still
+ * held), and 200 once it arrives.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ReadinessBeforeFirstTokenIntegrationTests {
@@ -63,7 +64,8 @@ class ReadinessBeforeFirstTokenIntegrationTests {
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
-		// The product's start: warm up every service; the held fetch waits for its answer rather than time out
+		// The product's start: warm up every service; the held fetch waits for its answer
+		// rather than time out
 		registry.add("broker.tokens.warm-up", () -> "true");
 		registry.add("broker.upstream.read-timeout", () -> "60s");
 		registry.add("broker.upstream.call-timeout", () -> "60s");
@@ -100,7 +102,8 @@ class ReadinessBeforeFirstTokenIntegrationTests {
 		assertThat(hasToken("held-v1")).as("the held fetch has not been answered").isFalse();
 		assertThat(readiness()).as("a required service has no token yet").isEqualTo(503);
 		assertThat(new Http(this.managementPort).get("/actuator/health/liveness", null).status())
-			.as("liveness is the process: not restarted for a missing token").isEqualTo(200);
+			.as("liveness is the process: not restarted for a missing token")
+			.isEqualTo(200);
 
 		SIMULATOR.faults("westeurope", Operation.MMS_TOKEN).clear();
 

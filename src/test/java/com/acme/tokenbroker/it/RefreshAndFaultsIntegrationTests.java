@@ -47,8 +47,9 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The broker against a simulated workspace in virtual time: the broker and the simulator read one
- * {@link MutableClock}, the refresh scheduler is driven by the test, and faults are switched per region.
+ * The broker against a simulated workspace in virtual time: the broker and the simulator
+ * read one {@link MutableClock}, the refresh scheduler is driven by the test, and faults
+ * are switched per region.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RefreshAndFaultsIntegrationTests {
@@ -150,7 +151,8 @@ class RefreshAndFaultsIntegrationTests {
 		refresh.join();
 		Http.Response after = get("v1-weu");
 
-		assertThat(during.json().get("accessToken").stringValue()).as("served from cache while refreshing").isEqualTo(first);
+		assertThat(during.json().get("accessToken").stringValue()).as("served from cache while refreshing")
+			.isEqualTo(first);
 		assertThat(refreshStillRunning).as("the caller was answered while the slow refresh ran").isTrue();
 		assertThat(after.json().get("accessToken").stringValue()).isNotEqualTo(first);
 		assertThat(calls("westeurope") - before).isEqualTo(1);
@@ -172,13 +174,13 @@ class RefreshAndFaultsIntegrationTests {
 		assertThat(stale.header("Token-Stale")).isEqualTo("true");
 		assertThat(stale.json().get("accessToken").stringValue()).isEqualTo(token);
 
-		for (Duration step = Duration.ofHours(1); CLOCK.instant().plus(step).isBefore(expiresAt); ) {
+		for (Duration step = Duration.ofHours(1); CLOCK.instant().plus(step).isBefore(expiresAt);) {
 			CLOCK.advance(step);
 			runDueRefreshes();
 			Http.Response response = get("v2-weu");
 			if (response.status() == 200) {
-				assertThat(jwtExpiry(response.json().get("accessToken").stringValue()))
-					.as("never an expired token").isAfter(CLOCK.instant());
+				assertThat(jwtExpiry(response.json().get("accessToken").stringValue())).as("never an expired token")
+					.isAfter(CLOCK.instant());
 			}
 		}
 		CLOCK.set(expiresAt.minus(Duration.ofMinutes(5)));
@@ -197,15 +199,17 @@ class RefreshAndFaultsIntegrationTests {
 
 	static Stream<Arguments> faults() {
 		return Stream.of(Arguments.of(Fault.down()), Arguments.of(Fault.hang()),
-				Arguments.of(Fault.slow(Duration.ofSeconds(4))), Arguments.of(Fault.error(500)), Arguments.of(Fault.error(503)),
-				Arguments.of(Fault.throttled(Duration.ofSeconds(120))), Arguments.of(Fault.malformed()),
-				Arguments.of(Fault.missingFields()), Arguments.of(Fault.expired()), Arguments.of(Fault.oversized()));
+				Arguments.of(Fault.slow(Duration.ofSeconds(4))), Arguments.of(Fault.error(500)),
+				Arguments.of(Fault.error(503)), Arguments.of(Fault.throttled(Duration.ofSeconds(120))),
+				Arguments.of(Fault.malformed()), Arguments.of(Fault.missingFields()), Arguments.of(Fault.expired()),
+				Arguments.of(Fault.oversized()));
 	}
 
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("faults")
 	void aColdServiceInAFaultyRegionGets503WithRetryAfterAndNothingIsCached(Fault fault) {
-		// Past the previous case's backoff, which a cold caller obeys (issue 12, item 1): each case asks the upstream.
+		// Past the previous case's backoff, which a cold caller obeys (issue 12, item 1):
+		// each case asks the upstream.
 		CLOCK.advance(Duration.ofMinutes(6));
 		SIMULATOR.faults("eastus").set(fault);
 
@@ -215,7 +219,8 @@ class RefreshAndFaultsIntegrationTests {
 
 		assertThat(response.status()).isEqualTo(503);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
-		assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-unavailable");
+		assertThat(response.json().get("type").stringValue())
+			.isEqualTo("urn:token-broker:problem:upstream-unavailable");
 		assertThat(Long.parseLong(response.header("Retry-After"))).isPositive();
 		if (fault.kind() == Fault.Kind.THROTTLED) {
 			assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(120);
@@ -253,16 +258,20 @@ class RefreshAndFaultsIntegrationTests {
 		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
 
 		for (int i = 0; i < 120; i++) {
-			responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/tokens/spare-1"))
-				.header("Authorization", "Bearer " + caller)
-				.timeout(Duration.ofSeconds(20))
-				.build(), HttpResponse.BodyHandlers.ofString()));
+			responses.add(client
+				.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/tokens/spare-1"))
+					.header("Authorization", "Bearer " + caller)
+					.timeout(Duration.ofSeconds(20))
+					.build(), HttpResponse.BodyHandlers.ofString()));
 		}
 		Set<String> bodies = new HashSet<>();
 		for (CompletableFuture<HttpResponse<String>> response : responses) {
 			HttpResponse<String> answer = response.get(30, TimeUnit.SECONDS);
 			assertThat(answer.statusCode()).isEqualTo(200);
-			bodies.add(tools.jackson.databind.json.JsonMapper.shared().readTree(answer.body()).get("accessToken").stringValue());
+			bodies.add(tools.jackson.databind.json.JsonMapper.shared()
+				.readTree(answer.body())
+				.get("accessToken")
+				.stringValue());
 		}
 
 		assertThat(bodies).hasSize(1);

@@ -44,11 +44,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Issue 12, items 3 and 8, over real sockets: westeurope's address is blackholed at the TCP level (every SYN dropped,
- * so each connect hangs for the whole connect timeout) for three token lifetimes of virtual time, while eastus keeps
- * being refreshed. Eastus tokens are never stale and every eastus refresh runs at the very instant it was scheduled,
- * completing while westeurope's connects still hang; a caller with no token for a westeurope service gets its 503 at
- * once while the region's breaker is open and while its probe hangs.
+ * Issue 12, items 3 and 8, over real sockets: westeurope's address is blackholed at the
+ * TCP level (every SYN dropped, so each connect hangs for the whole connect timeout) for
+ * three token lifetimes of virtual time, while eastus keeps being refreshed. Eastus
+ * tokens are never stale and every eastus refresh runs at the very instant it was
+ * scheduled, completing while westeurope's connects still hang; a caller with no token
+ * for a westeurope service gets its 503 at once while the region's breaker is open and
+ * while its probe hangs.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RegionBlackholeIntegrationTests {
@@ -57,7 +59,10 @@ class RegionBlackholeIntegrationTests {
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	/** Longer than any wait below: a blackholed connect is still hanging when the other region's answer is checked. */
+	/**
+	 * Longer than any wait below: a blackholed connect is still hanging when the other
+	 * region's answer is checked.
+	 */
 	static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(8);
 
 	/** The simulated tokens' lifetime ({@link TestWorkspaces#settings()}). */
@@ -201,14 +206,16 @@ class RegionBlackholeIntegrationTests {
 
 		Http api = new Http(this.port);
 		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(24));
-		// The first request of a run verifies its caller's key and opens the connection: not the figure asked for
+		// The first request of a run verifies its caller's key and opens the connection:
+		// not the figure asked for
 		assertThat(api.get("/tokens/" + EASTUS.get(0), caller).status()).isEqualTo(200);
 		List<Long> micros = new ArrayList<>();
 		for (String name : WESTEUROPE_COLD.subList(0, 3)) {
 			micros.add(coldCallerAnswer(api, caller, name));
 		}
 
-		// The connects that opened the breaker end first, so the probe is the only westeurope call on its way
+		// The connects that opened the breaker end first, so the probe is the only
+		// westeurope call on its way
 		long settled = System.nanoTime() + TimeUnit.SECONDS.toNanos(2 * CONNECT_TIMEOUT.toSeconds());
 		while (WESTEUROPE_SERVICES.stream().anyMatch((name) -> this.cache.isLoading(ServiceName.of(name)))
 				&& System.nanoTime() < settled) {
@@ -231,14 +238,18 @@ class RegionBlackholeIntegrationTests {
 				micros.stream().map((us) -> String.format("%.1f", us / 1000.0)).toList());
 	}
 
-	/** One first request for a never-fetched westeurope service: a 503 saying the circuit is open; its latency. */
+	/**
+	 * One first request for a never-fetched westeurope service: a 503 saying the circuit
+	 * is open; its latency.
+	 */
 	private long coldCallerAnswer(Http api, String caller, String name) {
 		assertThat(this.cache.current(ServiceName.of(name))).isNull();
 		long started = System.nanoTime();
 		Http.Response response = api.get("/tokens/" + name, caller);
 		long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started);
 		assertThat(response.status()).as(response.body()).isEqualTo(503);
-		assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-circuit-open");
+		assertThat(response.json().get("type").stringValue())
+			.isEqualTo("urn:token-broker:problem:upstream-circuit-open");
 		assertThat(Long.parseLong(response.header("Retry-After"))).isPositive();
 		return micros;
 	}

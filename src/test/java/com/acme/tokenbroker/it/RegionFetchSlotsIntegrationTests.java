@@ -30,8 +30,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 8: a region whose fetches never finish (a blackholed listener) holds only its own fetch slots; the
- * other regions' fetches run at once.
+ * Issue 12, item 8: a region whose fetches never finish (a blackholed listener) holds
+ * only its own fetch slots; the other regions' fetches run at once.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RegionFetchSlotsIntegrationTests {
@@ -40,7 +40,10 @@ class RegionFetchSlotsIntegrationTests {
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	/** Released after the test: every westeurope fetch hangs on it, as on a connect to a dead listener. */
+	/**
+	 * Released after the test: every westeurope fetch hangs on it, as on a connect to a
+	 * dead listener.
+	 */
 	static final CountDownLatch WESTEUROPE_BLACKHOLE = new CountDownLatch(1);
 
 	static final AtomicInteger HANGING = new AtomicInteger();
@@ -81,8 +84,8 @@ class RegionFetchSlotsIntegrationTests {
 					throw new IllegalStateException("blackholed");
 				}
 				Instant now = CLOCK.instant();
-				return new BrokeredToken(service.name(), "Bearer", "token-" + service.name(), now.plus(Duration.ofMinutes(30)),
-						now.plus(Duration.ofHours(12)), now);
+				return new BrokeredToken(service.name(), "Bearer", "token-" + service.name(),
+						now.plus(Duration.ofMinutes(30)), now.plus(Duration.ofHours(12)), now);
 			};
 		}
 

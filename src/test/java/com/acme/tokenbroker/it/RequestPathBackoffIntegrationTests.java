@@ -33,17 +33,17 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 1: an authorized caller looping on a service the workspace does not have (404) drives at most a
- * couple of upstream calls, not one per request: the request path obeys the backoff the refresher obeys.
+ * Issue 12, item 1: an authorized caller looping on a service the workspace does not have
+ * (404) drives at most a couple of upstream calls, not one per request: the request path
+ * obeys the backoff the refresher obeys.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RequestPathBackoffIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
-			new CatalogProperties.Workspace(TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
-					"2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
+			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
 
 	/** What the simulated workspace has: only "known". */
 	static final Map<String, CatalogProperties.Service> UPSTREAM = Map.of("known",
@@ -60,8 +60,8 @@ class RequestPathBackoffIntegrationTests {
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		Map<String, CatalogProperties.Service> configured = new LinkedHashMap<>(UPSTREAM);
-		configured.put("deleted", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false,
-				AuthMode.AML_TOKEN));
+		configured.put("deleted",
+				new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.AML_TOKEN));
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, configured);
 	}
 
@@ -98,7 +98,8 @@ class RequestPathBackoffIntegrationTests {
 			for (Future<Http.Response> answer : answers) {
 				Http.Response response = answer.get(30, TimeUnit.SECONDS);
 				assertThat(response.status()).as(response.body()).isEqualTo(503);
-				assertThat(response.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:upstream-not-found");
+				assertThat(response.json().get("type").stringValue())
+					.isEqualTo("urn:token-broker:problem:upstream-not-found");
 				assertThat(Long.parseLong(response.header("Retry-After"))).isPositive();
 			}
 		}

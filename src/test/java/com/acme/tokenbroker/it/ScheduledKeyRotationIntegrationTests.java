@@ -40,9 +40,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Scheduled key rotation ({@code broker.keys.rotation.interval}, issue 12, "untested paths"): the real refresher thread
- * ticks every 100 ms while the test moves virtual time. Every key-auth service is rotated once per interval, by the
- * same rotation the admin endpoint starts and reports, never before its time, and never a second one while one runs.
+ * Scheduled key rotation ({@code broker.keys.rotation.interval}, issue 12, "untested
+ * paths"): the real refresher thread ticks every 100 ms while the test moves virtual
+ * time. Every key-auth service is rotated once per interval, by the same rotation the
+ * admin endpoint starts and reports, never before its time, and never a second one while
+ * one runs.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -52,7 +54,10 @@ class ScheduledKeyRotationIntegrationTests {
 
 	static final Duration GRACE = Duration.ofMinutes(15);
 
-	/** The rotator counts its first interval from its creation, at this instant of virtual time. */
+	/**
+	 * The rotator counts its first interval from its creation, at this instant of virtual
+	 * time.
+	 */
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final Instant START = CLOCK.instant();
@@ -68,7 +73,8 @@ class ScheduledKeyRotationIntegrationTests {
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("sched-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.KEY));
+		services.put("sched-v1",
+				new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.KEY));
 		services.put("sched-v2",
 				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.KEY));
 		services.put("tok-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
@@ -109,7 +115,10 @@ class ScheduledKeyRotationIntegrationTests {
 			return CLOCK;
 		}
 
-		/** The upstream asks to wait 10 s between polls of a regeneration; the test need not. */
+		/**
+		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
+		 * not.
+		 */
 		@Bean
 		Sleeper fastSleeper() {
 			return (duration) -> Thread.sleep(5);
@@ -177,9 +186,11 @@ class ScheduledKeyRotationIntegrationTests {
 		assertThat(rotation("sched-v2")).isNull();
 		assertThat(regenerations()).isZero();
 
-		// Due: both key services rotate, requested by the schedule; the token service is left alone
+		// Due: both key services rotate, requested by the schedule; the token service is
+		// left alone
 		CLOCK.set(START.plus(INTERVAL));
-		await().atMost(Duration.ofSeconds(30)).until(() -> rotation("sched-v1") != null && rotation("sched-v2") != null);
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> rotation("sched-v1") != null && rotation("sched-v2") != null);
 		KeyRotation first = rotation("sched-v1");
 		awaitStatus(first, KeyRotation.Status.WAITING);
 		awaitStatus(rotation("sched-v2"), KeyRotation.Status.WAITING);
@@ -196,7 +207,8 @@ class ScheduledKeyRotationIntegrationTests {
 		Http.Response asked = this.api.postWithBearer("/admin/services/sched-v1/keys/rotate", caller("ops-admin"));
 		assertThat(asked.json().get("id").stringValue()).as("one rotation at a time").isEqualTo(first.id());
 
-		// Ticks through the grace period, past a whole interval since it started: no second rotation meanwhile
+		// Ticks through the grace period, past a whole interval since it started: no
+		// second rotation meanwhile
 		CLOCK.set(first.graceUntil().minusSeconds(1));
 		awaitTicks();
 		assertThat(rotation("sched-v1")).isSameAs(first);

@@ -14,23 +14,21 @@ import org.springframework.test.context.ActiveProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code POST /simulator/caller-tokens} never mints what an admin rule grants (issue 11, item 11): a role an admin
- * rule names is refused unless the simulator's own {@code broker.simulator.mintable-roles} lists it, and a subject or
- * client id an admin rule names is refused always.
+ * {@code POST /simulator/caller-tokens} never mints what an admin rule grants (issue 11,
+ * item 11): a role an admin rule names is refused unless the simulator's own
+ * {@code broker.simulator.mintable-roles} lists it, and a subject or client id an admin
+ * rule names is refused always.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "broker.tokens.warm-up=false",
-				"broker.access.admin-rules[0].issuer=${broker.access.issuers[0].issuer-uri}",
-				"broker.access.admin-rules[0].roles[0]=TokenBroker.Admin",
-				"broker.access.admin-rules[0].roles[1]=TokenBroker.DemoAdmin",
-				"broker.access.admin-rules[0].services[0]=*",
-				"broker.access.admin-rules[1].issuer=${broker.access.issuers[0].issuer-uri}",
-				"broker.access.admin-rules[1].subjects[0]=ops-app",
-				"broker.access.admin-rules[1].services[0]=fraud-scoring",
-				"broker.access.admin-rules[2].issuer=${broker.access.issuers[0].issuer-uri}",
-				"broker.access.admin-rules[2].client-ids[0]=ops-client",
-				"broker.access.admin-rules[2].services[0]=fraud-scoring",
-				"broker.simulator.mintable-roles[0]=TokenBroker.DemoAdmin" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
+		"broker.tokens.warm-up=false", "broker.access.admin-rules[0].issuer=${broker.access.issuers[0].issuer-uri}",
+		"broker.access.admin-rules[0].roles[0]=TokenBroker.Admin",
+		"broker.access.admin-rules[0].roles[1]=TokenBroker.DemoAdmin", "broker.access.admin-rules[0].services[0]=*",
+		"broker.access.admin-rules[1].issuer=${broker.access.issuers[0].issuer-uri}",
+		"broker.access.admin-rules[1].subjects[0]=ops-app", "broker.access.admin-rules[1].services[0]=fraud-scoring",
+		"broker.access.admin-rules[2].issuer=${broker.access.issuers[0].issuer-uri}",
+		"broker.access.admin-rules[2].client-ids[0]=ops-client",
+		"broker.access.admin-rules[2].services[0]=fraud-scoring",
+		"broker.simulator.mintable-roles[0]=TokenBroker.DemoAdmin" })
 @ActiveProfiles("simulator")
 class SimulatorCallerTokensIntegrationTests {
 

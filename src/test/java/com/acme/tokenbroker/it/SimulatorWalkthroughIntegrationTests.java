@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The README walk-through, on the embedded default: the {@code simulator} profile of the operator's application.yml,
- * with the broker signing in to the simulated Entra ID with a client secret (azure-identity over HTTPS) and warming
- * its cache at start.
+ * The README walk-through, on the embedded default: the {@code simulator} profile of the
+ * operator's application.yml, with the broker signing in to the simulated Entra ID with a
+ * client secret (azure-identity over HTTPS) and warming its cache at start.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "broker.tokens.refresh-check-interval=0" })
@@ -86,7 +86,8 @@ class SimulatorWalkthroughIntegrationTests {
 		assertThat(second.json().get("accessToken").stringValue()).isEqualTo(body.get("accessToken").stringValue());
 		assertThat(this.simulator.callCount("westeurope", Operation.MMS_TOKEN)).isEqualTo(1);
 		assertThat(this.simulator.acceptsServiceToken("ws-demo-weu", "fraud-scoring",
-				body.get("accessToken").stringValue())).isTrue();
+				body.get("accessToken").stringValue()))
+			.isTrue();
 	}
 
 	@Test
@@ -105,7 +106,8 @@ class SimulatorWalkthroughIntegrationTests {
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(this.simulator.callCount("westeurope", Operation.ARM_TOKEN)).isEqualTo(1);
 		assertThat(this.simulator.acceptsServiceToken("ws-demo-weu", "churn-model",
-				response.json().get("accessToken").stringValue())).isTrue();
+				response.json().get("accessToken").stringValue()))
+			.isTrue();
 	}
 
 	@Test
@@ -117,10 +119,12 @@ class SimulatorWalkthroughIntegrationTests {
 
 		List<RecordedExchange> tokenCalls = this.simulator.exchanges()
 			.stream()
-			.filter((exchange) -> exchange.operation() == Operation.MMS_TOKEN || exchange.operation() == Operation.ARM_TOKEN)
+			.filter((exchange) -> exchange.operation() == Operation.MMS_TOKEN
+					|| exchange.operation() == Operation.ARM_TOKEN)
 			.toList();
 
-		assertThat(tokenCalls).extracting(RecordedExchange::operation).contains(Operation.MMS_TOKEN, Operation.ARM_TOKEN);
+		assertThat(tokenCalls).extracting(RecordedExchange::operation)
+			.contains(Operation.MMS_TOKEN, Operation.ARM_TOKEN);
 		for (RecordedExchange exchange : tokenCalls) {
 			ContractValidator.Result request = contracts.validateRequest(exchange.method(), exchange.path(),
 					exchange.query(), exchange.requestBody());

@@ -22,9 +22,10 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * AKS workload identity: the broker exchanges a projected service-account token (read from
- * {@code broker.identity.token-file}, as AKS injects {@code AZURE_FEDERATED_TOKEN_FILE}) for its Entra token, through
- * azure-identity's {@code WorkloadIdentityCredential} against the simulated Entra ID.
+ * AKS workload identity: the broker exchanges a projected service-account token (read
+ * from {@code broker.identity.token-file}, as AKS injects
+ * {@code AZURE_FEDERATED_TOKEN_FILE}) for its Entra token, through azure-identity's
+ * {@code WorkloadIdentityCredential} against the simulated Entra ID.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class WorkloadIdentityIntegrationTests {
@@ -82,7 +83,8 @@ class WorkloadIdentityIntegrationTests {
 		assertThat(v2.status()).isEqualTo(200);
 		assertThat(SIMULATOR.entraCallCount()).isGreaterThanOrEqualTo(1);
 		assertThat(SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN)).isEqualTo(1);
-		assertThat(SIMULATOR.acceptsServiceToken("ws-weu", "v1-weu", v1.json().get("accessToken").stringValue())).isTrue();
+		assertThat(SIMULATOR.acceptsServiceToken("ws-weu", "v1-weu", v1.json().get("accessToken").stringValue()))
+			.isTrue();
 	}
 
 }

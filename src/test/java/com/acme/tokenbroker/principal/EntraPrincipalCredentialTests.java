@@ -26,14 +26,15 @@ class EntraPrincipalCredentialTests {
 
 	private final ScriptedCredential azure = new ScriptedCredential();
 
-	private final CircuitBreaker breaker = CircuitBreaker.of("entra", CircuitBreakerConfig.custom()
-		.clock(this.clock)
-		.slidingWindowSize(4)
-		.minimumNumberOfCalls(2)
-		.failureRateThreshold(50)
-		.waitDurationInOpenState(Duration.ofSeconds(60))
-		.permittedNumberOfCallsInHalfOpenState(1)
-		.build());
+	private final CircuitBreaker breaker = CircuitBreaker.of("entra",
+			CircuitBreakerConfig.custom()
+				.clock(this.clock)
+				.slidingWindowSize(4)
+				.minimumNumberOfCalls(2)
+				.failureRateThreshold(50)
+				.waitDurationInOpenState(Duration.ofSeconds(60))
+				.permittedNumberOfCallsInHalfOpenState(1)
+				.build());
 
 	private final EntraPrincipalCredential credential = new EntraPrincipalCredential(() -> this.azure,
 			"https://management.azure.com/.default", Duration.ofMinutes(5), this.breaker, this.clock);
@@ -56,8 +57,8 @@ class EntraPrincipalCredentialTests {
 
 	@Test
 	void bearerTokenWhenMsalReportsEpochRefreshTimeThenItIsIgnored() {
-		this.azure.answers.add(token("t1", Duration.ofHours(1),
-				OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC)));
+		this.azure.answers
+			.add(token("t1", Duration.ofHours(1), OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC)));
 
 		this.credential.bearerToken();
 		this.credential.bearerToken();

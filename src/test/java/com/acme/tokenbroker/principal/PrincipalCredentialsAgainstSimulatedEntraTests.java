@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Each identity mode built by {@link PrincipalConfiguration} signs in to the simulated Entra ID over HTTPS.
+ * Each identity mode built by {@link PrincipalConfiguration} signs in to the simulated
+ * Entra ID over HTTPS.
  */
 class PrincipalCredentialsAgainstSimulatedEntraTests {
 
@@ -57,8 +58,8 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 
 	private IdentityProperties identity(IdentityProperties.Mode mode, String clientId, String secret, Path secretFile,
 			Path certificatePath) {
-		return new IdentityProperties(mode, this.simulator.tenantId(), clientId, secret, secretFile, certificatePath, null,
-				false, null, URI.create(this.simulator.authorityHost().toString()), true,
+		return new IdentityProperties(mode, this.simulator.tenantId(), clientId, secret, secretFile, certificatePath,
+				null, false, null, URI.create(this.simulator.authorityHost().toString()), true,
 				"https://management.azure.com/.default", Duration.ofMinutes(5), "https://ml.azure.com/.default");
 	}
 
@@ -84,7 +85,8 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 		Path secretFile = this.directory.resolve("client-secret");
 		Files.writeString(secretFile, "first-secret-value-0123456789\n");
 		var supplier = PrincipalConfiguration.credentialSupplier(
-				identity(IdentityProperties.Mode.CLIENT_SECRET, "broker-secret", null, secretFile, null), this.httpClient);
+				identity(IdentityProperties.Mode.CLIENT_SECRET, "broker-secret", null, secretFile, null),
+				this.httpClient);
 		var first = supplier.get();
 
 		Files.writeString(secretFile, "second-secret-value-0123456789");
@@ -103,22 +105,23 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(() -> signIn(identity))
 			.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("wrong-secret-value"))
 			.satisfies((ex) -> assertThat(EntraPrincipalCredential.isOperatorError(ex))
-				.as("Entra's 400 invalid_client is an operator error, not an outage").isTrue());
+				.as("Entra's 400 invalid_client is an operator error, not an outage")
+				.isTrue());
 	}
 
 	@Test
 	void missingModeOrSecretStopsTheBootNamingTheProperty() {
-		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> PrincipalConfiguration.credentialSupplier(identity(null, "x", null, null, null), this.httpClient))
+		assertThatExceptionOfType(InvalidConfigurationException.class).isThrownBy(
+				() -> PrincipalConfiguration.credentialSupplier(identity(null, "x", null, null, null), this.httpClient))
 			.withMessageStartingWith("broker.identity.mode");
 		assertThatExceptionOfType(InvalidConfigurationException.class)
 			.isThrownBy(() -> PrincipalConfiguration.credentialSupplier(
 					identity(IdentityProperties.Mode.CLIENT_SECRET, "x", null, null, null), this.httpClient))
 			.withMessageStartingWith("broker.identity.client-secret");
 		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> PrincipalConfiguration.credentialSupplier(
-					identity(IdentityProperties.Mode.CLIENT_CERTIFICATE, "x", null, null, this.directory.resolve("none.pem")),
-					this.httpClient))
+			.isThrownBy(
+					() -> PrincipalConfiguration.credentialSupplier(identity(IdentityProperties.Mode.CLIENT_CERTIFICATE,
+							"x", null, null, this.directory.resolve("none.pem")), this.httpClient))
 			.withMessageStartingWith("broker.identity.certificate-path");
 	}
 

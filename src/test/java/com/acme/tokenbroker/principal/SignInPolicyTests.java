@@ -14,7 +14,10 @@ class SignInPolicyTests {
 
 	private final SignInPolicy policy = new SignInPolicy(Duration.ofMinutes(5));
 
-	/** MSAL reports the epoch as {@code refreshAt} when Entra sent no {@code refresh_in}: "epoch" in the table. */
+	/**
+	 * MSAL reports the epoch as {@code refreshAt} when Entra sent no {@code refresh_in}:
+	 * "epoch" in the table.
+	 */
 	@ParameterizedTest(name = "expires +{0}, refresh_in {1} -> refresh at +{2}")
 	@CsvSource(nullValues = "-", value = { "PT1H, -, PT55M", "PT1H, epoch, PT55M", "PT24H, PT12H, PT12H",
 			"PT1H, PT58M, PT55M", "PT1H, -PT1M, PT55M", "PT4M, -, PT30S", "PT1H, PT10S, PT30S", "PT35S, -, PT30S" })
@@ -37,7 +40,8 @@ class SignInPolicyTests {
 	void suggestedRefreshWhenMsalReportsOneThenOnlyWhenAhead(Duration refreshIn, Duration expected) {
 		Instant reported = (refreshIn == null) ? null : NOW.plus(refreshIn);
 
-		assertThat(this.policy.suggestedRefresh(reported, NOW)).isEqualTo((expected == null) ? null : NOW.plus(expected));
+		assertThat(this.policy.suggestedRefresh(reported, NOW))
+			.isEqualTo((expected == null) ? null : NOW.plus(expected));
 	}
 
 	@ParameterizedTest(name = "failed at +{0} -> retry at +{1}")

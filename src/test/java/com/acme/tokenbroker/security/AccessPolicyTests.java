@@ -53,8 +53,8 @@ class AccessPolicyTests {
 
 	@Test
 	void isAllowedWhenSubjectAndPatternMatchThenAllowedOnlyForMatchingServices() {
-		AccessPolicy policy = policy(rule(null, List.of("system:serviceaccount:pay:scorer"), null, null, null,
-				List.of("fraud-*", "churn")));
+		AccessPolicy policy = policy(
+				rule(null, List.of("system:serviceaccount:pay:scorer"), null, null, null, List.of("fraud-*", "churn")));
 		Caller scorer = caller("system:serviceaccount:pay:scorer", null, Set.of());
 
 		assertThat(policy.isAllowed(scorer, ServiceName.of("fraud-eu"))).isTrue();
@@ -72,7 +72,8 @@ class AccessPolicyTests {
 		assertThat(policy.isAllowed(caller("x", "client-a", Set.of("Reader")), ServiceName.of("any"))).isFalse();
 		assertThat(policy.isAllowed(caller("x", "client-b", Set.of("Scorer")), ServiceName.of("any"))).isFalse();
 		assertThat(policy.isAllowed(new Caller("https://other", "x", "client-a", Set.of("Scorer"), Set.of()),
-				ServiceName.of("any"))).isFalse();
+				ServiceName.of("any")))
+			.isFalse();
 	}
 
 	@Test
@@ -105,9 +106,12 @@ class AccessPolicyTests {
 				List.of("system:serviceaccount:pay:scorer"), null, null, null, List.of("fraud"))), List.of());
 
 		assertThat(policy.isAllowed(new Caller(CLUSTER, "system:serviceaccount:pay:scorer", null, Set.of(), Set.of()),
-				ServiceName.of("fraud"))).isTrue();
+				ServiceName.of("fraud")))
+			.isTrue();
 		assertThat(policy.isAllowed(new Caller(ISSUER, "system:serviceaccount:pay:scorer", null, Set.of(), Set.of()),
-				ServiceName.of("fraud"))).as("the same sub from Entra").isFalse();
+				ServiceName.of("fraud")))
+			.as("the same sub from Entra")
+			.isFalse();
 	}
 
 	@Test
@@ -116,16 +120,20 @@ class AccessPolicyTests {
 				List.of("TokenBroker.Admin"), null, List.of("*"))));
 
 		assertThat(policy.isAdmin(new Caller(ISSUER, "x", "ops-app", Set.of("TokenBroker.Admin"), Set.of()),
-				ServiceName.of("fraud"))).isTrue();
+				ServiceName.of("fraud")))
+			.isTrue();
 		assertThat(policy.isAdmin(new Caller(CLUSTER, "x", "ops-app", Set.of("TokenBroker.Admin"), Set.of()),
-				ServiceName.of("fraud"))).as("the same role claim from the cluster").isFalse();
+				ServiceName.of("fraud")))
+			.as("the same role claim from the cluster")
+			.isFalse();
 	}
 
 	@Test
 	void constructorWhenTwoIssuersAndARuleWithoutIssuerThenConfigurationErrorNamingTheRule() {
 		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> twoIssuers(List.of(new AccessProperties.Rule("ok", ISSUER, List.of("a"), null, null, null,
-					List.of("*")), new AccessProperties.Rule("r", null, List.of("a"), null, null, null, List.of("*"))),
+			.isThrownBy(() -> twoIssuers(
+					List.of(new AccessProperties.Rule("ok", ISSUER, List.of("a"), null, null, null, List.of("*")),
+							new AccessProperties.Rule("r", null, List.of("a"), null, null, null, List.of("*"))),
 					List.of()))
 			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("broker.access.rules[1].issuer"));
 	}
@@ -133,8 +141,9 @@ class AccessPolicyTests {
 	@Test
 	void constructorWhenTwoIssuersAndAnAdminRuleWithoutIssuerThenConfigurationErrorNamingTheRule() {
 		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> twoIssuers(List.of(), List.of(new AccessProperties.Rule("ops", null, null, null,
-					List.of("TokenBroker.Admin"), null, List.of("*")))))
+			.isThrownBy(() -> twoIssuers(List.of(),
+					List.of(new AccessProperties.Rule("ops", null, null, null, List.of("TokenBroker.Admin"), null,
+							List.of("*")))))
 			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("broker.access.admin-rules[0].issuer"));
 	}
 
@@ -152,8 +161,8 @@ class AccessPolicyTests {
 			.isThrownBy(() -> policy(rule(ISSUER, null, null, null, null, List.of("*"))))
 			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("broker.access.rules[0].allow-any-subject"));
 
-		AccessPolicy whole = policy(new AccessProperties.Rule("tenant", ISSUER, null, null, null, null, List.of("fraud"),
-				true));
+		AccessPolicy whole = policy(
+				new AccessProperties.Rule("tenant", ISSUER, null, null, null, null, List.of("fraud"), true));
 		assertThat(whole.isAllowed(caller("anyone", null, Set.of()), ServiceName.of("fraud"))).isTrue();
 		assertThat(whole.isAllowed(new Caller(CLUSTER, "anyone", null, Set.of(), Set.of()), ServiceName.of("fraud")))
 			.isFalse();
@@ -162,7 +171,8 @@ class AccessPolicyTests {
 	@Test
 	void constructorWhenAllowAnySubjectWithoutIssuerThenConfigurationError() {
 		assertThatExceptionOfType(InvalidConfigurationException.class)
-			.isThrownBy(() -> policy(new AccessProperties.Rule("all", null, null, null, null, null, List.of("*"), true)))
+			.isThrownBy(
+					() -> policy(new AccessProperties.Rule("all", null, null, null, null, null, List.of("*"), true)))
 			.satisfies((ex) -> assertThat(ex.getProperty()).isEqualTo("broker.access.rules[0].issuer"));
 	}
 
@@ -173,7 +183,8 @@ class AccessPolicyTests {
 		assertThat(policy.isAllowed(caller("app", null, Set.of()), ServiceName.of("fraud"))).isTrue();
 	}
 
-	// issue 11, item 5: a caller without a claim a rule looks at is not granted by that rule, never a failure
+	// issue 11, item 5: a caller without a claim a rule looks at is not granted by that
+	// rule, never a failure
 
 	@ParameterizedTest
 	@ValueSource(strings = { "sub", "azp", "roles", "groups", "sub,azp,roles,groups" })
@@ -185,8 +196,8 @@ class AccessPolicyTests {
 		rules.add(rule(ISSUER, null, null, List.of("Scorer"), null, List.of("fraud")));
 		rules.add(rule(ISSUER, null, null, null, List.of("group-1"), List.of("fraud")));
 		rules.add(new AccessProperties.Rule("tenant", ISSUER, null, null, null, null, List.of("churn"), true));
-		AccessPolicy policy = new AccessPolicy(new AccessProperties(List.of(issuer(ISSUER)), rules, Duration.ofSeconds(60),
-				rules));
+		AccessPolicy policy = new AccessPolicy(
+				new AccessProperties(List.of(issuer(ISSUER)), rules, Duration.ofSeconds(60), rules));
 		Caller caller = new Caller(ISSUER, absent.contains("sub") ? null : "stranger",
 				absent.contains("azp") ? null : "client-b", absent.contains("roles") ? Set.of() : Set.of("Reader"),
 				absent.contains("groups") ? Set.of() : Set.of("group-2"));

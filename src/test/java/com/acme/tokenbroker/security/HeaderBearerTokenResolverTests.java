@@ -13,7 +13,8 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The bearer token resolver and the firewall's header-value rule answer exactly as Spring Security's defaults do.
+ * The bearer token resolver and the firewall's header-value rule answer exactly as Spring
+ * Security's defaults do.
  */
 class HeaderBearerTokenResolverTests {
 

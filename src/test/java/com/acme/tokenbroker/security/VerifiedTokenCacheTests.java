@@ -34,8 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The verified-token cache: a token is verified once and reused until its expiry or the time to live, in virtual
- * time; anything else (an altered token, a refused one) goes through the full verification every time.
+ * The verified-token cache: a token is verified once and reused until its expiry or the
+ * time to live, in virtual time; anything else (an altered token, a refused one) goes
+ * through the full verification every time.
  */
 class VerifiedTokenCacheTests {
 

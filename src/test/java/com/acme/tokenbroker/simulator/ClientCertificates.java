@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 
 /**
- * Client certificates for tests outside this package: a self-signed certificate and a PEM file holding it with its
- * key, as azure-identity's certificate credential reads it.
+ * Client certificates for tests outside this package: a self-signed certificate and a PEM
+ * file holding it with its key, as azure-identity's certificate credential reads it.
  */
 public final class ClientCertificates {
 
@@ -17,7 +17,8 @@ public final class ClientCertificates {
 	/**
 	 * A client certificate written as PEM (key, then certificate).
 	 *
-	 * @param certificate the certificate, for registering the principal with the simulator
+	 * @param certificate the certificate, for registering the principal with the
+	 * simulator
 	 * @param pemFile the file holding key and certificate
 	 */
 	public record Written(X509Certificate certificate, Path pemFile) {

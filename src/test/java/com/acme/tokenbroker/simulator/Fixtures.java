@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * The simulated estate most tests use: two regions; in the first, an MMS web service and an
- * ARM online endpoint in each auth mode they support; one principal per credential kind.
+ * The simulated estate most tests use: two regions; in the first, an MMS web service and
+ * an ARM online endpoint in each auth mode they support; one principal per credential
+ * kind.
  */
 final class Fixtures {
 

@@ -9,9 +9,10 @@ import java.security.cert.X509Certificate;
 import com.acme.tokenbroker.support.SecretLedger;
 
 /**
- * Server certificates for tests outside this package (SAN {@code localhost} and {@code 127.0.0.1}), written as the
- * PEM files a Spring SSL bundle reads: the certificate and its private key apart, as a Kubernetes TLS Secret mounts
- * them. Every private key is recorded as a secret the run's log must not show.
+ * Server certificates for tests outside this package (SAN {@code localhost} and
+ * {@code 127.0.0.1}), written as the PEM files a Spring SSL bundle reads: the certificate
+ * and its private key apart, as a Kubernetes TLS Secret mounts them. Every private key is
+ * recorded as a secret the run's log must not show.
  */
 public final class ServerCertificates {
 
@@ -19,8 +20,9 @@ public final class ServerCertificates {
 	}
 
 	/**
-	 * Generate a certificate and replace {@code tls.crt} and {@code tls.key} in the directory with it, each file by an
-	 * atomic move, so a watcher never reads half a file.
+	 * Generate a certificate and replace {@code tls.crt} and {@code tls.key} in the
+	 * directory with it, each file by an atomic move, so a watcher never reads half a
+	 * file.
 	 * @param directory where the files go
 	 * @return the certificate written
 	 */
@@ -28,9 +30,7 @@ public final class ServerCertificates {
 		SelfSignedCertificate generated = SelfSignedCertificate.forLocalhost();
 		String key = generated.privateKeyPem();
 		SecretLedger.record(key);
-		key.lines()
-			.filter((line) -> !line.startsWith("-----") && line.length() >= 16)
-			.forEach(SecretLedger::record);
+		key.lines().filter((line) -> !line.startsWith("-----") && line.length() >= 16).forEach(SecretLedger::record);
 		replace(directory.resolve("tls.key"), key);
 		replace(directory.resolve("tls.crt"), generated.certificatePem());
 		return generated.certificate();

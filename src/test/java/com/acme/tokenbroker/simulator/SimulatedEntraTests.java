@@ -341,8 +341,7 @@ class SimulatedEntraTests {
 			.build();
 
 		// getTokenSync surfaces MSAL's MsalServiceException wrapped in RuntimeExceptions.
-		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE)))
-			.rootCause()
+		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE))).rootCause()
 			.hasMessageStartingWith("AADSTS7000215:");
 		RecordedExchange exchange = lastTokenExchange();
 		assertThat(exchange.status()).isEqualTo(400);
@@ -380,8 +379,7 @@ class SimulatedEntraTests {
 			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build();
 
-		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE)))
-			.rootCause()
+		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE))).rootCause()
 			.hasMessageStartingWith("AADSTS700027:");
 		assertThat(lastTokenExchange().status()).isEqualTo(400);
 	}
@@ -420,18 +418,17 @@ class SimulatedEntraTests {
 			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build();
 
-		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE)))
-			.rootCause()
+		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE))).rootCause()
 			.hasMessageStartingWith("AADSTS70021:");
 		assertThat(lastTokenExchange().responseBody()).contains("AADSTS70021");
 	}
 
 	@Test
 	void discoveryWhenFetchedThenPointsAtIssuerJwksAndTokenEndpoint() throws Exception {
-		JsonNode tenant = TestHttp.json(this.http.get(
-				java.net.URI.create(this.sim.entraIssuer() + "/.well-known/openid-configuration"), null));
-		JsonNode cluster = TestHttp.json(this.http.get(
-				java.net.URI.create(this.sim.clusterIssuer() + "/.well-known/openid-configuration"), null));
+		JsonNode tenant = TestHttp.json(
+				this.http.get(java.net.URI.create(this.sim.entraIssuer() + "/.well-known/openid-configuration"), null));
+		JsonNode cluster = TestHttp.json(this.http
+			.get(java.net.URI.create(this.sim.clusterIssuer() + "/.well-known/openid-configuration"), null));
 
 		assertThat(tenant.get("issuer").stringValue()).isEqualTo(this.sim.entraIssuer());
 		assertThat(tenant.get("jwks_uri").stringValue()).isEqualTo(this.sim.entraJwksUri().toString());

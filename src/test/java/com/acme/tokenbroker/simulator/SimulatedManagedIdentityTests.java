@@ -23,9 +23,10 @@ import static com.acme.tokenbroker.simulator.Fixtures.WORKSPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The simulated managed-identity endpoint on the wire (App Service protocol {@code 2019-08-01}): the environment's
- * header is required, the identity is chosen by {@code client_id} or is the system-assigned one, {@code expires_on} is
- * in epoch seconds of the simulator's clock, and the token works against a region like any principal's.
+ * The simulated managed-identity endpoint on the wire (App Service protocol
+ * {@code 2019-08-01}): the environment's header is required, the identity is chosen by
+ * {@code client_id} or is the system-assigned one, {@code expires_on} is in epoch seconds
+ * of the simulator's clock, and the token works against a region like any principal's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SimulatedManagedIdentityTests {
@@ -44,7 +45,8 @@ class SimulatedManagedIdentityTests {
 
 	@BeforeAll
 	void startSimulator() {
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(Fixtures.CERT_CLIENT), this.issued::add)
+		this.sim = Fixtures
+			.standard(this.clock, SelfSignedCertificate.forClient(Fixtures.CERT_CLIENT), this.issued::add)
 			.managedIdentity(SYSTEM_ASSIGNED)
 			.managedIdentity(USER_ASSIGNED)
 			.grant(USER_ASSIGNED, WORKSPACE, "Reader")
@@ -58,7 +60,8 @@ class SimulatedManagedIdentityTests {
 	}
 
 	private HttpResponse<String> token(String query, String header) throws Exception {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.sim.managedIdentityEndpoint() + "?" + query))
+		HttpRequest.Builder request = HttpRequest
+			.newBuilder(URI.create(this.sim.managedIdentityEndpoint() + "?" + query))
 			.timeout(Duration.ofSeconds(10));
 		if (header != null) {
 			request.header("X-IDENTITY-HEADER", header);
@@ -83,7 +86,8 @@ class SimulatedManagedIdentityTests {
 		assertThat(body.get("client_id").stringValue()).isEqualTo(USER_ASSIGNED);
 		assertThat(this.issued).contains(accessToken, this.sim.managedIdentityHeader());
 		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), accessToken).statusCode())
-			.as("granted Reader: the region accepts its token").isEqualTo(201);
+			.as("granted Reader: the region accepts its token")
+			.isEqualTo(201);
 		assertThat(this.sim.entraCallCount(Operation.MANAGED_IDENTITY_TOKEN)).isPositive();
 	}
 
@@ -105,8 +109,10 @@ class SimulatedManagedIdentityTests {
 
 		assertThat(token(good, null).statusCode()).isEqualTo(401);
 		assertThat(token(good, "not-the-header").statusCode()).isEqualTo(401);
-		assertThat(token("api-version=2017-09-01&resource=https://management.azure.com",
-				this.sim.managedIdentityHeader()).statusCode()).isEqualTo(400);
+		assertThat(
+				token("api-version=2017-09-01&resource=https://management.azure.com", this.sim.managedIdentityHeader())
+					.statusCode())
+			.isEqualTo(400);
 		assertThat(token("api-version=2019-08-01", this.sim.managedIdentityHeader()).statusCode()).isEqualTo(400);
 		assertThat(token(good + "&client_id=unknown", this.sim.managedIdentityHeader()).statusCode()).isEqualTo(400);
 	}

@@ -118,8 +118,7 @@ class SimulatedWorkspaceAuthModeTests {
 
 		assertThat(token.get("aadAuthEnabled").booleanValue()).isTrue();
 		assertThat(token.get("authEnabled").booleanValue()).isFalse();
-		assertThat(token.get("scoringUri").stringValue())
-			.isEqualTo(this.sim.scoringUri(WORKSPACE, SERVICE).toString());
+		assertThat(token.get("scoringUri").stringValue()).isEqualTo(this.sim.scoringUri(WORKSPACE, SERVICE).toString());
 		assertThat(key.get("aadAuthEnabled").booleanValue()).isFalse();
 		assertThat(key.get("authEnabled").booleanValue()).isTrue();
 		assertThat(key.get("scoringUri").stringValue())
@@ -145,8 +144,8 @@ class SimulatedWorkspaceAuthModeTests {
 	void scoringUriWhenKnownServiceThenOnRegionPortUnderScore() {
 		URI uri = this.sim.scoringUri(WORKSPACE, KEY_SERVICE);
 
-		assertThat(uri).isEqualTo(URI.create(this.sim.regionEndpoint(REGION) + "/score/" + WORKSPACE + "/"
-				+ KEY_SERVICE));
+		assertThat(uri)
+			.isEqualTo(URI.create(this.sim.regionEndpoint(REGION) + "/score/" + WORKSPACE + "/" + KEY_SERVICE));
 		assertThat(this.sim.scoringUri(OTHER_WORKSPACE, OTHER_SERVICE).getPort())
 			.isEqualTo(this.sim.regionEndpoint(Fixtures.OTHER_REGION).getPort());
 		assertThatIllegalArgumentException().isThrownBy(() -> this.sim.scoringUri(WORKSPACE, "nope"));
@@ -154,8 +153,7 @@ class SimulatedWorkspaceAuthModeTests {
 
 	@Test
 	void setAuthModeWhenSwitchedAtRunTimeThenMetadataAndAcceptedScoringCredentialFollow() throws Exception {
-		String serviceToken = TestHttp
-			.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer))
+		String serviceToken = TestHttp.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer))
 			.get("accessToken")
 			.stringValue();
 		String key = this.sim.keys(WORKSPACE, SERVICE).primaryKey();
@@ -209,10 +207,10 @@ class SimulatedWorkspaceAuthModeTests {
 
 	@Test
 	void listKeysWhenPathSpelledInOtherCaseThenStillAnswers() throws Exception {
-		HttpResponse<String> armLower = this.http
-			.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listkeys"), this.bearer);
-		HttpResponse<String> mmsCamel = this.http
-			.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listKeys"), this.bearer);
+		HttpResponse<String> armLower = this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listkeys"),
+				this.bearer);
+		HttpResponse<String> mmsCamel = this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listKeys"),
+				this.bearer);
 
 		assertThat(armLower.statusCode()).isEqualTo(200);
 		assertThat(mmsCamel.statusCode()).isEqualTo(200);

@@ -50,9 +50,9 @@ class SimulatedWorkspaceContractTests {
 
 	@BeforeAll
 	void startSimulator() throws Exception {
-		this.sim = Fixtures.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT),
-				(secret) -> {
-				})
+		this.sim = Fixtures
+			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
+			})
 			.start();
 		this.http = new TestHttp(this.sim);
 		this.bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
@@ -94,8 +94,7 @@ class SimulatedWorkspaceContractTests {
 		ContractValidator.Result response = validateResponse(exchange);
 		assertThat(response.operationId()).isEqualTo("Services_QueryById");
 		assertThat(response.errors()).isEmpty();
-		assertThat(this.contracts.validateDefinition("AKSServiceResponse", exchange.responseBody()).errors())
-			.isEmpty();
+		assertThat(this.contracts.validateDefinition("AKSServiceResponse", exchange.responseBody()).errors()).isEmpty();
 	}
 
 	@Test
@@ -131,12 +130,13 @@ class SimulatedWorkspaceContractTests {
 
 	@Test
 	void armTokenRequestWhenApiVersionMissingThenContractFlagsItAndSimulatorAnswers400() throws Exception {
-		HttpResponse<String> response = this.http
-			.post(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT), this.bearer);
+		HttpResponse<String> response = this.http.post(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT),
+				this.bearer);
 
 		RecordedExchange exchange = only(Operation.ARM_TOKEN);
 		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(validateRequest(exchange).errors()).containsExactly("Required query parameter 'api-version' is missing");
+		assertThat(validateRequest(exchange).errors())
+			.containsExactly("Required query parameter 'api-version' is missing");
 		ContractValidator.Result error = validateResponse(exchange);
 		assertThat(error.errors()).isEmpty();
 		assertThat(error.skipped()).anyMatch((skip) -> skip.contains("ErrorResponse"));
@@ -153,15 +153,13 @@ class SimulatedWorkspaceContractTests {
 
 		JsonNode actual = TestHttp.json(response);
 		assertThat(response.statusCode()).isEqualTo(200);
-		assertThat(actual.propertyNames()).containsAll(example.propertyNames().stream()
-			.filter((name) -> !name.equals("sku"))
-			.toList());
-		assertThat(actual.get("properties").propertyNames()).containsAll(example.get("properties").propertyNames()
-			.stream()
-			.filter((name) -> !name.equals("compute"))
-			.toList());
-		assertThat(this.contracts.validateDefinition("EndpointAuthMode",
-				actual.get("properties").get("authMode").toString()).errors()).isEmpty();
+		assertThat(actual.propertyNames())
+			.containsAll(example.propertyNames().stream().filter((name) -> !name.equals("sku")).toList());
+		assertThat(actual.get("properties").propertyNames()).containsAll(
+				example.get("properties").propertyNames().stream().filter((name) -> !name.equals("compute")).toList());
+		assertThat(this.contracts
+			.validateDefinition("EndpointAuthMode", actual.get("properties").get("authMode").toString())
+			.errors()).isEmpty();
 	}
 
 	@Test
@@ -279,9 +277,9 @@ class SimulatedWorkspaceContractTests {
 		List<RecordedExchange> polls = regionExchanges().stream()
 			.filter((exchange) -> exchange.operation() == Operation.MMS_GET_OPERATION)
 			.toList();
-		assertThat(polls).extracting((exchange) -> TestHttp.JSON.readTree(exchange.responseBody())
-			.get("state")
-			.stringValue()).containsExactly("Running", "Succeeded");
+		assertThat(polls)
+			.extracting((exchange) -> TestHttp.JSON.readTree(exchange.responseBody()).get("state").stringValue())
+			.containsExactly("Running", "Succeeded");
 		for (RecordedExchange poll : polls) {
 			assertThat(validateResponse(poll).errors()).as(poll.responseBody()).isEmpty();
 			assertThat(validateRequest(poll).errors()).isEmpty();
@@ -307,7 +305,8 @@ class SimulatedWorkspaceContractTests {
 		assertThat(TestHttp.JSON.readTree(failed.responseBody()).get("state").stringValue()).isEqualTo("Failed");
 		assertThat(validateResponse(failed).errors()).isEmpty();
 		assertThat(this.contracts
-			.validateDefinition("ModelErrorResponse", TestHttp.JSON.readTree(failed.responseBody()).get("error").toString())
+			.validateDefinition("ModelErrorResponse",
+					TestHttp.JSON.readTree(failed.responseBody()).get("error").toString())
 			.errors()).isEmpty();
 	}
 
@@ -335,8 +334,8 @@ class SimulatedWorkspaceContractTests {
 
 	@Test
 	void armListKeysWhenKeyModeThenConformsToEndpointAuthKeysAndExample() throws Exception {
-		HttpResponse<String> response = this.http
-			.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"), this.bearer);
+		HttpResponse<String> response = this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"),
+				this.bearer);
 		JsonNode example = example("listKeys.json").get("responses").get("200").get("body");
 
 		RecordedExchange exchange = only(Operation.ARM_LIST_KEYS);
@@ -344,7 +343,8 @@ class SimulatedWorkspaceContractTests {
 		assertThat(result.operationId()).isEqualTo("OnlineEndpoints_ListKeys");
 		assertThat(result.errors()).isEmpty();
 		assertThat(this.contracts.validateDefinition("EndpointAuthKeys", exchange.responseBody()).errors()).isEmpty();
-		assertThat(TestHttp.json(response).propertyNames()).containsExactlyInAnyOrderElementsOf(example.propertyNames());
+		assertThat(TestHttp.json(response).propertyNames())
+			.containsExactlyInAnyOrderElementsOf(example.propertyNames());
 		ContractValidator.Result request = validateRequest(exchange);
 		assertThat(request.errors()).isEmpty();
 		assertThat(request.skipped()).isEmpty();
@@ -367,7 +367,8 @@ class SimulatedWorkspaceContractTests {
 				exchange.status(), exchange.responseHeaders());
 		assertThat(headers.errors()).isEmpty();
 		for (String name : example.get("responses").get("202").get("headers").propertyNames()) {
-			assertThat(exchange.responseHeader(name)).as(name).startsWith(this.sim.regionEndpoint(REGION) + "/subscriptions/");
+			assertThat(exchange.responseHeader(name)).as(name)
+				.startsWith(this.sim.regionEndpoint(REGION) + "/subscriptions/");
 		}
 		assertThat(exchange.responseBodyLength()).isZero();
 	}
@@ -424,10 +425,12 @@ class SimulatedWorkspaceContractTests {
 			assertThat(this.contracts.validateDefinition("EndpointAuthMode", properties.get("authMode").toString())
 				.errors()).as(endpoint).isEmpty();
 		}
-		assertThat(regionExchanges()).extracting((exchange) -> TestHttp.JSON.readTree(exchange.responseBody())
-			.get("properties")
-			.get("authMode")
-			.stringValue()).containsExactly("AMLToken", "Key", "AADToken");
+		assertThat(regionExchanges())
+			.extracting((exchange) -> TestHttp.JSON.readTree(exchange.responseBody())
+				.get("properties")
+				.get("authMode")
+				.stringValue())
+			.containsExactly("AMLToken", "Key", "AADToken");
 	}
 
 	private JsonNode example(String name) throws java.io.IOException {

@@ -93,13 +93,14 @@ class SimulatedWorkspaceFaultTests {
 
 		assertThatExceptionOfType(ConnectException.class)
 			.isThrownBy(() -> new TestHttp(this.sim).post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer));
-		assertThat(new TestHttp(this.sim).post(this.http.mmsToken(OTHER_REGION, OTHER_WORKSPACE, OTHER_SERVICE),
-				this.bearer)
+		assertThat(new TestHttp(this.sim)
+			.post(this.http.mmsToken(OTHER_REGION, OTHER_WORKSPACE, OTHER_SERVICE), this.bearer)
 			.statusCode()).isEqualTo(201);
 		this.sim.faults(REGION).clear();
 		assertThat(this.sim.regionEndpoint(REGION).getPort()).isEqualTo(port);
-		assertThat(new TestHttp(this.sim).post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer)
-			.statusCode()).isEqualTo(201);
+		assertThat(
+				new TestHttp(this.sim).post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer).statusCode())
+			.isEqualTo(201);
 		assertThat(this.sim.callCount(REGION, Operation.MMS_TOKEN)).isEqualTo(1);
 	}
 
@@ -122,7 +123,8 @@ class SimulatedWorkspaceFaultTests {
 			other.entraFaults().set(Fault.down());
 			other.start();
 
-			assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> new TestHttp(other).entraToken("app", "pw"));
+			assertThatExceptionOfType(ConnectException.class)
+				.isThrownBy(() -> new TestHttp(other).entraToken("app", "pw"));
 			other.entraFaults().clear();
 			assertThat(new TestHttp(other).entraToken("app", "pw")).isNotBlank();
 		}
@@ -170,10 +172,10 @@ class SimulatedWorkspaceFaultTests {
 		String otherBearer = otherHttp.entraToken("app", "pw");
 		other.faults("eastus").set(Fault.hang());
 		CompletableFuture<HttpResponse<String>> pending = otherHttp.client()
-			.sendAsync(TestHttp
-				.request(java.net.URI.create(other.regionEndpoint("eastus") + "/modelmanagement/v1.0/subscriptions/sub"
-						+ "/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/services/svc/token"),
-						otherBearer)
+			.sendAsync(TestHttp.request(java.net.URI.create(other.regionEndpoint("eastus")
+					+ "/modelmanagement/v1.0/subscriptions/sub"
+					+ "/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/services/svc/token"),
+					otherBearer)
 				.POST(HttpRequest.BodyPublishers.noBody())
 				.build(), HttpResponse.BodyHandlers.ofString());
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -297,8 +299,7 @@ class SimulatedWorkspaceFaultTests {
 
 		String expired = this.http.entraToken(SECRET_CLIENT, SECRET);
 
-		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), expired).statusCode())
-			.isEqualTo(401);
+		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), expired).statusCode()).isEqualTo(401);
 	}
 
 	@Test
@@ -376,12 +377,13 @@ class SimulatedWorkspaceFaultTests {
 	@Test
 	void operationFaultWhenPollIsThrottledThenPollFailsAndOperationDoesNotAdvance() throws Exception {
 		Keys before = this.sim.keys(WORKSPACE, KEY_SERVICE);
-		URI location = URI.create(this.http
-			.postJson(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), this.bearer,
-					"{\"keyType\":\"Primary\"}")
-			.headers()
-			.firstValue("Operation-Location")
-			.orElseThrow());
+		URI location = URI.create(
+				this.http
+					.postJson(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), this.bearer,
+							"{\"keyType\":\"Primary\"}")
+					.headers()
+					.firstValue("Operation-Location")
+					.orElseThrow());
 		this.sim.faults(REGION, Operation.MMS_GET_OPERATION).set(Fault.throttled(Duration.ofSeconds(4)));
 
 		HttpResponse<String> throttled1 = this.http.get(location, this.bearer);
@@ -407,8 +409,7 @@ class SimulatedWorkspaceFaultTests {
 		this.sim.faults(REGION, Operation.ARM_GET_OPERATION).set(Fault.down());
 
 		assertThatExceptionOfType(IOException.class).isThrownBy(() -> this.http.get(location, this.bearer));
-		int tokenWhileDown = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer)
-			.statusCode();
+		int tokenWhileDown = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer).statusCode();
 		this.sim.faults(REGION, Operation.ARM_GET_OPERATION).clear();
 		int afterClear = this.http.get(location, this.bearer).statusCode();
 

@@ -146,8 +146,8 @@ class SimulatedWorkspaceKeyRegenerationTests {
 		assertThat(accepted.statusCode()).isEqualTo(202);
 		assertThat(accepted.body()).isEmpty();
 		assertThat(location).matches(ARM_LOCATION);
-		assertThat(accepted.headers().firstValue("Azure-AsyncOperation")).hasValueSatisfying(
-				(value) -> assertThat(value).matches(ARM_ASYNC_OPERATION));
+		assertThat(accepted.headers().firstValue("Azure-AsyncOperation"))
+			.hasValueSatisfying((value) -> assertThat(value).matches(ARM_ASYNC_OPERATION));
 		assertThat(accepted.headers().firstValue("Retry-After")).contains("10");
 		assertThat(running.statusCode()).isEqualTo(202);
 		assertThat(running.headers().firstValue("Retry-After")).contains("10");
@@ -183,10 +183,10 @@ class SimulatedWorkspaceKeyRegenerationTests {
 		String mmsValue = "caller-chosen-mms-key-0123456789abcdef";
 		String armValue = "caller-chosen-arm-key-0123456789abcdef";
 
-		pollUntilTerminal(mmsRegenerate(KEY_SERVICE, "{\"keyType\":\"Primary\",\"keyValue\":\"" + mmsValue + "\"}")
-			.headers()
-			.firstValue("Operation-Location")
-			.orElseThrow());
+		pollUntilTerminal(
+				mmsRegenerate(KEY_SERVICE, "{\"keyType\":\"Primary\",\"keyValue\":\"" + mmsValue + "\"}").headers()
+					.firstValue("Operation-Location")
+					.orElseThrow());
 		String location = armRegenerate(KEY_ENDPOINT, "{\"keyType\":\"Secondary\",\"keyValue\":\"" + armValue + "\"}")
 			.headers()
 			.firstValue("Location")
@@ -209,12 +209,13 @@ class SimulatedWorkspaceKeyRegenerationTests {
 			TestHttp slowHttp = new TestHttp(slow);
 			String slowBearer = slowHttp.entraToken(SECRET_CLIENT, SECRET);
 			Keys before = slow.keys(WORKSPACE, KEY_SERVICE);
-			URI location = URI.create(slowHttp
-				.postJson(slowHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), slowBearer,
-						"{\"keyType\":\"Primary\"}")
-				.headers()
-				.firstValue("Operation-Location")
-				.orElseThrow());
+			URI location = URI.create(
+					slowHttp
+						.postJson(slowHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), slowBearer,
+								"{\"keyType\":\"Primary\"}")
+						.headers()
+						.firstValue("Operation-Location")
+						.orElseThrow());
 
 			java.util.List<String> states = new java.util.ArrayList<>();
 			for (int i = 0; i < 5; i++) {
@@ -331,8 +332,7 @@ class SimulatedWorkspaceKeyRegenerationTests {
 	@ValueSource(strings = { "", "not json", "[]", "{}", "{\"keyType\":0}", "{\"keyType\":\"primary\"}",
 			"{\"keyType\":\"Tertiary\"}", "{\"keyType\":null}", "{\"keyType\":\"Primary\",\"keyValue\":5}",
 			"{\"keyType\":\"Primary\",\"keyValue\":\"  \"}" })
-	void regenerateKeysWhenBodyIsNotAKeyRequestThenAnswers400InEachShapeAndKeysUnchanged(String body)
-			throws Exception {
+	void regenerateKeysWhenBodyIsNotAKeyRequestThenAnswers400InEachShapeAndKeysUnchanged(String body) throws Exception {
 		Keys mmsBefore = this.sim.keys(WORKSPACE, KEY_SERVICE);
 		Keys armBefore = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
 
@@ -359,10 +359,13 @@ class SimulatedWorkspaceKeyRegenerationTests {
 
 		HttpResponse<String> unknownMms = this.http
 			.get(URI.create(mmsLocation.replace(mmsId, "00000000-0000-0000-0000-000000000000")), this.bearer);
-		HttpResponse<String> mmsIdOnArm = this.http.get(URI.create(armLocation.replaceAll(
-				"mfeOperationResults/[^?]+", "mfeOperationResults/" + mmsId)), this.bearer);
-		HttpResponse<String> otherRegion = this.http.get(URI.create(armLocation.replace("/locations/" + REGION + "/",
-				"/locations/" + Fixtures.OTHER_REGION + "/")), this.bearer);
+		HttpResponse<String> mmsIdOnArm = this.http.get(
+				URI.create(armLocation.replaceAll("mfeOperationResults/[^?]+", "mfeOperationResults/" + mmsId)),
+				this.bearer);
+		HttpResponse<String> otherRegion = this.http.get(
+				URI.create(
+						armLocation.replace("/locations/" + REGION + "/", "/locations/" + Fixtures.OTHER_REGION + "/")),
+				this.bearer);
 
 		assertThat(unknownMms.statusCode()).isEqualTo(404);
 		assertThat(TestHttp.json(unknownMms).get("statusCode").intValue()).isEqualTo(404);
@@ -409,8 +412,7 @@ class SimulatedWorkspaceKeyRegenerationTests {
 	}
 
 	private HttpResponse<String> mmsRegenerate(String service, String body) throws Exception {
-		return this.http.postJson(this.http.mmsAction(REGION, WORKSPACE, service, "regenerateKeys"), this.bearer,
-				body);
+		return this.http.postJson(this.http.mmsAction(REGION, WORKSPACE, service, "regenerateKeys"), this.bearer, body);
 	}
 
 	private HttpResponse<String> armRegenerate(String endpoint, String body) throws Exception {

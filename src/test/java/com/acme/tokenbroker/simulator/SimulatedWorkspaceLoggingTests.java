@@ -123,9 +123,8 @@ class SimulatedWorkspaceLoggingTests {
 			initialEndpoint = sim.keys(WORKSPACE, KEY_ENDPOINT);
 			http.post(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), bearer);
 			http.post(http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"), bearer);
-			URI mmsLocation = URI.create(http
-				.postJson(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), bearer,
-						"{\"keyType\":\"Primary\"}")
+			URI mmsLocation = URI.create(http.postJson(http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
+					bearer, "{\"keyType\":\"Primary\"}")
 				.headers()
 				.firstValue("Operation-Location")
 				.orElseThrow());
@@ -158,11 +157,12 @@ class SimulatedWorkspaceLoggingTests {
 			}
 		}
 		List<String> requestLines = lines.stream().filter((line) -> line.contains(" -> ")).toList();
-		assertThat(requestLines).contains("westeurope POST MMS_LIST_KEYS -> 200", "westeurope POST ARM_LIST_KEYS -> 200",
-				"westeurope POST MMS_REGENERATE_KEYS -> 202", "westeurope GET MMS_GET_OPERATION -> 200",
-				"westeurope POST ARM_REGENERATE_KEYS -> 202", "westeurope GET ARM_GET_OPERATION -> 202",
-				"westeurope GET ARM_GET_OPERATION -> 200", "westeurope POST MMS_REGENERATE_KEYS -> 400",
-				"westeurope POST SCORE -> 200", "westeurope POST SCORE -> 401");
+		assertThat(requestLines).contains("westeurope POST MMS_LIST_KEYS -> 200",
+				"westeurope POST ARM_LIST_KEYS -> 200", "westeurope POST MMS_REGENERATE_KEYS -> 202",
+				"westeurope GET MMS_GET_OPERATION -> 200", "westeurope POST ARM_REGENERATE_KEYS -> 202",
+				"westeurope GET ARM_GET_OPERATION -> 202", "westeurope GET ARM_GET_OPERATION -> 200",
+				"westeurope POST MMS_REGENERATE_KEYS -> 400", "westeurope POST SCORE -> 200",
+				"westeurope POST SCORE -> 401");
 		assertThat(requestLines).hasSize(13);
 	}
 

@@ -132,8 +132,8 @@ class SimulatedWorkspaceScoringTests {
 
 		for (HttpResponse<String> response : List.of(keyForToken, entraForToken, tokenForKey, entraForKey)) {
 			assertThat(response.statusCode()).isEqualTo(401);
-			assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
-					(value) -> assertThat(value).startsWith("Bearer"));
+			assertThat(response.headers().firstValue("WWW-Authenticate"))
+				.hasValueSatisfying((value) -> assertThat(value).startsWith("Bearer"));
 		}
 		assertThat(keyForToken.body()).doesNotContain(this.sim.keys(WORKSPACE, SERVICE).primaryKey());
 	}
@@ -142,8 +142,7 @@ class SimulatedWorkspaceScoringTests {
 	void scoreWhenTokenIsForAnotherServiceOrTamperedThenAnswers401() throws Exception {
 		String token = serviceToken(this.http.mmsToken(REGION, WORKSPACE, SERVICE));
 		String[] parts = token.split("\\.");
-		String payload = new String(Base64.getUrlDecoder().decode(parts[1]))
-			.replace("\"exp\":", "\"exp\":1");
+		String payload = new String(Base64.getUrlDecoder().decode(parts[1])).replace("\"exp\":", "\"exp\":1");
 		String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes())
 				+ "." + parts[2];
 		String badSignature = parts[0] + "." + parts[1] + "." + new StringBuilder(parts[2]).reverse();
@@ -187,17 +186,18 @@ class SimulatedWorkspaceScoringTests {
 	@Test
 	void scoreWhenNoCredentialOrUnknownServiceOrWrongRegionOrMethodThenRejects() throws Exception {
 		String key = this.sim.keys(WORKSPACE, KEY_SERVICE).primaryKey();
-		URI otherRegionUri = URI.create(this.sim.regionEndpoint(OTHER_REGION) + "/score/" + WORKSPACE + "/"
-				+ KEY_SERVICE);
+		URI otherRegionUri = URI
+			.create(this.sim.regionEndpoint(OTHER_REGION) + "/score/" + WORKSPACE + "/" + KEY_SERVICE);
 
 		assertThat(score(WORKSPACE, KEY_SERVICE, null).statusCode()).isEqualTo(401);
 		assertThat(this.http.post(URI.create(this.sim.regionEndpoint(REGION) + "/score/" + WORKSPACE + "/nope"), key)
 			.statusCode()).isEqualTo(404);
 		assertThat(this.http.post(otherRegionUri, key).statusCode()).isEqualTo(404);
 		assertThat(this.http.get(this.sim.scoringUri(WORKSPACE, KEY_SERVICE), key).statusCode()).isEqualTo(405);
-		assertThat(this.http.post(this.sim.scoringUri(OTHER_WORKSPACE, OTHER_SERVICE),
-				serviceToken(this.http.mmsToken(OTHER_REGION, OTHER_WORKSPACE, OTHER_SERVICE))).statusCode())
-			.isEqualTo(200);
+		assertThat(this.http
+			.post(this.sim.scoringUri(OTHER_WORKSPACE, OTHER_SERVICE),
+					serviceToken(this.http.mmsToken(OTHER_REGION, OTHER_WORKSPACE, OTHER_SERVICE)))
+			.statusCode()).isEqualTo(200);
 	}
 
 	@Test
@@ -256,7 +256,8 @@ class SimulatedWorkspaceScoringTests {
 					int ok = 0;
 					TestHttp own = new TestHttp(this.sim);
 					for (int i = 0; i < 40; i++) {
-						HttpResponse<String> response = useKey ? own.post(this.sim.scoringUri(WORKSPACE, KEY_SERVICE), key)
+						HttpResponse<String> response = useKey
+								? own.post(this.sim.scoringUri(WORKSPACE, KEY_SERVICE), key)
 								: own.send(TestHttp.request(this.sim.scoringUri(WORKSPACE, SERVICE), token)
 									.POST(HttpRequest.BodyPublishers.ofString("{\"data\":[" + i + "]}"))
 									.build());

@@ -159,8 +159,8 @@ class SimulatedWorkspaceTests {
 	void armTokenWhenApiVersionMissingThenAnswers400() throws Exception {
 		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
 
-		HttpResponse<String> response = this.http
-			.post(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT), bearer);
+		HttpResponse<String> response = this.http.post(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT),
+				bearer);
 
 		assertThat(response.statusCode()).isEqualTo(400);
 		assertThat(TestHttp.json(response).get("error").get("code").stringValue())
@@ -174,8 +174,8 @@ class SimulatedWorkspaceTests {
 
 		assertThat(mms.statusCode()).isEqualTo(401);
 		assertThat(TestHttp.json(mms).get("statusCode").intValue()).isEqualTo(401);
-		assertThat(mms.headers().firstValue("WWW-Authenticate")).hasValueSatisfying((v) -> assertThat(v)
-			.startsWith("Bearer"));
+		assertThat(mms.headers().firstValue("WWW-Authenticate"))
+			.hasValueSatisfying((v) -> assertThat(v).startsWith("Bearer"));
 		assertThat(arm.statusCode()).isEqualTo(401);
 		assertThat(TestHttp.json(arm).get("error").get("code").stringValue()).isEqualTo("InvalidAuthenticationToken");
 	}
@@ -195,8 +195,7 @@ class SimulatedWorkspaceTests {
 		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
 		this.clock.advance(Duration.ofSeconds(3599));
 
-		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode())
-			.isEqualTo(401);
+		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode()).isEqualTo(401);
 	}
 
 	@Test
@@ -205,8 +204,7 @@ class SimulatedWorkspaceTests {
 				SECRET_CLIENT, "client_secret", SECRET, "scope", "https://ml.azure.com/.default"));
 		String bearer = TestHttp.json(entra).get("access_token").stringValue();
 
-		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode())
-			.isEqualTo(401);
+		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode()).isEqualTo(401);
 	}
 
 	@Test
@@ -215,8 +213,7 @@ class SimulatedWorkspaceTests {
 				SECRET_CLIENT, "client_secret", SECRET, "scope", "https://management.core.windows.net//.default"));
 		String bearer = TestHttp.json(entra).get("access_token").stringValue();
 
-		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode())
-			.isEqualTo(201);
+		assertThat(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).statusCode()).isEqualTo(201);
 	}
 
 	@Test
@@ -419,8 +416,8 @@ class SimulatedWorkspaceTests {
 			.get("accessToken")
 			.stringValue();
 		String[] parts = token.split("\\.");
-		String payload = new String(java.util.Base64.getUrlDecoder().decode(parts[1]))
-			.replace("\"" + ENDPOINT + "\"", "\"" + SERVICE + "\"");
+		String payload = new String(java.util.Base64.getUrlDecoder().decode(parts[1])).replace("\"" + ENDPOINT + "\"",
+				"\"" + SERVICE + "\"");
 		String tampered = parts[0] + "."
 				+ java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes()) + "." + parts[2];
 

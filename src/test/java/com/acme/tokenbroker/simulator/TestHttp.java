@@ -140,7 +140,8 @@ final class TestHttp {
 	}
 
 	/**
-	 * {@code {svc}/listkeys}, {@code {svc}/regenerateKeys}, ...: an MMS action on a service.
+	 * {@code {svc}/listkeys}, {@code {svc}/regenerateKeys}, ...: an MMS action on a
+	 * service.
 	 */
 	URI mmsAction(String region, String workspace, String service, String action) {
 		return URI.create(this.sim.regionEndpoint(region) + mmsPath(workspace, service) + "/" + action);
@@ -155,7 +156,8 @@ final class TestHttp {
 	}
 
 	URI armEndpoint(String region, String workspace, String endpoint) {
-		return URI.create(this.sim.regionEndpoint(region) + armPath(workspace, endpoint) + "?api-version=" + API_VERSION);
+		return URI
+			.create(this.sim.regionEndpoint(region) + armPath(workspace, endpoint) + "?api-version=" + API_VERSION);
 	}
 
 	URI armToken(String region, String workspace, String endpoint) {

@@ -21,9 +21,10 @@ import org.springframework.core.type.classreading.MetadataReaderFactory;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
- * Several complete broker applications in this JVM, each with its own web server, caches, executors, breakers and
- * Redis connections, sharing a virtual clock: a fleet. Properties are passed as command-line arguments, so they take
- * precedence over the root application.yml as an operator's would.
+ * Several complete broker applications in this JVM, each with its own web server, caches,
+ * executors, breakers and Redis connections, sharing a virtual clock: a fleet. Properties
+ * are passed as command-line arguments, so they take precedence over the root
+ * application.yml as an operator's would.
  */
 public final class BrokerInstances implements AutoCloseable {
 
@@ -133,7 +134,10 @@ public final class BrokerInstances implements AutoCloseable {
 		this.contexts.clear();
 	}
 
-	/** Component scanning must not pick up the test sources' configurations (they set up other tests). */
+	/**
+	 * Component scanning must not pick up the test sources' configurations (they set up
+	 * other tests).
+	 */
 	static final class SkipTestClasses extends TypeExcludeFilter {
 
 		@Override

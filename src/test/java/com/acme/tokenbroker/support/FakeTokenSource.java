@@ -14,8 +14,8 @@ import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenSource;
 
 /**
- * A {@link TokenSource} that plays back scripted answers, counts calls and can hold calls at a gate, so tests can
- * observe what happens while a fetch is in flight.
+ * A {@link TokenSource} that plays back scripted answers, counts calls and can hold calls
+ * at a gate, so tests can observe what happens while a fetch is in flight.
  */
 public final class FakeTokenSource implements TokenSource {
 
@@ -58,7 +58,10 @@ public final class FakeTokenSource implements TokenSource {
 		}
 	}
 
-	/** The next call fails with this exception (calls after it succeed again unless scripted). */
+	/**
+	 * The next call fails with this exception (calls after it succeed again unless
+	 * scripted).
+	 */
 	public FakeTokenSource thenFail(RuntimeException failure) {
 		this.script.add((service) -> {
 			throw failure;
@@ -106,8 +109,9 @@ public final class FakeTokenSource implements TokenSource {
 			return next.apply(service);
 		}
 		var now = this.clock.instant();
-		return new BrokeredToken(service.name(), "Bearer", "token-" + service.name() + "-" + this.serial.incrementAndGet(),
-				now.plus(this.refreshAfter), now.plus(this.expiresAfter), now);
+		return new BrokeredToken(service.name(), "Bearer",
+				"token-" + service.name() + "-" + this.serial.incrementAndGet(), now.plus(this.refreshAfter),
+				now.plus(this.expiresAfter), now);
 	}
 
 }

@@ -46,12 +46,16 @@ public final class ForgedTokens {
 
 	/** An unsigned JWT ({@code alg: none}) with otherwise valid claims. */
 	public static String algNone(SimulatedWorkspace simulator, String audience, String subject) {
-		return b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + b64(claims(simulator.entraIssuer(), audience, subject).toString())
-				+ ".";
+		return b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "."
+				+ b64(claims(simulator.entraIssuer(), audience, subject).toString()) + ".";
 	}
 
-	/** HS256 signed with the issuer's real public key as the HMAC secret, naming the real key id. */
-	public static String hmacWithPublicKey(SimulatedWorkspace simulator, String audience, String subject) throws Exception {
+	/**
+	 * HS256 signed with the issuer's real public key as the HMAC secret, naming the real
+	 * key id.
+	 */
+	public static String hmacWithPublicKey(SimulatedWorkspace simulator, String audience, String subject)
+			throws Exception {
 		RSAKey published = publishedKey(simulator);
 		byte[] secret = published.toRSAPublicKey().getEncoded();
 		SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(published.getKeyID()).build(),
@@ -70,7 +74,8 @@ public final class ForgedTokens {
 		return signedWithOwnKey("https://evil.example/tenant/v2.0", audience, subject, "evil");
 	}
 
-	private static String signedWithOwnKey(String issuer, String audience, String subject, String kid) throws Exception {
+	private static String signedWithOwnKey(String issuer, String audience, String subject, String kid)
+			throws Exception {
 		KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
 		generator.initialize(2048);
 		var pair = generator.generateKeyPair();
@@ -88,6 +93,5 @@ public final class ForgedTokens {
 		JWKSet set = JWKSet.parse(response.body());
 		return (RSAKey) set.getKeys().get(0);
 	}
-
 
 }

@@ -5,16 +5,20 @@ import java.lang.reflect.Proxy;
 import java.util.Map;
 
 /**
- * The environment variables MSAL4J's managed-identity sources read ({@code IDENTITY_ENDPOINT}, {@code IDENTITY_HEADER},
- * {@code IMDS_ENDPOINT}, ...), set for this JVM without touching the real environment.
+ * The environment variables MSAL4J's managed-identity sources read
+ * ({@code IDENTITY_ENDPOINT}, {@code IDENTITY_HEADER}, {@code IMDS_ENDPOINT}, ...), set
+ * for this JVM without touching the real environment.
  * <p>
- * azure-identity's {@code ManagedIdentityCredential} hands every platform but AKS workload identity to MSAL4J, which
- * reads those variables through a package-private static seam ({@code ManagedIdentityApplication.environmentVariables},
- * the one MSAL's own tests use) and never through azure-core's {@code Configuration} the builder accepts. So the broker
- * needs no seam of its own: the test sets this one, by reflection, and {@link #reset()} restores the real environment.
+ * azure-identity's {@code ManagedIdentityCredential} hands every platform but AKS
+ * workload identity to MSAL4J, which reads those variables through a package-private
+ * static seam ({@code ManagedIdentityApplication.environmentVariables}, the one MSAL's
+ * own tests use) and never through azure-core's {@code Configuration} the builder
+ * accepts. So the broker needs no seam of its own: the test sets this one, by reflection,
+ * and {@link #reset()} restores the real environment.
  * <p>
- * MSAL also keeps managed-identity tokens in a static cache checked against the wall clock, which virtual time does
- * not move: {@link #expireCachedTokens()} drops them, as the passing of real time up to their refresh point would.
+ * MSAL also keeps managed-identity tokens in a static cache checked against the wall
+ * clock, which virtual time does not move: {@link #expireCachedTokens()} drops them, as
+ * the passing of real time up to their refresh point would.
  */
 public final class ManagedIdentityEnvironment {
 
@@ -44,7 +48,8 @@ public final class ManagedIdentityEnvironment {
 			field(APPLICATION, "environmentVariables").set(null, environment);
 		}
 		catch (ReflectiveOperationException ex) {
-			throw new IllegalStateException("MSAL4J's environment seam moved: check its ManagedIdentityApplication", ex);
+			throw new IllegalStateException("MSAL4J's environment seam moved: check its ManagedIdentityApplication",
+					ex);
 		}
 	}
 
@@ -58,7 +63,10 @@ public final class ManagedIdentityEnvironment {
 		}
 	}
 
-	/** Forget every managed-identity token MSAL cached, so its next request goes to the endpoint. */
+	/**
+	 * Forget every managed-identity token MSAL cached, so its next request goes to the
+	 * endpoint.
+	 */
 	public static void expireCachedTokens() {
 		try {
 			Object cache = Class.forName(APPLICATION).getMethod("getSharedTokenCache").invoke(null);

@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * HTTP/1.x over a plain socket, for comparing whole responses byte for byte: the request goes out exactly as written
- * (no URI normalization, any method, repeated headers) and the response comes back as the bytes on the wire.
+ * HTTP/1.x over a plain socket, for comparing whole responses byte for byte: the request
+ * goes out exactly as written (no URI normalization, any method, repeated headers) and
+ * the response comes back as the bytes on the wire.
  */
 public final class RawHttp {
 
@@ -23,8 +24,9 @@ public final class RawHttp {
 	}
 
 	/**
-	 * Send requests on one connection and read one response per request (the last request should carry
-	 * {@code Connection: close}; earlier responses must have a {@code Content-Length}).
+	 * Send requests on one connection and read one response per request (the last request
+	 * should carry {@code Connection: close}; earlier responses must have a
+	 * {@code Content-Length}).
 	 * @param requests each request's head, lines without line ends
 	 * @return the raw responses, in order
 	 */
@@ -90,6 +92,7 @@ public final class RawHttp {
 
 	/**
 	 * A raw response.
+	 *
 	 * @param head the status line and headers, as received, ending with the empty line
 	 * @param body the bytes after the head
 	 */
@@ -99,12 +102,18 @@ public final class RawHttp {
 			return Integer.parseInt(this.head.substring(9, 12));
 		}
 
-		/** @return the head with the {@code Date} header's value masked, the one part two responses may differ in */
+		/**
+		 * @return the head with the {@code Date} header's value masked, the one part two
+		 * responses may differ in
+		 */
 		public String headWithoutDate() {
 			return this.head.replaceAll("(?im)^Date: [^\r\n]*", "Date: <masked>");
 		}
 
-		/** @return the head (Date masked) and the body, ISO-8859-1, for whole-response comparison */
+		/**
+		 * @return the head (Date masked) and the body, ISO-8859-1, for whole-response
+		 * comparison
+		 */
 		public String comparable() {
 			return headWithoutDate() + new String(this.body, StandardCharsets.ISO_8859_1);
 		}

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Tests that need a real Redis server on loopback: {@code TOKEN_BROKER_TEST_REDIS_URL} (default
- * {@code redis://127.0.0.1:6379}). Where none answers they are skipped with a message saying how to run them, unless
- * {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} (set by {@code .ci/run}, which starts one): then they fail.
+ * Tests that need a real Redis server on loopback: {@code TOKEN_BROKER_TEST_REDIS_URL}
+ * (default {@code redis://127.0.0.1:6379}). Where none answers they are skipped with a
+ * message saying how to run them, unless {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true}
+ * (set by {@code .ci/run}, which starts one): then they fail.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -36,7 +37,8 @@ public @interface RequiresRedis {
 		@Override
 		public void beforeAll(ExtensionContext context) {
 			if (!TestRedis.reachable()) {
-				throw new AssertionError("TOKEN_BROKER_TEST_REDIS_REQUIRED is set but no Redis server answers at " + TestRedis.url());
+				throw new AssertionError(
+						"TOKEN_BROKER_TEST_REDIS_REQUIRED is set but no Redis server answers at " + TestRedis.url());
 			}
 		}
 

@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.acme.tokenbroker.simulator.IssuanceObserver;
 
 /**
- * Remembers every secret any simulated workspace of this test run issued (registered with {@link java.util.ServiceLoader},
- * so simulators started by the broker itself report here too), and any secret a test records by hand.
+ * Remembers every secret any simulated workspace of this test run issued (registered with
+ * {@link java.util.ServiceLoader}, so simulators started by the broker itself report here
+ * too), and any secret a test records by hand.
  */
 public final class SecretLedger implements IssuanceObserver {
 

@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A loopback TCP proxy that can be stopped and started again on the same port: to its clients, a server that goes
- * away (connections reset, new ones refused) and comes back, or one whose address is blackholed
- * ({@link #blackhole()}: connects neither succeed nor fail, as behind a firewall that drops packets).
+ * A loopback TCP proxy that can be stopped and started again on the same port: to its
+ * clients, a server that goes away (connections reset, new ones refused) and comes back,
+ * or one whose address is blackholed ({@link #blackhole()}: connects neither succeed nor
+ * fail, as behind a firewall that drops packets).
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -33,7 +34,10 @@ public final class TcpProxy implements AutoCloseable {
 
 	private volatile ServerSocket listener;
 
-	/** While blackholed: a listener nobody accepts on, and the connections that fill its accept queue. */
+	/**
+	 * While blackholed: a listener nobody accepts on, and the connections that fill its
+	 * accept queue.
+	 */
 	private final List<AutoCloseable> blackhole = new ArrayList<>();
 
 	public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -45,9 +49,10 @@ public final class TcpProxy implements AutoCloseable {
 	}
 
 	/**
-	 * A port the kernel never hands out to an outgoing connection: {@link #stop()} and {@link #blackhole()} unbind it
-	 * for a moment, and a port from the ephemeral range could be taken in that moment as the local port of any
-	 * connection the test's JVM opens (a CI run failed on exactly that: "Address already in use").
+	 * A port the kernel never hands out to an outgoing connection: {@link #stop()} and
+	 * {@link #blackhole()} unbind it for a moment, and a port from the ephemeral range
+	 * could be taken in that moment as the local port of any connection the test's JVM
+	 * opens (a CI run failed on exactly that: "Address already in use").
 	 */
 	private static ServerSocket bindBelowEphemeralRange() throws IOException {
 		int firstEphemeral = firstEphemeralPort();
@@ -124,9 +129,10 @@ public final class TcpProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Blackhole the port: open connections are reset, and new ones get no answer at all, their SYN dropped, so a
-	 * client waits for its connect timeout. Done with the kernel's own rule: a listener that never accepts, whose
-	 * accept queue is full, drops every further SYN. {@link #start()} ends it.
+	 * Blackhole the port: open connections are reset, and new ones get no answer at all,
+	 * their SYN dropped, so a client waits for its connect timeout. Done with the
+	 * kernel's own rule: a listener that never accepts, whose accept queue is full, drops
+	 * every further SYN. {@link #start()} ends it.
 	 * @throws IOException if the port cannot be bound again
 	 */
 	public synchronized void blackhole() throws IOException {
@@ -146,7 +152,8 @@ public final class TcpProxy implements AutoCloseable {
 				return;
 			}
 		}
-		throw new IllegalStateException("the accept queue of port " + this.port + " never filled: SYNs are not dropped");
+		throw new IllegalStateException(
+				"the accept queue of port " + this.port + " never filled: SYNs are not dropped");
 	}
 
 	@Override
@@ -164,7 +171,8 @@ public final class TcpProxy implements AutoCloseable {
 				Socket upstream = new Socket(this.targetHost, this.targetPort);
 				this.sockets.add(upstream);
 				if (server.isClosed()) {
-					// stop() ran while this one was being connected: it reset the others, so reset this one too
+					// stop() ran while this one was being connected: it reset the others,
+					// so reset this one too
 					closeQuietly(client);
 					closeQuietly(upstream);
 					continue;

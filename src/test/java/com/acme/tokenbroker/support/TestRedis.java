@@ -14,7 +14,8 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * The Redis server of this test run: {@code TOKEN_BROKER_TEST_REDIS_URL}, by default {@code redis://127.0.0.1:6379}.
+ * The Redis server of this test run: {@code TOKEN_BROKER_TEST_REDIS_URL}, by default
+ * {@code redis://127.0.0.1:6379}.
  */
 public final class TestRedis {
 
@@ -31,7 +32,8 @@ public final class TestRedis {
 		return "true".equalsIgnoreCase(System.getenv("TOKEN_BROKER_TEST_REDIS_REQUIRED"));
 	}
 
-	/** @return whether a Redis server answers PING at {@link #url()} */
+	/**
+	 * @return whether a Redis server answers PING at {@link #url()} */
 	public static boolean reachable() {
 		URI url = url();
 		try (Socket socket = new Socket()) {
@@ -51,7 +53,10 @@ public final class TestRedis {
 		}
 	}
 
-	/** @return a started connection factory to {@link #url()}, for tests that read or write Redis directly */
+	/**
+	 * @return a started connection factory to {@link #url()}, for tests that read or
+	 * write Redis directly
+	 */
 	public static LettuceConnectionFactory connect() {
 		URI url = url();
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(
@@ -62,7 +67,8 @@ public final class TestRedis {
 	}
 
 	/**
-	 * @return a fleet encryption key (base64 of 32 random bytes), recorded as a secret the run's log must not show
+	 * @return a fleet encryption key (base64 of 32 random bytes), recorded as a secret
+	 * the run's log must not show
 	 */
 	public static String newEncryptionKey() {
 		byte[] key = new byte[32];

@@ -13,8 +13,8 @@ import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
- * A two-region catalog and a simulated workspace started by the test itself, so the test owns its clock, its fault
- * switches and its call counts.
+ * A two-region catalog and a simulated workspace started by the test itself, so the test
+ * owns its clock, its fault switches and its call counts.
  */
 public final class TestWorkspaces {
 
@@ -27,19 +27,19 @@ public final class TestWorkspaces {
 		Map<String, CatalogProperties.Workspace> workspaces = new LinkedHashMap<>();
 		workspaces.put("weu", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null,
 				"2025-06-01"));
-		workspaces.put("eus", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-eus", "eastus", null, null,
-				"2025-06-01"));
+		workspaces.put("eus",
+				new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-eus", "eastus", null, null, "2025-06-01"));
 		workspaces.put("neu", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-neu", "northeurope", null,
 				null, "2025-06-01"));
-		workspaces.put("uks", new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-uks", "uksouth", null, null,
-				"2025-06-01"));
+		workspaces.put("uks",
+				new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-uks", "uksouth", null, null, "2025-06-01"));
 		return workspaces;
 	}
 
 	/**
-	 * Services named after their kind and region, plus spares for tests that need a never-fetched service, and
-	 * services of two regions with a tight request budget (northeurope: 3 calls an hour) and a bulkhead of one call
-	 * (uksouth).
+	 * Services named after their kind and region, plus spares for tests that need a
+	 * never-fetched service, and services of two regions with a tight request budget
+	 * (northeurope: 3 calls an hour) and a bulkhead of one call (uksouth).
 	 */
 	public static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
@@ -51,8 +51,8 @@ public final class TestWorkspaces {
 					(i % 3 == 0) ? ServiceKind.ONLINE_ENDPOINT : ServiceKind.WEBSERVICE, null, false));
 		}
 		for (int i = 1; i <= 6; i++) {
-			services.put("budget-" + i, new CatalogProperties.Service("neu", ServiceKind.ONLINE_ENDPOINT, null, false,
-					AuthMode.AML_TOKEN));
+			services.put("budget-" + i,
+					new CatalogProperties.Service("neu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.AML_TOKEN));
 		}
 		for (int i = 1; i <= 2; i++) {
 			services.put("bulkhead-" + i, new CatalogProperties.Service("uks", ServiceKind.WEBSERVICE, null, false));
@@ -72,7 +72,10 @@ public final class TestWorkspaces {
 		return simulator;
 	}
 
-	/** Point the broker at the simulator, with the catalog above and a test-driven refresh schedule. */
+	/**
+	 * Point the broker at the simulator, with the catalog above and a test-driven refresh
+	 * schedule.
+	 */
 	public static void register(DynamicPropertyRegistry registry, SimulatedWorkspace simulator) {
 		registerCatalog(registry, simulator, workspaces(), services());
 		registry.add("broker.upstream.read-timeout", () -> "3s");
@@ -85,8 +88,9 @@ public final class TestWorkspaces {
 	}
 
 	/**
-	 * Point the broker at a simulator for the given catalog: workspaces, services, the simulator's hosts, identity and
-	 * issuers, a caller {@code app} of the Entra issuer granted every service, and a refresh schedule the test drives.
+	 * Point the broker at a simulator for the given catalog: workspaces, services, the
+	 * simulator's hosts, identity and issuers, a caller {@code app} of the Entra issuer
+	 * granted every service, and a refresh schedule the test drives.
 	 */
 	public static void registerCatalog(DynamicPropertyRegistry registry, SimulatedWorkspace simulator,
 			Map<String, CatalogProperties.Workspace> workspaces, Map<String, CatalogProperties.Service> services) {

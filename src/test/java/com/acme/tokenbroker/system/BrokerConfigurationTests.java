@@ -19,8 +19,8 @@ class BrokerConfigurationTests {
 
 	private static Throwable boot(String... properties) {
 		String[] args = java.util.stream.Stream
-			.concat(java.util.stream.Stream.of("server.port=0", "management.server.port=0", "broker.tokens.warm-up=false"),
-					java.util.stream.Stream.of(properties))
+			.concat(java.util.stream.Stream.of("server.port=0", "management.server.port=0",
+					"broker.tokens.warm-up=false"), java.util.stream.Stream.of(properties))
 			.map((property) -> "--" + property)
 			.toArray(String[]::new);
 		return catchThrowable(() -> new SpringApplicationBuilder(TokenBrokerApplication.class).run(args).close());
@@ -51,7 +51,10 @@ class BrokerConfigurationTests {
 		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.mode");
 	}
 
-	/** Secrets of identities that never sign in here; LogSecrecyTests still looks for them in the run's log. */
+	/**
+	 * Secrets of identities that never sign in here; LogSecrecyTests still looks for them
+	 * in the run's log.
+	 */
 	private static final String DEFAULT_SECRET = recorded("cfg~default-" + java.util.UUID.randomUUID());
 
 	private static final String TEAM_B_SECRET = recorded("cfg~team-b-" + java.util.UUID.randomUUID());
@@ -61,20 +64,23 @@ class BrokerConfigurationTests {
 		return secret;
 	}
 
-	private static final String[] TWO_ENTRA_TOKEN_SERVICES = { "broker.access.issuers[0].issuer-uri=https://issuer.example/",
+	private static final String[] TWO_ENTRA_TOKEN_SERVICES = {
+			"broker.access.issuers[0].issuer-uri=https://issuer.example/",
 			"broker.access.issuers[0].jwk-set-uri=https://issuer.example/keys",
 			"broker.access.issuers[0].audiences[0]=api://token-broker", "broker.identity.mode=client-secret",
 			"broker.identity.tenant-id=00000000-0000-0000-0000-000000000001", "broker.identity.client-id=broker",
 			"broker.identity.client-secret=" + DEFAULT_SECRET, "broker.workspaces.w.subscription-id=sub",
-			"broker.workspaces.w.resource-group=rg", "broker.workspaces.w.name=ws", "broker.workspaces.w.region=westeurope",
-			"broker.services.svc-a.workspace=w", "broker.services.svc-a.kind=online-endpoint",
-			"broker.services.svc-a.auth-mode=aad-token", "broker.services.svc-b.workspace=w",
-			"broker.services.svc-b.kind=online-endpoint", "broker.services.svc-b.auth-mode=aad-token",
-			"broker.access.rules[0].name=team-a", "broker.access.rules[0].subjects[0]=app-a",
-			"broker.access.rules[0].services[0]=svc-a", "broker.access.rules[1].name=team-b",
-			"broker.access.rules[1].subjects[0]=app-b", "broker.access.rules[1].services[0]=svc-b" };
+			"broker.workspaces.w.resource-group=rg", "broker.workspaces.w.name=ws",
+			"broker.workspaces.w.region=westeurope", "broker.services.svc-a.workspace=w",
+			"broker.services.svc-a.kind=online-endpoint", "broker.services.svc-a.auth-mode=aad-token",
+			"broker.services.svc-b.workspace=w", "broker.services.svc-b.kind=online-endpoint",
+			"broker.services.svc-b.auth-mode=aad-token", "broker.access.rules[0].name=team-a",
+			"broker.access.rules[0].subjects[0]=app-a", "broker.access.rules[0].services[0]=svc-a",
+			"broker.access.rules[1].name=team-b", "broker.access.rules[1].subjects[0]=app-b",
+			"broker.access.rules[1].services[0]=svc-b" };
 
-	// Issue 11, item 2: the Entra token of one identity would reach callers of both services.
+	// Issue 11, item 2: the Entra token of one identity would reach callers of both
+	// services.
 	@Test
 	void entraTokenServicesSharingAnIdentityButGrantedToDifferentCallersStopTheBoot() {
 		Throwable failure = boot(TWO_ENTRA_TOKEN_SERVICES);
@@ -90,11 +96,9 @@ class BrokerConfigurationTests {
 	@Test
 	void entraTokenServicesWithAnIdentityEachBoot() {
 		String[] properties = java.util.stream.Stream
-			.concat(java.util.Arrays.stream(TWO_ENTRA_TOKEN_SERVICES),
-					java.util.stream.Stream.of("broker.identities.team-b.mode=client-secret",
-							"broker.identities.team-b.client-id=broker-b",
-							"broker.identities.team-b.client-secret=" + TEAM_B_SECRET,
-							"broker.services.svc-b.identity=team-b"))
+			.concat(java.util.Arrays.stream(TWO_ENTRA_TOKEN_SERVICES), java.util.stream.Stream.of(
+					"broker.identities.team-b.mode=client-secret", "broker.identities.team-b.client-id=broker-b",
+					"broker.identities.team-b.client-secret=" + TEAM_B_SECRET, "broker.services.svc-b.identity=team-b"))
 			.toArray(String[]::new);
 
 		assertThat(boot(properties)).isNull();
@@ -111,12 +115,16 @@ class BrokerConfigurationTests {
 	void aNegativeDurationStopsTheBootNamingTheProperty() {
 		Throwable failure = boot("spring.profiles.active=simulator", "broker.tokens.expiry-margin=-5m");
 
-		assertThat(NestedExceptionUtils.getMostSpecificCause(failure)).hasMessageContaining("broker.tokens.expiry-margin");
+		assertThat(NestedExceptionUtils.getMostSpecificCause(failure))
+			.hasMessageContaining("broker.tokens.expiry-margin");
 		assertThat(org.assertj.core.util.Throwables.getRootCause(failure)).isInstanceOf(IllegalArgumentException.class);
 		assertThat(failure).hasStackTraceContaining(BindException.class.getName());
 	}
 
-	/** Issue 11, item 4: the simulator trusts two issuers, so a rule must say whose subject it means. */
+	/**
+	 * Issue 11, item 4: the simulator trusts two issuers, so a rule must say whose
+	 * subject it means.
+	 */
 	@Test
 	void aRuleWithoutIssuerWhenTwoIssuersAreTrustedStopsTheBootNamingTheRule() {
 		Throwable failure = boot("spring.profiles.active=simulator", "broker.access.rules[0].subjects[0]=demo-app",
@@ -128,8 +136,8 @@ class BrokerConfigurationTests {
 	@Test
 	void anAdminRuleNamingAnUntrustedIssuerStopsTheBootNamingTheRule() {
 		Throwable failure = boot("spring.profiles.active=simulator",
-				"broker.access.admin-rules[0].issuer=https://elsewhere.example/", "broker.access.admin-rules[0].roles[0]=Admin",
-				"broker.access.admin-rules[0].services[0]=*");
+				"broker.access.admin-rules[0].issuer=https://elsewhere.example/",
+				"broker.access.admin-rules[0].roles[0]=Admin", "broker.access.admin-rules[0].services[0]=*");
 
 		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.admin-rules[0].issuer");
 	}
@@ -142,7 +150,8 @@ class BrokerConfigurationTests {
 		assertThat(configurationError(failure)).hasMessageContaining("Kubernetes");
 	}
 
-	// issue 11, item 11: real settings beside the simulator mean a real deployment with a stray profile
+	// issue 11, item 11: real settings beside the simulator mean a real deployment with a
+	// stray profile
 	@Test
 	void theSimulatorRefusesToStartBesideARealTrustedIssuer() {
 		Throwable failure = boot("spring.profiles.active=simulator",

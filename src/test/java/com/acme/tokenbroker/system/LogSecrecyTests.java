@@ -16,16 +16,18 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs last (class order): searches the log of the whole test run for every secret the simulated workspaces issued
- * (client secrets, Entra tokens, service tokens, caller tokens, service-account tokens) and for anything shaped like
- * a signed JWT.
+ * Runs last (class order): searches the log of the whole test run for every secret the
+ * simulated workspaces issued (client secrets, Entra tokens, service tokens, caller
+ * tokens, service-account tokens) and for anything shaped like a signed JWT.
  */
 @Order(Integer.MAX_VALUE)
 class LogSecrecyTests {
 
 	private static final Path RUN_LOG = Path.of("target", "test-logs", "test-run.log");
 
-	/** Three base64url segments starting with a JSON header: a JWT, wherever it came from. */
+	/**
+	 * Three base64url segments starting with a JSON header: a JWT, wherever it came from.
+	 */
 	private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
 
 	@Test

@@ -20,11 +20,13 @@ import org.springframework.core.io.Resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 11, item 12: the shipped server settings, bound as Spring Boot binds them. The jar's own
- * {@code application.yml} holds them, so they apply even without the operator file, and the root file documents the
- * same values. {@code forward-headers-strategy: none}: Spring Boot would otherwise honour {@code X-Forwarded-*} on
- * Kubernetes (its cloud-platform default), from any pod, and the full chain would then add HSTS where the fast path
- * does not; the Tomcat timeouts keep a slow client from holding a connection for Tomcat's 60 s default.
+ * Issue 11, item 12: the shipped server settings, bound as Spring Boot binds them. The
+ * jar's own {@code application.yml} holds them, so they apply even without the operator
+ * file, and the root file documents the same values.
+ * {@code forward-headers-strategy: none}: Spring Boot would otherwise honour
+ * {@code X-Forwarded-*} on Kubernetes (its cloud-platform default), from any pod, and the
+ * full chain would then add HSTS where the fast path does not; the Tomcat timeouts keep a
+ * slow client from holding a connection for Tomcat's 60 s default.
  */
 class ServerSettingsTests {
 

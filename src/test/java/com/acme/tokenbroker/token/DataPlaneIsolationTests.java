@@ -20,13 +20,14 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
- * Issue 11, item 2: services that may hand out one identity's Entra token must be granted by the same rules.
+ * Issue 11, item 2: services that may hand out one identity's Entra token must be granted
+ * by the same rules.
  */
 class DataPlaneIsolationTests {
 
-	private final Map<String, String> properties = new LinkedHashMap<>(Map.of("broker.workspaces.w.subscription-id",
-			"sub", "broker.workspaces.w.resource-group", "rg", "broker.workspaces.w.name", "ws",
-			"broker.workspaces.w.region", "westeurope"));
+	private final Map<String, String> properties = new LinkedHashMap<>(
+			Map.of("broker.workspaces.w.subscription-id", "sub", "broker.workspaces.w.resource-group", "rg",
+					"broker.workspaces.w.name", "ws", "broker.workspaces.w.region", "westeurope"));
 
 	private DataPlaneIsolationTests service(String name, String kind, String authMode, String identity) {
 		this.properties.put("broker.services." + name + ".workspace", "w");

@@ -61,7 +61,8 @@ class RefreshPolicyTests {
 	@Test
 	void backoffWhenFailuresGrowThenFullJitterUpToADoublingCap() {
 		for (int failures = 1; failures <= 40; failures++) {
-			long cap = Math.min(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(5).toMillis() << Math.min(failures - 1, 30));
+			long cap = Math.min(Duration.ofMinutes(5).toMillis(),
+					Duration.ofSeconds(5).toMillis() << Math.min(failures - 1, 30));
 			Duration max = Duration.ZERO;
 			Duration min = Duration.ofDays(1);
 			for (int i = 0; i < 300; i++) {
@@ -85,13 +86,17 @@ class RefreshPolicyTests {
 		}
 	}
 
-	/** The same policy with no jitter: every random draw is 0, so delays are the floors and the waits given. */
+	/**
+	 * The same policy with no jitter: every random draw is 0, so delays are the floors
+	 * and the waits given.
+	 */
 	private final RefreshPolicy exact = new RefreshPolicy(TokenBrokerTests.properties(Duration.ofSeconds(5)), () -> 0L);
 
 	@ParameterizedTest(name = "{0}, Retry-After {1}, failure {2} -> {3}")
 	@CsvSource({ "BREAKER_OPEN, PT60S, 1, PT60S", "LOCALLY_LIMITED, PT10S, 3, PT10S", "PEER_FETCHING, PT2S, 1, PT2S",
-			"BREAKER_OPEN, , 1, PT1S", "UNAVAILABLE, , 4, PT1S", "THROTTLED, PT2M, 1, PT2M", "THROTTLED, PT0.5S, 1, PT1S",
-			"NOT_FOUND, , 1, PT5M", "REJECTED_PRINCIPAL, PT1M, 2, PT5M", "REJECTED_REQUEST, PT10M, 1, PT10M" })
+			"BREAKER_OPEN, , 1, PT1S", "UNAVAILABLE, , 4, PT1S", "THROTTLED, PT2M, 1, PT2M",
+			"THROTTLED, PT0.5S, 1, PT1S", "NOT_FOUND, , 1, PT5M", "REJECTED_PRINCIPAL, PT1M, 2, PT5M",
+			"REJECTED_REQUEST, PT10M, 1, PT10M" })
 	void retryDelayWhenAFetchFailedThenHoldBackWaitBackoffOrLongestNeverBeforeRetryAfter(UpstreamException.Kind kind,
 			Duration retryAfter, int failures, Duration expected) {
 		assertThat(this.exact.retryDelay(kind, retryAfter, failures)).isEqualTo(expected);
@@ -118,10 +123,13 @@ class RefreshPolicyTests {
 			.isEqualTo(FETCHED.plus(expected));
 	}
 
-	/** Keys re-read every 5 minutes and served up to an hour; metadata current for 10 minutes; min-refresh 30 s. */
-	private final RefreshPolicy credentials = new RefreshPolicy(TokenBrokerTests.properties(Duration.ofSeconds(5)),
-			new CredentialProperties(Duration.ofMinutes(10), Duration.ofMinutes(5), Duration.ofHours(1),
-					com.acme.tokenbroker.upstream.KeySlot.PRIMARY),
+	/**
+	 * Keys re-read every 5 minutes and served up to an hour; metadata current for 10
+	 * minutes; min-refresh 30 s.
+	 */
+	private final RefreshPolicy credentials = new RefreshPolicy(
+			TokenBrokerTests.properties(Duration.ofSeconds(5)), new CredentialProperties(Duration.ofMinutes(10),
+					Duration.ofMinutes(5), Duration.ofHours(1), com.acme.tokenbroker.upstream.KeySlot.PRIMARY),
 			() -> 0L);
 
 	@Test
@@ -141,8 +149,9 @@ class RefreshPolicyTests {
 	}
 
 	/**
-	 * The request path's rule, as a table: the state after one attempt at 0 (a success with a runway, or a failure of
-	 * a kind with its retry scheduled), a caller arriving later with a {@code minTtl}, the breaker closed or not.
+	 * The request path's rule, as a table: the state after one attempt at 0 (a success
+	 * with a runway, or a failure of a kind with its retry scheduled), a caller arriving
+	 * later with a {@code minTtl}, the breaker closed or not.
 	 */
 	@ParameterizedTest(
 			name = "[{index}] {0} (retry +{1}, runway {2}), minTtl {3}, breaker closed {4}, at +{5} -> held until +{6}")
@@ -152,13 +161,15 @@ class RefreshPolicyTests {
 			"not_found, PT5M, -, PT0S, true, PT5M, -",
 			// a 429 with Retry-After 2 minutes
 			"throttled, PT2M, -, PT0S, true, PT10S, PT2M",
-			// a held-back fetch that made no upstream call holds nothing once its reason is gone
+			// a held-back fetch that made no upstream call holds nothing once its reason
+			// is gone
 			"peer_fetching, PT2S, -, PT0S, true, PT1S, -", "breaker_open, PT60S, -, PT0S, true, PT1S, -",
 			// ... but an open breaker holds callers until its probe time
 			"breaker_open, PT60S, -, PT0S, false, PT1S, PT60S",
 			// a success: min-refresh-interval from the attempt, then free
 			"ok, PT50M, PT60M, PT0S, true, PT10S, PT30S", "ok, PT50M, PT60M, PT0S, true, PT30S, -",
-			// a minTtl beyond the runway the last fetch gave: held until the next scheduled refresh
+			// a minTtl beyond the runway the last fetch gave: held until the next
+			// scheduled refresh
 			"ok, PT50M, PT60M, PT61M, true, PT40S, PT50M", "ok, PT50M, PT60M, PT60M, true, PT40S, PT50M",
 			"ok, PT50M, PT60M, PT59M, true, PT40S, -", "ok, PT50M, PT60M, PT61M, true, PT50M, -" })
 	void requestFetchHeldUntilWhenLastAttemptKnownThenSameScheduleAsTheRefresher(String outcome, Duration next,

@@ -56,7 +56,8 @@ class TokenBrokerTests {
 		this.fetchExecutor = Executors.newFixedThreadPool(2);
 		TokenProperties properties = properties(Duration.ofSeconds(2));
 		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(42)::nextLong);
-		this.cache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.meters, this.clock);
+		this.cache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.meters,
+				this.clock);
 		this.broker = new TokenBroker(this.catalog, this.cache, policy, properties, this.breakers, this.meters,
 				this.clock);
 	}
@@ -108,9 +109,9 @@ class TokenBrokerTests {
 		Instant now = this.clock.instant();
 		BrokeredToken peers = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "peer-token", now.minusSeconds(60),
 				now.plus(Duration.ofHours(11)), now.minus(Duration.ofMinutes(31)));
-		TokenCache shared = new TokenCache(this.catalog, (service) -> peers, new RefreshPolicy(properties(Duration.ofSeconds(2)),
-				new SplittableRandom(42)::nextLong), properties(Duration.ofSeconds(2)), this.fetchExecutor, this.meters,
-				this.clock);
+		TokenCache shared = new TokenCache(this.catalog, (service) -> peers,
+				new RefreshPolicy(properties(Duration.ofSeconds(2)), new SplittableRandom(42)::nextLong),
+				properties(Duration.ofSeconds(2)), this.fetchExecutor, this.meters, this.clock);
 
 		shared.load(this.fraud).get(5, TimeUnit.SECONDS);
 
@@ -129,10 +130,16 @@ class TokenBrokerTests {
 		assertThat(second.fetched()).isFalse();
 		assertThat(second.stale()).isFalse();
 		assertThat(this.source.calls()).isEqualTo(1);
-		assertThat(this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", "hit").counter().count())
-			.isEqualTo(1.0);
-		assertThat(this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", "miss").counter().count())
-			.isEqualTo(1.0);
+		assertThat(this.meters.get("broker.token.requests")
+			.tag("service", "fraud")
+			.tag("outcome", "hit")
+			.counter()
+			.count()).isEqualTo(1.0);
+		assertThat(this.meters.get("broker.token.requests")
+			.tag("service", "fraud")
+			.tag("outcome", "miss")
+			.counter()
+			.count()).isEqualTo(1.0);
 	}
 
 	@Test
@@ -160,7 +167,11 @@ class TokenBrokerTests {
 	}
 
 	private double requests(String outcome) {
-		return this.meters.get("broker.token.requests").tag("service", "fraud").tag("outcome", outcome).counter().count();
+		return this.meters.get("broker.token.requests")
+			.tag("service", "fraud")
+			.tag("outcome", outcome)
+			.counter()
+			.count();
 	}
 
 	@Test
@@ -254,7 +265,8 @@ class TokenBrokerTests {
 
 		this.cache.runDueRefreshes().values().forEach((f) -> assertThat(f).failsWithin(Duration.ofSeconds(5)));
 
-		assertThat(this.cache.state(this.fraud.name()).nextAttemptAt()).isEqualTo(original.refreshAfter().plus(Duration.ofMinutes(5)));
+		assertThat(this.cache.state(this.fraud.name()).nextAttemptAt())
+			.isEqualTo(original.refreshAfter().plus(Duration.ofMinutes(5)));
 		assertThat(this.cache.state(this.fraud.name()).lastError().retryable()).isFalse();
 	}
 
@@ -262,15 +274,16 @@ class TokenBrokerTests {
 	void tokenForWhenColdFetchOutlastsDeadlineThen503DeadlineExceeded() {
 		TokenProperties properties = properties(Duration.ofMillis(200));
 		RefreshPolicy policy = new RefreshPolicy(properties, new SplittableRandom(1)::nextLong);
-		TokenCache shortCache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor, this.meters, this.clock);
+		TokenCache shortCache = new TokenCache(this.catalog, this.source, policy, properties, this.fetchExecutor,
+				this.meters, this.clock);
 		TokenBroker shortBroker = new TokenBroker(this.catalog, shortCache, policy, properties, this.breakers,
-				new SimpleMeterRegistry(),
-				this.clock);
+				new SimpleMeterRegistry(), this.clock);
 		this.source.closeGate();
 
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> shortBroker.tokenFor(this.fraud, Duration.ZERO))
-			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.DEADLINE_EXCEEDED));
+			.satisfies(
+					(ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.DEADLINE_EXCEEDED));
 		this.source.open();
 	}
 
@@ -280,7 +293,8 @@ class TokenBrokerTests {
 
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
-			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND));
+			.satisfies(
+					(ex) -> assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND));
 		assertThat(this.cache.current(this.fraud.name())).isNull();
 	}
 
@@ -307,8 +321,9 @@ class TokenBrokerTests {
 				Duration.ofHours(24), Duration.ofMinutes(10));
 
 		assertThatExceptionOfType(com.acme.tokenbroker.catalog.InvalidConfigurationException.class)
-			.isThrownBy(() -> new TokenCache(this.catalog, this.source, new RefreshPolicy(tiny, new SplittableRandom(1)::nextLong),
-					tiny, this.fetchExecutor, this.meters, this.clock))
+			.isThrownBy(() -> new TokenCache(this.catalog, this.source,
+					new RefreshPolicy(tiny, new SplittableRandom(1)::nextLong), tiny, this.fetchExecutor, this.meters,
+					this.clock))
 			.withMessageStartingWith("broker.tokens.max-size");
 	}
 
@@ -322,10 +337,12 @@ class TokenBrokerTests {
 		assertThat(this.cache.state(this.fraud.name()).lastError().kind()).isEqualTo("invalid_response");
 	}
 
-	// Issue 12, item 1: an authorized caller looping on a service the upstream does not know drives no upstream loop.
+	// Issue 12, item 1: an authorized caller looping on a service the upstream does not
+	// know drives no upstream loop.
 	@Test
 	void tokenForWhenColdMissesKeepHittingA404ThenAtMostTwoUpstreamCalls() throws Exception {
-		this.source.thenFailAlways(new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404, null, "no such service"));
+		this.source
+			.thenFailAlways(new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404, null, "no such service"));
 		ExecutorService pool = Executors.newFixedThreadPool(16);
 		try {
 			List<Future<TokenUnavailableException.Reason>> answers = new ArrayList<>();
@@ -341,7 +358,8 @@ class TokenBrokerTests {
 				}));
 			}
 			for (Future<TokenUnavailableException.Reason> answer : answers) {
-				assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND);
+				assertThat(answer.get(10, TimeUnit.SECONDS))
+					.isEqualTo(TokenUnavailableException.Reason.UPSTREAM_NOT_FOUND);
 			}
 		}
 		finally {
@@ -353,7 +371,8 @@ class TokenBrokerTests {
 
 	@Test
 	void tokenForWhenAFailedFetchsRetryIsAheadThenRefusedAtOnceWithRetryAfterUntilIt() {
-		this.source.thenFail(new UpstreamException(UpstreamException.Kind.THROTTLED, 429, Duration.ofMinutes(2), "slow"));
+		this.source
+			.thenFail(new UpstreamException(UpstreamException.Kind.THROTTLED, 429, Duration.ofMinutes(2), "slow"));
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
 		Instant retryAt = this.cache.state(this.fraud.name()).nextAttemptAt();
@@ -362,7 +381,8 @@ class TokenBrokerTests {
 
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO))
-			.satisfies((ex) -> assertThat(ex.getRetryAfter()).isEqualTo(Duration.between(this.clock.instant(), retryAt)));
+			.satisfies(
+					(ex) -> assertThat(ex.getRetryAfter()).isEqualTo(Duration.between(this.clock.instant(), retryAt)));
 		assertThat(this.source.calls()).isEqualTo(1);
 		this.clock.set(retryAt);
 		assertThat(this.broker.tokenFor(this.fraud, Duration.ZERO).token()).isNotNull();
@@ -375,14 +395,16 @@ class TokenBrokerTests {
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
 		this.clock.set(this.cache.state(this.fraud.name()).nextAttemptAt());
-		// the refresher's retry is due (backoff of 1-5 s), but the last attempt was less than 30 s ago
+		// the refresher's retry is due (backoff of 1-5 s), but the last attempt was less
+		// than 30 s ago
 
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
 		assertThat(this.source.calls()).isEqualTo(1);
 	}
 
-	// Issue 12, item 2: a minTtl no fetch can give does not force a fetch every min-refresh-interval.
+	// Issue 12, item 2: a minTtl no fetch can give does not force a fetch every
+	// min-refresh-interval.
 	@Test
 	void tokenForWhenMinTtlBeyondTheLastFetchsRunwayThenRefusedUntilTheNextScheduledRefresh() {
 		BrokeredToken original = this.broker.tokenFor(this.fraud, Duration.ZERO).token();
@@ -399,7 +421,8 @@ class TokenBrokerTests {
 		assertThat(this.source.calls()).isEqualTo(1);
 	}
 
-	// Issue 12, item 3: the breaker's probe is the refresher's; a caller does not wait for it.
+	// Issue 12, item 3: the breaker's probe is the refresher's; a caller does not wait
+	// for it.
 	@Test
 	void tokenForWhenBreakerOpenAndAFetchInFlightThenRefusedAtOnceWithoutWaitingForIt() throws Exception {
 		this.source.closeGate();
@@ -417,8 +440,8 @@ class TokenBrokerTests {
 
 	@Test
 	void tokenForWhenTheLastFetchWasHeldBackByABreakerThatHasClosedSinceThenFetchesAtOnce() {
-		this.source.thenFail(new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, Duration.ofSeconds(30),
-				"breaker open"));
+		this.source.thenFail(
+				new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, Duration.ofSeconds(30), "breaker open"));
 		assertThatExceptionOfType(TokenUnavailableException.class)
 			.isThrownBy(() -> this.broker.tokenFor(this.fraud, Duration.ZERO));
 

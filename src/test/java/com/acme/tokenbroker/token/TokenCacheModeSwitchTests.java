@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 12, item 6: after a service switches auth mode, the new credential replaces the cached one at once, even when
- * it expires sooner (a key lasts key-max-age, an aml_token hours, an Entra token about one).
+ * Issue 12, item 6: after a service switches auth mode, the new credential replaces the
+ * cached one at once, even when it expires sooner (a key lasts key-max-age, an aml_token
+ * hours, an Entra token about one).
  */
 class TokenCacheModeSwitchTests {
 

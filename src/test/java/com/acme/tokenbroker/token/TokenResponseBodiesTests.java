@@ -11,8 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The ready-serialized answers of {@code GET /tokens/{service}}: the bytes Jackson writes for {@link TokenResponse},
- * made once per token instance.
+ * The ready-serialized answers of {@code GET /tokens/{service}}: the bytes Jackson writes
+ * for {@link TokenResponse}, made once per token instance.
  */
 class TokenResponseBodiesTests {
 

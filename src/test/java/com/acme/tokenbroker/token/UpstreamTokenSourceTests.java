@@ -22,9 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Issue 12, item 7: the upstream refusing the credential the broker asked for (a 400 or 401 from the token or
- * {@code listKeys} call: the service no longer uses that mode) triggers one metadata re-read at once, well before
- * {@code metadata-refresh}, and the fetch in the mode it finds; bounded by {@code min-refresh-interval}.
+ * Issue 12, item 7: the upstream refusing the credential the broker asked for (a 400 or
+ * 401 from the token or {@code listKeys} call: the service no longer uses that mode)
+ * triggers one metadata re-read at once, well before {@code metadata-refresh}, and the
+ * fetch in the mode it finds; bounded by {@code min-refresh-interval}.
  */
 class UpstreamTokenSourceTests {
 
@@ -44,10 +45,12 @@ class UpstreamTokenSourceTests {
 
 	private final UpstreamTokenSource source = new UpstreamTokenSource(this.client, null, null,
 			new KeySlots(KeySlot.PRIMARY),
-			new RefreshPolicy(new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), MIN_REFRESH_INTERVAL,
-					Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100, Duration.ofSeconds(1), 4,
-					Duration.ofHours(24), Duration.ofMinutes(10)),
-					new CredentialProperties(METADATA_REFRESH, Duration.ofMinutes(5), Duration.ofHours(24), KeySlot.PRIMARY),
+			new RefreshPolicy(
+					new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), MIN_REFRESH_INTERVAL,
+							Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100,
+							Duration.ofSeconds(1), 4, Duration.ofHours(24), Duration.ofMinutes(10)),
+					new CredentialProperties(METADATA_REFRESH, Duration.ofMinutes(5), Duration.ofHours(24),
+							KeySlot.PRIMARY),
 					RandomGenerator.of("L64X128MixRandom")),
 			this.clock);
 
@@ -111,7 +114,10 @@ class UpstreamTokenSourceTests {
 		assertThat(this.client.describes.get()).as("a 403 is a missing role, not a mode switch").isEqualTo(1);
 	}
 
-	/** A service whose auth mode the test switches; calls of the other modes are refused as Azure ML does. */
+	/**
+	 * A service whose auth mode the test switches; calls of the other modes are refused
+	 * as Azure ML does.
+	 */
 	private final class ScriptedClient implements UpstreamTokenClient {
 
 		static final String PRIMARY = "primary-key-of-the-scripted-service";

@@ -37,9 +37,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Issue 12, item 4: the wait for an asynchronous key regeneration ends after {@code operation-timeout} on the
- * injected clock, which the injected {@link com.acme.tokenbroker.system.Sleeper} advances, not on the JVM's
- * monotonic time: in virtual time a regeneration that never finishes gives up after exactly the polls that fit.
+ * Issue 12, item 4: the wait for an asynchronous key regeneration ends after
+ * {@code operation-timeout} on the injected clock, which the injected
+ * {@link com.acme.tokenbroker.system.Sleeper} advances, not on the JVM's monotonic time:
+ * in virtual time a regeneration that never finishes gives up after exactly the polls
+ * that fit.
  */
 class AzureMlClientOperationDeadlineTests {
 
@@ -73,13 +75,11 @@ class AzureMlClientOperationDeadlineTests {
 				+ URLEncoder.encode("https://management.azure.com/.default", StandardCharsets.UTF_8) + "&client_id="
 				+ properties.get("broker.identity.client-id") + "&client_secret="
 				+ URLEncoder.encode((String) properties.get("broker.identity.client-secret"), StandardCharsets.UTF_8);
-		HttpResponse<String> response = http.send(
-				HttpRequest.newBuilder(this.simulator.authorityHost()
-					.resolve("/" + this.simulator.tenantId() + "/oauth2/v2.0/token"))
-					.header("Content-Type", "application/x-www-form-urlencoded")
-					.POST(HttpRequest.BodyPublishers.ofString(form))
-					.build(),
-				HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> response = http.send(HttpRequest
+			.newBuilder(this.simulator.authorityHost().resolve("/" + this.simulator.tenantId() + "/oauth2/v2.0/token"))
+			.header("Content-Type", "application/x-www-form-urlencoded")
+			.POST(HttpRequest.BodyPublishers.ofString(form))
+			.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		return JsonMapper.shared().readTree(response.body()).get("access_token").stringValue();
 	}
@@ -100,8 +100,9 @@ class AzureMlClientOperationDeadlineTests {
 				Map.of("keys-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false))))
 			.find(ServiceName.of("keys-v1"))
 			.orElseThrow();
-		AzureMlClient client = new AzureMlClient(new UpstreamHttp(http, properties, (identity) -> principal,
-				JsonMapper.shared(), this.clock), new TokenResponseReader(this.clock),
+		AzureMlClient client = new AzureMlClient(
+				new UpstreamHttp(http, properties, (identity) -> principal, JsonMapper.shared(), this.clock),
+				new TokenResponseReader(this.clock),
 				new RegionGuard(new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), this.clock),
 						BulkheadRegistry.ofDefaults(), RateLimiterRegistry.ofDefaults(), SharedBudget.NONE,
 						new SimpleMeterRegistry()),
@@ -113,7 +114,8 @@ class AzureMlClientOperationDeadlineTests {
 					.satisfies((ex) -> assertThat(ex.getKind()).isEqualTo(UpstreamException.Kind.UNAVAILABLE))
 					.withMessageContaining("did not finish within PT10M"));
 		assertThat(this.simulator.callCount("westeurope", Operation.MMS_GET_OPERATION))
-			.as("polls every 5 s for 10 minutes of virtual time").isBetween(119L, 121L);
+			.as("polls every 5 s for 10 minutes of virtual time")
+			.isBetween(119L, 121L);
 	}
 
 }

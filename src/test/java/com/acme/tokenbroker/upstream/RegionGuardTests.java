@@ -34,7 +34,9 @@ class RegionGuardTests {
 	private final RegionGuard guard = new RegionGuard(this.breakers, BulkheadRegistry.ofDefaults(),
 			RateLimiterRegistry.ofDefaults(), SharedBudget.NONE, new SimpleMeterRegistry());
 
-	private final ServiceDescriptor service = TestCatalog.withServices("fraud").find(ServiceName.of("fraud")).orElseThrow();
+	private final ServiceDescriptor service = TestCatalog.withServices("fraud")
+		.find(ServiceName.of("fraud"))
+		.orElseThrow();
 
 	private final AtomicInteger calls = new AtomicInteger();
 

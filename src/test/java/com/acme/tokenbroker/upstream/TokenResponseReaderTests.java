@@ -28,8 +28,8 @@ class TokenResponseReaderTests {
 
 	@Test
 	void readWhenCompleteAuthTokenThenEpochSecondsBecomeInstants() {
-		UpstreamToken token = read("{\"accessToken\":\"abc.def\",\"tokenType\":\"Bearer\",\"refreshAfter\":" + (NOW + 1800)
-				+ ",\"expiryOn\":" + (NOW + 45000) + "}");
+		UpstreamToken token = read("{\"accessToken\":\"abc.def\",\"tokenType\":\"Bearer\",\"refreshAfter\":"
+				+ (NOW + 1800) + ",\"expiryOn\":" + (NOW + 45000) + "}");
 
 		assertThat(token.value()).isEqualTo("abc.def");
 		assertThat(token.tokenType()).isEqualTo("Bearer");
@@ -40,13 +40,16 @@ class TokenResponseReaderTests {
 
 	@Test
 	void readWhenJwtExpiresBeforeExpiryOnThenJwtExpWins() {
-		String header = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"RS256\"}".getBytes());
-		String claims = java.util.Base64.getUrlEncoder().withoutPadding()
+		String header = java.util.Base64.getUrlEncoder()
+			.withoutPadding()
+			.encodeToString("{\"alg\":\"RS256\"}".getBytes());
+		String claims = java.util.Base64.getUrlEncoder()
+			.withoutPadding()
 			.encodeToString(("{\"exp\":" + (NOW + 3600) + "}").getBytes());
 		String jwt = header + "." + claims + ".c2ln";
 
-		UpstreamToken token = read("{\"accessToken\":\"" + jwt + "\",\"tokenType\":\"Bearer\",\"refreshAfter\":" + (NOW + 1800)
-				+ ",\"expiryOn\":" + (NOW + 45000) + "}");
+		UpstreamToken token = read("{\"accessToken\":\"" + jwt + "\",\"tokenType\":\"Bearer\",\"refreshAfter\":"
+				+ (NOW + 1800) + ",\"expiryOn\":" + (NOW + 45000) + "}");
 
 		assertThat(token.expiresAt()).isEqualTo(Instant.ofEpochSecond(NOW + 3600));
 	}
@@ -83,8 +86,9 @@ class TokenResponseReaderTests {
 
 	@Test
 	void readWhenV2FieldNamesThenReadsThem() {
-		UpstreamToken token = this.reader.read(json("{\"accessToken\":\"t\",\"tokenType\":\"Bearer\",\"refreshAfterTimeUtc\":"
-				+ (NOW + 60) + ",\"expiryTimeUtc\":" + (NOW + 120) + "}"), "refreshAfterTimeUtc", "expiryTimeUtc", "x");
+		UpstreamToken token = this.reader
+			.read(json("{\"accessToken\":\"t\",\"tokenType\":\"Bearer\",\"refreshAfterTimeUtc\":" + (NOW + 60)
+					+ ",\"expiryTimeUtc\":" + (NOW + 120) + "}"), "refreshAfterTimeUtc", "expiryTimeUtc", "x");
 
 		assertThat(token.expiresAt()).isEqualTo(Instant.ofEpochSecond(NOW + 120));
 	}
