@@ -101,7 +101,8 @@ public final class KeyRotation {
 	}
 
 	/**
-	 * @return the failure's class and message, never a key */
+	 * @return the failure's class and message, never a key
+	 */
 	public String failure() {
 		return this.failure;
 	}

@@ -129,7 +129,8 @@ public class KeyRotator {
 	}
 
 	/**
-	 * @return whether the other instances follow this one's rotations (fleet mode) */
+	 * @return whether the other instances follow this one's rotations (fleet mode)
+	 */
 	public boolean isCoordinated() {
 		return this.coordination.isCoordinated();
 	}

@@ -45,7 +45,8 @@ public interface KeySlotCoordination {
 	};
 
 	/**
-	 * @return whether the other instances follow this one's rotations */
+	 * @return whether the other instances follow this one's rotations
+	 */
 	boolean isCoordinated();
 
 	/**

@@ -41,7 +41,8 @@ public final class Identities {
 	}
 
 	/**
-	 * @return the configured aliases, in configuration order */
+	 * @return the configured aliases, in configuration order
+	 */
 	public Set<String> aliases() {
 		return this.identities.keySet();
 	}

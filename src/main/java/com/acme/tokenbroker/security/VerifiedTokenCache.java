@@ -149,7 +149,8 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
-	 * @return how many verified tokens are kept now (after pending evictions) */
+	 * @return how many verified tokens are kept now (after pending evictions)
+	 */
 	long size() {
 		this.verified.cleanUp();
 		return this.verified.estimatedSize();
@@ -218,7 +219,8 @@ public final class VerifiedTokenCache {
 		}
 
 		/**
-		 * @return the caller, as the controller derives it from the same {@link Jwt} */
+		 * @return the caller, as the controller derives it from the same {@link Jwt}
+		 */
 		Caller caller() {
 			return this.caller;
 		}

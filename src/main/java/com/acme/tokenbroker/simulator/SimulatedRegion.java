@@ -841,10 +841,9 @@ final class SimulatedRegion implements Listener.Api {
 	}
 
 	/**
-	 * A regeneration request body:
-	 * {@code {"keyType": "Primary" | "Secondary", "keyValue": <string, null or absent>}},
-	 * the same for MMS v1 and ARM v2 (§3.7, §4). Parse errors never quote the body, which
-	 * may hold a key.
+	 * A regeneration request body: {@code {"keyType": "Primary" | "Secondary",
+	 * "keyValue": <string, null or absent>}}, the same for MMS v1 and ARM v2 (§3.7, §4).
+	 * Parse errors never quote the body, which may hold a key.
 	 */
 	private record KeyRequest(KeyType slot, String keyValue) {
 

@@ -142,7 +142,8 @@ final class CachedTokenFilter implements Filter {
 	}
 
 	/**
-	 * @return the token to serve here, counted, or {@code null} for the full chain */
+	 * @return the token to serve here, counted, or {@code null} for the full chain
+	 */
 	private TokenBroker.Served servable(HttpServletRequest request) {
 		if (!"GET".equals(request.getMethod()) || request.getQueryString() != null) {
 			return null;
@@ -178,7 +179,8 @@ final class CachedTokenFilter implements Filter {
 	}
 
 	/**
-	 * @return the value of a header present exactly once, else {@code null} */
+	 * @return the value of a header present exactly once, else {@code null}
+	 */
 	private static String single(HttpServletRequest request, String name) {
 		Enumeration<String> values = request.getHeaders(name);
 		if (values == null || !values.hasMoreElements()) {

@@ -92,7 +92,8 @@ public record ServiceStatus(String service, String kind, String workspace, Strin
 	}
 
 	/**
-	 * @return whether this service has at least the given runway */
+	 * @return whether this service has at least the given runway
+	 */
 	public boolean hasRunway(Duration minimum) {
 		return this.runwaySeconds != null && this.runwaySeconds >= minimum.toSeconds();
 	}

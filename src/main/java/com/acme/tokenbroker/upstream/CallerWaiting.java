@@ -30,7 +30,8 @@ public final class CallerWaiting {
 	}
 
 	/**
-	 * @return whether the current thread fetches for a waiting caller */
+	 * @return whether the current thread fetches for a waiting caller
+	 */
 	static boolean isWaiting() {
 		return WAITING.get() != null;
 	}

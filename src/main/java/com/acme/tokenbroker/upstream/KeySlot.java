@@ -14,7 +14,8 @@ public enum KeySlot {
 	}
 
 	/**
-	 * @return the {@code keyType} value of a regenerate request */
+	 * @return the {@code keyType} value of a regenerate request
+	 */
 	public String wireName() {
 		return this.wireName;
 	}

@@ -82,7 +82,8 @@ public class UpstreamException extends RuntimeException {
 		}
 
 		/**
-		 * @return a stable lower-case name for metrics tags and problem details */
+		 * @return a stable lower-case name for metrics tags and problem details
+		 */
 		public String tag() {
 			return this.tag;
 		}
@@ -111,13 +112,15 @@ public class UpstreamException extends RuntimeException {
 	}
 
 	/**
-	 * @return the HTTP status the upstream answered, or 0 when there was no answer */
+	 * @return the HTTP status the upstream answered, or 0 when there was no answer
+	 */
 	public int getStatus() {
 		return this.status;
 	}
 
 	/**
-	 * @return the upstream's {@code Retry-After}, or {@code null} */
+	 * @return the upstream's {@code Retry-After}, or {@code null}
+	 */
 	public Duration getRetryAfter() {
 		return this.retryAfter;
 	}

@@ -16,7 +16,8 @@ public final class TestCatalog {
 	}
 
 	/**
-	 * @return a catalog with one workspace in westeurope and the given v1 services */
+	 * @return a catalog with one workspace in westeurope and the given v1 services
+	 */
 	public static ServiceCatalog withServices(String... names) {
 		Map<String, CatalogProperties.Workspace> workspaces = new LinkedHashMap<>();
 		workspaces.put("ml-weu", new CatalogProperties.Workspace("00000000-0000-0000-0000-000000000001", "rg-ml",

@@ -33,7 +33,8 @@ public final class TestRedis {
 	}
 
 	/**
-	 * @return whether a Redis server answers PING at {@link #url()} */
+	 * @return whether a Redis server answers PING at {@link #url()}
+	 */
 	public static boolean reachable() {
 		URI url = url();
 		try (Socket socket = new Socket()) {
