@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.springframework.stereotype.Component;
 
 /**

@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.keys.KeySlotCoordination;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;

@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class RedisKeySlotCoordination implements KeySlotCoordination {
 
-	private static final JsonMapper mapper = JsonMapper.builder().build();
+	private static final JsonMapper mapper = SharedFormat.MAPPER;
 
 	private final SharedStore store;
 

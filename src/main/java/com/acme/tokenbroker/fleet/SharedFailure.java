@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 record SharedFailure(UpstreamException.Kind kind, int status, Instant until) {
 
-	private static final JsonMapper mapper = JsonMapper.builder().build();
+	private static final JsonMapper mapper = SharedFormat.MAPPER;
 
 	static final int VERSION = 1;
 

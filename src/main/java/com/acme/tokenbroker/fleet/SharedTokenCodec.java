@@ -16,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class SharedTokenCodec {
 
-	private static final JsonMapper mapper = JsonMapper.builder().build();
+	private static final JsonMapper mapper = SharedFormat.MAPPER;
 
 	private SharedTokenCodec() {
 	}

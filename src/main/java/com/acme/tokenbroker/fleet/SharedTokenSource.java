@@ -2,6 +2,7 @@ package com.acme.tokenbroker.fleet;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -95,11 +96,6 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	@Override
-	public BrokeredToken load(ServiceDescriptor service) {
-		return load(service, null);
-	}
-
-	@Override
 	public BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
 		String tokenKey = this.keys.token(service);
 		String lockKey = this.keys.lock(service);
@@ -164,11 +160,14 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	private BrokeredToken awaitPeer(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey) {
-		long deadline = System.nanoTime() + this.properties.peerWait().toNanos();
+		// The wait is bounded on the clock and in polls: the sleeps are what takes the
+		// time, so a clock that only moves when a test moves it still ends the wait
+		Instant deadline = this.clock.instant().plus(this.properties.peerWait());
+		long polls = Math.max(1, ceilDiv(this.properties.peerWait(), this.properties.pollInterval()));
 		BrokeredToken shared = null;
 		try {
 			boolean retriedLock = false;
-			while (System.nanoTime() < deadline) {
+			for (long poll = 0; poll < polls && this.clock.instant().isBefore(deadline); poll++) {
 				this.sleeper.sleep(this.properties.pollInterval());
 				shared = read(service, tokenKey);
 				if (isNewerAndNotDue(shared, held)) {
@@ -376,6 +375,11 @@ class SharedTokenSource implements TokenSource {
 	@Override
 	public String toString() {
 		return "SharedTokenSource[" + this.upstream + "]";
+	}
+
+	private static long ceilDiv(Duration total, Duration step) {
+		long stepNanos = Math.max(1, step.toNanos());
+		return (total.toNanos() + stepNanos - 1) / stepNanos;
 	}
 
 }

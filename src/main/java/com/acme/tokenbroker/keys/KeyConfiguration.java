@@ -4,13 +4,13 @@ import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.token.CredentialProperties;
 import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
-import com.acme.tokenbroker.upstream.UpstreamTokenClient;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -33,7 +33,7 @@ class KeyConfiguration {
 	}
 
 	@Bean
-	KeyRotator keyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
+	KeyRotator keyRotator(ServiceCatalog catalog, ServiceKeysClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, CredentialProperties credentials, ExecutorService keyRotationExecutor,
 			ObjectProvider<KeySlotCoordination> coordination, Clock clock) {
 		if (properties.grace().compareTo(credentials.keyRefresh()) <= 0) {

@@ -7,6 +7,7 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.token.AnswerTimes;
 import com.acme.tokenbroker.security.Caller;
 
 import org.springframework.http.CacheControl;
@@ -139,12 +140,9 @@ class KeyRotationController {
 			return new RotationView(rotation.id(), rotation.service().value(), rotation.status().name(),
 					rotation.step().name(), rotation.retired().name().toLowerCase(java.util.Locale.ROOT),
 					rotation.standby().name().toLowerCase(java.util.Locale.ROOT), rotation.requestedBy(),
-					iso(rotation.startedAt()), iso(rotation.graceUntil()), iso(rotation.finishedAt()),
-					rotation.failure(), coordinated, coordinated ? FLEET : INSTANCE_ONLY);
-		}
-
-		private static String iso(java.time.Instant instant) {
-			return (instant != null) ? instant.toString() : null;
+					AnswerTimes.iso(rotation.startedAt()), AnswerTimes.iso(rotation.graceUntil()),
+					AnswerTimes.iso(rotation.finishedAt()), rotation.failure(), coordinated,
+					coordinated ? FLEET : INSTANCE_ONLY);
 		}
 
 	}

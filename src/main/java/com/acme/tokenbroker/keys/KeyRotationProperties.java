@@ -16,6 +16,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param timeout the longest a rotation's reload of the new key may take
  */
 @ConfigurationProperties("broker.keys.rotation")
-public record KeyRotationProperties(@DefaultValue("15m") Duration grace, @DefaultValue("0") Duration interval,
+record KeyRotationProperties(@DefaultValue("15m") Duration grace, @DefaultValue("0") Duration interval,
 		@DefaultValue("30s") Duration timeout) {
 }

@@ -16,7 +16,7 @@ import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;
-import com.acme.tokenbroker.upstream.UpstreamTokenClient;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +50,7 @@ public class KeyRotator {
 
 	private final ServiceCatalog catalog;
 
-	private final UpstreamTokenClient client;
+	private final ServiceKeysClient client;
 
 	private final TokenCache cache;
 
@@ -71,7 +71,7 @@ public class KeyRotator {
 
 	private final Instant createdAt;
 
-	public KeyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
+	public KeyRotator(ServiceCatalog catalog, ServiceKeysClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, Executor executor, Clock clock) {
 		this(catalog, client, cache, slots, properties, executor, clock, KeySlotCoordination.NONE);
 	}
@@ -80,7 +80,7 @@ public class KeyRotator {
 	 * @param coordination how the other instances take part: in fleet mode the rotation
 	 * lock and the served slot in Redis, else {@link KeySlotCoordination#NONE}
 	 */
-	public KeyRotator(ServiceCatalog catalog, UpstreamTokenClient client, TokenCache cache, KeySlots slots,
+	public KeyRotator(ServiceCatalog catalog, ServiceKeysClient client, TokenCache cache, KeySlots slots,
 			KeyRotationProperties properties, Executor executor, Clock clock, KeySlotCoordination coordination) {
 		this.coordination = coordination;
 		this.catalog = catalog;

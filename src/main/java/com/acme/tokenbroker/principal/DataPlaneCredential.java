@@ -8,9 +8,9 @@ package com.acme.tokenbroker.principal;
  */
 public final class DataPlaneCredential {
 
-	private final PrincipalCredential credential;
+	private final EntraPrincipalCredential credential;
 
-	public DataPlaneCredential(PrincipalCredential credential) {
+	DataPlaneCredential(EntraPrincipalCredential credential) {
 		this.credential = credential;
 	}
 

@@ -58,7 +58,11 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 		return held().token().getToken();
 	}
 
-	@Override
+	/**
+	 * The current token with its times, refreshed as {@link #bearerToken()} does.
+	 * @return the token
+	 * @throws PrincipalUnavailableException when no valid token can be had
+	 */
 	public PrincipalToken currentToken() {
 		Held held = held();
 		return new PrincipalToken(held.token().getToken(), held.token().getExpiresAt().toInstant(), held.refreshAt());
@@ -70,8 +74,9 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	 * token's half-life, serves the token it holds while this fails. The returned
 	 * {@code refreshAt} is Entra's {@code refresh_in} when MSAL reports one, else
 	 * {@code null}.
+	 * @return the new token
+	 * @throws PrincipalUnavailableException when no new token can be had now
 	 */
-	@Override
 	public PrincipalToken freshToken() {
 		this.lock.lock();
 		try {

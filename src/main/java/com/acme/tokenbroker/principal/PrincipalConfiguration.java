@@ -17,12 +17,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.OutboundTls;
-import com.acme.tokenbroker.upstream.UpstreamProperties;
+import com.acme.tokenbroker.system.OutboundProperties;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -53,7 +53,7 @@ class PrincipalConfiguration {
 	 */
 	@Bean
 	Identities identities(IdentityProperties identity, IdentitiesProperties others, ServiceCatalog catalog,
-			OutboundTls tls, UpstreamProperties upstream, CircuitBreakers breakers, Clock clock) {
+			OutboundTls tls, OutboundProperties outbound, CircuitBreakers breakers, Clock clock) {
 		Set<String> used = new LinkedHashSet<>();
 		catalog.services().forEach((service) -> used.add(service.identity()));
 		Map<String, IdentityProperties> configured = new LinkedHashMap<>();
@@ -78,7 +78,7 @@ class PrincipalConfiguration {
 						"no identity named '" + service.identity() + "' under broker.identities");
 			}
 		}
-		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(upstream.connectTimeout())).build();
+		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(outbound.connectTimeout())).build();
 		Map<String, Identities.Identity> built = new LinkedHashMap<>();
 		configured.forEach((alias, properties) -> {
 			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"

@@ -14,28 +14,6 @@ public interface PrincipalCredential {
 	String bearerToken();
 
 	/**
-	 * The current token with its times, refreshed as {@link #bearerToken()} does.
-	 * @return the token
-	 * @throws PrincipalUnavailableException when no valid token can be had
-	 */
-	default PrincipalToken currentToken() {
-		throw new UnsupportedOperationException("No token times available");
-	}
-
-	/**
-	 * A token acquired from Entra ID now, not one kept by this credential or by MSAL, for
-	 * tokens the broker hands out and refreshes on its own schedule (the data-plane token
-	 * of {@code aad_token} services). A failure is not hidden behind a kept token: the
-	 * caller's cache decides what to serve meanwhile.
-	 * @return the new token; its {@code refreshAt} is Entra's {@code refresh_in} when it
-	 * sent one, else {@code null}
-	 * @throws PrincipalUnavailableException when no new token can be had now
-	 */
-	default PrincipalToken freshToken() {
-		return currentToken();
-	}
-
-	/**
 	 * A token of the broker's own identity. {@link #toString()} never shows the value.
 	 *
 	 * @param value the token

@@ -1,9 +1,6 @@
 package com.acme.tokenbroker.problem;
 
-import java.time.Duration;
-
 import com.acme.tokenbroker.catalog.InvalidServiceNameException;
-import com.acme.tokenbroker.token.TokenUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,18 +33,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 				ex.getMessage()), new HttpHeaders());
 	}
 
-	@ExceptionHandler(TokenUnavailableException.class)
-	ResponseEntity<ProblemDetail> tokenUnavailable(TokenUnavailableException ex) {
-		ProblemDetail problem = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, Problems.type(ex.getReason().slug()),
-				ex.getReason().title(), ex.getMessage());
-		problem.setProperty("service", ex.getService().value());
-		long seconds = retryAfterSeconds(ex.getRetryAfter());
-		problem.setProperty("retryAfterSeconds", seconds);
-		HttpHeaders headers = new HttpHeaders();
-		headers.set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
-		return problem(problem, headers);
-	}
-
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> unexpected(Exception ex) {
 		logger.error("Unexpected error answering a request ({})", ex.getClass().getName(), ex);
@@ -75,14 +60,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	static ResponseEntity<ProblemDetail> problem(ErrorResponse error) {
 		return problem(error.getBody(), error.getHeaders());
-	}
-
-	private static long retryAfterSeconds(Duration retryAfter) {
-		if (retryAfter == null) {
-			return 1;
-		}
-		long seconds = (retryAfter.toMillis() + 999) / 1000;
-		return Math.max(1, seconds);
 	}
 
 }

@@ -56,8 +56,8 @@ public final class Problems {
 	 * Write a problem from a servlet filter (security errors happen before MVC). Headers
 	 * already set on the response, such as {@code WWW-Authenticate}, are kept.
 	 */
-	public static void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, URI type,
-			String title, String detail) throws IOException {
+	public static void write(JsonMapper mapper, HttpServletRequest request, HttpServletResponse response,
+			HttpStatus status, URI type, String title, String detail) throws IOException {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("type", type.toString());
 		body.put("title", title);
@@ -67,7 +67,7 @@ public final class Problems {
 		response.setStatus(status.value());
 		response.setHeader("Cache-Control", "no-store");
 		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-		response.getOutputStream().write(JsonMapper.shared().writeValueAsBytes(body));
+		response.getOutputStream().write(mapper.writeValueAsBytes(body));
 	}
 
 }

@@ -8,6 +8,7 @@ import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.system.OutboundTls;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
@@ -92,8 +93,8 @@ class SecurityConfiguration {
 	 */
 	@Bean
 	@Order(1)
-	SecurityFilterChain managementSecurityFilterChain(HttpSecurity http) throws Exception {
-		AuthenticationEntryPoint refused = (request, response, ex) -> Problems.write(request, response,
+	SecurityFilterChain managementSecurityFilterChain(HttpSecurity http, JsonMapper jsonMapper) throws Exception {
+		AuthenticationEntryPoint refused = (request, response, ex) -> Problems.write(jsonMapper, request, response,
 				HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
 				"The management port serves only health, info and prometheus");
 		http.securityMatcher(EndpointRequest.toAnyEndpoint())
@@ -113,7 +114,7 @@ class SecurityConfiguration {
 	@Bean
 	@Order(10)
 	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, AccessProperties access, OutboundTls tls, Clock clock,
-			VerifiedTokenCache verified) throws Exception {
+			VerifiedTokenCache verified, JsonMapper jsonMapper) throws Exception {
 		Map<String, NimbusJwtDecoder> decoders = CallerJwtDecoders.create(access, tls, clock);
 		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
 		decoders.forEach(
@@ -123,8 +124,8 @@ class SecurityConfiguration {
 		// (bounded): see VerifiedTokenCache
 		AuthenticationManagerResolver<HttpServletRequest> resolver = (request) -> verified
 			.authenticating(byIssuer.resolve(request));
-		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint();
-		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler();
+		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint(jsonMapper);
+		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler(jsonMapper);
 		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**", "/admin/**")
 			.authenticated()
 			.anyRequest()
@@ -143,8 +144,8 @@ class SecurityConfiguration {
 	}
 
 	@Bean
-	RequestRejectedHandler requestRejectedHandler() {
-		return (request, response, ex) -> Problems.write(request, response, HttpStatus.BAD_REQUEST,
+	RequestRejectedHandler requestRejectedHandler(JsonMapper jsonMapper) {
+		return (request, response, ex) -> Problems.write(jsonMapper, request, response, HttpStatus.BAD_REQUEST,
 				Problems.REQUEST_REJECTED, "Request rejected", "The request URL or headers are not acceptable");
 	}
 
@@ -162,6 +163,12 @@ class SecurityConfiguration {
 		/** The only description a refused token gets. */
 		static final String INVALID_TOKEN_DESCRIPTION = "The bearer token is not valid for this broker";
 
+		private final JsonMapper jsonMapper;
+
+		ProblemAuthenticationEntryPoint(JsonMapper jsonMapper) {
+			this.jsonMapper = jsonMapper;
+		}
+
 		@Override
 		public void commence(HttpServletRequest request, HttpServletResponse response,
 				AuthenticationException authException) throws IOException {
@@ -177,7 +184,8 @@ class SecurityConfiguration {
 				}
 			}
 			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);
-			Problems.write(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHENTICATED, "Unauthenticated",
+			Problems.write(this.jsonMapper, request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHENTICATED,
+					"Unauthenticated",
 					"A valid bearer token from a trusted issuer, meant for this broker, is required");
 		}
 
@@ -186,11 +194,17 @@ class SecurityConfiguration {
 	/** 403 with the RFC 6750 {@code insufficient_scope} challenge and a problem body. */
 	static final class ProblemAccessDeniedHandler implements AccessDeniedHandler {
 
+		private final JsonMapper jsonMapper;
+
+		ProblemAccessDeniedHandler(JsonMapper jsonMapper) {
+			this.jsonMapper = jsonMapper;
+		}
+
 		@Override
 		public void handle(HttpServletRequest request, HttpServletResponse response,
 				org.springframework.security.access.AccessDeniedException accessDeniedException) throws IOException {
 			response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\"");
-			Problems.write(request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
+			Problems.write(this.jsonMapper, request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
 					"The caller may not use this endpoint");
 		}
 

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;

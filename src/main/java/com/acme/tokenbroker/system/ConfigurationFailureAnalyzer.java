@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.system;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
-
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 

@@ -2,7 +2,6 @@ package com.acme.tokenbroker.system;
 
 import java.time.Clock;
 
-import com.acme.tokenbroker.upstream.UpstreamProperties;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import org.springframework.boot.ssl.SslBundles;
@@ -39,8 +38,8 @@ class SystemConfiguration {
 	}
 
 	@Bean
-	OutboundTls outboundTls(SslBundles sslBundles, UpstreamProperties upstream) {
-		return OutboundTls.from(sslBundles, upstream.sslBundle());
+	OutboundTls outboundTls(SslBundles sslBundles, OutboundProperties outbound) {
+		return OutboundTls.from(sslBundles, outbound.sslBundle());
 	}
 
 }

@@ -20,6 +20,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -107,6 +108,8 @@ final class CachedTokenFilter implements Filter {
 
 	private final Timer served;
 
+	private final Clock ticker;
+
 	CachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified, AccessPolicy accessPolicy,
 			TokenBroker broker, TokenResponseBodies bodies, MeterRegistry meterRegistry) {
 		Map<String, ServiceDescriptor> byPath = new HashMap<>();
@@ -124,17 +127,18 @@ final class CachedTokenFilter implements Filter {
 			.tags("error", "none", "exception", "none", "method", "GET", "outcome", "SUCCESS", "status", "200", "uri",
 					PATH_PATTERN)
 			.register(meterRegistry);
+		this.ticker = meterRegistry.config().clock();
 	}
 
 	@Override
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
 		if (request instanceof HttpServletRequest httpRequest && response instanceof HttpServletResponse httpResponse) {
-			long started = System.nanoTime();
+			long started = this.ticker.monotonicTime();
 			TokenBroker.Served served = servable(httpRequest);
 			if (served != null) {
 				write(httpResponse, served, httpRequest.isSecure());
-				this.served.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+				this.served.record(this.ticker.monotonicTime() - started, TimeUnit.NANOSECONDS);
 				return;
 			}
 		}

@@ -37,8 +37,8 @@ record ServiceList(List<Entry> services) {
 						null, null, null, false, null, null);
 			}
 			return new Entry(service.name().value(), kind, service.workspace().alias(), service.region(), true,
-					TokenResponse.iso(token.expiresAt()), TokenResponse.iso(token.refreshAfter()),
-					TokenResponse.iso(token.fetchedAt()), stale, token.credentialType(), token.scoringUri());
+					AnswerTimes.iso(token.expiresAt()), AnswerTimes.iso(token.refreshAfter()),
+					AnswerTimes.iso(token.fetchedAt()), stale, token.credentialType(), token.scoringUri());
 		}
 
 	}

@@ -81,13 +81,13 @@ public record ServiceStatus(String service, String kind, String workspace, Strin
 		}
 		RefreshState.FetchError error = refresh.lastError();
 		LastError lastError = (error != null) ? new LastError(error.kind(), error.message(), error.status(),
-				TokenResponse.iso(error.at()), !error.retryable()) : null;
+				AnswerTimes.iso(error.at()), !error.retryable()) : null;
 		return new ServiceStatus(service.name().value(), service.kind().tag(), service.workspace().alias(),
 				service.region(), service.required(), state, runway,
-				(token != null) ? TokenResponse.iso(token.expiresAt()) : null,
-				(token != null) ? TokenResponse.iso(token.refreshAfter()) : null,
-				TokenResponse.iso(refresh.lastSuccessAt()), TokenResponse.iso(refresh.lastAttemptAt()),
-				TokenResponse.iso(refresh.nextAttemptAt()), refresh.consecutiveFailures(), lastError, breaker, fetching,
+				(token != null) ? AnswerTimes.iso(token.expiresAt()) : null,
+				(token != null) ? AnswerTimes.iso(token.refreshAfter()) : null,
+				AnswerTimes.iso(refresh.lastSuccessAt()), AnswerTimes.iso(refresh.lastAttemptAt()),
+				AnswerTimes.iso(refresh.nextAttemptAt()), refresh.consecutiveFailures(), lastError, breaker, fetching,
 				(token != null) ? token.credentialType() : null);
 	}
 

@@ -8,6 +8,8 @@ import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.VerifiedTokenCache;
 import com.acme.tokenbroker.system.CircuitBreakers;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
+import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,9 +38,11 @@ class TokenConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
-	TokenSource tokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, RefreshPolicy policy, ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
-		TokenSource source = new UpstreamTokenSource(client, identities, isolation, keySlots, policy, clock);
+	TokenSource tokenSource(UpstreamTokenClient tokens, ServiceMetadataClient metadata, ServiceKeysClient keys,
+			Identities identities, DataPlaneIsolation isolation, KeySlots keySlots, RefreshPolicy policy,
+			ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
+		TokenSource source = new UpstreamTokenSource(tokens, metadata, keys, identities, isolation, keySlots, policy,
+				clock);
 		for (TokenSourceDecorator decorator : decorators.orderedStream().toList()) {
 			source = decorator.decorate(source);
 		}

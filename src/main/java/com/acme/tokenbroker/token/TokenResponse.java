@@ -1,9 +1,5 @@
 package com.acme.tokenbroker.token;
 
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-
 /**
  * The body of {@code GET /tokens/{service}}: the token and its freshness contract. Times
  * are ISO-8601 UTC.
@@ -24,13 +20,9 @@ record TokenResponse(String service, String tokenType, String accessToken, Strin
 
 	static TokenResponse of(TokenBroker.Served served) {
 		BrokeredToken token = served.token();
-		return new TokenResponse(token.service().value(), token.tokenType(), token.value(), iso(token.expiresAt()),
-				iso(token.refreshAfter()), iso(token.fetchedAt()), served.stale(), token.credentialType(),
-				token.scoringUri());
-	}
-
-	static String iso(Instant instant) {
-		return (instant != null) ? DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS)) : null;
+		return new TokenResponse(token.service().value(), token.tokenType(), token.value(),
+				AnswerTimes.iso(token.expiresAt()), AnswerTimes.iso(token.refreshAfter()),
+				AnswerTimes.iso(token.fetchedAt()), served.stale(), token.credentialType(), token.scoringUri());
 	}
 
 	@Override

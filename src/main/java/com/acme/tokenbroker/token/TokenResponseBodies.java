@@ -61,8 +61,8 @@ final class TokenResponseBodies {
 			this.token = token;
 			this.fresh = mapper.writeValueAsBytes(TokenResponse.of(new TokenBroker.Served(token, false, false)));
 			this.stale = mapper.writeValueAsBytes(TokenResponse.of(new TokenBroker.Served(token, true, false)));
-			this.expiresAt = TokenResponse.iso(token.expiresAt());
-			this.refreshBy = TokenResponse.iso(token.refreshAfter());
+			this.expiresAt = AnswerTimes.iso(token.expiresAt());
+			this.refreshBy = AnswerTimes.iso(token.refreshAfter());
 		}
 
 		/**

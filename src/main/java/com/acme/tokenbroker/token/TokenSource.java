@@ -11,14 +11,6 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 public interface TokenSource {
 
 	/**
-	 * Obtain a token newer than anything the caller holds.
-	 * @param service the configured service
-	 * @return a token whose hard expiry has not passed
-	 * @throws com.acme.tokenbroker.upstream.UpstreamException when no token can be had
-	 */
-	BrokeredToken load(ServiceDescriptor service);
-
-	/**
 	 * Obtain a token newer than the one the caller holds. A shared cache uses
 	 * {@code held} to tell whether what it has is newer; the upstream ignores it.
 	 * @param service the configured service
@@ -26,8 +18,6 @@ public interface TokenSource {
 	 * @return a token whose hard expiry has not passed
 	 * @throws com.acme.tokenbroker.upstream.UpstreamException when no token can be had
 	 */
-	default BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
-		return load(service);
-	}
+	BrokeredToken load(ServiceDescriptor service, BrokeredToken held);
 
 }

@@ -3,13 +3,19 @@ package com.acme.tokenbroker.token;
 import java.time.Duration;
 
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.problem.Problems;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 
 /**
  * No usable token can be served now: none is cached and the fetch failed or missed the
- * caller's deadline, or the caller's {@code minTtl} cannot be met. Carries when to try
- * again.
+ * caller's deadline, or the caller's {@code minTtl} cannot be met: a 503 problem whose
+ * {@code type} says why, with {@code Retry-After}.
  */
-public class TokenUnavailableException extends RuntimeException {
+public class TokenUnavailableException extends ErrorResponseException {
 
 	/** Why no token could be served, as a stable problem sub-type. */
 	public enum Reason {
@@ -66,11 +72,48 @@ public class TokenUnavailableException extends RuntimeException {
 
 	private final Duration retryAfter;
 
+	private final String message;
+
 	public TokenUnavailableException(ServiceName service, Reason reason, Duration retryAfter, String message) {
-		super(message, null, false, false);
+		super(HttpStatus.SERVICE_UNAVAILABLE, problem(service, reason, retryAfter, message), null);
 		this.service = service;
 		this.reason = reason;
 		this.retryAfter = retryAfter;
+		this.message = message;
+		getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds(retryAfter)));
+	}
+
+	private static ProblemDetail problem(ServiceName service, Reason reason, Duration retryAfter, String message) {
+		ProblemDetail problem = Problems.of(HttpStatus.SERVICE_UNAVAILABLE, Problems.type(reason.slug()),
+				reason.title(), message);
+		problem.setProperty("service", service.value());
+		problem.setProperty("retryAfterSeconds", retryAfterSeconds(retryAfter));
+		return problem;
+	}
+
+	/**
+	 * Whole seconds, rounded up, at least one: a client told 0 would ask again at once.
+	 */
+	private static long retryAfterSeconds(Duration retryAfter) {
+		if (retryAfter == null) {
+			return 1;
+		}
+		long seconds = (retryAfter.toMillis() + 999) / 1000;
+		return Math.max(1, seconds);
+	}
+
+	@Override
+	public String getMessage() {
+		return this.message;
+	}
+
+	/**
+	 * Thrown on every refused cold request: a stack trace would cost more than the
+	 * answer.
+	 */
+	@Override
+	public synchronized Throwable fillInStackTrace() {
+		return this;
 	}
 
 	public ServiceName getService() {

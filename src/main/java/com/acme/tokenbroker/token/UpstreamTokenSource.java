@@ -13,7 +13,9 @@ import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.principal.PrincipalUnavailableException;
 import com.acme.tokenbroker.upstream.KeySlot;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import com.acme.tokenbroker.upstream.ServiceMetadata;
+import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.UpstreamToken;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
@@ -45,7 +47,11 @@ class UpstreamTokenSource implements TokenSource {
 
 	private static final Logger logger = LoggerFactory.getLogger(UpstreamTokenSource.class);
 
-	private final UpstreamTokenClient client;
+	private final UpstreamTokenClient tokens;
+
+	private final ServiceMetadataClient metadataClient;
+
+	private final ServiceKeysClient keys;
 
 	private final Identities identities;
 
@@ -59,9 +65,11 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
-	UpstreamTokenSource(UpstreamTokenClient client, Identities identities, DataPlaneIsolation isolation,
-			KeySlots keySlots, RefreshPolicy policy, Clock clock) {
-		this.client = client;
+	UpstreamTokenSource(UpstreamTokenClient tokens, ServiceMetadataClient metadataClient, ServiceKeysClient keys,
+			Identities identities, DataPlaneIsolation isolation, KeySlots keySlots, RefreshPolicy policy, Clock clock) {
+		this.tokens = tokens;
+		this.metadataClient = metadataClient;
+		this.keys = keys;
 		this.identities = identities;
 		this.isolation = isolation;
 		this.keySlots = keySlots;
@@ -69,8 +77,12 @@ class UpstreamTokenSource implements TokenSource {
 		this.clock = clock;
 	}
 
+	/**
+	 * The upstream has nothing older or newer than the held token: {@code held} is not
+	 * read.
+	 */
 	@Override
-	public BrokeredToken load(ServiceDescriptor service) {
+	public BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
 		ServiceMetadata metadata = metadata(service, false);
 		try {
 			return fetch(service, metadata);
@@ -116,7 +128,7 @@ class UpstreamTokenSource implements TokenSource {
 			return known.metadata();
 		}
 		try {
-			ServiceMetadata read = this.client.describe(service);
+			ServiceMetadata read = this.metadataClient.describe(service);
 			if (service.authMode() != AuthMode.AUTO) {
 				read = new ServiceMetadata(service.authMode(), read.scoringUri());
 			}
@@ -139,13 +151,13 @@ class UpstreamTokenSource implements TokenSource {
 		AuthMode mode = metadata.authMode();
 		return switch (mode) {
 			case AML_TOKEN, AUTO -> {
-				UpstreamToken token = this.client.fetch(service);
+				UpstreamToken token = this.tokens.fetch(service);
 				yield new BrokeredToken(service.name(), token.tokenType(), token.value(), token.refreshAfter(),
 						token.expiresAt(), now, AuthMode.AML_TOKEN.credentialType(), metadata.scoringUri());
 			}
 			case KEY -> {
 				KeySlot slot = this.keySlots.served(service.name());
-				String key = this.client.listKeys(service).get(slot);
+				String key = this.keys.listKeys(service).get(slot);
 				yield new BrokeredToken(service.name(), "Bearer", key, this.policy.keyRefreshAfter(now),
 						this.policy.keyExpiresAt(now), now, AuthMode.KEY.credentialType(), metadata.scoringUri());
 			}

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -35,7 +34,7 @@ import org.springframework.http.HttpMethod;
  * be https on the host the request went to: the broker never sends its bearer token
  * anywhere an upstream answer points.
  */
-final class AzureMlClient implements UpstreamTokenClient {
+final class AzureMlClient implements UpstreamTokenClient, ServiceMetadataClient, ServiceKeysClient {
 
 	private static final Logger logger = LoggerFactory.getLogger(AzureMlClient.class);
 
@@ -137,7 +136,7 @@ final class AzureMlClient implements UpstreamTokenClient {
 	}
 
 	private <T> T call(ServiceDescriptor service, String operation, String what, Supplier<T> call) {
-		long start = System.nanoTime();
+		Timer.Sample sample = Timer.start(this.meterRegistry);
 		String outcome = "success";
 		try {
 			return this.guard.call(service, what, call);
@@ -159,15 +158,14 @@ final class AzureMlClient implements UpstreamTokenClient {
 			throw ex;
 		}
 		finally {
-			Timer.builder("broker.upstream.calls")
+			sample.stop(Timer.builder("broker.upstream.calls")
 				.description("Upstream calls by workspace, region, kind, operation and outcome")
 				.tag("workspace", service.workspace().alias())
 				.tag("region", service.region())
 				.tag("kind", service.kind().tag())
 				.tag("operation", operation)
 				.tag("outcome", outcome)
-				.register(this.meterRegistry)
-				.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+				.register(this.meterRegistry));
 		}
 	}
 

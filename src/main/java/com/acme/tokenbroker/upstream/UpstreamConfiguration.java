@@ -3,6 +3,7 @@ package com.acme.tokenbroker.upstream;
 import java.time.Clock;
 
 import com.acme.tokenbroker.principal.Identities;
+import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
@@ -24,12 +25,13 @@ import org.springframework.context.annotation.Configuration;
 class UpstreamConfiguration {
 
 	@Bean
-	UpstreamTokenClient upstreamTokenClient(UpstreamProperties properties, OutboundTls tls, Identities identities,
-			CircuitBreakers breakers, BulkheadRegistry bulkheads, RateLimiterRegistry rateLimiters,
-			ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry, ObjectProvider<Sleeper> sleeper,
-			Clock clock) {
-		java.net.http.HttpClient httpClient = tls.httpClientBuilder(properties.connectTimeout()).build();
-		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, JsonMapper.shared(), clock);
+	AzureMlClient azureMlClient(UpstreamProperties properties, OutboundProperties outbound, OutboundTls tls,
+			Identities identities, CircuitBreakers breakers, BulkheadRegistry bulkheads,
+			RateLimiterRegistry rateLimiters, ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry,
+			JsonMapper jsonMapper, ObjectProvider<Sleeper> sleeper, Clock clock) {
+		java.net.http.HttpClient httpClient = tls.httpClientBuilder(outbound.connectTimeout()).build();
+		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, jsonMapper, clock,
+				meterRegistry.config().clock());
 		TokenResponseReader reader = new TokenResponseReader(clock);
 		RegionGuard guard = new RegionGuard(breakers, bulkheads, rateLimiters,
 				sharedBudget.getIfAvailable(() -> SharedBudget.NONE), meterRegistry);

@@ -47,8 +47,16 @@ final class UpstreamHttp {
 
 	private final Clock clock;
 
+	private final io.micrometer.core.instrument.Clock ticker;
+
+	/**
+	 * @param clock the broker's clock, for {@code Retry-After} dates
+	 * @param ticker the monotonic time a call's deadline is measured on: real elapsed
+	 * time, which a virtual broker clock in tests must not cut short
+	 */
 	UpstreamHttp(java.net.http.HttpClient httpClient, UpstreamProperties properties,
-			Function<String, PrincipalCredential> principals, JsonMapper jsonMapper, Clock clock) {
+			Function<String, PrincipalCredential> principals, JsonMapper jsonMapper, Clock clock,
+			io.micrometer.core.instrument.Clock ticker) {
 		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
 		requestFactory.setReadTimeout(properties.readTimeout());
 		this.restClient = RestClient.builder().requestFactory(requestFactory).build();
@@ -57,6 +65,7 @@ final class UpstreamHttp {
 		this.maxResponseBytes = properties.maxResponseSize().toBytes();
 		this.callTimeout = properties.callTimeout();
 		this.clock = clock;
+		this.ticker = ticker;
 	}
 
 	/**
@@ -120,7 +129,7 @@ final class UpstreamHttp {
 			throw new UpstreamException(UpstreamException.Kind.PRINCIPAL_UNAVAILABLE, 0, null,
 					"Cannot request " + what + ": " + ex.getMessage(), ex);
 		}
-		long deadline = System.nanoTime() + this.callTimeout.toNanos();
+		long deadline = this.ticker.monotonicTime() + this.callTimeout.toNanos();
 		try {
 			RestClient.RequestBodySpec request = this.restClient.method(method)
 				.uri(uri)
@@ -168,7 +177,7 @@ final class UpstreamHttp {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
 						"Response for " + what + " exceeds " + this.maxResponseBytes + " bytes");
 			}
-			if (System.nanoTime() - deadline > 0) {
+			if (this.ticker.monotonicTime() - deadline > 0) {
 				throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0, null,
 						"Response for " + what + " took longer than " + this.callTimeout);
 			}

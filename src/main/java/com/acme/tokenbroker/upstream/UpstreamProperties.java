@@ -7,29 +7,24 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Outbound HTTP settings shared by the model-management (v1) and ARM (v2) clients, bound
- * from {@code broker.upstream}.
+ * Outbound HTTP settings of the model-management (v1) and ARM (v2) clients, bound from
+ * {@code broker.upstream}; the connect timeout and the trusted bundle, which every
+ * outbound client shares, are {@code system.OutboundProperties}, under the same prefix.
  *
- * @param connectTimeout TCP and TLS connect timeout
  * @param readTimeout time to wait for the response once the request is sent
  * @param callTimeout the most one call may take from sending the request to reading the
  * last byte of the answer
  * @param maxResponseSize bodies larger than this are an upstream error, never parsed
- * @param sslBundle optional Spring Boot SSL bundle trusted for every outbound call
- * instead of the JVM default
  * @param operationPollInterval wait between polls of an asynchronous operation (key
  * regeneration) when the upstream gives no {@code Retry-After}
  * @param operationTimeout give up waiting for an asynchronous operation after this long
  */
 @ConfigurationProperties("broker.upstream")
-public record UpstreamProperties(@DefaultValue("3s") Duration connectTimeout, @DefaultValue("10s") Duration readTimeout,
-		@DefaultValue("15s") Duration callTimeout, @DefaultValue("64KB") DataSize maxResponseSize, String sslBundle,
-		@DefaultValue("5s") Duration operationPollInterval, @DefaultValue("10m") Duration operationTimeout) {
+public record UpstreamProperties(@DefaultValue("10s") Duration readTimeout, @DefaultValue("15s") Duration callTimeout,
+		@DefaultValue("64KB") DataSize maxResponseSize, @DefaultValue("5s") Duration operationPollInterval,
+		@DefaultValue("10m") Duration operationTimeout) {
 
 	public UpstreamProperties {
-		if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-			throw new IllegalArgumentException("broker.upstream.connect-timeout must be positive");
-		}
 		if (readTimeout.isNegative() || readTimeout.isZero()) {
 			throw new IllegalArgumentException("broker.upstream.read-timeout must be positive");
 		}

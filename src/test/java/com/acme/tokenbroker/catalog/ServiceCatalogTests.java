@@ -3,6 +3,7 @@ package com.acme.tokenbroker.catalog;
 import java.net.URI;
 import java.util.Map;
 
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceKind;

@@ -3,7 +3,7 @@ package com.acme.tokenbroker.fleet;
 import java.time.Duration;
 import java.util.Map;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.bind.Binder;

@@ -138,7 +138,7 @@ class SharedTokenSourceTests {
 		share(stale);
 		this.store.tryLock(this.keys.lock(this.fraud), Duration.ofSeconds(30));
 
-		BrokeredToken served = source((service) -> {
+		BrokeredToken served = source((service, held) -> {
 			this.upstreamCalls.incrementAndGet();
 			throw new AssertionError("the peer is fetching");
 		}).load(this.fraud, null);
@@ -152,7 +152,7 @@ class SharedTokenSourceTests {
 		this.store.tryLock(this.keys.lock(this.fraud), Duration.ofSeconds(30));
 
 		assertThatExceptionOfType(UpstreamException.class)
-			.isThrownBy(() -> source((service) -> token("never", Duration.ZERO)).load(this.fraud,
+			.isThrownBy(() -> source((service, held) -> token("never", Duration.ZERO)).load(this.fraud,
 					token("held", Duration.ofMinutes(31))))
 			.satisfies((ex) -> {
 				assertThat(ex.getKind()).isEqualTo(UpstreamException.Kind.PEER_FETCHING);
@@ -175,7 +175,7 @@ class SharedTokenSourceTests {
 		});
 		release.start();
 
-		BrokeredToken served = source((service) -> {
+		BrokeredToken served = source((service, held) -> {
 			this.upstreamCalls.incrementAndGet();
 			return token("fetched-by-the-waiter", Duration.ZERO);
 		}).load(this.fraud, null);
@@ -213,14 +213,14 @@ class SharedTokenSourceTests {
 		BrokeredToken held = token("held", Duration.ofMinutes(10));
 		share(token("same-age", Duration.ofMinutes(10)));
 
-		BrokeredToken served = source((service) -> {
+		BrokeredToken served = source((service, ignored) -> {
 			this.upstreamCalls.incrementAndGet();
 			return token("fetched", Duration.ZERO);
 		}).load(this.fraud, held);
 
 		assertThat(served.value()).as("the shared one is no newer: fetched for the fleet").isEqualTo("fetched");
 		assertThat(this.upstreamCalls).hasValue(1);
-		BrokeredToken next = source((service) -> {
+		BrokeredToken next = source((service, ignored) -> {
 			throw new AssertionError("no second fetch");
 		}).load(this.fraud, held);
 		assertThat(next.value()).isEqualTo("fetched");
@@ -232,7 +232,7 @@ class SharedTokenSourceTests {
 	void anOlderSealedValuePutBackInRedisIsRefusedByEveryInstanceThatSawANewerOne() {
 		String tokenKey = this.keys.token(this.fraud);
 		AtomicInteger fetches = new AtomicInteger();
-		TokenSource upstream = (service) -> token("fetch-" + fetches.incrementAndGet(), Duration.ZERO);
+		TokenSource upstream = (service, held) -> token("fetch-" + fetches.incrementAndGet(), Duration.ZERO);
 		SharedTokenSource writer = source(upstream);
 		SharedTokenSource peer = source(upstream);
 		BrokeredToken first = writer.load(this.fraud, null);
@@ -256,7 +256,7 @@ class SharedTokenSourceTests {
 		assertThat(replayed()).as("counted").isGreaterThan(refusedByPeer);
 		String healed = redis.opsForValue().get(tokenKey);
 		assertThat(healed).as("the fetched one replaced the replayed value").isNotEqualTo(firstSealed);
-		BrokeredToken fresh = source((service) -> {
+		BrokeredToken fresh = source((service, held) -> {
 			throw new AssertionError("no fetch: Redis holds the newest value again");
 		}).load(this.fraud, null);
 		assertThat(fresh.value()).isEqualTo(servedByWriter.value());
@@ -268,7 +268,7 @@ class SharedTokenSourceTests {
 
 	@Test
 	void aValueSealedForOneServiceCopiedUnderAnothersKeyIsRefused() {
-		SharedTokenSource source = source((service) -> token("for-" + service.name().value(), Duration.ZERO));
+		SharedTokenSource source = source((service, held) -> token("for-" + service.name().value(), Duration.ZERO));
 		source.load(this.fraud, null);
 		redis.opsForValue()
 			.set(this.keys.token(this.churn), redis.opsForValue().get(this.keys.token(this.fraud)),

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
+import com.acme.tokenbroker.principal.EntraPrincipalCredential;
 import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.simulator.Operation;
@@ -119,7 +120,7 @@ class ManagedIdentityIntegrationTests {
 
 		assertThat(managedIdentityCalls()).as("one sign-in at the managed-identity endpoint").isEqualTo(1);
 		assertThat(SIMULATOR.entraCallCount()).as("no client-credentials sign-in").isZero();
-		PrincipalCredential principal = this.identities.principal("default");
+		EntraPrincipalCredential principal = (EntraPrincipalCredential) this.identities.principal("default");
 		PrincipalCredential.PrincipalToken first = principal.currentToken();
 		assertThat(first.expiresAt()).as("managed-identity tokens live 24 h")
 			.isCloseTo(CLOCK.instant().plus(Duration.ofHours(24)), within(Duration.ofMinutes(1)));

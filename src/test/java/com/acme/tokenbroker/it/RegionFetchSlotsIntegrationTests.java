@@ -72,7 +72,7 @@ class RegionFetchSlotsIntegrationTests {
 		@Bean
 		@Primary
 		TokenSource blackholedWesteurope() {
-			return (service) -> {
+			return (service, held) -> {
 				if (service.region().equals("westeurope")) {
 					HANGING.incrementAndGet();
 					try {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.simulator.ClientCertificates;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;

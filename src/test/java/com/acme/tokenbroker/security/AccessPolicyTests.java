@@ -8,7 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -89,7 +89,7 @@ public final class FakeTokenSource implements TokenSource {
 	}
 
 	@Override
-	public BrokeredToken load(ServiceDescriptor service) {
+	public BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
 		this.calls.incrementAndGet();
 		this.firstCallStarted.countDown();
 		CountDownLatch current = this.gate;

@@ -1,7 +1,7 @@
 package com.acme.tokenbroker.system;
 
 import com.acme.tokenbroker.TokenBrokerApplication;
-import com.acme.tokenbroker.catalog.InvalidConfigurationException;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.support.SecretLedger;
 import org.junit.jupiter.api.Test;
 

@@ -109,7 +109,7 @@ class TokenBrokerTests {
 		Instant now = this.clock.instant();
 		BrokeredToken peers = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "peer-token", now.minusSeconds(60),
 				now.plus(Duration.ofHours(11)), now.minus(Duration.ofMinutes(31)));
-		TokenCache shared = new TokenCache(this.catalog, (service) -> peers,
+		TokenCache shared = new TokenCache(this.catalog, (service, held) -> peers,
 				new RefreshPolicy(properties(Duration.ofSeconds(2)), new SplittableRandom(42)::nextLong),
 				properties(Duration.ofSeconds(2)), this.fetchExecutor, this.meters, this.clock);
 
@@ -320,7 +320,7 @@ class TokenBrokerTests {
 				Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 1, Duration.ZERO, 2,
 				Duration.ofHours(24), Duration.ofMinutes(10));
 
-		assertThatExceptionOfType(com.acme.tokenbroker.catalog.InvalidConfigurationException.class)
+		assertThatExceptionOfType(com.acme.tokenbroker.system.InvalidConfigurationException.class)
 			.isThrownBy(() -> new TokenCache(this.catalog, this.source,
 					new RefreshPolicy(tiny, new SplittableRandom(1)::nextLong), tiny, this.fetchExecutor, this.meters,
 					this.clock))

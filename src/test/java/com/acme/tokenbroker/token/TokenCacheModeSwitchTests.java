@@ -53,7 +53,7 @@ class TokenCacheModeSwitchTests {
 			String to, Duration toLifetime) throws Exception {
 		AtomicReference<BrokeredToken> next = new AtomicReference<>(token(from, fromLifetime));
 		TokenProperties properties = TokenBrokerTests.properties(Duration.ofSeconds(2));
-		TokenCache cache = new TokenCache(this.catalog, (service) -> next.get(),
+		TokenCache cache = new TokenCache(this.catalog, (service, held) -> next.get(),
 				new RefreshPolicy(properties, new SplittableRandom(7)::nextLong), properties, this.executor,
 				new SimpleMeterRegistry(), this.clock);
 		cache.load(this.fraud).get(5, TimeUnit.SECONDS);
@@ -70,7 +70,7 @@ class TokenCacheModeSwitchTests {
 	void loadWhenTheSameTypeArrivesExpiringSoonerThenTheHeldOneStays(String type) throws Exception {
 		AtomicReference<BrokeredToken> next = new AtomicReference<>(token(type, Duration.ofHours(12)));
 		TokenProperties properties = TokenBrokerTests.properties(Duration.ofSeconds(2));
-		TokenCache cache = new TokenCache(this.catalog, (service) -> next.get(),
+		TokenCache cache = new TokenCache(this.catalog, (service, held) -> next.get(),
 				new RefreshPolicy(properties, new SplittableRandom(7)::nextLong), properties, this.executor,
 				new SimpleMeterRegistry(), this.clock);
 		BrokeredToken held = cache.load(this.fraud).get(5, TimeUnit.SECONDS);

@@ -15,6 +15,8 @@ import com.acme.tokenbroker.upstream.ServiceKeys;
 import com.acme.tokenbroker.upstream.ServiceMetadata;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.UpstreamToken;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
+import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +45,8 @@ class UpstreamTokenSourceTests {
 
 	private final ServiceDescriptor service = TestCatalog.withServices("svc").services().iterator().next();
 
-	private final UpstreamTokenSource source = new UpstreamTokenSource(this.client, null, null,
-			new KeySlots(KeySlot.PRIMARY),
+	private final UpstreamTokenSource source = new UpstreamTokenSource(this.client, this.client, this.client, null,
+			null, new KeySlots(KeySlot.PRIMARY),
 			new RefreshPolicy(
 					new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), MIN_REFRESH_INTERVAL,
 							Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100,
@@ -58,11 +60,11 @@ class UpstreamTokenSourceTests {
 	void loadWhenListKeysRefusedAfterASwitchToTokensThenReReadsMetadataAndFetchesATokenAtOnce() {
 		assertThat(this.service.authMode()).isEqualTo(AuthMode.AUTO);
 		this.client.mode = AuthMode.KEY;
-		assertThat(this.source.load(this.service).credentialType()).isEqualTo("key");
+		assertThat(this.source.load(this.service, null).credentialType()).isEqualTo("key");
 
 		this.client.mode = AuthMode.AML_TOKEN;
 		this.clock.advance(Duration.ofMinutes(5));
-		BrokeredToken after = this.source.load(this.service);
+		BrokeredToken after = this.source.load(this.service, null);
 
 		assertThat(after.credentialType()).isEqualTo("aml_token");
 		assertThat(this.client.describes.get()).as("one re-read, before metadata-refresh").isEqualTo(2);
@@ -73,12 +75,12 @@ class UpstreamTokenSourceTests {
 	@Test
 	void loadWhenTheTokenCallAnswers401AfterASwitchToKeysThenReReadsMetadataAndReadsTheKeysAtOnce() {
 		this.client.mode = AuthMode.AML_TOKEN;
-		this.source.load(this.service);
+		this.source.load(this.service, null);
 
 		this.client.mode = AuthMode.KEY;
 		this.client.wrongModeStatus = 401;
 		this.clock.advance(Duration.ofMinutes(1));
-		BrokeredToken after = this.source.load(this.service);
+		BrokeredToken after = this.source.load(this.service, null);
 
 		assertThat(after.credentialType()).isEqualTo("key");
 		assertThat(after.value()).isEqualTo(ScriptedClient.PRIMARY);
@@ -88,28 +90,28 @@ class UpstreamTokenSourceTests {
 	@Test
 	void loadWhenRefusedTwiceWithinMinRefreshIntervalThenMetadataIsReReadOnce() {
 		this.client.mode = AuthMode.AML_TOKEN;
-		this.source.load(this.service);
+		this.source.load(this.service, null);
 		this.client.refuseEveryMode = true;
 		this.clock.advance(Duration.ofMinutes(1));
 
-		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service));
+		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null));
 		this.clock.advance(MIN_REFRESH_INTERVAL.minusSeconds(1));
-		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service));
+		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null));
 		assertThat(this.client.describes.get()).as("first read and one forced re-read").isEqualTo(2);
 
 		this.clock.advance(Duration.ofSeconds(1));
-		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service));
+		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null));
 		assertThat(this.client.describes.get()).as("a refusal after min-refresh-interval re-reads again").isEqualTo(3);
 	}
 
 	@Test
 	void loadWhenTheBrokersPrincipalIsForbiddenThenMetadataIsNotReRead() {
 		this.client.mode = AuthMode.AML_TOKEN;
-		this.source.load(this.service);
+		this.source.load(this.service, null);
 		this.client.forbidden = true;
 		this.clock.advance(Duration.ofMinutes(1));
 
-		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service))
+		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null))
 			.satisfies((ex) -> assertThat(ex.getKind()).isEqualTo(UpstreamException.Kind.REJECTED_PRINCIPAL));
 		assertThat(this.client.describes.get()).as("a 403 is a missing role, not a mode switch").isEqualTo(1);
 	}
@@ -118,7 +120,7 @@ class UpstreamTokenSourceTests {
 	 * A service whose auth mode the test switches; calls of the other modes are refused
 	 * as Azure ML does.
 	 */
-	private final class ScriptedClient implements UpstreamTokenClient {
+	private final class ScriptedClient implements UpstreamTokenClient, ServiceMetadataClient, ServiceKeysClient {
 
 		static final String PRIMARY = "primary-key-of-the-scripted-service";
 

@@ -90,8 +90,8 @@ class AzureMlClientOperationDeadlineTests {
 		HttpClient http = HttpClient.newBuilder().sslContext(this.simulator.clientSslContext()).build();
 		String bearer = brokerToken(http);
 		PrincipalCredential principal = () -> bearer;
-		UpstreamProperties properties = new UpstreamProperties(Duration.ofSeconds(3), Duration.ofSeconds(10),
-				Duration.ofSeconds(15), DataSize.ofKilobytes(64), null, Duration.ofSeconds(5), Duration.ofMinutes(10));
+		UpstreamProperties properties = new UpstreamProperties(Duration.ofSeconds(10), Duration.ofSeconds(15),
+				DataSize.ofKilobytes(64), Duration.ofSeconds(5), Duration.ofMinutes(10));
 		Map<String, CatalogProperties.Workspace> hosts = new LinkedHashMap<>();
 		URI endpoint = this.simulator.regionEndpoint("westeurope");
 		hosts.put("weu", new CatalogProperties.Workspace(TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope",
@@ -100,8 +100,8 @@ class AzureMlClientOperationDeadlineTests {
 				Map.of("keys-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false))))
 			.find(ServiceName.of("keys-v1"))
 			.orElseThrow();
-		AzureMlClient client = new AzureMlClient(
-				new UpstreamHttp(http, properties, (identity) -> principal, JsonMapper.shared(), this.clock),
+		AzureMlClient client = new AzureMlClient(new UpstreamHttp(http, properties, (identity) -> principal,
+				JsonMapper.shared(), this.clock, io.micrometer.core.instrument.Clock.SYSTEM),
 				new TokenResponseReader(this.clock),
 				new RegionGuard(new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), this.clock),
 						BulkheadRegistry.ofDefaults(), RateLimiterRegistry.ofDefaults(), SharedBudget.NONE,

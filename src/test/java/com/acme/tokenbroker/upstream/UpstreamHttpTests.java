@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class UpstreamHttpTests {
 
 	private final UpstreamHttp http = new UpstreamHttp(java.net.http.HttpClient.newHttpClient(),
-			new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2),
-					org.springframework.util.unit.DataSize.ofKilobytes(64), null, Duration.ofSeconds(5),
+			new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(2),
+					org.springframework.util.unit.DataSize.ofKilobytes(64), Duration.ofSeconds(5),
 					Duration.ofMinutes(10)),
 			(identity) -> () -> "unused", tools.jackson.databind.json.JsonMapper.shared(),
-			MutableClock.startingAt("2026-11-28T10:00:00Z"));
+			MutableClock.startingAt("2026-11-28T10:00:00Z"), io.micrometer.core.instrument.Clock.SYSTEM);
 
 	@Test
 	void retryAfterWhenDeltaSecondsThenThatLong() {

@@ -1,4 +1,4 @@
-package com.acme.tokenbroker.catalog;
+package com.acme.tokenbroker.system;
 
 /**
  * A configuration value that is present but wrong. The message always starts with the
