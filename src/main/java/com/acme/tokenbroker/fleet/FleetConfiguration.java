@@ -37,15 +37,10 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 @ConditionalOnBooleanProperty("broker.fleet.enabled")
 class FleetConfiguration {
 
-	/**
-	 * The Redis breaker's name (configure it under
-	 * {@code resilience4j.circuitbreaker.instances.redis}).
-	 */
-	static final String REDIS_BREAKER = "redis";
-
 	@Bean
 	SharedStore sharedStore(StringRedisTemplate redis, CircuitBreakers breakers) {
-		return new SharedStore(redis, breakers.forRegion(REDIS_BREAKER));
+		// configured under resilience4j.circuitbreaker.instances.fleet-redis
+		return new SharedStore(redis, breakers.forFleetRedis(SharedStore::isInterruption));
 	}
 
 	@Bean

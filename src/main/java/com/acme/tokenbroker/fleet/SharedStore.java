@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lettuce.core.RedisCommandInterruptedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,10 +15,11 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
- * The broker's Redis operations, each behind the Redis circuit breaker. Any Redis failure
- * (refused, timed out, disconnected, an error reply) is recorded by the breaker and
- * surfaces as {@link SharedStoreUnavailableException}; while the breaker is open no
- * command is sent at all. Callers fall back to working alone.
+ * The broker's Redis operations, each decorated with the Redis circuit breaker. Any Redis
+ * failure (refused, timed out, disconnected, an error reply) is recorded by the breaker
+ * and surfaces as {@link SharedStoreUnavailableException}; while the breaker is open no
+ * command is sent at all. Callers fall back to working alone. The breaker must ignore
+ * {@link #isInterruption interruptions}.
  */
 class SharedStore {
 
@@ -163,28 +166,32 @@ class SharedStore {
 	}
 
 	private <T> T call(String command, Supplier<T> call) {
-		if (!this.breaker.tryAcquirePermission()) {
+		try {
+			return CircuitBreaker.decorateSupplier(this.breaker, call).get();
+		}
+		catch (CallNotPermittedException ex) {
 			throw new SharedStoreUnavailableException(
 					"circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(), null);
 		}
-		long start = this.breaker.getCurrentTimestamp();
-		try {
-			T result = call.get();
-			this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit());
-			return result;
-		}
 		catch (RuntimeException ex) {
-			if (Thread.currentThread().isInterrupted() || ex instanceof io.lettuce.core.RedisCommandInterruptedException
-					|| ex.getCause() instanceof io.lettuce.core.RedisCommandInterruptedException) {
-				// this thread was stopped (a shutdown), Redis did nothing wrong
-				this.breaker.releasePermission();
+			if (isInterruption(ex)) {
 				throw new SharedStoreUnavailableException("Redis " + command + " interrupted", ex);
 			}
-			this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
 			logger.debug("Redis {} failed: {}", command, ex.getClass().getSimpleName());
 			throw new SharedStoreUnavailableException(
 					"Redis " + command + " failed (" + ex.getClass().getSimpleName() + ")", ex);
 		}
+	}
+
+	/**
+	 * This thread was stopped (a shutdown): Redis did nothing wrong, so the Redis breaker
+	 * ignores it ({@code CircuitBreakers.forFleetRedis(SharedStore::isInterruption)}).
+	 * @param failure a failed Redis command
+	 * @return whether it failed because its thread was interrupted
+	 */
+	static boolean isInterruption(Throwable failure) {
+		return Thread.currentThread().isInterrupted() || failure instanceof RedisCommandInterruptedException
+				|| failure.getCause() instanceof RedisCommandInterruptedException;
 	}
 
 }

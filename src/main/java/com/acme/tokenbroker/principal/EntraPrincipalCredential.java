@@ -11,6 +11,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.identity.CredentialUnavailableException;
 import com.microsoft.aad.msal4j.MsalServiceException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * kept token is returned and the failure logged (the policy of azure-core's
  * {@code AccessTokenCache}, with an injected clock). Sign-ins go through Entra ID's
  * circuit breaker: while it is open, no sign-in is tried and a kept token is used while
- * it lasts.
+ * it lasts. The breaker must ignore {@link #isOperatorError operator errors}, as
+ * {@code CircuitBreakers.forEntra(EntraPrincipalCredential::isOperatorError)} does.
  */
 public class EntraPrincipalCredential implements PrincipalCredential {
 
@@ -132,34 +134,32 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	}
 
 	private Held signIn(Held kept, Instant now) {
-		if (!this.breaker.tryAcquirePermission()) {
+		AccessToken fresh;
+		try {
+			fresh = CircuitBreaker.decorateSupplier(this.breaker, () -> {
+				AccessToken token = this.credential.get().getTokenSync(this.request);
+				if (token == null || token.getToken() == null || !isUsable(token, now)) {
+					throw new IllegalStateException("Entra ID returned no usable token");
+				}
+				return token;
+			}).get();
+		}
+		catch (CallNotPermittedException ex) {
 			return keptOrFail(kept, now,
 					"circuit breaker '" + this.breaker.getName() + "' is " + this.breaker.getState(), null);
 		}
-		long start = this.breaker.getCurrentTimestamp();
-		try {
-			AccessToken fresh = this.credential.get().getTokenSync(this.request);
-			if (fresh == null || fresh.getToken() == null || !isUsable(fresh, now)) {
-				throw new IllegalStateException("Entra ID returned no usable token");
-			}
-			this.breaker.onSuccess(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit());
-			Held held = new Held(fresh, refreshAt(fresh, now));
-			this.current = held;
-			logger.debug("Signed in to Entra ID; token valid until {}, refreshed from {}", fresh.getExpiresAt(),
-					held.refreshAt());
-			return held;
-		}
 		catch (RuntimeException ex) {
 			if (isOperatorError(ex)) {
-				this.breaker.releasePermission();
 				logger.error("Entra ID refused the broker's credentials ({}): check broker.identity",
 						rootCauseName(ex));
 			}
-			else {
-				this.breaker.onError(this.breaker.getCurrentTimestamp() - start, this.breaker.getTimestampUnit(), ex);
-			}
 			return keptOrFail(kept, now, rootCauseName(ex), ex);
 		}
+		Held held = new Held(fresh, refreshAt(fresh, now));
+		this.current = held;
+		logger.debug("Signed in to Entra ID; token valid until {}, refreshed from {}", fresh.getExpiresAt(),
+				held.refreshAt());
+		return held;
 	}
 
 	private Held keptOrFail(Held kept, Instant now, String condition, Throwable cause) {
@@ -176,7 +176,10 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	/**
 	 * A refusal only an operator can fix: Entra answered 400 or 401 (a wrong secret, an
 	 * unknown client, a federated credential that does not match), or the credential is
-	 * not configured. These do not count toward opening the breaker: Entra is up.
+	 * not configured. These do not count toward opening the breaker: Entra is up. Entra
+	 * ID's breaker ignores them ({@code CircuitBreakers.forEntra}).
+	 * @param failure a failed sign-in
+	 * @return whether it is the operator's to fix
 	 */
 	static boolean isOperatorError(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

@@ -33,6 +33,7 @@ import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -79,6 +80,7 @@ class PrincipalConfiguration {
 			}
 		}
 		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(outbound.connectTimeout())).build();
+		CircuitBreaker entra = breakers.forEntra(EntraPrincipalCredential::isOperatorError);
 		Map<String, Identities.Identity> built = new LinkedHashMap<>();
 		configured.forEach((alias, properties) -> {
 			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
@@ -90,9 +92,9 @@ class PrincipalConfiguration {
 			Supplier<TokenCredential> credential = () -> new FreshCredential(
 					() -> credentialSupplier(prefix, properties, httpClient).get(), clock, Clock.systemUTC());
 			PrincipalCredential principal = new EntraPrincipalCredential(credential, properties.scope(),
-					properties.refreshMargin(), breakers.forEntra(), clock);
+					properties.refreshMargin(), entra, clock);
 			DataPlaneCredential dataPlane = new DataPlaneCredential(new EntraPrincipalCredential(credential,
-					properties.dataPlaneScope(), properties.refreshMargin(), breakers.forEntra(), clock));
+					properties.dataPlaneScope(), properties.refreshMargin(), entra, clock));
 			built.put(alias, new Identities.Identity(principal, dataPlane));
 		});
 		return new Identities(built);

@@ -6,28 +6,40 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
+import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's circuit breakers: one per upstream region and one for Entra ID, from
- * Resilience4j's registry so that {@code resilience4j.circuitbreaker.configs.default} and
+ * The broker's circuit breakers: one per upstream region, one for Entra ID and, in fleet
+ * mode, one for Redis, from Resilience4j's registry so that
+ * {@code resilience4j.circuitbreaker.configs.default} and
  * {@code resilience4j.circuitbreaker.instances.<name>} in application.yml configure them,
  * and Actuator and Prometheus see them. Each breaker reads the broker's {@link Clock}, so
  * its open-state wait runs in the same (in tests, virtual) time as token refreshes.
  * <p>
- * Callers decide what counts: they call {@link CircuitBreaker#onError} only for failures
- * an outage explains, and {@link CircuitBreaker#releasePermission()} for operator errors
- * such as a missing role.
+ * What counts is each breaker's configuration: failures its ignore predicate accepts (an
+ * operator error such as a missing role, a call the broker itself did not make) release
+ * the permission without counting; every other failure is recorded. Callers decorate
+ * their calls with the breaker and never record by hand.
  */
 public class CircuitBreakers {
 
 	/** The name of Entra ID's breaker. */
 	public static final String ENTRA = "entra";
+
+	/**
+	 * The name of fleet mode's Redis breaker: the hyphen keeps it apart from every region
+	 * name ({@code [a-z0-9]}), so a region called {@code redis} gets a breaker of its
+	 * own.
+	 */
+	public static final String FLEET_REDIS = "fleet-redis";
 
 	private static final Logger logger = LoggerFactory.getLogger(CircuitBreakers.class);
 
@@ -44,12 +56,46 @@ public class CircuitBreakers {
 		this.clock = clock;
 	}
 
+	/**
+	 * @param region an upstream region, e.g. {@code westeurope}
+	 * @return its breaker, named after it
+	 */
 	public CircuitBreaker forRegion(String region) {
-		return this.breakers.computeIfAbsent(region, this::create);
+		return breaker(region, CircuitBreakers::isNoRegionOutage);
 	}
 
-	public CircuitBreaker forEntra() {
-		return forRegion(ENTRA);
+	/**
+	 * @param ignored the failures that say nothing about Entra ID's health (the broker's
+	 * own credentials refused); the first call's predicate configures the breaker, so
+	 * every caller passes the same one
+	 * @return Entra ID's breaker
+	 */
+	public CircuitBreaker forEntra(Predicate<Throwable> ignored) {
+		return breaker(ENTRA, ignored);
+	}
+
+	/**
+	 * @param ignored the failures that say nothing about Redis's health (this thread
+	 * stopped); the first call's predicate configures the breaker
+	 * @return fleet mode's Redis breaker, named {@value #FLEET_REDIS}
+	 */
+	public CircuitBreaker forFleetRedis(Predicate<Throwable> ignored) {
+		return breaker(FLEET_REDIS, ignored);
+	}
+
+	/**
+	 * What a region's breaker ignores: a refusal an operator must fix (401, 403, 404,
+	 * another 4xx, a principal the broker could not sign in) and calls the broker did not
+	 * make (its bulkhead full, its request budget or the fleet's spent). Only failures an
+	 * outage explains ({@link OutageSignal#isOutage()}) and unexpected ones count.
+	 */
+	private static boolean isNoRegionOutage(Throwable failure) {
+		return (failure instanceof OutageSignal signal && !signal.isOutage())
+				|| failure instanceof BulkheadFullException || failure instanceof RequestNotPermitted;
+	}
+
+	private CircuitBreaker breaker(String name, Predicate<Throwable> ignored) {
+		return this.breakers.computeIfAbsent(name, (key) -> create(key, ignored));
 	}
 
 	public Map<String, CircuitBreaker> all() {
@@ -91,7 +137,7 @@ public class CircuitBreakers {
 		return (wait.compareTo(Duration.ofSeconds(1)) < 0) ? Duration.ofSeconds(1) : wait;
 	}
 
-	private CircuitBreaker create(String name) {
+	private CircuitBreaker create(String name, Predicate<Throwable> ignored) {
 		CircuitBreakerConfig base = this.registry.find(name)
 			.map(CircuitBreaker::getCircuitBreakerConfig)
 			.orElseGet(this.registry::getDefaultConfig);
@@ -99,6 +145,8 @@ public class CircuitBreakers {
 			.clock(this.clock)
 			.writableStackTraceEnabled(false)
 			.automaticTransitionFromOpenToHalfOpenEnabled(false)
+			// on top of any ignore-exceptions configured for it in application.yml
+			.ignoreException(base.getIgnoreExceptionPredicate().or(ignored))
 			.build();
 		CircuitBreaker breaker = CircuitBreaker.of(name, config);
 		if (this.registry.find(name).isPresent()) {

@@ -8,6 +8,7 @@ import com.acme.tokenbroker.system.CircuitBreakers;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
@@ -27,10 +28,12 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>with a fleet, the same budget counted for all instances together
  * ({@link SharedBudget}).</li>
  * </ol>
- * Only outage-shaped failures ({@link UpstreamException.Kind#isOutage()}) are recorded as
- * breaker errors; 401, 403, 404 and other refusals release the permission without
- * counting. Calls refused locally are counted in {@code broker.upstream.rejected} by
- * region and reason.
+ * The call is decorated with the region's breaker, bulkhead and rate limiter, whose
+ * configuration says what counts: only outage-shaped failures
+ * ({@link UpstreamException.Kind#isOutage()}) are recorded as breaker errors; 401, 403,
+ * 404, other refusals and calls not made release the permission without counting
+ * ({@link CircuitBreakers#forRegion}). Calls refused locally are counted in
+ * {@code broker.upstream.rejected} by region and reason.
  */
 final class RegionGuard {
 
@@ -56,64 +59,64 @@ final class RegionGuard {
 	<T> T call(ServiceDescriptor service, String what, Supplier<T> call) {
 		String region = service.region();
 		CircuitBreaker breaker = this.breakers.forRegion(region);
+		// A breaker decorator cannot tell a waiting caller from the background refresher:
+		// past the open-state wait, acquiring a permission turns the breaker half-open
+		// and
+		// makes this call the probe. So the one check Resilience4j cannot express comes
+		// first, here: while the region is open or probing, a waiting caller is refused
+		// and the probe stays the background refresher's.
 		if (CallerWaiting.isWaiting() && CircuitBreakers.isOpenOrProbing(breaker)) {
-			// the probe is the background refresher's: a waiting caller is not held for a
-			// region that may be down
 			rejected(region, "breaker_open");
 			throw new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
 					"Circuit breaker '" + region + "' is " + breaker.getState() + "; " + what
 							+ " left to the background refresher's probe");
 		}
-		if (!breaker.tryAcquirePermission()) {
-			rejected(region, "breaker_open");
-			throw new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
-					"Circuit breaker '" + region + "' is " + breaker.getState() + "; " + what + " not requested");
-		}
 		Bulkhead bulkhead = this.bulkheads.bulkhead(region);
 		RateLimiter rateLimiter = this.rateLimiters.rateLimiter(region);
-		long start = breaker.getCurrentTimestamp();
+		Supplier<T> withinFleetBudget = () -> {
+			Duration fleetWait = this.sharedBudget.tryAcquire(region,
+					rateLimiter.getRateLimiterConfig().getLimitForPeriod(),
+					rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod());
+			if (fleetWait != null) {
+				rejected(region, "fleet_budget");
+				throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, fleetWait,
+						"The fleet's request budget of region " + region + " is spent; " + what + " not requested");
+			}
+			return call.get();
+		};
+		// the breaker outermost, then the bulkhead, then the request budget; what the
+		// breaker counts is its configuration (CircuitBreakers)
+		Supplier<T> guarded = CircuitBreaker.decorateSupplier(breaker,
+				Bulkhead.decorateSupplier(bulkhead, RateLimiter.decorateSupplier(rateLimiter, withinFleetBudget)));
 		try {
-			T result = bulkhead.executeSupplier(() -> {
-				RateLimiter.waitForPermission(rateLimiter);
-				Duration fleetWait = this.sharedBudget.tryAcquire(region,
-						rateLimiter.getRateLimiterConfig().getLimitForPeriod(),
-						rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod());
-				if (fleetWait != null) {
-					rejected(region, "fleet_budget");
-					throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, fleetWait,
-							"The fleet's request budget of region " + region + " is spent; " + what + " not requested");
-				}
-				return call.get();
-			});
-			breaker.onSuccess(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit());
-			return result;
+			return guarded.get();
 		}
-		catch (UpstreamException ex) {
-			if (ex.getKind().isOutage()) {
-				breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), ex);
-			}
-			else {
-				breaker.releasePermission();
-			}
-			throw ex;
+		catch (CallNotPermittedException | BulkheadFullException | RequestNotPermitted ex) {
+			throw notRequested(ex, region, what, breaker, rateLimiter);
 		}
-		catch (BulkheadFullException ex) {
-			breaker.releasePermission();
+	}
+
+	/**
+	 * The one mapping of Resilience4j's refusals, a call this guard did not make, to an
+	 * {@link UpstreamException} that says when to try again, counted in
+	 * {@code broker.upstream.rejected}.
+	 */
+	private UpstreamException notRequested(RuntimeException refusal, String region, String what, CircuitBreaker breaker,
+			RateLimiter rateLimiter) {
+		if (refusal instanceof CallNotPermittedException) {
+			rejected(region, "breaker_open");
+			return new UpstreamException(UpstreamException.Kind.BREAKER_OPEN, 0, this.breakers.untilProbe(breaker),
+					"Circuit breaker '" + region + "' is " + breaker.getState() + "; " + what + " not requested");
+		}
+		if (refusal instanceof BulkheadFullException) {
 			rejected(region, "bulkhead_full");
-			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, Duration.ofSeconds(1),
+			return new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, Duration.ofSeconds(1),
 					"Too many concurrent upstream calls in region " + region + "; " + what + " not requested");
 		}
-		catch (RequestNotPermitted ex) {
-			breaker.releasePermission();
-			rejected(region, "rate_limited");
-			Duration refresh = rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod();
-			throw new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0, refresh,
-					"The request budget of region " + region + " is spent; " + what + " not requested");
-		}
-		catch (RuntimeException ex) {
-			breaker.onError(breaker.getCurrentTimestamp() - start, breaker.getTimestampUnit(), ex);
-			throw ex;
-		}
+		rejected(region, "rate_limited");
+		return new UpstreamException(UpstreamException.Kind.LOCALLY_LIMITED, 0,
+				rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(),
+				"The request budget of region " + region + " is spent; " + what + " not requested");
 	}
 
 	private void rejected(String region, String reason) {

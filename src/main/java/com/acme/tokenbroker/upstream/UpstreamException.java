@@ -2,13 +2,15 @@ package com.acme.tokenbroker.upstream;
 
 import java.time.Duration;
 
+import com.acme.tokenbroker.system.OutageSignal;
+
 /**
  * A failed upstream call, classified so that callers can decide whether to retry. The
  * message names the service and the condition, never a token or a response body. Stack
  * traces are not captured: these failures are expected and may be frequent during an
  * outage.
  */
-public class UpstreamException extends RuntimeException {
+public class UpstreamException extends RuntimeException implements OutageSignal {
 
 	/** What went wrong, coarse enough for metrics and retry decisions. */
 	public enum Kind {
@@ -109,6 +111,15 @@ public class UpstreamException extends RuntimeException {
 
 	public Kind getKind() {
 		return this.kind;
+	}
+
+	/**
+	 * @return whether an outage explains this failure ({@link Kind#isOutage()}): only
+	 * then does the region's breaker count it
+	 */
+	@Override
+	public boolean isOutage() {
+		return this.kind.isOutage();
 	}
 
 	/**

@@ -16,6 +16,7 @@ import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.support.TestRedis;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.KeySlots;
@@ -24,7 +25,7 @@ import com.acme.tokenbroker.token.TokenProperties;
 import com.acme.tokenbroker.token.TokenSource;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -75,7 +76,9 @@ class SharedTokenSourceTests {
 
 	final SharedKeys keys = new SharedKeys(this.prefix, this.keySlots);
 
-	final SharedStore store = new SharedStore(redis, CircuitBreaker.ofDefaults("redis"));
+	final SharedStore store = new SharedStore(redis,
+			new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), this.clock)
+				.forFleetRedis(SharedStore::isInterruption));
 
 	final TokenSealer sealer = new TokenSealer(this.properties.encryption(), new SecureRandom());
 

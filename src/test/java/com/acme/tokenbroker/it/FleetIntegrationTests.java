@@ -232,7 +232,7 @@ class FleetIntegrationTests {
 		assertThat(duringOutage).as("no caller saw an error while Redis was down")
 			.allSatisfy((response) -> assertThat(response.status()).as(response::body).isEqualTo(200));
 		for (ConfigurableApplicationContext instance : instances) {
-			assertThat(instance.getBean(CircuitBreakers.class).forRegion("redis").getState())
+			assertThat(instance.getBean(CircuitBreakers.class).all().get(CircuitBreakers.FLEET_REDIS).getState())
 				.isEqualTo(CircuitBreaker.State.OPEN);
 		}
 		assertThat(output.getAll()).doesNotContain("Exception in thread");
@@ -244,7 +244,7 @@ class FleetIntegrationTests {
 			assertThat(management.get("/actuator/prometheus", null, "text/plain").body())
 				.as("the Redis breaker, in the metrics")
 				.containsPattern(
-						"(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"redis\"[^}]*state=\"open\"[^}]*} 1\\.0$");
+						"(?m)^resilience4j_circuitbreaker_state\\{[^}]*name=\"fleet-redis\"[^}]*state=\"open\"[^}]*} 1\\.0$");
 		}
 
 		proxy.start();
@@ -254,7 +254,7 @@ class FleetIntegrationTests {
 		for (ConfigurableApplicationContext instance : instances) {
 			assertThat(new Http(BrokerInstances.port(instance)).get("/tokens/spare-3", caller()).status())
 				.isEqualTo(200);
-			assertThat(instance.getBean(CircuitBreakers.class).forRegion("redis").getState())
+			assertThat(instance.getBean(CircuitBreakers.class).all().get(CircuitBreakers.FLEET_REDIS).getState())
 				.as("the probe after the breaker's wait closed it")
 				.isEqualTo(CircuitBreaker.State.CLOSED);
 		}

@@ -9,11 +9,13 @@ import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -26,15 +28,13 @@ class EntraPrincipalCredentialTests {
 
 	private final ScriptedCredential azure = new ScriptedCredential();
 
-	private final CircuitBreaker breaker = CircuitBreaker.of("entra",
-			CircuitBreakerConfig.custom()
-				.clock(this.clock)
-				.slidingWindowSize(4)
-				.minimumNumberOfCalls(2)
-				.failureRateThreshold(50)
-				.waitDurationInOpenState(Duration.ofSeconds(60))
-				.permittedNumberOfCallsInHalfOpenState(1)
-				.build());
+	private final CircuitBreaker breaker = new CircuitBreakers(CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+		.slidingWindowSize(4)
+		.minimumNumberOfCalls(2)
+		.failureRateThreshold(50)
+		.waitDurationInOpenState(Duration.ofSeconds(60))
+		.permittedNumberOfCallsInHalfOpenState(1)
+		.build()), this.clock).forEntra(EntraPrincipalCredential::isOperatorError);
 
 	private final EntraPrincipalCredential credential = new EntraPrincipalCredential(() -> this.azure,
 			"https://management.azure.com/.default", Duration.ofMinutes(5), this.breaker, this.clock);

@@ -12,6 +12,7 @@ import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,44 @@ class RegionGuardTests {
 		assertThatExceptionOfType(UpstreamException.class).isThrownBy(this::call)
 			.satisfies((ex) -> assertThat(ex.getKind()).isEqualTo(UpstreamException.Kind.BREAKER_OPEN));
 		assertThat(this.calls).hasValue(0);
+	}
+
+	@Test
+	void callWhenTheUpstreamRefusesThenTheBreakerIgnoresItAndRecordsOutages() {
+		CircuitBreaker breaker = this.breakers.forRegion(this.service.region());
+
+		catchUpstream(() -> this.guard.call(this.service, "token", () -> {
+			throw new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404, null, "no such service");
+		}));
+		catchUpstream(() -> this.guard.call(this.service, "token", () -> {
+			throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 503, null, "down");
+		}));
+
+		assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("the 404 is not counted").isEqualTo(1);
+		assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+	}
+
+	@Test
+	void callWhenTheRequestBudgetIsSpentThenLocallyLimitedWithoutCallingOrCounting() {
+		RegionGuard limited = new RegionGuard(this.breakers, BulkheadRegistry.ofDefaults(),
+				RateLimiterRegistry.of(RateLimiterConfig.custom()
+					.limitForPeriod(1)
+					.limitRefreshPeriod(Duration.ofHours(1))
+					.timeoutDuration(Duration.ZERO)
+					.build()),
+				SharedBudget.NONE, new SimpleMeterRegistry());
+		limited.call(this.service, "token", () -> "answer-" + this.calls.incrementAndGet());
+
+		UpstreamException refused = catchUpstream(
+				() -> limited.call(this.service, "token", () -> "answer-" + this.calls.incrementAndGet()));
+
+		assertThat(refused).isNotNull();
+		assertThat(refused.getKind()).isEqualTo(UpstreamException.Kind.LOCALLY_LIMITED);
+		assertThat(refused.getRetryAfter()).isEqualTo(Duration.ofHours(1));
+		assertThat(this.calls).hasValue(1);
+		assertThat(this.breakers.forRegion(this.service.region()).getMetrics().getNumberOfBufferedCalls())
+			.as("only the call made")
+			.isEqualTo(1);
 	}
 
 	private static UpstreamException catchUpstream(Runnable call) {
