@@ -24,6 +24,7 @@ import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.NftBlackhole;
+import com.acme.tokenbroker.support.RequiresNftables;
 import com.acme.tokenbroker.support.RequiresRedis;
 import com.acme.tokenbroker.support.TcpProxy;
 import com.acme.tokenbroker.support.TestRedis;
@@ -59,6 +60,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the bound asserted is loose, the measured times are printed.
  */
 @RequiresRedis
+@RequiresNftables
 class FleetRedisBlackholeTests {
 
 	/** Far below the kernel's defaults, far above the configured 10 to 11 s. */
@@ -78,7 +80,6 @@ class FleetRedisBlackholeTests {
 
 	@BeforeAll
 	static void startSimulatorProxyAndBlackhole() throws IOException {
-		NftBlackhole.assumeUsable();
 		simulator = TestWorkspaces.launch(CLOCK);
 		URI url = TestRedis.url();
 		proxy = new TcpProxy(url.getHost(), url.getPort());

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
-
 /**
  * A kernel blackhole for one loopback TCP port: while {@link #drop() dropping}, every
  * packet to or from {@code 127.0.0.1:port} is discarded as it arrives, so connections
@@ -23,14 +21,15 @@ import org.junit.jupiter.api.Assumptions;
  * The rules live in an nftables table of their own
  * ({@code inet tokenbroker_test_<random>}), so no other table or rule is touched, and the
  * table is deleted on {@link #close()} and, should the test JVM stop first, by a shutdown
- * hook. Needs the {@code nft} binary and CAP_NET_ADMIN (root); {@link #assumeUsable()}
- * skips the test without them, or fails it where
- * {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} ({@code .ci/run} installs nftables and
- * runs as root).
+ * hook. Needs the {@code nft} binary and CAP_NET_ADMIN (root): see
+ * {@link RequiresNftables}.
  */
 public final class NftBlackhole implements AutoCloseable {
 
 	private static final List<String> NFT_LOCATIONS = List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft");
+
+	/** Why nftables cannot be used here, empty when it can; probed once per JVM. */
+	private static String unusable;
 
 	private final String nft;
 
@@ -50,27 +49,18 @@ public final class NftBlackhole implements AutoCloseable {
 	}
 
 	/**
-	 * Skips the calling test (fails it where {@link TestRedis#required()}) unless
-	 * nftables rules can be added here.
-	 */
-	public static void assumeUsable() {
-		String unusable = unusableBecause();
-		if (unusable == null) {
-			return;
-		}
-		String reason = "A kernel blackhole needs nftables: " + unusable
-				+ " (run as root with CAP_NET_ADMIN, apt-get install -y nftables; .ci/run does)";
-		if (TestRedis.required()) {
-			throw new AssertionError("TOKEN_BROKER_TEST_REDIS_REQUIRED is set but " + reason);
-		}
-		Assumptions.abort(reason);
-	}
-
-	/**
 	 * @return why nftables cannot be used here, or {@code null} when a table could be
 	 * added and deleted
 	 */
-	static String unusableBecause() {
+	static synchronized String unusableBecause() {
+		if (unusable == null) {
+			String reason = probe();
+			unusable = (reason != null) ? reason : "";
+		}
+		return unusable.isEmpty() ? null : unusable;
+	}
+
+	private static String probe() {
 		if (!"Linux".equals(System.getProperty("os.name"))) {
 			return "not Linux";
 		}
@@ -96,7 +86,7 @@ public final class NftBlackhole implements AutoCloseable {
 	public static NftBlackhole forLoopbackPort(int port) {
 		String nft = nftBinary();
 		if (nft == null) {
-			throw new IllegalStateException("no nft binary; call assumeUsable() first");
+			throw new IllegalStateException("no nft binary; see @RequiresNftables");
 		}
 		NftBlackhole blackhole = new NftBlackhole(nft, port);
 		Runtime.getRuntime().addShutdownHook(blackhole.cleanup);
