@@ -39,6 +39,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -84,6 +85,12 @@ class FleetRedisBlackholeTests {
 		URI url = TestRedis.url();
 		proxy = new TcpProxy(url.getHost(), url.getPort());
 		blackhole = NftBlackhole.forLoopbackPort(proxy.port());
+	}
+
+	/** A test that failed mid-blackhole leaves none to the next. */
+	@AfterEach
+	void liftBlackhole() {
+		blackhole.lift();
 	}
 
 	@AfterAll
@@ -132,9 +139,8 @@ class FleetRedisBlackholeTests {
 			CLOCK.advance(Duration.between(CLOCK.instant(), Instant.parse(first.json().get("refreshBy").stringValue()))
 				.plusSeconds(1));
 			double aloneBefore = broker.lookups("alone");
-			// the refresh looks in Redis first: the command is sent and never
-			// acknowledged,
-			// it times out (spring.data.redis.timeout) and the instance fetches alone
+			// the refresh looks in Redis first: the command is sent, never acknowledged,
+			// times out (spring.data.redis.timeout), and the instance fetches alone
 			broker.refreshDue();
 			assertThat(broker.lookups("alone") - aloneBefore).as("Redis unanswered: the refresh fetched alone")
 				.isEqualTo(1);
