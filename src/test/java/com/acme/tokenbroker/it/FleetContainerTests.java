@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.TestRedis;
@@ -97,7 +98,7 @@ class FleetContainerTests {
 	}
 
 	private static String caller() {
-		return simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(simulator);
 	}
 
 	private static Set<String> tokens(List<ConfigurableApplicationContext> instances) {

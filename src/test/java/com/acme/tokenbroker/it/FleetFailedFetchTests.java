@@ -13,6 +13,7 @@ import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -108,7 +109,7 @@ class FleetFailedFetchTests {
 
 	/** Every instance asks at once (released together by a latch), over HTTP. */
 	private static List<Http.Response> getEverywhere(String service) {
-		String caller = simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		String caller = CallerTokens.app(simulator);
 		CountDownLatch start = new CountDownLatch(1);
 		List<CompletableFuture<Http.Response>> responses = instances.stream()
 			.map((instance) -> CompletableFuture.supplyAsync(() -> {

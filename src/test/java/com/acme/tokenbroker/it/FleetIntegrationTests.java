@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -124,7 +125,7 @@ class FleetIntegrationTests {
 	}
 
 	private static String caller() {
-		return simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(simulator);
 	}
 
 	private static long tokenCalls(String region) {

@@ -21,6 +21,7 @@ import com.acme.tokenbroker.keys.KeyRotator;
 import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -112,7 +113,7 @@ class FleetKeyRotationTests {
 	}
 
 	private static String caller(String subject) {
-		return simulator.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+		return CallerTokens.mint(simulator, subject, Duration.ofHours(1));
 	}
 
 	private static Http api(int instance) {

@@ -1,6 +1,7 @@
 package com.acme.tokenbroker.support;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,11 +17,14 @@ import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.env.CompositePropertySource;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
 import org.springframework.test.context.ContextConfigurationAttributes;
 import org.springframework.test.context.ContextCustomizer;
 import org.springframework.test.context.ContextCustomizerFactory;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.MergedContextConfiguration;
 import org.springframework.test.context.support.TestPropertySourceUtils;
 import org.springframework.util.ReflectionUtils;
@@ -35,6 +39,11 @@ import org.springframework.util.ReflectionUtils;
 public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, AfterAllCallback {
 
 	static final String PROPERTY_SOURCE_NAME = "Simulated Workspace Properties";
+
+	static final String LAYERED_PROPERTY_SOURCE_NAME = "Test Properties Over Simulated Workspace Properties";
+
+	/** Where spring-test keeps {@code @DynamicPropertySource} values. */
+	static final String DYNAMIC_PROPERTY_SOURCE_NAME = "Dynamic Test Properties";
 
 	@Override
 	public ContextCustomizer createContextCustomizer(Class<?> testClass,
@@ -92,8 +101,12 @@ public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, Afte
 			if (this.testCatalog) {
 				Map<String, Object> properties = new LinkedHashMap<>();
 				TestWorkspaces.register((name, value) -> properties.put(name, value.get()), simulator);
-				addBelowInlinedProperties(context.getEnvironment().getPropertySources(),
-						new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
+				MutablePropertySources sources = context.getEnvironment().getPropertySources();
+				if (!sources.contains(DYNAMIC_PROPERTY_SOURCE_NAME) && hasDynamicPropertySources(this.testClass)) {
+					throw new IllegalStateException("@DynamicPropertySource values of " + this.testClass.getName()
+							+ " are not in the environment yet: the harness must run after spring-test's customizer");
+				}
+				addUnderTheClassesOwn(sources, new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
 			}
 			MutableClock clock = clockOf(this.testClass);
 			if (clock != null) {
@@ -103,18 +116,31 @@ public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, Afte
 			}
 		}
 
+		private static boolean hasDynamicPropertySources(Class<?> testClass) {
+			List<Method> methods = new ArrayList<>();
+			ReflectionUtils.doWithMethods(testClass, methods::add,
+					(method) -> method.isAnnotationPresent(DynamicPropertySource.class));
+			return !methods.isEmpty();
+		}
+
 		/**
-		 * Below a class's {@code properties} and dynamic properties, so it can override
-		 * what the harness registers; above the application's configuration.
+		 * Under the class's dynamic properties and {@code properties}, which override it,
+		 * and in one source with them: Spring Boot binds an indexed list (e.g.
+		 * {@code broker.access.rules}) from the first source that has any of its
+		 * elements, so a class adding {@code rules[1]} must not hide the harness's
+		 * {@code rules[0]}.
 		 */
-		private static void addBelowInlinedProperties(MutablePropertySources sources, MapPropertySource source) {
-			String inlined = TestPropertySourceUtils.INLINED_PROPERTIES_PROPERTY_SOURCE_NAME;
-			if (sources.contains(inlined)) {
-				sources.addAfter(inlined, source);
+		private static void addUnderTheClassesOwn(MutablePropertySources sources, MapPropertySource harness) {
+			CompositePropertySource layered = new CompositePropertySource(LAYERED_PROPERTY_SOURCE_NAME);
+			for (String own : List.of(DYNAMIC_PROPERTY_SOURCE_NAME,
+					TestPropertySourceUtils.INLINED_PROPERTIES_PROPERTY_SOURCE_NAME)) {
+				PropertySource<?> source = sources.get(own);
+				if (source != null) {
+					layered.addPropertySource(source);
+				}
 			}
-			else {
-				sources.addFirst(source);
-			}
+			layered.addPropertySource(harness);
+			sources.addFirst(layered);
 		}
 
 	}
