@@ -16,14 +16,14 @@ import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceHarness;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.redis.testcontainers.RedisContainer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.DockerImageName;
@@ -38,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * against Debian's redis-server.
  */
 @Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(SimulatedWorkspaceHarness.class)
 class FleetContainerTests {
 
 	@Container
@@ -45,19 +46,7 @@ class FleetContainerTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static SimulatedWorkspace simulator;
-
-	@BeforeAll
-	static void startSimulator() {
-		simulator = TestWorkspaces.launch(CLOCK);
-	}
-
-	@AfterAll
-	static void stopSimulator() {
-		if (simulator != null) {
-			simulator.close();
-		}
-	}
+	static final SimulatedWorkspace simulator = TestWorkspaces.launch(CLOCK);
 
 	@Test
 	void threeInstancesOnOneRedisMakeOneUpstreamCallPerServiceAndRefresh() throws Exception {

@@ -74,12 +74,7 @@ class FleetFailedFetchTests {
 		if (fleet != null) {
 			fleet.close();
 		}
-		if (redis != null) {
-			Set<String> keys = redis.keys(PREFIX + ":*");
-			if (keys != null && !keys.isEmpty()) {
-				redis.delete(keys);
-			}
-		}
+		TestRedis.deleteKeys(redis, PREFIX);
 		if (direct != null) {
 			direct.destroy();
 		}

@@ -100,10 +100,7 @@ class FleetIntegrationTests {
 	void stopFleet() throws Exception {
 		this.fleet.close();
 		proxy.start();
-		Set<String> keys = redis.keys(this.prefix + ":*");
-		if (keys != null && !keys.isEmpty()) {
-			redis.delete(keys);
-		}
+		TestRedis.deleteKeys(redis, this.prefix);
 	}
 
 	private Map<String, String> config(String activeKey, Map<String, String> keys) {

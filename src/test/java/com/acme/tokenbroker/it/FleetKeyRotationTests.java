@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,12 +97,7 @@ class FleetKeyRotationTests {
 		if (fleet != null) {
 			fleet.close();
 		}
-		if (redis != null) {
-			Set<String> keys = redis.keys(PREFIX + ":*");
-			if (keys != null && !keys.isEmpty()) {
-				redis.delete(keys);
-			}
-		}
+		TestRedis.deleteKeys(redis, PREFIX);
 		if (direct != null) {
 			direct.destroy();
 		}

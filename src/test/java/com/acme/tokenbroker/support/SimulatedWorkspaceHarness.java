@@ -35,6 +35,9 @@ import org.springframework.util.ReflectionUtils;
  * {@code @ImportTestcontainers} finds static container fields; as a context customizer it
  * registers the simulator's properties and the clock bean, as a JUnit extension it closes
  * the simulator after the class.
+ * <p>
+ * The extension alone serves a class that starts brokers of its own with
+ * {@link BrokerInstances}: {@code @ExtendWith(SimulatedWorkspaceHarness.class)}.
  */
 public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, AfterAllCallback {
 
