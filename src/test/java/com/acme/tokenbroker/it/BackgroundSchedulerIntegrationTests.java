@@ -2,28 +2,24 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,7 +31,8 @@ import static org.awaitility.Awaitility.await;
  * Here it runs for real every 100 ms; the test only moves virtual time and waits,
  * bounded, for the refresh to happen.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// Over the harness's 0 (no background thread)
+@SimulatedWorkspaceTest(properties = "broker.tokens.refresh-check-interval=100ms")
 class BackgroundSchedulerIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -48,26 +45,8 @@ class BackgroundSchedulerIntegrationTests {
 	 */
 	static final AtomicLong TICKS = new AtomicLong();
 
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-		// The later registration wins over the test default of 0 (no background thread)
-		registry.add("broker.tokens.refresh-check-interval", () -> "100ms");
-	}
-
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
+	static class Ticks {
 
 		@Bean
 		RefreshTick tickCounter() {
@@ -89,7 +68,7 @@ class BackgroundSchedulerIntegrationTests {
 	@Test
 	void theSchedulerRefreshesADueTokenWithoutAnyManualCall() {
 		Http api = new Http(this.port);
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(2));
+		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(2));
 		Http.Response first = api.get("/tokens/v1-weu", caller);
 		assertThat(first.status()).as(first.body()).isEqualTo(200);
 		long afterFirstFetch = tokenCalls();

@@ -2,25 +2,21 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import jakarta.servlet.Filter;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,8 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * takes the full chain, and the answers are those of the fast path's comparisons (same
  * head, same body).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "broker.tokens.fast-path=false")
+@SimulatedWorkspaceTest(properties = "broker.tokens.fast-path=false")
 class CachedTokenFastPathDisabledIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -39,24 +34,8 @@ class CachedTokenFastPathDisabledIntegrationTests {
 
 	static final AtomicInteger REACHED_SECURITY = new AtomicInteger();
 
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-	}
-
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
 	static class Probe {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
 
 		@Bean
 		FilterRegistrationBean<Filter> probe() {
@@ -70,7 +49,7 @@ class CachedTokenFastPathDisabledIntegrationTests {
 
 	@Test
 	void everyRequestTakesTheFullChainAndRepeatedHitsAnswerIdentically() {
-		String token = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(1));
+		String token = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
 		List<String> request = List.of("GET /tokens/v1-weu HTTP/1.1", "Host: localhost", "Accept: application/json",
 				"Authorization: Bearer " + token);
 		RawHttp http = new RawHttp(this.port);

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,7 +21,6 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,14 +28,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (which verifies and caches it), the same request again is answered by the fast path.
  * Everything else must pass through untouched. Virtual time drives expiry.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest
 class CachedTokenFastPathIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -61,24 +57,8 @@ class CachedTokenFastPathIntegrationTests {
 	/** Requests the fast path handed to the rest of the chain. */
 	static final AtomicInteger PASSED_ON = new AtomicInteger();
 
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-	}
-
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
 	static class Probe {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
 
 		/**
 		 * After the fast path (the first filter), before Spring Security (-100) and

@@ -25,6 +25,7 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SecretLedger;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -37,18 +38,15 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -63,11 +61,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * between the fast path and Spring Security tells which way each request went. Virtual
  * time drives the key-set rate limit.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.main.cloud-platform=kubernetes", "server.tomcat.connection-timeout=1s",
-				"server.tomcat.keep-alive-timeout=1s",
-				// A loaded machine must not turn a first fetch into a 503
-				"broker.tokens.cold-miss-deadline=30s" })
+@SimulatedWorkspaceTest(properties = { "spring.main.cloud-platform=kubernetes", "server.tomcat.connection-timeout=1s",
+		"server.tomcat.keep-alive-timeout=1s",
+		// A loaded machine must not turn a first fetch into a 503
+		"broker.tokens.cold-miss-deadline=30s" })
 class CallerTrustIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -87,7 +84,6 @@ class CallerTrustIntegrationTests {
 	 */
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
 		// A client-ids rule first for the cluster, whose tokens never carry azp (item 5)
 		registry.add("broker.access.rules[1].issuer", SIMULATOR::clusterIssuer);
 		registry.add("broker.access.rules[1].client-ids[0]", () -> "client-x");
@@ -110,19 +106,8 @@ class CallerTrustIntegrationTests {
 		registry.add("broker.access.issuers[1].max-token-lifetime", () -> "48h");
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
 	static class Probe {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
 
 		/** After the fast path (the first filter), before Spring Security (-100). */
 		@Bean

@@ -14,27 +14,24 @@ import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -46,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * token is acquired anew at half-life, so a required service never takes readiness down,
  * and a valid token is served stale through an Entra ID outage.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 class CredentialModesEntraLifetimeIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -80,22 +77,6 @@ class CredentialModesEntraLifetimeIntegrationTests {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
 
@@ -127,7 +108,7 @@ class CredentialModesEntraLifetimeIntegrationTests {
 	}
 
 	private Http.Response get() {
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		String caller = CallerTokens.app(SIMULATOR);
 		return this.api.get("/tokens/aad-v2", caller);
 	}
 

@@ -24,14 +24,15 @@ import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.TokenCache;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,13 +40,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -58,7 +57,7 @@ import static org.awaitility.Awaitility.await;
  * scoring endpoint; a mode switch is followed; keys rotate while callers score without a
  * single failure, and a rotation failing at any step leaves a working key served.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 @ExtendWith(OutputCaptureExtension.class)
 class CredentialModesIntegrationTests {
 
@@ -108,19 +107,8 @@ class CredentialModesIntegrationTests {
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
+	static class FastPolls {
 
 		/**
 		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
@@ -164,7 +152,7 @@ class CredentialModesIntegrationTests {
 	}
 
 	private static String caller(String subject) {
-		return SIMULATOR.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));
 	}
 
 	private JsonNode credential(String service) {

@@ -15,20 +15,17 @@ import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -40,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * does not receive the token another service's callers get; each identity also makes its
  * services' upstream calls.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 class DataPlaneIdentitiesIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -101,22 +98,6 @@ class DataPlaneIdentitiesIntegrationTests {
 		registry.add("broker.services.tok-b.identity", () -> "scoring-b");
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
 
@@ -130,7 +111,7 @@ class DataPlaneIdentitiesIntegrationTests {
 	}
 
 	private static String caller(String subject) {
-		return SIMULATOR.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));
 	}
 
 	private JsonNode credential(String subject, String service) {

@@ -13,16 +13,17 @@ import java.util.stream.Collectors;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceHarness;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.redis.testcontainers.RedisContainer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.utility.DockerImageName;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * against Debian's redis-server.
  */
 @Testcontainers(disabledWithoutDocker = true)
+@ExtendWith(SimulatedWorkspaceHarness.class)
 class FleetContainerTests {
 
 	@Container
@@ -44,19 +46,7 @@ class FleetContainerTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static SimulatedWorkspace simulator;
-
-	@BeforeAll
-	static void startSimulator() {
-		simulator = TestWorkspaces.launch(CLOCK);
-	}
-
-	@AfterAll
-	static void stopSimulator() {
-		if (simulator != null) {
-			simulator.close();
-		}
-	}
+	static final SimulatedWorkspace simulator = TestWorkspaces.launch(CLOCK);
 
 	@Test
 	void threeInstancesOnOneRedisMakeOneUpstreamCallPerServiceAndRefresh() throws Exception {
@@ -97,7 +87,7 @@ class FleetContainerTests {
 	}
 
 	private static String caller() {
-		return simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(simulator);
 	}
 
 	private static Set<String> tokens(List<ConfigurableApplicationContext> instances) {

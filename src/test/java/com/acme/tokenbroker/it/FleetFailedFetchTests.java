@@ -13,6 +13,7 @@ import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -73,12 +74,7 @@ class FleetFailedFetchTests {
 		if (fleet != null) {
 			fleet.close();
 		}
-		if (redis != null) {
-			Set<String> keys = redis.keys(PREFIX + ":*");
-			if (keys != null && !keys.isEmpty()) {
-				redis.delete(keys);
-			}
-		}
+		TestRedis.deleteKeys(redis, PREFIX);
 		if (direct != null) {
 			direct.destroy();
 		}
@@ -108,7 +104,7 @@ class FleetFailedFetchTests {
 
 	/** Every instance asks at once (released together by a latch), over HTTP. */
 	private static List<Http.Response> getEverywhere(String service) {
-		String caller = simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		String caller = CallerTokens.app(simulator);
 		CountDownLatch start = new CountDownLatch(1);
 		List<CompletableFuture<Http.Response>> responses = instances.stream()
 			.map((instance) -> CompletableFuture.supplyAsync(() -> {

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -99,10 +100,7 @@ class FleetIntegrationTests {
 	void stopFleet() throws Exception {
 		this.fleet.close();
 		proxy.start();
-		Set<String> keys = redis.keys(this.prefix + ":*");
-		if (keys != null && !keys.isEmpty()) {
-			redis.delete(keys);
-		}
+		TestRedis.deleteKeys(redis, this.prefix);
 	}
 
 	private Map<String, String> config(String activeKey, Map<String, String> keys) {
@@ -124,7 +122,7 @@ class FleetIntegrationTests {
 	}
 
 	private static String caller() {
-		return simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(simulator);
 	}
 
 	private static long tokenCalls(String region) {

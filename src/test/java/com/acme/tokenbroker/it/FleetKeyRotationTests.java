@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +20,7 @@ import com.acme.tokenbroker.keys.KeyRotator;
 import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -97,12 +97,7 @@ class FleetKeyRotationTests {
 		if (fleet != null) {
 			fleet.close();
 		}
-		if (redis != null) {
-			Set<String> keys = redis.keys(PREFIX + ":*");
-			if (keys != null && !keys.isEmpty()) {
-				redis.delete(keys);
-			}
-		}
+		TestRedis.deleteKeys(redis, PREFIX);
 		if (direct != null) {
 			direct.destroy();
 		}
@@ -112,7 +107,7 @@ class FleetKeyRotationTests {
 	}
 
 	private static String caller(String subject) {
-		return simulator.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+		return CallerTokens.mint(simulator, subject, Duration.ofHours(1));
 	}
 
 	private static Http api(int instance) {

@@ -21,6 +21,7 @@ import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -89,7 +90,7 @@ class FleetLockHolderCrashTests {
 	}
 
 	private static String caller() {
-		return simulator.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(simulator);
 	}
 
 	@Test

@@ -8,14 +8,14 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
+import com.acme.tokenbroker.support.SimulatedWorkspaceHarness;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.EpollProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -30,23 +30,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Spring Boot's own ({@code spring.data.redis.connect-timeout} is kept).
  */
 @RequiresRedis
+@ExtendWith(SimulatedWorkspaceHarness.class)
 class FleetRedisSocketOptionsTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static SimulatedWorkspace simulator;
-
-	@BeforeAll
-	static void startSimulator() {
-		simulator = TestWorkspaces.launch(CLOCK);
-	}
-
-	@AfterAll
-	static void stopSimulator() {
-		if (simulator != null) {
-			simulator.close();
-		}
-	}
+	static final SimulatedWorkspace simulator = TestWorkspaces.launch(CLOCK);
 
 	@Test
 	void aFleetBrokerConnectsToRedisWithKeepaliveAndTcpUserTimeoutOverANativeTransport() {

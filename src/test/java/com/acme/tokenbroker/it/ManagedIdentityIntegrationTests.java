@@ -10,21 +10,17 @@ import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.ManagedIdentityEnvironment;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -37,7 +33,8 @@ import static org.assertj.core.api.Assertions.within;
  * fetches service tokens with it, and replaces it once virtual time passes the token's
  * refresh time.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(properties = { "broker.identity.mode=managed-identity",
+		"broker.identity.client-id=" + ManagedIdentityIntegrationTests.IDENTITY, "broker.identity.client-secret=" })
 class ManagedIdentityIntegrationTests {
 
 	static final String IDENTITY = "7c1e9b40-user-assigned-identity";
@@ -60,29 +57,9 @@ class ManagedIdentityIntegrationTests {
 		return simulator;
 	}
 
-	@DynamicPropertySource
-	static void managedIdentity(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-		registry.add("broker.identity.mode", () -> "managed-identity");
-		registry.add("broker.identity.client-id", () -> IDENTITY);
-		registry.add("broker.identity.client-secret", () -> "");
-	}
-
 	@AfterAll
-	static void close() {
+	static void resetEnvironment() {
 		ManagedIdentityEnvironment.reset();
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
 	}
 
 	@LocalServerPort
@@ -96,7 +73,7 @@ class ManagedIdentityIntegrationTests {
 	}
 
 	private Http.Response get(String service) {
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(1));
+		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
 		return new Http(this.port).get("/tokens/" + service, caller);
 	}
 

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -17,15 +16,16 @@ import java.util.stream.Stream;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,16 +36,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,7 +49,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The breakers use the defaults of application.yml (open at 50% of at least 3 calls, 60 s
  * wait, one probe).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(properties = "broker.upstream.read-timeout=2s")
 @ExtendWith(OutputCaptureExtension.class)
 class OutageIntegrationTests {
 
@@ -69,28 +63,6 @@ class OutageIntegrationTests {
 	static final Duration RETRY_MAX_BACKOFF = Duration.ofMinutes(5);
 
 	static final Duration DEADLINE = Duration.ofSeconds(5);
-
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-		registry.add("broker.upstream.read-timeout", () -> "2s");
-	}
-
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
-	}
 
 	@LocalServerPort
 	int port;
@@ -121,7 +93,7 @@ class OutageIntegrationTests {
 	}
 
 	private static String caller() {
-		return SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(SIMULATOR);
 	}
 
 	/**

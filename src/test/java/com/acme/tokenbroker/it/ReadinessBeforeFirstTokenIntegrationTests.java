@@ -12,13 +12,13 @@ import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.TokenCache;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * (the other required services' tokens already fetched, an optional service's fetch still
  * held), and 200 once it arrives.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 class ReadinessBeforeFirstTokenIntegrationTests {
 
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
@@ -72,10 +72,9 @@ class ReadinessBeforeFirstTokenIntegrationTests {
 	}
 
 	@AfterAll
-	static void closeSimulator() {
+	static void clearFaults() {
 		SIMULATOR.faults("westeurope", Operation.MMS_TOKEN).clear();
 		SIMULATOR.faults("eastus", Operation.ARM_TOKEN).clear();
-		SIMULATOR.close();
 	}
 
 	@LocalManagementPort

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +19,15 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,13 +36,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,33 +45,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * read one {@link MutableClock}, the refresh scheduler is driven by the test, and faults
  * are switched per region.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest
 class RefreshAndFaultsIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
-
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-	}
-
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
-	}
 
 	@LocalServerPort
 	int port;
@@ -104,7 +77,7 @@ class RefreshAndFaultsIntegrationTests {
 	}
 
 	private static String caller() {
-		return SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		return CallerTokens.app(SIMULATOR);
 	}
 
 	private Http.Response get(String service) {

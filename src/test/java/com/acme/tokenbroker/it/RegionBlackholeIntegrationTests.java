@@ -18,8 +18,10 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TcpProxy;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
@@ -32,11 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -52,7 +50,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * for a westeurope service gets its 503 at once while the region's breaker is open and
  * while its probe hangs.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest
 class RegionBlackholeIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -78,7 +76,6 @@ class RegionBlackholeIntegrationTests {
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
 		String proxied = "https://127.0.0.1:" + WESTEUROPE.port();
 		registry.add("broker.workspaces.weu.mms-host", () -> proxied);
 		registry.add("broker.workspaces.weu.arm-host", () -> proxied);
@@ -98,20 +95,8 @@ class RegionBlackholeIntegrationTests {
 	}
 
 	@AfterAll
-	static void close() {
+	static void closeProxy() {
 		WESTEUROPE.close();
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
 	}
 
 	@LocalServerPort
@@ -205,7 +190,7 @@ class RegionBlackholeIntegrationTests {
 			.isEqualTo(CircuitBreaker.State.OPEN);
 
 		Http api = new Http(this.port);
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(24));
+		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(24));
 		// The first request of a run verifies its caller's key and opens the connection:
 		// not the figure asked for
 		assertThat(api.get("/tokens/" + EASTUS.get(0), caller).status()).isEqualTo(200);

@@ -12,6 +12,7 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
@@ -20,12 +21,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 12, item 8: a region whose fetches never finish (a blackholed listener) holds
  * only its own fetch slots; the other regions' fetches run at once.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(properties = "broker.tokens.fetch-concurrency=2")
 class RegionFetchSlotsIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -48,26 +46,13 @@ class RegionFetchSlotsIntegrationTests {
 
 	static final AtomicInteger HANGING = new AtomicInteger();
 
-	@DynamicPropertySource
-	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
-		registry.add("broker.tokens.fetch-concurrency", () -> "2");
-	}
-
 	@AfterAll
-	static void closeSimulator() {
+	static void releaseBlackhole() {
 		WESTEUROPE_BLACKHOLE.countDown();
-		SIMULATOR.close();
 	}
 
 	@TestConfiguration(proxyBeanMethods = false)
 	static class BlackholedRegion {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
 
 		@Bean
 		@Primary

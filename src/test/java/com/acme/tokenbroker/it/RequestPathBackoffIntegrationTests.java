@@ -16,17 +16,14 @@ import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -37,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (404) drives at most a couple of upstream calls, not one per request: the request path
  * obeys the backoff the refresher obeys.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 class RequestPathBackoffIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -65,29 +62,13 @@ class RequestPathBackoffIntegrationTests {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, configured);
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
 
 	@Test
 	void twoThousandRequestsForAServiceTheUpstreamDoesNotKnowMakeAtMostTwoUpstreamCalls() throws Exception {
 		Http api = new Http(this.port);
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofHours(1));
+		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
 		long before = SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN);
 		ExecutorService pool = Executors.newFixedThreadPool(16);
 		List<Future<Http.Response>> answers = new ArrayList<>();

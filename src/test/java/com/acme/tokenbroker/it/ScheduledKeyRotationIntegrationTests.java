@@ -15,24 +15,23 @@ import com.acme.tokenbroker.keys.KeyRotator;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.RefreshTick;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -46,7 +45,7 @@ import static org.awaitility.Awaitility.await;
  * admin endpoint starts and reports, never before its time, and never a second one while
  * one runs.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest(testCatalog = false)
 @ExtendWith(OutputCaptureExtension.class)
 class ScheduledKeyRotationIntegrationTests {
 
@@ -101,19 +100,8 @@ class ScheduledKeyRotationIntegrationTests {
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}
 
-	@AfterAll
-	static void closeSimulator() {
-		SIMULATOR.close();
-	}
-
 	@TestConfiguration(proxyBeanMethods = false)
-	static class VirtualTime {
-
-		@Bean
-		@Primary
-		MutableClock virtualClock() {
-			return CLOCK;
-		}
+	static class FastPollsAndTicks {
 
 		/**
 		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
@@ -145,7 +133,7 @@ class ScheduledKeyRotationIntegrationTests {
 	}
 
 	private static String caller(String subject) {
-		return SIMULATOR.mintCallerToken(subject, "api://token-broker", Map.of(), Duration.ofHours(1));
+		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));
 	}
 
 	private String servedKey(String service) {

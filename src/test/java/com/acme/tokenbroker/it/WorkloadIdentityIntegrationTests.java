@@ -4,17 +4,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -27,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code AZURE_FEDERATED_TOKEN_FILE}) for its Entra token, through azure-identity's
  * {@code WorkloadIdentityCredential} against the simulated Entra ID.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SimulatedWorkspaceTest
 class WorkloadIdentityIntegrationTests {
 
 	static final String CLIENT_ID = "8d2f5c1a-workload-identity";
@@ -56,16 +55,10 @@ class WorkloadIdentityIntegrationTests {
 
 	@DynamicPropertySource
 	static void workloadIdentity(DynamicPropertyRegistry registry) {
-		TestWorkspaces.register(registry, SIMULATOR);
 		registry.add("broker.identity.mode", () -> "workload-identity");
 		registry.add("broker.identity.client-id", () -> CLIENT_ID);
 		registry.add("broker.identity.client-secret", () -> "");
 		registry.add("broker.identity.token-file", TOKEN_FILE::toString);
-	}
-
-	@AfterAll
-	static void close() {
-		SIMULATOR.close();
 	}
 
 	@LocalServerPort
@@ -73,7 +66,7 @@ class WorkloadIdentityIntegrationTests {
 
 	@Test
 	void theBrokerSignsInWithItsFederatedTokenAndFetchesServiceTokens() {
-		String caller = SIMULATOR.mintCallerToken("app", "api://token-broker", Map.of(), Duration.ofMinutes(10));
+		String caller = CallerTokens.app(SIMULATOR);
 		Http api = new Http(this.port);
 
 		Http.Response v1 = api.get("/tokens/v1-weu", caller);

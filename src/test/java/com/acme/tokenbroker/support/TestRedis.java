@@ -9,9 +9,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Set;
 
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * The Redis server of this test run: {@code TOKEN_BROKER_TEST_REDIS_URL}, by default
@@ -65,6 +67,21 @@ public final class TestRedis {
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * Delete a test's keys, so runs sharing one Redis server do not see each other's.
+	 * @param redis the connection, {@code null} when the test did not get that far
+	 * @param keyPrefix the test's {@code broker.fleet.key-prefix}
+	 */
+	public static void deleteKeys(StringRedisTemplate redis, String keyPrefix) {
+		if (redis == null) {
+			return;
+		}
+		Set<String> keys = redis.keys(keyPrefix + ":*");
+		if (keys != null && !keys.isEmpty()) {
+			redis.delete(keys);
+		}
 	}
 
 	/**

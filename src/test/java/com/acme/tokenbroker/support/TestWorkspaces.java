@@ -62,7 +62,7 @@ public final class TestWorkspaces {
 
 	public static SimulatorLauncher.Settings settings() {
 		return new SimulatorLauncher.Settings(Duration.ofMinutes(30), Duration.ofHours(12).plusMinutes(30),
-				"api://token-broker", "token-broker");
+				CallerTokens.AUDIENCE, "token-broker");
 	}
 
 	public static SimulatedWorkspace launch(MutableClock clock) {
