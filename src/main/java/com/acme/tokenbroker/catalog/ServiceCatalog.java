@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.springframework.stereotype.Component;
 
@@ -20,6 +21,9 @@ import org.springframework.stereotype.Component;
 public class ServiceCatalog {
 
 	private static final Pattern REGION = Pattern.compile("[a-z0-9]{2,40}");
+
+	/** Names {@code [a-z0-9]} that the broker's other circuit breakers already carry. */
+	private static final java.util.Set<String> RESERVED_REGIONS = java.util.Set.of(CircuitBreakers.ENTRA);
 
 	/**
 	 * Aliases of {@code broker.identities}, as they appear in property names and
@@ -73,6 +77,11 @@ public class ServiceCatalog {
 		require(prefix + ".resource-group", workspace.resourceGroup(), AZURE_ID);
 		require(prefix + ".name", workspace.name(), AZURE_ID);
 		require(prefix + ".region", workspace.region(), REGION);
+		if (RESERVED_REGIONS.contains(workspace.region())) {
+			// a region's breaker is named after it, and these names are other breakers'
+			throw new InvalidConfigurationException(prefix + ".region",
+					"'" + workspace.region() + "' is not an Azure region (it names Entra ID's circuit breaker)");
+		}
 		URI mmsHost = (workspace.mmsHost() != null) ? workspace.mmsHost()
 				: URI.create("https://" + workspace.region() + ".api.azureml.ms");
 		URI armHost = (workspace.armHost() != null) ? workspace.armHost() : URI.create("https://management.azure.com");

@@ -37,6 +37,15 @@ class ServiceCatalogTests {
 	}
 
 	@Test
+	void constructorWhenRegionIsEntraThenErrorNamesTheProperty() {
+		// a region's breaker is named after the region: "entra" would share Entra ID's
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(
+					() -> new ServiceCatalog(new CatalogProperties(Map.of("w", workspace("entra", null)), Map.of())))
+			.withMessageStartingWith("broker.workspaces.w.region");
+	}
+
+	@Test
 	void constructorWhenHostIsPlainHttpThenErrorNamesTheProperty() {
 		assertThatExceptionOfType(InvalidConfigurationException.class)
 			.isThrownBy(() -> new ServiceCatalog(new CatalogProperties(
