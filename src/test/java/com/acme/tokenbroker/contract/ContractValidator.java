@@ -412,9 +412,7 @@ public final class ContractValidator {
 			.newSchema(root.getSchemaLocation().append("body"), schema, root)
 			.validate(value);
 		// Swagger tooling checks a value's type first and stops there (null included),
-		// where
-		// JSON Schema evaluates every keyword: keep only the type error at such a
-		// location.
+		// where JSON Schema evaluates every keyword: keep only the type error there.
 		Set<NodePath> typeFailed = new HashSet<>();
 		errors.stream()
 			.filter((error) -> "type".equals(error.getKeyword()))
@@ -424,6 +422,9 @@ public final class ContractValidator {
 			boolean isNull = error.getInstanceNode() != null && error.getInstanceNode().isNull();
 			if (SwaggerDialect.SKIPPED.equals(error.getMessageKey())) {
 				context.skipped.add(error.getMessage() + " at " + at);
+			}
+			else if ("$ref".equals(error.getKeyword())) {
+				context.errors.add(error.getMessage() + " at " + at);
 			}
 			else if ("type".equals(error.getKeyword())
 					|| !(isNull || typeFailed.contains(error.getInstanceLocation()))) {
