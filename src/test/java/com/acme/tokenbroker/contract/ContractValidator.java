@@ -6,8 +6,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -20,6 +18,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.path.NodePath;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,16 +34,15 @@ import tools.jackson.databind.json.JsonMapper;
  * the system property {@value #CONTRACTS_DIR_PROPERTY}, by default
  * {@value #DEFAULT_CONTRACTS_DIR} relative to the working directory.
  * <p>
- * Supported schema subset: {@code $ref} to {@code #/definitions/...}, {@code allOf},
- * {@code type} ({@code object}, {@code string}, {@code integer}, {@code number},
- * {@code boolean}, {@code array}), {@code required}, {@code properties},
- * {@code additionalProperties} ({@code false} or a schema), {@code items}, {@code enum},
- * {@code x-nullable}, {@code format: date-time} and {@code int32} ranges, and the
- * {@code discriminator} of a definition (dispatching to the definition whose
- * {@code x-ms-discriminator-value}, or name, equals the value). A {@code $ref} to another
- * file does not resolve here: it is skipped and the skip is reported in
- * {@link Result#skipped()}, except the Azure common-types parameters listed in
- * {@link #COMMON_PARAMETERS}, whose meaning is fixed.
+ * This class matches operations and parameters; bodies are checked by networknt's
+ * json-schema-validator with {@link SwaggerDialect}, Draft 4 plus the Swagger 2.0 and
+ * Azure meanings of {@code type} ({@code x-nullable}), {@code $ref}
+ * ({@code discriminator} and {@code x-ms-discriminator-value}),
+ * {@code additionalProperties} (inherited properties count as declared) and the
+ * {@code date-time} and {@code int32} formats. A {@code $ref} to another file does not
+ * resolve here: it is skipped and the skip is reported in {@link Result#skipped()},
+ * except the Azure common-types parameters listed in {@link #COMMON_PARAMETERS}, whose
+ * meaning is fixed.
  * <p>
  * One deliberate leniency: an {@code integer} whose {@code enum} lists string names (the
  * MMS swagger's {@code RegenerateServiceKeysRequest.keyType},
@@ -71,8 +73,6 @@ public final class ContractValidator {
 	private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
 	private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([^}/]+)}");
-
-	private static final int MAX_DEPTH = 64;
 
 	private final Path directory;
 
@@ -123,11 +123,13 @@ public final class ContractValidator {
 	 */
 	public static ContractValidator load(Path directory) {
 		List<Document> documents = new ArrayList<>();
+		SchemaRegistry registry = SchemaRegistry.withDialect(SwaggerDialect.create());
 		try (Stream<Path> files = Files.walk(directory)) {
 			for (Path file : files.filter((f) -> f.toString().endsWith(".json")).sorted().toList()) {
 				JsonNode root = MAPPER.readTree(Files.readString(file));
 				if (root.has("swagger") && root.has("paths")) {
-					documents.add(new Document(file, root));
+					documents.add(new Document(file, root,
+							registry.getSchema(SchemaLocation.of(file.toUri().toString()), root)));
 				}
 			}
 		}
@@ -404,240 +406,54 @@ public final class ContractValidator {
 			context.errors.add("Body is not JSON");
 			return;
 		}
-		validate(document, schema, value, "$", context, true, 0);
-	}
-
-	private void validate(Document document, JsonNode schema, JsonNode value, String at, Context context,
-			boolean dispatch, int depth) {
-		if (depth > MAX_DEPTH) {
-			context.skipped.add("Schema nesting deeper than " + MAX_DEPTH + " at " + at);
-			return;
-		}
-		JsonNode ref = schema.get("$ref");
-		if (ref != null) {
-			String target = ref.asString();
-			if (!target.startsWith("#/definitions/")) {
-				context.skipped.add("Unresolved $ref " + target + " at " + at);
-				return;
+		Schema root = document.schema();
+		// A location without a fragment would make the body schema a document of its own.
+		List<Error> errors = root.getSchemaContext()
+			.newSchema(root.getSchemaLocation().append("body"), schema, root)
+			.validate(value);
+		// Swagger tooling checks a value's type first and stops there (null included),
+		// where JSON Schema evaluates every keyword: keep only the type error there.
+		Set<NodePath> typeFailed = new HashSet<>();
+		errors.stream()
+			.filter((error) -> "type".equals(error.getKeyword()))
+			.forEach((error) -> typeFailed.add(error.getInstanceLocation()));
+		for (Error error : errors) {
+			String at = jsonPath(error.getInstanceLocation());
+			boolean isNull = error.getInstanceNode() != null && error.getInstanceNode().isNull();
+			if (SwaggerDialect.SKIPPED.equals(error.getMessageKey())) {
+				context.skipped.add(error.getMessage() + " at " + at);
 			}
-			String name = target.substring("#/definitions/".length());
-			JsonNode definition = document.root().path("definitions").get(name);
-			if (definition == null) {
-				context.errors.add("Unresolvable $ref " + target + " at " + at);
-				return;
+			else if ("$ref".equals(error.getKeyword())) {
+				context.errors.add(error.getMessage() + " at " + at);
 			}
-			String subtype = dispatch ? subtype(document, name, definition, value) : null;
-			if (subtype != null) {
-				validate(document, document.root().path("definitions").get(subtype), value, at, context, true,
-						depth + 1);
-			}
-			else {
-				validate(document, definition, value, at, context, true, depth + 1);
-			}
-			return;
-		}
-		JsonNode allOf = schema.get("allOf");
-		if (allOf != null) {
-			for (JsonNode part : allOf.values()) {
-				validate(document, part, value, at, context, false, depth + 1);
-			}
-		}
-		String type = schema.has("type") ? schema.get("type").asString()
-				: (schema.has("properties") || schema.has("required")) ? "object" : null;
-		if ("integer".equals(type) && value.isString() && hasStringEnum(schema)) {
-			// The MMS swagger declares keyType an integer with string names, and the SDK
-			// sends
-			// the names (SOURCES.md): check the name against the enum below instead.
-			type = "string";
-		}
-		if (value.isNull()) {
-			if (type != null && !schema.path("x-nullable").asBoolean(false)) {
-				context.errors.add(at + ": null is not allowed (" + type + ")");
-			}
-			return;
-		}
-		if (type != null && !hasType(value, type)) {
-			context.errors.add(at + ": expected " + type + " but was " + describe(value));
-			return;
-		}
-		checkFormat(schema, value, at, context);
-		JsonNode values = schema.get("enum");
-		if (values != null) {
-			String actual = value.isString() ? value.stringValue() : value.toString();
-			boolean found = false;
-			for (JsonNode allowed : values.values()) {
-				found |= (allowed.isString() ? allowed.stringValue() : allowed.toString()).equals(actual);
-			}
-			if (!found) {
-				context.errors.add(at + ": '" + actual + "' is not one of " + values);
-			}
-		}
-		if (value.isObject()) {
-			validateObject(document, schema, value, at, context, depth);
-		}
-		if (value.isArray() && schema.has("items")) {
-			int index = 0;
-			for (JsonNode item : value.values()) {
-				validate(document, schema.get("items"), item, at + "[" + index++ + "]", context, true, depth + 1);
+			else if ("type".equals(error.getKeyword())
+					|| !(isNull || typeFailed.contains(error.getInstanceLocation()))) {
+				context.errors.add(at + ": " + message(error));
 			}
 		}
 	}
 
-	private void validateObject(Document document, JsonNode schema, JsonNode value, String at, Context context,
-			int depth) {
-		JsonNode required = schema.get("required");
-		if (required != null) {
-			for (JsonNode name : required.values()) {
-				if (!value.has(name.asString())) {
-					context.errors.add(at + ": required property '" + name.asString() + "' is missing");
-				}
-			}
-		}
-		JsonNode properties = schema.get("properties");
-		if (properties != null) {
-			for (Map.Entry<String, JsonNode> property : properties.properties()) {
-				JsonNode member = value.get(property.getKey());
-				if (member != null) {
-					validate(document, property.getValue(), member, at + "." + property.getKey(), context, true,
-							depth + 1);
-				}
-			}
-		}
-		JsonNode additional = schema.get("additionalProperties");
-		if (additional == null) {
-			return;
-		}
-		Set<String> declared = new HashSet<>();
-		collectProperties(document, schema, declared, 0);
-		for (String name : value.propertyNames()) {
-			if (declared.contains(name)) {
-				continue;
-			}
-			if (additional.isBoolean() && !additional.booleanValue()) {
-				context.errors.add(at + ": property '" + name + "' is not allowed");
-			}
-			else if (additional.isObject()) {
-				validate(document, additional, value.get(name), at + "." + name, context, true, depth + 1);
-			}
-		}
-	}
-
-	private void collectProperties(Document document, JsonNode schema, Set<String> names, int depth) {
-		if (depth > MAX_DEPTH) {
-			return;
-		}
-		JsonNode ref = schema.get("$ref");
-		if (ref != null && ref.asString().startsWith("#/definitions/")) {
-			JsonNode definition = document.root()
-				.path("definitions")
-				.get(ref.asString().substring("#/definitions/".length()));
-			if (definition != null) {
-				collectProperties(document, definition, names, depth + 1);
-			}
-		}
-		if (schema.has("properties")) {
-			names.addAll(schema.get("properties").propertyNames());
-		}
-		if (schema.has("allOf")) {
-			for (JsonNode part : schema.get("allOf").values()) {
-				collectProperties(document, part, names, depth + 1);
-			}
-		}
-	}
-
-	private String subtype(Document document, String base, JsonNode definition, JsonNode value) {
-		JsonNode discriminator = definition.get("discriminator");
-		if (discriminator == null || !value.isObject() || !value.path(discriminator.asString()).isString()) {
-			return null;
-		}
-		String wanted = value.get(discriminator.asString()).stringValue();
-		for (Map.Entry<String, JsonNode> candidate : document.root().path("definitions").properties()) {
-			String tag = candidate.getValue().path("x-ms-discriminator-value").asString(candidate.getKey());
-			if (tag.equals(wanted) && !candidate.getKey().equals(base)
-					&& inherits(document, candidate.getValue(), base, 0)) {
-				return candidate.getKey();
-			}
-		}
-		return null;
-	}
-
-	private boolean inherits(Document document, JsonNode definition, String base, int depth) {
-		if (depth > MAX_DEPTH || !definition.has("allOf")) {
-			return false;
-		}
-		for (JsonNode part : definition.get("allOf").values()) {
-			String ref = part.path("$ref").asString("");
-			if (ref.startsWith("#/definitions/")) {
-				String name = ref.substring("#/definitions/".length());
-				if (name.equals(base)) {
-					return true;
-				}
-				JsonNode parent = document.root().path("definitions").get(name);
-				if (parent != null && inherits(document, parent, base, depth + 1)) {
-					return true;
-				}
-			}
-		}
-		return false;
-	}
-
-	private static boolean hasStringEnum(JsonNode schema) {
-		JsonNode values = schema.get("enum");
-		if (values == null || !values.isArray() || values.isEmpty()) {
-			return false;
-		}
-		for (JsonNode value : values.values()) {
-			if (!value.isString()) {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	private static boolean hasType(JsonNode value, String type) {
-		return switch (type) {
-			case "object" -> value.isObject();
-			case "array" -> value.isArray();
-			case "string" -> value.isString();
-			case "integer" -> value.isIntegralNumber();
-			case "number" -> value.isNumber();
-			case "boolean" -> value.isBoolean();
-			default -> true;
+	/**
+	 * The walker's wording for the standard keywords the tests and callers match on;
+	 * {@link SwaggerDialect}'s keywords word their own errors.
+	 */
+	private static String message(Error error) {
+		JsonNode value = error.getInstanceNode();
+		return switch (error.getKeyword()) {
+			case "required" -> "required property '" + error.getProperty() + "' is missing";
+			case "enum" -> "'" + (value.isString() ? value.stringValue() : value.toString()) + "' is not one of "
+					+ error.getSchemaNode();
+			default -> error.getMessage();
 		};
 	}
 
-	private static void checkFormat(JsonNode schema, JsonNode value, String at, Context context) {
-		String format = schema.path("format").asString("");
-		if ("date-time".equals(format) && value.isString()) {
-			try {
-				OffsetDateTime.parse(value.stringValue());
-			}
-			catch (DateTimeParseException ex) {
-				context.errors.add(at + ": '" + value.stringValue() + "' is not a date-time");
-			}
+	private static String jsonPath(NodePath location) {
+		StringBuilder path = new StringBuilder("$");
+		for (int i = 0; i < location.getNameCount(); i++) {
+			Object element = location.getElement(i);
+			path.append((element instanceof Number) ? "[" + element + "]" : "." + element);
 		}
-		if ("int32".equals(format) && value.isIntegralNumber() && !value.canConvertToInt()) {
-			context.errors.add(at + ": " + value + " is out of int32 range");
-		}
-	}
-
-	private static String describe(JsonNode value) {
-		if (value.isObject()) {
-			return "object";
-		}
-		if (value.isArray()) {
-			return "array";
-		}
-		if (value.isString()) {
-			return "string";
-		}
-		if (value.isIntegralNumber()) {
-			return "integer";
-		}
-		if (value.isNumber()) {
-			return "number";
-		}
-		return value.isBoolean() ? "boolean" : value.getNodeType().toString();
+		return path.toString();
 	}
 
 	// ---- helpers
@@ -711,7 +527,7 @@ public final class ContractValidator {
 
 	}
 
-	private record Document(Path file, JsonNode root) {
+	private record Document(Path file, JsonNode root, Schema schema) {
 	}
 
 	private record OperationSpec(Document document, String template, Pattern pattern, int literalSegments,

@@ -314,6 +314,56 @@ class ContractValidatorTests {
 			.containsExactly("Required query parameter 'expand' is missing");
 	}
 
+	/**
+	 * The keywords {@link SwaggerDialect} gives their Swagger 2.0 or AutoRest meaning, on
+	 * a synthetic contract.
+	 */
+	@Test
+	void validateDefinitionWhenSwaggerKeywordsThenKeepsTheirSwaggerMeaning(@TempDir Path dir) throws IOException {
+		Files.writeString(dir.resolve("tiny.json"), """
+				{"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{},
+				 "definitions":{
+				   "Pet":{"type":"object","discriminator":"kind","required":["kind"],
+				     "properties":{"kind":{"type":"string"},"id":{"type":"string","readOnly":true}}},
+				   "Cat":{"allOf":[{"$ref":"#/definitions/Pet"}],"type":"object","additionalProperties":false,
+				     "properties":{"lives":{"type":"integer","format":"int32"},
+				       "mood":{"type":"string","enum":["calm","cross"],"x-nullable":true},
+				       "size":{"type":"string","enum":["s","l"]},
+				       "born":{"type":"string","format":"date-time"},
+				       "home":{"type":"string","format":"uri"},
+				       "owner":{"properties":{"name":{"type":"string"}}},
+				       "toys":{"type":"array","uniqueItems":true,"items":{"type":"string"}},
+				       "vet":{"$ref":"#/definitions/Missing"},
+				       "chip":{"$ref":"other.json#/definitions/Chip"}}},
+				   "Dog":{"allOf":[{"$ref":"#/definitions/Pet"}],"x-ms-discriminator-value":"canine","type":"object",
+				     "properties":{"good":{"type":"boolean"}}},
+				   "Pets":{"type":"array","items":{"$ref":"#/definitions/Pet"}}}}
+				""");
+		ContractValidator tiny = ContractValidator.load(dir);
+
+		assertThat(tiny.validateDefinition("Pet", """
+				{"kind":"Cat","id":"1","lives":9,"mood":null,"born":"2030-01-01T00:00:00Z","home":"not a uri",
+				 "owner":{"name":"n"},"toys":["a","b"]}""").errors()).isEmpty();
+		assertThat(tiny.validateDefinition("Pet", "{\"kind\":\"Cat\",\"lives\":2147483648,\"size\":null,\"purrs\":1}")
+			.errors()).containsExactly("$.lives: 2147483648 is out of int32 range",
+					"$.size: null is not allowed (string)", "$: property 'purrs' is not allowed");
+		assertThat(tiny.validateDefinition("Pet", "{\"kind\":\"Cat\",\"size\":1,\"owner\":\"n\"}").errors())
+			.containsExactly("$.size: expected string but was integer", "$.owner: expected object but was string");
+		assertThat(tiny
+			.validateDefinition("Pets", "[{\"kind\":\"canine\",\"good\":\"yes\"},{\"kind\":\"Dog\",\"good\":1}]")
+			.errors()).containsExactly("$[0].good: expected boolean but was string");
+		assertThat(tiny.validateDefinition("Pet", "{\"kind\":\"Cat\",\"vet\":{}}").errors())
+			.containsExactly("Unresolvable $ref #/definitions/Missing at $.vet");
+		ContractValidator.Result chip = tiny.validateDefinition("Pet", "{\"kind\":\"Cat\",\"chip\":1}");
+		assertThat(chip.errors()).isEmpty();
+		assertThat(chip.skipped()).containsExactly("Unresolved $ref other.json#/definitions/Chip at $.chip");
+		// The hand-written walker ignored the standard keywords it did not know
+		// (uniqueItems, minimum, pattern...); the library checks them.
+		assertThat(tiny.validateDefinition("Pet", "{\"kind\":\"Cat\",\"toys\":[\"a\",\"a\"]}").errors()).singleElement()
+			.asString()
+			.startsWith("$.toys: ");
+	}
+
 	@Test
 	void validateDefinitionWhenNameUnknownThenRejects() {
 		assertThat(this.validator.validateDefinition("Nope", "{}").errors())
