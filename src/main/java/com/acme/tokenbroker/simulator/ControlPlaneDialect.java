@@ -1,7 +1,6 @@
 package com.acme.tokenbroker.simulator;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,41 +18,39 @@ import java.util.Map;
 interface ControlPlaneDialect {
 
 	/**
-	 * Whether a path belongs to this API.
+	 * Where this API puts services, their actions and regeneration polls.
 	 */
-	boolean owns(String path);
+	DialectSpec spec();
 
 	/**
 	 * The operation a request asks for: {@link Operation#UNKNOWN} for a path of this API
 	 * with the wrong method, {@code null} for a path not of this API.
 	 */
-	Operation classify(String method, String path);
-
-	/**
-	 * The operation that polls a key regeneration of this API.
-	 */
-	Operation pollOperation();
-
-	/**
-	 * The service a service path addresses, or {@code null} for any other path.
-	 */
-	ServicePath servicePath(String path);
+	default Operation classify(String method, String path) {
+		return spec().classify(method, path);
+	}
 
 	/**
 	 * The answer that refuses a request before anything is looked up (ARM's
 	 * {@code api-version}), or {@code null}.
 	 */
-	SimResponse checkRequest(SimRequest request);
+	default SimResponse checkRequest(SimRequest request) {
+		return null;
+	}
 
 	/**
 	 * The services of a workspace this API addresses: web services or online endpoints.
 	 */
-	Map<String, Directory.Service> services(Directory.Workspace workspace);
+	default Map<String, Directory.Service> services(Directory.Workspace workspace) {
+		return spec().services().apply(workspace);
+	}
 
 	/**
 	 * The error codes of conditions both APIs report, each in its own words.
 	 */
-	ErrorCodes codes();
+	default ErrorCodes codes() {
+		return spec().codes();
+	}
 
 	/**
 	 * An error in this API's shape, with its request ids.
@@ -81,11 +78,6 @@ interface ControlPlaneDialect {
 	SimResponse token(ServiceTokens.Issued issued, Fault fault);
 
 	/**
-	 * The service's metadata ({@code GET}).
-	 */
-	Map<String, Object> resource(Directory.Workspace workspace, Directory.Service service, Fault fault);
-
-	/**
 	 * The answer to a key regeneration that completed at once.
 	 */
 	SimResponse regenerated(Directory.Service service, Fault fault);
@@ -96,7 +88,7 @@ interface ControlPlaneDialect {
 	SimResponse accepted(SimRequest request, Directory.Workspace workspace, String operationId);
 
 	/**
-	 * The answer to a poll of a key regeneration ({@link #pollOperation()}).
+	 * The answer to a poll of a key regeneration ({@link DialectSpec#pollOperation()}).
 	 */
 	SimResponse poll(SimRequest request);
 
@@ -127,17 +119,6 @@ interface ControlPlaneDialect {
 		}
 		body.put(refreshField, issued.refreshAfter().getEpochSecond());
 		return body;
-	}
-
-	/**
-	 * The operation of a service path: reading the service without an action, else one of
-	 * its actions ({@code null} for an action not listed), each with its method.
-	 */
-	static Operation classify(String method, String action, Operation read, Map<String, Operation> actions) {
-		if (action == null) {
-			return "GET".equals(method) ? read : Operation.UNKNOWN;
-		}
-		return "POST".equals(method) ? actions.get(action.toLowerCase(Locale.ROOT)) : Operation.UNKNOWN;
 	}
 
 	/**

@@ -17,9 +17,7 @@ import java.util.regex.Pattern;
  * {@code Operation-Location}, polled at {@code .../workspaces/{ws}/operations/{id}}).
  * Errors are {@code ModelErrorResponse}s.
  */
-final class ModelManagementDialect implements ControlPlaneDialect {
-
-	private static final String PREFIX = "/modelmanagement/";
+record ModelManagementDialect(ControlPlaneParts parts) implements ControlPlaneDialect {
 
 	private static final String WORKSPACE = "^/modelmanagement/v1\\.0/subscriptions/([^/]+)"
 			+ "/resourceGroups/([^/]+)/providers/Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
@@ -33,71 +31,18 @@ final class ModelManagementDialect implements ControlPlaneDialect {
 
 	private static final Pattern OPERATION_PATH = Pattern.compile(WORKSPACE + "/operations/([^/]+)$");
 
-	private static final Map<String, Operation> ACTIONS = Map.of("token", Operation.MMS_TOKEN, "listkeys",
-			Operation.MMS_LIST_KEYS, "regeneratekeys", Operation.MMS_REGENERATE_KEYS);
+	private static final ErrorCodes CODES = new ErrorCodes("NotFound", "MethodNotAllowed", "NotFound", "Forbidden");
+
+	private static final DialectSpec SPEC = new DialectSpec(SERVICE_PATH, OPERATION_PATH, Operation.MMS_GET_SERVICE,
+			Map.of("token", Operation.MMS_TOKEN, "listkeys", Operation.MMS_LIST_KEYS, "regeneratekeys",
+					Operation.MMS_REGENERATE_KEYS),
+			Operation.MMS_GET_OPERATION, Directory.Workspace::webservices, CODES);
 
 	private static final String OPERATION_TYPE = "RegenerateServiceKeys";
 
-	private static final ErrorCodes CODES = new ErrorCodes("NotFound", "MethodNotAllowed", "NotFound", "Forbidden");
-
-	private final RegionContext region;
-
-	private final ControlPlaneGate gate;
-
-	private final RegenerationOperations operations;
-
-	private final ResourceBodies bodies;
-
-	ModelManagementDialect(RegionContext region, ControlPlaneGate gate, RegenerationOperations operations,
-			ResourceBodies bodies) {
-		this.region = region;
-		this.gate = gate;
-		this.operations = operations;
-		this.bodies = bodies;
-	}
-
 	@Override
-	public boolean owns(String path) {
-		return path.startsWith(PREFIX);
-	}
-
-	@Override
-	public Operation classify(String method, String path) {
-		Matcher service = SERVICE_PATH.matcher(path);
-		if (service.matches()) {
-			return ControlPlaneDialect.classify(method, service.group(5), Operation.MMS_GET_SERVICE, ACTIONS);
-		}
-		if (OPERATION_PATH.matcher(path).matches()) {
-			return "GET".equals(method) ? Operation.MMS_GET_OPERATION : Operation.UNKNOWN;
-		}
-		return null;
-	}
-
-	@Override
-	public Operation pollOperation() {
-		return Operation.MMS_GET_OPERATION;
-	}
-
-	@Override
-	public ServicePath servicePath(String path) {
-		Matcher matcher = SERVICE_PATH.matcher(path);
-		return matcher.matches()
-				? new ServicePath(matcher.group(1), matcher.group(2), matcher.group(3), matcher.group(4)) : null;
-	}
-
-	@Override
-	public SimResponse checkRequest(SimRequest request) {
-		return null;
-	}
-
-	@Override
-	public Map<String, Directory.Service> services(Directory.Workspace workspace) {
-		return workspace.webservices();
-	}
-
-	@Override
-	public ErrorCodes codes() {
-		return CODES;
+	public DialectSpec spec() {
+		return SPEC;
 	}
 
 	/**
@@ -137,11 +82,6 @@ final class ModelManagementDialect implements ControlPlaneDialect {
 	}
 
 	@Override
-	public Map<String, Object> resource(Directory.Workspace workspace, Directory.Service service, Fault fault) {
-		return this.bodies.webservice(workspace, service, fault);
-	}
-
-	@Override
 	public SimResponse regenerated(Directory.Service service, Fault fault) {
 		return withRequestIds(SimResponse.json(200, ControlPlaneDialect.keysBody(service.auth().keys(), fault)),
 				"writes");
@@ -150,7 +90,8 @@ final class ModelManagementDialect implements ControlPlaneDialect {
 	@Override
 	public SimResponse accepted(SimRequest request, Directory.Workspace workspace, String operationId) {
 		return withRequestIds(SimResponse.empty(202), "writes").withHeader("Operation-Location",
-				this.region.baseUrl() + "/modelmanagement/v1.0" + workspace.armId() + "/operations/" + operationId);
+				this.parts.region().baseUrl() + "/modelmanagement/v1.0" + workspace.armId() + "/operations/"
+						+ operationId);
 	}
 
 	/**
@@ -162,19 +103,19 @@ final class ModelManagementDialect implements ControlPlaneDialect {
 		if (!path.matches()) {
 			return ControlPlaneGate.unknown(this, request);
 		}
-		ControlPlaneGate.Admission admission = this.gate.admit(this, request, path.group(1), path.group(2),
-				path.group(3), Operation.MMS_GET_OPERATION);
+		ControlPlaneGate.Admission admission = this.parts.gate()
+			.admit(this, request, path.group(1), path.group(2), path.group(3), Operation.MMS_GET_OPERATION);
 		if (admission.refusal() != null) {
 			return admission.refusal();
 		}
 		Directory.Workspace workspace = admission.workspace();
 		String id = path.group(4);
-		RegenerationOperation operation = this.operations.find(id, this);
+		RegenerationOperation operation = this.parts.operations().find(id, this);
 		if (operation == null || operation.workspace() != workspace) {
 			return error(404, "NotFound",
 					"No operation with id " + id + " found in workspace " + workspace.name() + ".");
 		}
-		RegenerationOperation.Snapshot snapshot = this.operations.poll(operation);
+		RegenerationOperation.Snapshot snapshot = this.parts.operations().poll(operation);
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", operation.id());
 		body.put("operationType", OPERATION_TYPE);

@@ -20,7 +20,15 @@ final class ResourceBodies {
 		this.region = region;
 	}
 
-	Map<String, Object> webservice(Directory.Workspace workspace, Directory.Service service, Fault fault) {
+	/**
+	 * The metadata of a web service or of an online endpoint.
+	 */
+	Map<String, Object> of(Directory.Workspace workspace, Directory.Service service, Fault fault) {
+		return service.isOnlineEndpoint() ? onlineEndpoint(workspace, service, fault)
+				: webservice(workspace, service, fault);
+	}
+
+	private Map<String, Object> webservice(Directory.Workspace workspace, Directory.Service service, Fault fault) {
 		String created = DateTimeFormatter.ISO_INSTANT.format(workspace.createdAt());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", service.name());
@@ -60,7 +68,7 @@ final class ResourceBodies {
 		return body;
 	}
 
-	Map<String, Object> onlineEndpoint(Directory.Workspace workspace, Directory.Service service, Fault fault) {
+	private Map<String, Object> onlineEndpoint(Directory.Workspace workspace, Directory.Service service, Fault fault) {
 		String created = DateTimeFormatter.ISO_INSTANT.format(workspace.createdAt());
 		String scoringBase = this.region.baseUrl() + "/endpoints/" + workspace.name() + "/" + service.name();
 		Map<String, Object> properties = new LinkedHashMap<>();

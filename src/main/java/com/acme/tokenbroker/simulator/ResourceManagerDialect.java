@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@code .../locations/{region}/}). Errors are ARM {@code ErrorResponse}s, answers carry
  * correlation ids and the remaining request budget.
  */
-final class ResourceManagerDialect implements ControlPlaneDialect {
+record ResourceManagerDialect(ControlPlaneParts parts) implements ControlPlaneDialect {
 
 	/** {@code Retry-After} on ARM 202 answers: the contract's minimum (10–600 s). */
 	static final int RETRY_AFTER_SECONDS = 10;
@@ -33,55 +33,17 @@ final class ResourceManagerDialect implements ControlPlaneDialect {
 
 	private static final Pattern API_VERSION = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}(-preview)?$");
 
-	private static final Map<String, Operation> ACTIONS = Map.of("token", Operation.ARM_TOKEN, "listkeys",
-			Operation.ARM_LIST_KEYS, "regeneratekeys", Operation.ARM_REGENERATE_KEYS);
-
 	private static final ErrorCodes CODES = new ErrorCodes("ResourceNotFound", "HttpMethodNotSupported",
 			"NoRegisteredProviderFound", "AuthorizationFailed");
 
-	private final RegionContext region;
-
-	private final ControlPlaneGate gate;
-
-	private final RegenerationOperations operations;
-
-	private final ResourceBodies bodies;
-
-	ResourceManagerDialect(RegionContext region, ControlPlaneGate gate, RegenerationOperations operations,
-			ResourceBodies bodies) {
-		this.region = region;
-		this.gate = gate;
-		this.operations = operations;
-		this.bodies = bodies;
-	}
+	private static final DialectSpec SPEC = new DialectSpec(SERVICE_PATH, OPERATION_PATH, Operation.ARM_GET_ENDPOINT,
+			Map.of("token", Operation.ARM_TOKEN, "listkeys", Operation.ARM_LIST_KEYS, "regeneratekeys",
+					Operation.ARM_REGENERATE_KEYS),
+			Operation.ARM_GET_OPERATION, Directory.Workspace::onlineEndpoints, CODES);
 
 	@Override
-	public boolean owns(String path) {
-		return !path.startsWith("/modelmanagement/");
-	}
-
-	@Override
-	public Operation classify(String method, String path) {
-		Matcher service = SERVICE_PATH.matcher(path);
-		if (service.matches()) {
-			return ControlPlaneDialect.classify(method, service.group(5), Operation.ARM_GET_ENDPOINT, ACTIONS);
-		}
-		if (OPERATION_PATH.matcher(path).matches()) {
-			return "GET".equals(method) ? Operation.ARM_GET_OPERATION : Operation.UNKNOWN;
-		}
-		return null;
-	}
-
-	@Override
-	public Operation pollOperation() {
-		return Operation.ARM_GET_OPERATION;
-	}
-
-	@Override
-	public ServicePath servicePath(String path) {
-		Matcher matcher = SERVICE_PATH.matcher(path);
-		return matcher.matches()
-				? new ServicePath(matcher.group(1), matcher.group(2), matcher.group(3), matcher.group(4)) : null;
+	public DialectSpec spec() {
+		return SPEC;
 	}
 
 	@Override
@@ -95,16 +57,6 @@ final class ResourceManagerDialect implements ControlPlaneDialect {
 			return error(400, "InvalidApiVersionParameter", "The api-version '" + apiVersion + "' is invalid.");
 		}
 		return null;
-	}
-
-	@Override
-	public Map<String, Directory.Service> services(Directory.Workspace workspace) {
-		return workspace.onlineEndpoints();
-	}
-
-	@Override
-	public ErrorCodes codes() {
-		return CODES;
 	}
 
 	/**
@@ -158,11 +110,6 @@ final class ResourceManagerDialect implements ControlPlaneDialect {
 	}
 
 	@Override
-	public Map<String, Object> resource(Directory.Workspace workspace, Directory.Service service, Fault fault) {
-		return this.bodies.onlineEndpoint(workspace, service, fault);
-	}
-
-	@Override
 	public SimResponse regenerated(Directory.Service service, Fault fault) {
 		return withRequestIds(SimResponse.empty(200), "writes");
 	}
@@ -186,23 +133,23 @@ final class ResourceManagerDialect implements ControlPlaneDialect {
 		if (!path.matches()) {
 			return ControlPlaneGate.unknown(this, request);
 		}
-		ControlPlaneGate.Caller caller = this.gate.caller(this, request);
+		ControlPlaneGate.Caller caller = this.parts.gate().caller(this, request);
 		if (caller.rejection() != null) {
 			return caller.rejection();
 		}
 		String id = path.group(4);
-		RegenerationOperation operation = this.operations.find(id, this);
-		if (operation == null || !path.group(2).equalsIgnoreCase(this.region.region())
+		RegenerationOperation operation = this.parts.operations().find(id, this);
+		if (operation == null || !path.group(2).equalsIgnoreCase(this.parts.region().region())
 				|| !operation.workspace().subscriptionId().equalsIgnoreCase(path.group(1))) {
 			return error(404, "ResourceNotFound", "The operation '" + id + "' was not found.");
 		}
 		Directory.Workspace workspace = operation.workspace();
-		SimResponse forbidden = this.gate.forbiddenUnlessAllowed(this, caller.clientId(), workspace,
-				Operation.ARM_GET_OPERATION);
+		SimResponse forbidden = this.parts.gate()
+			.forbiddenUnlessAllowed(this, caller.clientId(), workspace, Operation.ARM_GET_OPERATION);
 		if (forbidden != null) {
 			return forbidden;
 		}
-		RegenerationOperation.Snapshot snapshot = this.operations.poll(operation);
+		RegenerationOperation.Snapshot snapshot = this.parts.operations().poll(operation);
 		if ("mfeoperationsstatus".equals(path.group(3).toLowerCase(Locale.ROOT))) {
 			return status(request, operation, snapshot);
 		}
@@ -237,9 +184,9 @@ final class ResourceManagerDialect implements ControlPlaneDialect {
 	}
 
 	private String operationUrl(Directory.Workspace workspace, String kind, String id, String apiVersion) {
-		return this.region.baseUrl() + "/subscriptions/" + workspace.subscriptionId()
-				+ "/providers/Microsoft.MachineLearningServices/locations/" + this.region.region() + "/" + kind + "/"
-				+ id + "?api-version=" + apiVersion;
+		return this.parts.region().baseUrl() + "/subscriptions/" + workspace.subscriptionId()
+				+ "/providers/Microsoft.MachineLearningServices/locations/" + this.parts.region().region() + "/" + kind
+				+ "/" + id + "?api-version=" + apiVersion;
 	}
 
 	@Override

@@ -26,6 +26,8 @@ final class SimulatedRegion implements Listener.Api {
 
 	private final RegenerationOperations operations;
 
+	private final ResourceBodies bodies;
+
 	private final ControlPlaneDialect mms;
 
 	private final ControlPlaneDialect arm;
@@ -37,9 +39,10 @@ final class SimulatedRegion implements Listener.Api {
 		this.tokens = new ServiceTokens(this.region);
 		this.scoring = new Scoring(this.region, this.tokens);
 		this.operations = new RegenerationOperations(this.region, pollsUntilDone);
-		ResourceBodies bodies = new ResourceBodies(this.region);
-		this.mms = new ModelManagementDialect(this.region, this.gate, this.operations, bodies);
-		this.arm = new ResourceManagerDialect(this.region, this.gate, this.operations, bodies);
+		this.bodies = new ResourceBodies(this.region);
+		ControlPlaneParts parts = new ControlPlaneParts(this.region, this.gate, this.operations);
+		this.mms = new ModelManagementDialect(parts);
+		this.arm = new ResourceManagerDialect(parts);
 	}
 
 	void bound(int port) {
@@ -101,16 +104,16 @@ final class SimulatedRegion implements Listener.Api {
 		if (operation == Operation.SCORE) {
 			return this.scoring.score(request, fault);
 		}
-		ControlPlaneDialect dialect = this.mms.owns(request.path()) ? this.mms : this.arm;
+		ControlPlaneDialect dialect = request.path().startsWith("/modelmanagement/") ? this.mms : this.arm;
 		SimResponse faulted = faulted(dialect, operation, fault);
 		if (faulted != null) {
 			return faulted;
 		}
-		if (operation == dialect.pollOperation()) {
+		if (operation == dialect.spec().pollOperation()) {
 			return dialect.poll(request);
 		}
-		ControlPlaneDialect.ServicePath path = (operation != Operation.UNKNOWN) ? dialect.servicePath(request.path())
-				: null;
+		ControlPlaneDialect.ServicePath path = (operation != Operation.UNKNOWN)
+				? dialect.spec().servicePath(request.path()) : null;
 		if (path == null) {
 			return ControlPlaneGate.unknown(dialect, request);
 		}
@@ -131,7 +134,7 @@ final class SimulatedRegion implements Listener.Api {
 						? dialect.token(this.tokens.issue(workspace, service, fault), fault)
 						: dialect.wrongMode(service, AuthMode.AML_TOKEN);
 			case MMS_GET_SERVICE, ARM_GET_ENDPOINT ->
-				dialect.withRequestIds(SimResponse.json(200, dialect.resource(workspace, service, fault)), "reads");
+				dialect.withRequestIds(SimResponse.json(200, this.bodies.of(workspace, service, fault)), "reads");
 			case MMS_LIST_KEYS,
 					ARM_LIST_KEYS ->
 				(service.auth().mode() == AuthMode.KEY) ? dialect.withRequestIds(
