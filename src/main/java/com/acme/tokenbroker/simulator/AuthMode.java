@@ -5,7 +5,7 @@ package com.acme.tokenbroker.simulator;
  * and so which credential operations its control plane answers
  * ({@code reference/azure-ml-auth.md} §3.4, §4).
  *
- * @see SimulatedWorkspace.Builder#authMode(String, String, AuthMode)
+ * @see SimulatedWorkspaceBuilder#authMode(String, String, AuthMode)
  * @see SimulatedWorkspace#setAuthMode(String, String, AuthMode)
  */
 public enum AuthMode {

@@ -9,7 +9,7 @@ package com.acme.tokenbroker.simulator;
  * a metric. Implementations must be thread-safe and fast: they are called on the
  * simulator's request threads, before the response is written.
  *
- * @see SimulatedWorkspace.Builder#observer(IssuanceObserver)
+ * @see SimulatedWorkspaceBuilder#observer(IssuanceObserver)
  */
 @FunctionalInterface
 public interface IssuanceObserver {

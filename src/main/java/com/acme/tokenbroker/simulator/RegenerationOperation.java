@@ -14,7 +14,7 @@ final class RegenerationOperation {
 
 	private final String id;
 
-	private final boolean arm;
+	private final ControlPlaneDialect dialect;
 
 	private final Directory.Workspace workspace;
 
@@ -34,10 +34,11 @@ final class RegenerationOperation {
 
 	private Instant endedAt;
 
-	RegenerationOperation(String id, boolean arm, Directory.Workspace workspace, Directory.Service service,
-			KeyType slot, String keyValue, boolean fails, Instant createdAt, int pollsUntilDone) {
+	RegenerationOperation(String id, ControlPlaneDialect dialect, Directory.Workspace workspace,
+			Directory.Service service, KeyType slot, String keyValue, boolean fails, Instant createdAt,
+			int pollsUntilDone) {
 		this.id = id;
-		this.arm = arm;
+		this.dialect = dialect;
 		this.workspace = workspace;
 		this.service = service;
 		this.slot = slot;
@@ -51,8 +52,11 @@ final class RegenerationOperation {
 		return this.id;
 	}
 
-	boolean isArm() {
-		return this.arm;
+	/**
+	 * Whether the operation was started through this API, the only one that polls it.
+	 */
+	boolean isOf(ControlPlaneDialect dialect) {
+		return this.dialect == dialect;
 	}
 
 	Directory.Workspace workspace() {

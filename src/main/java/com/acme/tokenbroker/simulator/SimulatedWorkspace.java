@@ -1,14 +1,10 @@
 package com.acme.tokenbroker.simulator;
 
 import java.net.URI;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +13,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
 
@@ -43,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * as a redeployment would), a primary and a secondary key whatever its mode, and a
  * scoring URI ({@link #scoringUri(String, String)}) that accepts only the credential of
  * its current mode. Key regenerations are asynchronous by default
- * ({@link Builder#asyncRegeneration(int)}). <pre class="code">
+ * ({@link SimulatedWorkspaceBuilder#asyncRegeneration(int)}). <pre class="code">
  * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
  *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
  *         .webservice("ml-weu", "fraud-scoring")
@@ -58,7 +53,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SimulatedWorkspace implements AutoCloseable {
 
-	/** The tenant id used unless {@link Builder#tenantId(String)} says otherwise. */
+	/**
+	 * The tenant id used unless {@link SimulatedWorkspaceBuilder#tenantId(String)} says
+	 * otherwise.
+	 */
 	public static final String DEFAULT_TENANT_ID = "5e1f7c2a-9d3b-4c6e-8a1f-0b2c3d4e5f60";
 
 	/**
@@ -110,12 +108,12 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	private volatile State state = State.NEW;
 
-	private SimulatedWorkspace(Builder builder) {
+	SimulatedWorkspace(SimulatedWorkspaceBuilder builder) {
 		this.clock = builder.clock;
 		this.observers = new ObserverChain(builder.observers);
 		this.generatedSecrets = Map.copyOf(builder.generatedSecrets);
 		this.directory = builder.buildDirectory();
-		builder.grants.forEach((grant) -> this.directory.grant(grant[0], grant[1], grant[2]));
+		builder.grants.forEach((grant) -> this.directory.grant(grant.clientId(), grant.workspace(), grant.role()));
 		this.tls = SelfSignedCertificate.forLocalhost();
 		this.clientSslContext = this.tls.clientSslContext();
 		SSLContext serverSslContext = this.tls.serverSslContext();
@@ -151,8 +149,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	 * Start describing a simulated workspace.
 	 * @return a new builder
 	 */
-	public static Builder builder() {
-		return new Builder();
+	public static SimulatedWorkspaceBuilder builder() {
+		return new SimulatedWorkspaceBuilder();
 	}
 
 	/**
@@ -480,7 +478,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	/**
 	 * Return a client secret the builder generated with
-	 * {@link Builder#clientSecretPrincipal(String)}.
+	 * {@link SimulatedWorkspaceBuilder#clientSecretPrincipal(String)}.
 	 * @param clientId the client id
 	 * @return the secret
 	 * @throws IllegalArgumentException if no secret was generated for the client id
@@ -691,410 +689,6 @@ public final class SimulatedWorkspace implements AutoCloseable {
 					logger.warn("Issuance observer failed: {}", ex.getClass().getName());
 				}
 			}
-		}
-
-	}
-
-	/**
-	 * Describes the tenant, the workspaces and their services, the principals and their
-	 * role assignments.
-	 */
-	public static final class Builder {
-
-		private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9.-]+");
-
-		private Clock clock = Clock.systemUTC();
-
-		private String tenantId = DEFAULT_TENANT_ID;
-
-		private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
-
-		private Duration managedIdentityTokenLifetime = Duration.ofHours(24);
-
-		private int exchangeCapacity = 500;
-
-		private int pollsUntilDone = 1;
-
-		private final List<IssuanceObserver> observers = new ArrayList<>();
-
-		private final Map<String, String[]> workspaces = new LinkedHashMap<>();
-
-		private final Map<String, Map<String, ServiceSpec>> webservices = new LinkedHashMap<>();
-
-		private final Map<String, Map<String, ServiceSpec>> onlineEndpoints = new LinkedHashMap<>();
-
-		private final Map<String, Principal> principals = new LinkedHashMap<>();
-
-		private final Map<String, String> generatedSecrets = new LinkedHashMap<>();
-
-		private final List<String[]> grants = new ArrayList<>();
-
-		private Builder() {
-		}
-
-		/**
-		 * Set the clock for token times and checks; defaults to
-		 * {@link Clock#systemUTC()}.
-		 * @param clock the clock
-		 * @return this builder
-		 */
-		public Builder clock(Clock clock) {
-			this.clock = Objects.requireNonNull(clock, "clock must not be null");
-			return this;
-		}
-
-		/**
-		 * Set the tenant id; defaults to {@link #DEFAULT_TENANT_ID}.
-		 * @param tenantId the tenant id, {@code [A-Za-z0-9.-]+} as azure-identity
-		 * requires
-		 * @return this builder
-		 */
-		public Builder tenantId(String tenantId) {
-			if (tenantId == null || !TENANT_ID.matcher(tenantId).matches()) {
-				throw new IllegalArgumentException("tenantId must match [A-Za-z0-9.-]+");
-			}
-			this.tenantId = tenantId;
-			return this;
-		}
-
-		/**
-		 * Add an observer told about every secret the simulator creates or issues.
-		 * @param observer the observer
-		 * @return this builder
-		 */
-		public Builder observer(IssuanceObserver observer) {
-			this.observers.add(Objects.requireNonNull(observer, "observer must not be null"));
-			return this;
-		}
-
-		/**
-		 * Set the lifetime of Entra access tokens; defaults to 3599 s. A long lifetime
-		 * helps virtual-time tests, since MSAL caches tokens by the wall clock.
-		 * @param lifetime the lifetime
-		 * @return this builder
-		 */
-		public Builder entraTokenLifetime(Duration lifetime) {
-			this.accessTokenLifetime = requirePositive(lifetime, "lifetime");
-			return this;
-		}
-
-		/**
-		 * Set the lifetime of managed-identity tokens; defaults to 24 h, as Azure issues
-		 * them.
-		 * @param lifetime the lifetime
-		 * @return this builder
-		 */
-		public Builder managedIdentityTokenLifetime(Duration lifetime) {
-			this.managedIdentityTokenLifetime = requirePositive(lifetime, "lifetime");
-			return this;
-		}
-
-		/**
-		 * Set how many exchanges to keep; defaults to 500.
-		 * @param capacity the capacity
-		 * @return this builder
-		 */
-		public Builder exchangeCapacity(int capacity) {
-			if (capacity < 1) {
-				throw new IllegalArgumentException("capacity must be positive");
-			}
-			this.exchangeCapacity = capacity;
-			return this;
-		}
-
-		/**
-		 * Set how key regenerations complete. With {@code n > 0} (the default is 1), MMS
-		 * {@code regenerateKeys} answers 202 with {@code Operation-Location} and ARM
-		 * {@code regenerateKeys} 202 with {@code Location}, {@code Azure-AsyncOperation}
-		 * and {@code Retry-After: 10}; the operation reports {@code Running} for
-		 * {@code n} polls and completes on the next one, when the key changes. An
-		 * operation advances only when polled, and a faulted poll does not count. With
-		 * {@code 0} the key changes at once: MMS answers 200 with the keys, ARM 200
-		 * without a body.
-		 * @param pollsUntilDone polls that report {@code Running}, {@code 0} for
-		 * synchronous
-		 * @return this builder
-		 */
-		public Builder asyncRegeneration(int pollsUntilDone) {
-			if (pollsUntilDone < 0) {
-				throw new IllegalArgumentException("pollsUntilDone must not be negative");
-			}
-			this.pollsUntilDone = pollsUntilDone;
-			return this;
-		}
-
-		/**
-		 * Set the authentication mode of a service declared with {@link #webservice} or
-		 * {@link #onlineEndpoint}; the default is {@link AuthMode#AML_TOKEN}. Change it
-		 * at run time with
-		 * {@link SimulatedWorkspace#setAuthMode(String, String, AuthMode)}.
-		 * @param workspace the workspace
-		 * @param service the web service or online endpoint name
-		 * @param mode the mode; {@link AuthMode#AAD_TOKEN} only for online endpoints
-		 * @return this builder
-		 * @throws IllegalArgumentException for an undeclared service, or
-		 * {@code AAD_TOKEN} on a web service (MMS v1 has no Entra-token mode)
-		 */
-		public Builder authMode(String workspace, String service, AuthMode mode) {
-			Map<String, ServiceSpec> webservicesOf = this.webservices.get(workspace);
-			if (webservicesOf == null) {
-				throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
-			}
-			ServiceSpec webservice = webservicesOf.get(service);
-			ServiceSpec endpoint = this.onlineEndpoints.get(workspace).get(service);
-			if (webservice == null && endpoint == null) {
-				throw new IllegalArgumentException(
-						"Unknown service '" + service + "' in '" + workspace + "': add it first");
-			}
-			requireModeFits(endpoint != null, service, mode);
-			if (webservice != null) {
-				webservicesOf.put(service, webservice.withMode(mode));
-			}
-			else {
-				this.onlineEndpoints.get(workspace).put(service, endpoint.withMode(mode));
-			}
-			return this;
-		}
-
-		/**
-		 * Add a workspace; its region gets a listener.
-		 * @param name the workspace name, unique in the simulator
-		 * @param subscriptionId the subscription id
-		 * @param resourceGroup the resource group
-		 * @param region the region, e.g. {@code westeurope}
-		 * @return this builder
-		 */
-		public Builder workspace(String name, String subscriptionId, String resourceGroup, String region) {
-			requireText(name, "name");
-			requireText(subscriptionId, "subscriptionId");
-			requireText(resourceGroup, "resourceGroup");
-			requireText(region, "region");
-			if (this.workspaces.putIfAbsent(name, new String[] { subscriptionId, resourceGroup, region }) != null) {
-				throw new IllegalArgumentException("Workspace '" + name + "' already added");
-			}
-			this.webservices.put(name, new LinkedHashMap<>());
-			this.onlineEndpoints.put(name, new LinkedHashMap<>());
-			return this;
-		}
-
-		/**
-		 * Add an MMS v1 AKS web service with token auth and the default token times. A
-		 * web service and an online endpoint may not share a name within a workspace.
-		 * @param workspace the workspace
-		 * @param serviceName the service name
-		 * @return this builder
-		 */
-		public Builder webservice(String workspace, String serviceName) {
-			return webservice(workspace, serviceName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
-		}
-
-		/**
-		 * Add an MMS v1 AKS web service with token auth.
-		 * @param workspace the workspace
-		 * @param serviceName the service name
-		 * @param refreshAfter offset of {@code refreshAfter} from issuance
-		 * @param expiresAfter offset of {@code expiryOn} (and JWT {@code exp}) from
-		 * issuance
-		 * @return this builder
-		 */
-		public Builder webservice(String workspace, String serviceName, Duration refreshAfter, Duration expiresAfter) {
-			addService(this.webservices, this.onlineEndpoints, workspace, serviceName, refreshAfter, expiresAfter);
-			return this;
-		}
-
-		/**
-		 * Add an ARM v2 online endpoint with {@code AMLToken} auth and the default token
-		 * times.
-		 * @param workspace the workspace
-		 * @param endpointName the endpoint name
-		 * @return this builder
-		 */
-		public Builder onlineEndpoint(String workspace, String endpointName) {
-			return onlineEndpoint(workspace, endpointName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
-		}
-
-		/**
-		 * Add an ARM v2 online endpoint with {@code AMLToken} auth.
-		 * @param workspace the workspace
-		 * @param endpointName the endpoint name
-		 * @param refreshAfter offset of {@code refreshAfterTimeUtc} from issuance
-		 * @param expiresAfter offset of {@code expiryTimeUtc} (and JWT {@code exp}) from
-		 * issuance
-		 * @return this builder
-		 */
-		public Builder onlineEndpoint(String workspace, String endpointName, Duration refreshAfter,
-				Duration expiresAfter) {
-			addService(this.onlineEndpoints, this.webservices, workspace, endpointName, refreshAfter, expiresAfter);
-			return this;
-		}
-
-		/**
-		 * Register an application that authenticates with a client secret.
-		 * @param clientId the client id
-		 * @param secret the secret
-		 * @return this builder
-		 */
-		public Builder clientSecretPrincipal(String clientId, String secret) {
-			requireText(secret, "secret");
-			return addPrincipal(new Principal.Secret(clientId, secret));
-		}
-
-		/**
-		 * Register an application with a secret generated by the simulator; read it back
-		 * with {@link SimulatedWorkspace#generatedClientSecret(String)}.
-		 * @param clientId the client id
-		 * @return this builder
-		 */
-		public Builder clientSecretPrincipal(String clientId) {
-			byte[] random = new byte[30];
-			new SecureRandom().nextBytes(random);
-			String secret = "sim~" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-			clientSecretPrincipal(clientId, secret);
-			this.generatedSecrets.put(clientId, secret);
-			return this;
-		}
-
-		/**
-		 * Register an application that authenticates with a certificate (RSA key): client
-		 * assertions signed RS256 or PS256 with {@code x5t} or {@code x5t#S256} of this
-		 * certificate.
-		 * @param clientId the client id
-		 * @param certificate the certificate
-		 * @return this builder
-		 */
-		public Builder certificatePrincipal(String clientId, X509Certificate certificate) {
-			Objects.requireNonNull(certificate, "certificate must not be null");
-			return addPrincipal(new Principal.Certificate(clientId, certificate));
-		}
-
-		/**
-		 * Register an application with a federated credential trusting the simulated
-		 * cluster issuer for {@code subject}, e.g. {@code system:serviceaccount:ns:sa}.
-		 * @param clientId the client id
-		 * @param subject the subject
-		 * @return this builder
-		 */
-		public Builder federatedPrincipal(String clientId, String subject) {
-			requireText(subject, "subject");
-			return addPrincipal(new Principal.Federated(clientId, subject));
-		}
-
-		/**
-		 * Assign a managed identity to the simulated hosting environment: the first one
-		 * registered is its system-assigned identity, every one can be asked for by
-		 * {@code client_id} (user-assigned). Its tokens come from
-		 * {@link SimulatedWorkspace#managedIdentityEndpoint()}; grant it roles like any
-		 * principal.
-		 * @param clientId the identity's client id
-		 * @return this builder
-		 */
-		public Builder managedIdentity(String clientId) {
-			return addPrincipal(new Principal.Managed(clientId));
-		}
-
-		/**
-		 * Assign a role on a workspace. {@code Reader}, {@code Contributor},
-		 * {@code Owner} and {@code AzureML Data Scientist} allow MMS and ARM token calls;
-		 * other roles do not.
-		 * @param clientId the principal
-		 * @param workspace the workspace
-		 * @param role the role
-		 * @return this builder
-		 */
-		public Builder grant(String clientId, String workspace, String role) {
-			requireText(role, "role");
-			this.grants.add(new String[] { clientId, workspace, role });
-			return this;
-		}
-
-		/**
-		 * Build the simulator (keys and certificate are generated here) without starting
-		 * it.
-		 * @return the simulator
-		 */
-		public SimulatedWorkspace build() {
-			return new SimulatedWorkspace(this);
-		}
-
-		/**
-		 * Build and start the simulator.
-		 * @return the started simulator
-		 */
-		public SimulatedWorkspace start() {
-			return build().start();
-		}
-
-		Directory buildDirectory() {
-			Map<String, Directory.Workspace> built = new LinkedHashMap<>();
-			this.workspaces.forEach((name, spec) -> built.put(name,
-					new Directory.Workspace(name, spec[0], spec[1], spec[2],
-							services(this.webservices.get(name), Directory.Kind.WEBSERVICE),
-							services(this.onlineEndpoints.get(name), Directory.Kind.ONLINE_ENDPOINT),
-							SigningKey.generate("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
-			return new Directory(this.tenantId, this.principals, built);
-		}
-
-		private Builder addPrincipal(Principal principal) {
-			requireText(principal.clientId(), "clientId");
-			if (this.principals.putIfAbsent(principal.clientId(), principal) != null) {
-				throw new IllegalArgumentException("Principal '" + principal.clientId() + "' already registered");
-			}
-			return this;
-		}
-
-		/**
-		 * Fresh services, each with new keys: a builder may build more than one
-		 * simulator.
-		 */
-		private static Map<String, Directory.Service> services(Map<String, ServiceSpec> specs, Directory.Kind kind) {
-			Map<String, Directory.Service> services = new LinkedHashMap<>();
-			specs.forEach((name, spec) -> services.put(name, new Directory.Service(name, spec.refreshAfter(),
-					spec.expiresAfter(), kind, new ServiceAuth(spec.mode()))));
-			return Map.copyOf(services);
-		}
-
-		private void addService(Map<String, Map<String, ServiceSpec>> target,
-				Map<String, Map<String, ServiceSpec>> otherKind, String workspace, String name, Duration refreshAfter,
-				Duration expiresAfter) {
-			requireText(name, "name");
-			Map<String, ServiceSpec> services = target.get(workspace);
-			if (services == null) {
-				throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
-			}
-			requirePositive(refreshAfter, "refreshAfter");
-			requirePositive(expiresAfter, "expiresAfter");
-			if (refreshAfter.compareTo(expiresAfter) > 0) {
-				throw new IllegalArgumentException("refreshAfter must not be after expiresAfter");
-			}
-			// Scoring URIs, keys and modes address a service by workspace and name alone.
-			if (otherKind.get(workspace).containsKey(name)) {
-				throw new IllegalArgumentException("A web service and an online endpoint may not share the name '"
-						+ name + "' in '" + workspace + "'");
-			}
-			if (services.putIfAbsent(name, new ServiceSpec(refreshAfter, expiresAfter, AuthMode.AML_TOKEN)) != null) {
-				throw new IllegalArgumentException("Service '" + name + "' already added to '" + workspace + "'");
-			}
-		}
-
-		private static void requireText(String value, String name) {
-			if (value == null || value.isBlank()) {
-				throw new IllegalArgumentException(name + " must not be empty");
-			}
-		}
-
-		private static Duration requirePositive(Duration value, String name) {
-			if (value == null || value.isNegative() || value.isZero()) {
-				throw new IllegalArgumentException(name + " must be positive");
-			}
-			return value;
-		}
-
-		private record ServiceSpec(Duration refreshAfter, Duration expiresAfter, AuthMode mode) {
-
-			ServiceSpec withMode(AuthMode mode) {
-				return new ServiceSpec(this.refreshAfter, this.expiresAfter, mode);
-			}
-
 		}
 
 	}

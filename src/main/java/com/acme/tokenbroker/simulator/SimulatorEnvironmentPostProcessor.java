@@ -1,6 +1,7 @@
 package com.acme.tokenbroker.simulator;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,8 @@ import org.springframework.boot.context.properties.source.IterableConfigurationP
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
 import org.springframework.util.StringUtils;
 
 /**
@@ -45,6 +48,12 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	 */
 	public static final String PROPERTY_SOURCE_NAME = "tokenBrokerSimulator";
 
+	/** The simulator profile's file: its settings and demo catalog. */
+	static final String PROFILE_FILE = "application-simulator.yml";
+
+	/** How Spring Boot names the property source of a loaded configuration file. */
+	private static final String CONFIG_FILE_PREFIX = "Config resource ";
+
 	@Override
 	public int getOrder() {
 		return Ordered.LOWEST_PRECEDENCE;
@@ -52,6 +61,7 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+		rankSimulatorFileFirst(environment.getPropertySources());
 		Binder binder = Binder.get(environment);
 		SimulatorProperties properties = binder.bindOrCreate("broker.simulator", SimulatorProperties.class);
 		if (!properties.enabled() || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
@@ -76,6 +86,39 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		environment.getPropertySources()
 			.addFirst(new SimulatorPropertySource(simulator,
 					SimulatorLauncher.brokerProperties(simulator, workspaces, settings)));
+	}
+
+	/**
+	 * Move the simulator profile's own file ({@value #PROFILE_FILE}, with the demo
+	 * catalog) above every other configuration file. Spring Boot ranks a packaged profile
+	 * file below the operator's {@code application.yml} in the working directory, whose
+	 * {@code broker.simulator.enabled: false}, empty catalog and empty
+	 * {@code broker.access.rules} would then win; while the catalog was a profile
+	 * document inside the operator's file it outranked that file's defaults, and it still
+	 * does. Sources above the configuration files (command line, environment, test
+	 * properties) keep their rank.
+	 */
+	static void rankSimulatorFileFirst(MutablePropertySources sources) {
+		PropertySource<?> firstFile = null;
+		List<PropertySource<?>> simulatorFile = new ArrayList<>();
+		for (PropertySource<?> source : sources) {
+			if (!source.getName().startsWith(CONFIG_FILE_PREFIX)) {
+				continue;
+			}
+			if (firstFile == null) {
+				firstFile = source;
+			}
+			if (source.getName().contains("class path resource [" + PROFILE_FILE + "]")) {
+				simulatorFile.add(source);
+			}
+		}
+		if (firstFile == null || simulatorFile.isEmpty() || simulatorFile.get(0) == firstFile) {
+			return;
+		}
+		for (PropertySource<?> source : simulatorFile) {
+			sources.remove(source.getName());
+			sources.addBefore(firstFile.getName(), source);
+		}
 	}
 
 	/**

@@ -68,7 +68,7 @@ public final class SimulatorLauncher {
 	 * @return the started simulator
 	 */
 	public static SimulatedWorkspace launch(Map<String, CatalogProperties.Workspace> workspaces,
-			Map<String, CatalogProperties.Service> services, Settings settings, SimulatedWorkspace.Builder builder) {
+			Map<String, CatalogProperties.Service> services, Settings settings, SimulatedWorkspaceBuilder builder) {
 		ServiceLoader.load(IssuanceObserver.class).forEach(builder::observer);
 		workspaces.values()
 			.forEach((workspace) -> builder.workspace(workspace.name(), workspace.subscriptionId(),

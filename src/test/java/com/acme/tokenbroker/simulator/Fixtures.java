@@ -68,7 +68,7 @@ final class Fixtures {
 	private Fixtures() {
 	}
 
-	static SimulatedWorkspace.Builder standard(Clock clock, SelfSignedCertificate clientCertificate,
+	static SimulatedWorkspaceBuilder standard(Clock clock, SelfSignedCertificate clientCertificate,
 			IssuanceObserver observer) {
 		return SimulatedWorkspace.builder()
 			.clock(clock)

@@ -82,7 +82,7 @@ class SimulatedWorkspaceAuthModeTests {
 
 	@Test
 	void authModeWhenAadTokenOnWebserviceOrServiceUnknownThenRejects() {
-		SimulatedWorkspace.Builder builder = SimulatedWorkspace.builder()
+		SimulatedWorkspaceBuilder builder = SimulatedWorkspace.builder()
 			.workspace("ws", "sub", "rg", "eastus")
 			.webservice("ws", "svc")
 			.onlineEndpoint("ws", "ep");
@@ -101,7 +101,7 @@ class SimulatedWorkspaceAuthModeTests {
 
 	@Test
 	void builderWhenWebserviceAndEndpointShareNameThenRejects() {
-		SimulatedWorkspace.Builder builder = SimulatedWorkspace.builder()
+		SimulatedWorkspaceBuilder builder = SimulatedWorkspace.builder()
 			.workspace("ws", "sub", "rg", "eastus")
 			.workspace("other", "sub", "rg", "eastus")
 			.webservice("ws", "same");

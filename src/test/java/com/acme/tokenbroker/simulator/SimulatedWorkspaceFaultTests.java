@@ -116,7 +116,7 @@ class SimulatedWorkspaceFaultTests {
 
 	@Test
 	void downWhenSetBeforeStartThenListenerStartsRefusing() throws Exception {
-		SimulatedWorkspace.Builder builder = SimulatedWorkspace.builder()
+		SimulatedWorkspaceBuilder builder = SimulatedWorkspace.builder()
 			.workspace("ws", "sub", "rg", "eastus")
 			.clientSecretPrincipal("app", "pw");
 		try (SimulatedWorkspace other = builder.build()) {
