@@ -54,6 +54,10 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	/** How Spring Boot names the property source of a loaded configuration file. */
 	private static final String CONFIG_FILE_PREFIX = "Config resource ";
 
+	/** How Spring Boot names a file it read from one of its default locations. */
+	private static final java.util.regex.Pattern DEFAULT_LOCATION = java.util.regex.Pattern.compile(
+			"via location 'optional:(classpath:/|classpath:/config/|file:\\./|file:\\./config/|file:\\./config/\\*/)'$");
+
 	@Override
 	public int getOrder() {
 		return Ordered.LOWEST_PRECEDENCE;
@@ -90,13 +94,15 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 
 	/**
 	 * Move the simulator profile's own file ({@value #PROFILE_FILE}, with the demo
-	 * catalog) above every other configuration file. Spring Boot ranks a packaged profile
-	 * file below the operator's {@code application.yml} in the working directory, whose
-	 * {@code broker.simulator.enabled: false}, empty catalog and empty
-	 * {@code broker.access.rules} would then win; while the catalog was a profile
-	 * document inside the operator's file it outranked that file's defaults, and it still
-	 * does. Sources above the configuration files (command line, environment, test
-	 * properties) keep their rank.
+	 * catalog) above the configuration files of Spring Boot's default locations. Spring
+	 * Boot ranks a packaged profile file below the operator's {@code application.yml} in
+	 * the working directory, whose {@code broker.simulator.enabled: false}, empty catalog
+	 * and empty {@code broker.access.rules} would then win; while the catalog was a
+	 * profile document inside the operator's file it outranked that file's defaults, and
+	 * it still does. Files named by {@code spring.config.additional-location} or
+	 * {@code spring.config.location} (a chart's rendered configuration, say), and sources
+	 * above the configuration files (command line, environment, test properties), keep
+	 * their rank above it.
 	 */
 	static void rankSimulatorFileFirst(MutablePropertySources sources) {
 		PropertySource<?> firstFile = null;
@@ -105,7 +111,7 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 			if (!source.getName().startsWith(CONFIG_FILE_PREFIX)) {
 				continue;
 			}
-			if (firstFile == null) {
+			if (firstFile == null && DEFAULT_LOCATION.matcher(source.getName()).find()) {
 				firstFile = source;
 			}
 			if (source.getName().contains("class path resource [" + PROFILE_FILE + "]")) {
