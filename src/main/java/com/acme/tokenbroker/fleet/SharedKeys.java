@@ -7,7 +7,7 @@ import java.util.HexFormat;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.WorkspaceDescriptor;
-import com.acme.tokenbroker.token.KeySlots;
+import com.acme.tokenbroker.keys.KeySlots;
 
 /**
  * The Redis keys of the fleet: {@code <prefix>:token:{<service>:<id>}},

@@ -7,7 +7,6 @@ import java.util.concurrent.Executors;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.token.CredentialProperties;
-import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.ServiceKeysClient;
@@ -30,6 +29,11 @@ class KeyConfiguration {
 			thread.setDaemon(true);
 			return thread;
 		});
+	}
+
+	@Bean
+	KeySlots keySlots(CredentialProperties properties) {
+		return new KeySlots(properties.servedKey());
 	}
 
 	@Bean

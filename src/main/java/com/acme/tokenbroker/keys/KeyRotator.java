@@ -12,7 +12,6 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.token.BrokeredToken;
-import com.acme.tokenbroker.token.KeySlots;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.UpstreamException;

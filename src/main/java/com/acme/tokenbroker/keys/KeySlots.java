@@ -1,16 +1,17 @@
-package com.acme.tokenbroker.token;
+package com.acme.tokenbroker.keys;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.token.ServedKeySlot;
 import com.acme.tokenbroker.upstream.KeySlot;
 
 /**
  * Which key the broker serves for each key-auth service: the configured default until a
  * rotation switches it.
  */
-public class KeySlots {
+public class KeySlots implements ServedKeySlot {
 
 	private final KeySlot defaultSlot;
 
@@ -20,6 +21,7 @@ public class KeySlots {
 		this.defaultSlot = defaultSlot;
 	}
 
+	@Override
 	public KeySlot served(ServiceName service) {
 		return this.served.getOrDefault(service, this.defaultSlot);
 	}

@@ -39,7 +39,7 @@ class TokenConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(TokenSource.class)
 	TokenSource tokenSource(UpstreamTokenClient tokens, ServiceMetadataClient metadata, ServiceKeysClient keys,
-			Identities identities, DataPlaneIsolation isolation, KeySlots keySlots, RefreshPolicy policy,
+			Identities identities, DataPlaneIsolation isolation, ServedKeySlot keySlots, RefreshPolicy policy,
 			ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
 		TokenSource source = new UpstreamTokenSource(tokens, metadata, keys, identities, isolation, keySlots, policy,
 				clock);
@@ -56,11 +56,6 @@ class TokenConfiguration {
 	@Bean
 	DataPlaneIsolation dataPlaneIsolation(ServiceCatalog catalog, AccessPolicy accessPolicy) {
 		return DataPlaneIsolation.check(catalog, accessPolicy);
-	}
-
-	@Bean
-	KeySlots keySlots(CredentialProperties properties) {
-		return new KeySlots(properties.servedKey());
 	}
 
 	@Bean

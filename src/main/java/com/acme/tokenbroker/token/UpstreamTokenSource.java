@@ -57,7 +57,7 @@ class UpstreamTokenSource implements TokenSource {
 
 	private final DataPlaneIsolation isolation;
 
-	private final KeySlots keySlots;
+	private final ServedKeySlot keySlots;
 
 	private final RefreshPolicy policy;
 
@@ -66,7 +66,8 @@ class UpstreamTokenSource implements TokenSource {
 	private final Map<ServiceName, Discovered> metadata = new ConcurrentHashMap<>();
 
 	UpstreamTokenSource(UpstreamTokenClient tokens, ServiceMetadataClient metadataClient, ServiceKeysClient keys,
-			Identities identities, DataPlaneIsolation isolation, KeySlots keySlots, RefreshPolicy policy, Clock clock) {
+			Identities identities, DataPlaneIsolation isolation, ServedKeySlot keySlots, RefreshPolicy policy,
+			Clock clock) {
 		this.tokens = tokens;
 		this.metadataClient = metadataClient;
 		this.keys = keys;

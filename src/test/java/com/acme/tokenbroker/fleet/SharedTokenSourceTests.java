@@ -19,7 +19,7 @@ import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.BrokeredToken;
-import com.acme.tokenbroker.token.KeySlots;
+import com.acme.tokenbroker.keys.KeySlots;
 import com.acme.tokenbroker.token.RefreshPolicy;
 import com.acme.tokenbroker.token.TokenProperties;
 import com.acme.tokenbroker.token.TokenSource;

@@ -46,7 +46,7 @@ class UpstreamTokenSourceTests {
 	private final ServiceDescriptor service = TestCatalog.withServices("svc").services().iterator().next();
 
 	private final UpstreamTokenSource source = new UpstreamTokenSource(this.client, this.client, this.client, null,
-			null, new KeySlots(KeySlot.PRIMARY),
+			null, (service) -> KeySlot.PRIMARY,
 			new RefreshPolicy(
 					new TokenProperties(Duration.ofMinutes(5), Duration.ofMinutes(5), MIN_REFRESH_INTERVAL,
 							Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofSeconds(5), false, 100,
