@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLContext;
@@ -20,17 +19,16 @@ import javax.net.ssl.TrustManagerFactory;
 
 import com.acme.tokenbroker.simulator.ServerCertificates;
 import com.acme.tokenbroker.support.Http;
-import jakarta.servlet.Filter;
+import com.acme.tokenbroker.support.PassedOnProbe;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -50,6 +48,7 @@ import static org.awaitility.Awaitility.await;
 		properties = { "management.server.port=0", "server.ssl.bundle=api",
 				"spring.ssl.bundle.pem.api.reload-on-update=true", "spring.ssl.bundle.watch.file.quiet-period=100ms" })
 @ActiveProfiles("simulator")
+@Import(PassedOnProbe.class)
 class ApiTlsIntegrationTests {
 
 	static final Path TLS = createDirectory();
@@ -57,33 +56,17 @@ class ApiTlsIntegrationTests {
 	/** The certificate the files hold now. */
 	static final AtomicReference<X509Certificate> CURRENT = new AtomicReference<>(write());
 
-	/** Requests the fast path handed to the rest of the chain. */
-	static final AtomicInteger PASSED_ON = new AtomicInteger();
-
 	@DynamicPropertySource
 	static void tlsFiles(DynamicPropertyRegistry registry) {
 		registry.add("spring.ssl.bundle.pem.api.keystore.certificate", () -> "file:" + TLS.resolve("tls.crt"));
 		registry.add("spring.ssl.bundle.pem.api.keystore.private-key", () -> "file:" + TLS.resolve("tls.key"));
 	}
 
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Probe {
-
-		/** After the fast path (the first filter), before Spring Security. */
-		@Bean
-		FilterRegistrationBean<Filter> passedOnProbe() {
-			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
-				PASSED_ON.incrementAndGet();
-				chain.doFilter(request, response);
-			});
-			registration.setOrder(-108);
-			return registration;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	PassedOnProbe passedOn;
 
 	@LocalManagementPort
 	int managementPort;
@@ -142,13 +125,13 @@ class ApiTlsIntegrationTests {
 		HttpClient client = trusting(CURRENT.get());
 		String caller = caller(client);
 
-		int before = PASSED_ON.get();
+		int before = this.passedOn.get();
 		HttpResponse<String> full = send(client, "GET", "/tokens/fraud-scoring", caller);
-		int afterFull = PASSED_ON.get();
+		int afterFull = this.passedOn.get();
 		HttpResponse<String> fast = send(client, "GET", "/tokens/fraud-scoring", caller);
 
 		assertThat(afterFull - before).as("a caller token never seen goes down the full chain").isEqualTo(1);
-		assertThat(PASSED_ON.get()).as("the same request again is answered by the fast path").isEqualTo(afterFull);
+		assertThat(this.passedOn.get()).as("the same request again is answered by the fast path").isEqualTo(afterFull);
 		assertThat(full.statusCode()).isEqualTo(200);
 		assertThat(fast.statusCode()).isEqualTo(200);
 		assertThat(fast.body()).isEqualTo(full.body());

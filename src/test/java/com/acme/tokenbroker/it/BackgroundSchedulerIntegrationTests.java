@@ -2,7 +2,6 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.Operation;
@@ -10,16 +9,15 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.RefreshTicks;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,33 +31,22 @@ import static org.awaitility.Awaitility.await;
  */
 // Over the harness's 0 (no background thread)
 @SimulatedWorkspaceTest(properties = "broker.tokens.refresh-check-interval=100ms")
+@Import(RefreshTicks.class)
 class BackgroundSchedulerIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	/**
-	 * Ticks of the refresher's thread, counted by a {@link RefreshTick} of the test's
-	 * own.
-	 */
-	static final AtomicLong TICKS = new AtomicLong();
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Ticks {
-
-		@Bean
-		RefreshTick tickCounter() {
-			return TICKS::incrementAndGet;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	TokenCache cache;
+
+	/** Ticks of the refresher's thread. */
+	@Autowired
+	RefreshTicks ticks;
 
 	private static long tokenCalls() {
 		return SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN);
@@ -75,8 +62,8 @@ class BackgroundSchedulerIntegrationTests {
 		Instant due = this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt();
 
 		// Before the refresh time: the thread ticks, and refreshes nothing
-		long ticks = TICKS.get();
-		await().atMost(Duration.ofSeconds(10)).until(() -> TICKS.get() >= ticks + 3);
+		long ticks = this.ticks.count();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.ticks.count() >= ticks + 3);
 		assertThat(tokenCalls()).as("no refresh before its time").isEqualTo(afterFirstFetch);
 
 		CLOCK.set(due);

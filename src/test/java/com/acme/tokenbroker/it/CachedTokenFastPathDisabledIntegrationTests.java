@@ -2,21 +2,19 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.PassedOnProbe;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import jakarta.servlet.Filter;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,26 +24,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * head, same body).
  */
 @SimulatedWorkspaceTest(properties = "broker.tokens.fast-path=false")
+@Import(PassedOnProbe.class)
 class CachedTokenFastPathDisabledIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	static final AtomicInteger REACHED_SECURITY = new AtomicInteger();
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Probe {
-
-		@Bean
-		FilterRegistrationBean<Filter> probe() {
-			return CachedTokenFastPathIntegrationTests.Probe.probe(REACHED_SECURITY, -108);
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	PassedOnProbe passedOn;
 
 	@Test
 	void everyRequestTakesTheFullChainAndRepeatedHitsAnswerIdentically() {
@@ -54,12 +44,12 @@ class CachedTokenFastPathDisabledIntegrationTests {
 				"Authorization: Bearer " + token);
 		RawHttp http = new RawHttp(this.port);
 		http.send(request); // the miss
-		int before = REACHED_SECURITY.get();
+		int before = this.passedOn.get();
 
 		RawHttp.Response first = http.send(request);
 		RawHttp.Response second = http.send(request);
 
-		assertThat(REACHED_SECURITY.get() - before).isEqualTo(2);
+		assertThat(this.passedOn.get() - before).isEqualTo(2);
 		assertThat(first.status()).isEqualTo(200);
 		assertThat(second.comparable()).isEqualTo(first.comparable());
 		assertThat(first.header("X-Frame-Options")).isEqualTo("DENY");

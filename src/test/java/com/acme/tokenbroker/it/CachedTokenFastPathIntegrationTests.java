@@ -1,26 +1,20 @@
 package com.acme.tokenbroker.it;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.PassedOnProbe;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,10 +22,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Everything else must pass through untouched. Virtual time drives expiry.
  */
 @SimulatedWorkspaceTest
+@Import(PassedOnProbe.class)
 class CachedTokenFastPathIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -54,38 +47,11 @@ class CachedTokenFastPathIntegrationTests {
 
 	static final String AUDIENCE = "api://token-broker";
 
-	/** Requests the fast path handed to the rest of the chain. */
-	static final AtomicInteger PASSED_ON = new AtomicInteger();
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Probe {
-
-		/**
-		 * After the fast path (the first filter), before Spring Security (-100) and
-		 * everything after it.
-		 */
-		@Bean
-		FilterRegistrationBean<Filter> passedOnProbe() {
-			return probe(PASSED_ON, -108);
-		}
-
-		static FilterRegistrationBean<Filter> probe(AtomicInteger counter, int order) {
-			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter() {
-				@Override
-				public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-						throws IOException, ServletException {
-					counter.incrementAndGet();
-					chain.doFilter(request, response);
-				}
-			});
-			registration.setOrder(order);
-			return registration;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	PassedOnProbe passedOn;
 
 	@Autowired
 	MeterRegistry meters;
@@ -151,9 +117,9 @@ class CachedTokenFastPathIntegrationTests {
 	}
 
 	Sent send(List<String> request) {
-		int passedOn = PASSED_ON.get();
+		int passedOn = this.passedOn.get();
 		RawHttp.Response response = this.http.send(request);
-		return new Sent(response, PASSED_ON.get() != passedOn);
+		return new Sent(response, this.passedOn.get() != passedOn);
 	}
 
 	double count(String service, String outcome) {
@@ -234,10 +200,10 @@ class CachedTokenFastPathIntegrationTests {
 	void keepAliveConnectionsMixBothPathsWithIdenticalAnswers() {
 		warm("spare-1");
 		String token = newCaller();
-		int before = PASSED_ON.get();
+		int before = this.passedOn.get();
 		List<RawHttp.Response> responses = this.http.exchange(List.of(get("/tokens/spare-1", token),
 				get("/tokens/spare-1", token), with(get("/tokens/spare-1", token), "Connection: close")));
-		assertThat(PASSED_ON.get() - before).as("only the first took the full chain").isEqualTo(1);
+		assertThat(this.passedOn.get() - before).as("only the first took the full chain").isEqualTo(1);
 		assertThat(responses.get(1).comparable()).isEqualTo(responses.get(0).comparable());
 		assertThat(responses.get(2).status()).isEqualTo(200);
 		assertThat(responses.get(2).body()).isEqualTo(responses.get(0).body());

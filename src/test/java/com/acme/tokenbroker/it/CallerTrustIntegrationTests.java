@@ -18,11 +18,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.PassedOnProbe;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SecretLedger;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
@@ -33,20 +33,14 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -65,6 +59,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"server.tomcat.keep-alive-timeout=1s",
 		// A loaded machine must not turn a first fetch into a 503
 		"broker.tokens.cold-miss-deadline=30s" })
+@Import(PassedOnProbe.class)
 class CallerTrustIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -76,8 +71,6 @@ class CallerTrustIntegrationTests {
 	static final String CLUSTER_AUDIENCE = "token-broker";
 
 	static final String SCORER = "system:serviceaccount:payments:scorer";
-
-	static final AtomicInteger PASSED_ON = new AtomicInteger();
 
 	/**
 	 * Rules after the test catalog's rules[0] (Entra caller {@code app}: every service).
@@ -106,28 +99,11 @@ class CallerTrustIntegrationTests {
 		registry.add("broker.access.issuers[1].max-token-lifetime", () -> "48h");
 	}
 
-	@TestConfiguration(proxyBeanMethods = false)
-	static class Probe {
-
-		/** After the fast path (the first filter), before Spring Security (-100). */
-		@Bean
-		FilterRegistrationBean<Filter> passedOnProbe() {
-			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(new Filter() {
-				@Override
-				public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
-						throws IOException, ServletException {
-					PASSED_ON.incrementAndGet();
-					chain.doFilter(request, response);
-				}
-			});
-			registration.setOrder(-108);
-			return registration;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	PassedOnProbe passedOn;
 
 	RawHttp http;
 
@@ -145,9 +121,9 @@ class CallerTrustIntegrationTests {
 	}
 
 	Sent send(List<String> request) {
-		int before = PASSED_ON.get();
+		int before = this.passedOn.get();
 		RawHttp.Response response = this.http.send(request);
-		return new Sent(response, PASSED_ON.get() != before);
+		return new Sent(response, this.passedOn.get() != before);
 	}
 
 	static List<String> get(String path, String token, String... extra) {

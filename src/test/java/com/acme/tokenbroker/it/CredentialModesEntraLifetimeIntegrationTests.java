@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.CatalogProperties;
@@ -13,18 +11,14 @@ import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.Refreshes;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import com.acme.tokenbroker.system.CircuitBreakers;
-import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -43,33 +37,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * token is acquired anew at half-life, so a required service never takes readiness down,
  * and a valid token is served stale through an Entra ID outage.
  */
-@SimulatedWorkspaceTest(testCatalog = false)
+@SimulatedWorkspaceTest(testCatalog = false, resetFaults = true)
 class CredentialModesEntraLifetimeIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
 	static final Duration ENTRA_LIFETIME = Duration.ofMinutes(75);
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
-			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
-	static final SimulatedWorkspace SIMULATOR = launch();
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
+			SimulatedWorkspace.builder().entraTokenLifetime(ENTRA_LIFETIME));
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
 		services.put("aad-v2",
 				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, true, AuthMode.AAD_TOKEN));
 		return services;
-	}
-
-	private static SimulatedWorkspace launch() {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, SERVICES, TestWorkspaces.settings(),
-				SimulatedWorkspace.builder().entraTokenLifetime(ENTRA_LIFETIME));
-		simulator.useClock(CLOCK);
-		simulator.setAuthMode("ws-weu", "aad-v2", com.acme.tokenbroker.simulator.AuthMode.AAD_TOKEN);
-		return simulator;
 	}
 
 	@DynamicPropertySource
@@ -86,9 +72,6 @@ class CredentialModesEntraLifetimeIntegrationTests {
 	@Autowired
 	TokenCache cache;
 
-	@Autowired
-	CircuitBreakers breakers;
-
 	Http api;
 
 	Http management;
@@ -97,14 +80,8 @@ class CredentialModesEntraLifetimeIntegrationTests {
 	void setUp() {
 		this.api = new Http(this.port);
 		this.management = new Http(this.managementPort);
-		this.breakers.all().values().forEach(CircuitBreaker::reset);
 		Http.Response first = get();
 		assertThat(first.status()).as(first.body()).isEqualTo(200);
-	}
-
-	@AfterEach
-	void clearFaults() {
-		SIMULATOR.entraFaults().clear();
 	}
 
 	private Http.Response get() {
@@ -117,14 +94,7 @@ class CredentialModesEntraLifetimeIntegrationTests {
 	}
 
 	private void runDueRefreshes() {
-		for (CompletableFuture<BrokeredToken> refresh : this.cache.runDueRefreshes().values()) {
-			try {
-				refresh.get(20, TimeUnit.SECONDS);
-			}
-			catch (Exception ex) {
-				// a failed refresh is an outcome the test looks at through the API
-			}
-		}
+		Refreshes.runDue(this.cache);
 	}
 
 	private static Instant jwtExpiry(JsonNode credential) throws Exception {

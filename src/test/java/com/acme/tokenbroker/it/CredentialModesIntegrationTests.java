@@ -23,28 +23,25 @@ import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.CallerTokens;
+import com.acme.tokenbroker.support.FastPolls;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
-import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.TokenCache;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -57,16 +54,14 @@ import static org.awaitility.Awaitility.await;
  * scoring endpoint; a mode switch is followed; keys rotate while callers score without a
  * single failure, and a rotation failing at any step leaves a working key served.
  */
-@SimulatedWorkspaceTest(testCatalog = false)
+@SimulatedWorkspaceTest(testCatalog = false, resetFaults = true)
 @ExtendWith(OutputCaptureExtension.class)
+@Import(FastPolls.class)
 class CredentialModesIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static final String SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";
-
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
-			new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
@@ -87,11 +82,8 @@ class CredentialModesIntegrationTests {
 	}
 
 	private static SimulatedWorkspace launch() {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, SERVICES,
-				new SimulatorLauncher.Settings(Duration.ofMinutes(30), Duration.ofHours(12).plusMinutes(30),
-						"api://token-broker", "token-broker"),
+		SimulatedWorkspace simulator = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
 				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
-		simulator.useClock(CLOCK);
 		for (String service : List.of("key-v1", "key-v2", "switch-key-v1", "rot-v1", "rot-v2", "rot-fail")) {
 			simulator.setAuthMode("ws-weu", service, AuthMode.KEY);
 		}
@@ -105,20 +97,6 @@ class CredentialModesIntegrationTests {
 		registry.add("broker.access.admin-rules[0].issuer", SIMULATOR::entraIssuer);
 		registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
-	}
-
-	@TestConfiguration(proxyBeanMethods = false)
-	static class FastPolls {
-
-		/**
-		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
-		 * not.
-		 */
-		@Bean
-		Sleeper fastSleeper() {
-			return (duration) -> Thread.sleep(5);
-		}
-
 	}
 
 	@LocalServerPort
@@ -140,15 +118,6 @@ class CredentialModesIntegrationTests {
 	@BeforeEach
 	void setUp() {
 		this.api = new Http(this.port);
-		this.breakers.all().values().forEach(CircuitBreaker::reset);
-	}
-
-	@AfterEach
-	void clearFaults() {
-		SIMULATOR.faults("westeurope").clear();
-		for (Operation operation : Operation.values()) {
-			SIMULATOR.faults("westeurope", operation).clear();
-		}
 	}
 
 	private static String caller(String subject) {

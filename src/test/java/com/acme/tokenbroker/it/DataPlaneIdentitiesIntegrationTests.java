@@ -44,12 +44,15 @@ class DataPlaneIdentitiesIntegrationTests {
 
 	static final String SECOND_CLIENT = "token-broker-scoring-b";
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
-			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
-	static final SimulatedWorkspace SIMULATOR = launch();
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
+			SimulatedWorkspace.builder()
+				.entraTokenLifetime(Duration.ofDays(30))
+				.clientSecretPrincipal(SECOND_CLIENT)
+				.grant(SECOND_CLIENT, "ws-weu", "Reader"));
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
@@ -60,18 +63,6 @@ class DataPlaneIdentitiesIntegrationTests {
 		services.put("tok-a", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		services.put("tok-b", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		return services;
-	}
-
-	private static SimulatedWorkspace launch() {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, SERVICES, TestWorkspaces.settings(),
-				SimulatedWorkspace.builder()
-					.entraTokenLifetime(Duration.ofDays(30))
-					.clientSecretPrincipal(SECOND_CLIENT)
-					.grant(SECOND_CLIENT, "ws-weu", "Reader"));
-		simulator.useClock(CLOCK);
-		simulator.setAuthMode("ws-weu", "aad-a", com.acme.tokenbroker.simulator.AuthMode.AAD_TOKEN);
-		simulator.setAuthMode("ws-weu", "aad-b", com.acme.tokenbroker.simulator.AuthMode.AAD_TOKEN);
-		return simulator;
 	}
 
 	@DynamicPropertySource

@@ -20,6 +20,7 @@ import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.CallerTokens;
+import com.acme.tokenbroker.support.Closeables;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -84,16 +85,8 @@ class FleetIntegrationTests {
 	}
 
 	@AfterAll
-	static void stopAll() {
-		if (direct != null) {
-			direct.destroy();
-		}
-		if (proxy != null) {
-			proxy.close();
-		}
-		if (simulator != null) {
-			simulator.close();
-		}
+	static void stopAll() throws Exception {
+		Closeables.closeAll(direct, proxy, simulator);
 	}
 
 	@AfterEach

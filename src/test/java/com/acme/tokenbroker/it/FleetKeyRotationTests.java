@@ -21,6 +21,7 @@ import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.CallerTokens;
+import com.acme.tokenbroker.support.Closeables;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -93,17 +94,10 @@ class FleetKeyRotationTests {
 	}
 
 	@AfterAll
-	static void stopFleet() {
-		if (fleet != null) {
-			fleet.close();
-		}
+	static void stopFleet() throws Exception {
+		Closeables.closeAll(fleet);
 		TestRedis.deleteKeys(redis, PREFIX);
-		if (direct != null) {
-			direct.destroy();
-		}
-		if (simulator != null) {
-			simulator.close();
-		}
+		Closeables.closeAll(direct, simulator);
 	}
 
 	private static String caller(String subject) {

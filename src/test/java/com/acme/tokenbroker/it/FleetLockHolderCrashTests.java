@@ -22,6 +22,7 @@ import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.CallerTokens;
+import com.acme.tokenbroker.support.Closeables;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
@@ -69,13 +70,8 @@ class FleetLockHolderCrashTests {
 	}
 
 	@AfterAll
-	static void stop() {
-		if (direct != null) {
-			direct.destroy();
-		}
-		if (simulator != null) {
-			simulator.close();
-		}
+	static void stop() throws Exception {
+		Closeables.closeAll(direct, simulator);
 	}
 
 	private Map<String, String> config() {

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
+import com.acme.tokenbroker.support.Closeables;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.NftBlackhole;
@@ -94,16 +95,8 @@ class FleetRedisBlackholeTests {
 	}
 
 	@AfterAll
-	static void stopAll() {
-		if (blackhole != null) {
-			blackhole.close();
-		}
-		if (proxy != null) {
-			proxy.close();
-		}
-		if (simulator != null) {
-			simulator.close();
-		}
+	static void stopAll() throws Exception {
+		Closeables.closeAll(blackhole, proxy, simulator);
 	}
 
 	@Test

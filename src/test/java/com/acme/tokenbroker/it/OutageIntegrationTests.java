@@ -26,7 +26,6 @@ import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,7 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The breakers use the defaults of application.yml (open at 50% of at least 3 calls, 60 s
  * wait, one probe).
  */
-@SimulatedWorkspaceTest(properties = "broker.upstream.read-timeout=2s")
+@SimulatedWorkspaceTest(properties = "broker.upstream.read-timeout=2s", resetFaults = true)
 @ExtendWith(OutputCaptureExtension.class)
 class OutageIntegrationTests {
 
@@ -81,15 +80,6 @@ class OutageIntegrationTests {
 	@BeforeEach
 	void setUp() {
 		this.api = new Http(this.port);
-		this.breakers.all().values().forEach(CircuitBreaker::reset);
-	}
-
-	@AfterEach
-	void clearFaults() {
-		for (String region : SIMULATOR.regions()) {
-			SIMULATOR.faults(region).clear();
-		}
-		SIMULATOR.entraFaults().clear();
 	}
 
 	private static String caller() {

@@ -22,13 +22,12 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.Refreshes;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * read one {@link MutableClock}, the refresh scheduler is driven by the test, and faults
  * are switched per region.
  */
-@SimulatedWorkspaceTest
+@SimulatedWorkspaceTest(resetFaults = true)
 class RefreshAndFaultsIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
@@ -58,22 +57,11 @@ class RefreshAndFaultsIntegrationTests {
 	@Autowired
 	TokenCache cache;
 
-	@Autowired
-	CircuitBreakers breakers;
-
 	Http api;
 
 	@BeforeEach
 	void setUp() {
 		this.api = new Http(this.port);
-		this.breakers.all().values().forEach(io.github.resilience4j.circuitbreaker.CircuitBreaker::reset);
-	}
-
-	@AfterEach
-	void clearFaults() {
-		SIMULATOR.faults("westeurope").clear();
-		SIMULATOR.faults("eastus").clear();
-		SIMULATOR.entraFaults().clear();
 	}
 
 	private static String caller() {
@@ -96,14 +84,7 @@ class RefreshAndFaultsIntegrationTests {
 	}
 
 	private void runDueRefreshes() {
-		for (CompletableFuture<BrokeredToken> refresh : this.cache.runDueRefreshes().values()) {
-			try {
-				refresh.get(20, TimeUnit.SECONDS);
-			}
-			catch (Exception ex) {
-				// a failed refresh is an outcome the tests look at through the API
-			}
-		}
+		Refreshes.runDue(this.cache);
 	}
 
 	private static Instant jwtExpiry(String token) throws ParseException {

@@ -15,7 +15,6 @@ import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
@@ -39,20 +38,14 @@ class RequestPathBackoffIntegrationTests {
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu", new CatalogProperties.Workspace(
-			TestWorkspaces.SUBSCRIPTION, "rg-ml", "ws-weu", "westeurope", null, null, "2025-06-01"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
 	/** What the simulated workspace has: only "known". */
 	static final Map<String, CatalogProperties.Service> UPSTREAM = Map.of("known",
 			new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.AML_TOKEN));
 
-	static final SimulatedWorkspace SIMULATOR = launch();
-
-	private static SimulatedWorkspace launch() {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, UPSTREAM, TestWorkspaces.settings());
-		simulator.useClock(CLOCK);
-		return simulator;
-	}
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, UPSTREAM,
+			SimulatedWorkspace.builder());
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {

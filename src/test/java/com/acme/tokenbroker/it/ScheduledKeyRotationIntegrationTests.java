@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.CatalogProperties;
@@ -14,24 +13,22 @@ import com.acme.tokenbroker.keys.KeyRotation;
 import com.acme.tokenbroker.keys.KeyRotator;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
 import com.acme.tokenbroker.support.CallerTokens;
+import com.acme.tokenbroker.support.FastPolls;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.RefreshTicks;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import com.acme.tokenbroker.system.Sleeper;
-import com.acme.tokenbroker.token.RefreshTick;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -47,6 +44,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SimulatedWorkspaceTest(testCatalog = false)
 @ExtendWith(OutputCaptureExtension.class)
+@Import({ FastPolls.class, RefreshTicks.class })
 class ScheduledKeyRotationIntegrationTests {
 
 	static final Duration INTERVAL = Duration.ofHours(1);
@@ -61,14 +59,12 @@ class ScheduledKeyRotationIntegrationTests {
 
 	static final Instant START = CLOCK.instant();
 
-	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
-			TestWorkspaces.workspaces().get("weu"));
+	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
 	static final Map<String, CatalogProperties.Service> SERVICES = services();
 
-	static final SimulatedWorkspace SIMULATOR = launch();
-
-	static final AtomicLong TICKS = new AtomicLong();
+	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
+			SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
 
 	private static Map<String, CatalogProperties.Service> services() {
 		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
@@ -78,15 +74,6 @@ class ScheduledKeyRotationIntegrationTests {
 				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.KEY));
 		services.put("tok-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
 		return services;
-	}
-
-	private static SimulatedWorkspace launch() {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(WORKSPACES, SERVICES, TestWorkspaces.settings(),
-				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
-		simulator.useClock(CLOCK);
-		simulator.setAuthMode("ws-weu", "sched-v1", com.acme.tokenbroker.simulator.AuthMode.KEY);
-		simulator.setAuthMode("ws-weu", "sched-v2", com.acme.tokenbroker.simulator.AuthMode.KEY);
-		return simulator;
 	}
 
 	@DynamicPropertySource
@@ -100,30 +87,14 @@ class ScheduledKeyRotationIntegrationTests {
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}
 
-	@TestConfiguration(proxyBeanMethods = false)
-	static class FastPollsAndTicks {
-
-		/**
-		 * The upstream asks to wait 10 s between polls of a regeneration; the test need
-		 * not.
-		 */
-		@Bean
-		Sleeper fastSleeper() {
-			return (duration) -> Thread.sleep(5);
-		}
-
-		@Bean
-		RefreshTick tickCounter() {
-			return TICKS::incrementAndGet;
-		}
-
-	}
-
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	KeyRotator rotator;
+
+	@Autowired
+	RefreshTicks ticks;
 
 	Http api;
 
@@ -152,9 +123,9 @@ class ScheduledKeyRotationIntegrationTests {
 	}
 
 	/** Let the refresher's thread tick a few times at the current virtual time. */
-	private static void awaitTicks() {
-		long target = TICKS.get() + 3;
-		await().atMost(Duration.ofSeconds(20)).until(() -> TICKS.get() >= target);
+	private void awaitTicks() {
+		long target = this.ticks.count() + 3;
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.ticks.count() >= target);
 	}
 
 	private static void awaitStatus(KeyRotation rotation, KeyRotation.Status status) {

@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +11,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenRequestContext;
@@ -32,11 +28,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -59,36 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The simulated Entra token endpoint, driven by raw form posts and by azure-identity's
  * real credentials.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedEntraTests {
-
-	private final Set<String> issued = ConcurrentHashMap.newKeySet();
-
-	private final SelfSignedCertificate clientCertificate = SelfSignedCertificate.forClient(CERT_CLIENT);
-
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	@BeforeAll
-	void startSimulator() {
-		this.clock = MutableClock.startingNow();
-		this.sim = Fixtures.standard(this.clock, this.clientCertificate, this.issued::add).start();
-		this.http = new TestHttp(this.sim);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void resetClock() {
-		this.clock.set(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-		this.sim.clearRecording();
-	}
+class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void tokenWhenClientSecretIsValidThenIssuesAccessTokenSignedByTenantKey() throws Exception {

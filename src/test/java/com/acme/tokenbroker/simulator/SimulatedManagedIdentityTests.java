@@ -5,16 +5,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-import com.acme.tokenbroker.support.MutableClock;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 import static com.acme.tokenbroker.simulator.Fixtures.REGION;
@@ -28,35 +22,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code client_id} or is the system-assigned one, {@code expires_on} is in epoch seconds
  * of the simulator's clock, and the token works against a region like any principal's.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedManagedIdentityTests {
+class SimulatedManagedIdentityTests extends AbstractStandardWorkspaceTests {
 
 	static final String SYSTEM_ASSIGNED = "mi-system";
 
 	static final String USER_ASSIGNED = "mi-user";
 
-	private final Set<String> issued = ConcurrentHashMap.newKeySet();
-
-	private final MutableClock clock = MutableClock.startingNow();
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	@BeforeAll
-	void startSimulator() {
-		this.sim = Fixtures
-			.standard(this.clock, SelfSignedCertificate.forClient(Fixtures.CERT_CLIENT), this.issued::add)
-			.managedIdentity(SYSTEM_ASSIGNED)
+	@Override
+	SimulatedWorkspaceBuilder customize(SimulatedWorkspaceBuilder builder) {
+		return builder.managedIdentity(SYSTEM_ASSIGNED)
 			.managedIdentity(USER_ASSIGNED)
-			.grant(USER_ASSIGNED, WORKSPACE, "Reader")
-			.start();
-		this.http = new TestHttp(this.sim);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
+			.grant(USER_ASSIGNED, WORKSPACE, "Reader");
 	}
 
 	private HttpResponse<String> token(String query, String header) throws Exception {

@@ -1,31 +1,21 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 import static com.acme.tokenbroker.simulator.Fixtures.AAD_ENDPOINT;
-import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.OTHER_SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.OTHER_WORKSPACE;
 import static com.acme.tokenbroker.simulator.Fixtures.REGION;
-import static com.acme.tokenbroker.simulator.Fixtures.SECRET;
-import static com.acme.tokenbroker.simulator.Fixtures.SECRET_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.SERVICE;
 import static com.acme.tokenbroker.simulator.Fixtures.WORKSPACE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,40 +25,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * Auth modes of web services and online endpoints: what their metadata reports, which
  * credential operations they answer, keys, and switching the mode at run time.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceAuthModeTests {
+class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 
-	private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
-
-	private final Set<String> issued = ConcurrentHashMap.newKeySet();
-
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	private String bearer;
-
-	@BeforeAll
-	void startSimulator() throws Exception {
-		this.clock = new MutableClock(START);
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), this.issued::add)
-			.start();
-		this.http = new TestHttp(this.sim);
-		this.bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		this.clock.set(START);
-		Fixtures.resetAuthModes(this.sim);
-		this.sim.clearRecording();
+	SimulatedWorkspaceAuthModeTests() {
+		super(START);
 	}
 
 	@Test

@@ -9,12 +9,7 @@ import java.time.Duration;
 import java.util.List;
 
 import com.acme.tokenbroker.contract.ContractValidator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 import static com.acme.tokenbroker.simulator.Fixtures.AAD_ENDPOINT;
@@ -34,45 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the simulator puts on the wire conforms to the shared Swagger contracts.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceContractTests {
+class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 
 	private static final String ONLINE_ENDPOINT_EXAMPLES = "resource-manager/Microsoft.MachineLearningServices/stable/"
 			+ "2025-06-01/examples/Workspace/OnlineEndpoint/";
 
 	private final ContractValidator contracts = ContractValidator.load();
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	private String bearer;
-
-	@BeforeAll
-	void startSimulator() throws Exception {
-		this.sim = Fixtures
-			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.start();
-		this.http = new TestHttp(this.sim);
-		this.bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		Fixtures.resetAuthModes(this.sim);
-		this.sim.clearRecording();
-	}
-
-	@AfterEach
-	void clearFaults() {
-		this.sim.faults(REGION).clear();
-	}
 
 	@Test
 	void mmsTokenWhenIssuedThenConformsToAuthToken201() throws Exception {

@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -16,16 +14,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
 import static com.acme.tokenbroker.simulator.Fixtures.ARM_SCOPE;
-import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_SERVICE;
@@ -44,45 +36,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 /**
  * Every fault switch, observed on the wire.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceFaultTests {
+class SimulatedWorkspaceFaultTests extends AbstractStandardWorkspaceTests {
 
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	private String bearer;
-
-	@BeforeAll
-	void startSimulator() throws Exception {
-		this.clock = MutableClock.startingNow();
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-		}).entraTokenLifetime(Duration.ofHours(24)).start();
-		this.http = new TestHttp(this.sim);
-		this.bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		this.sim.clearRecording();
-	}
-
-	@AfterEach
-	void clearFaults() {
-		this.sim.faults(REGION).clear();
-		this.sim.faults(OTHER_REGION).clear();
-		this.sim.entraFaults().clear();
-		for (Operation operation : Operation.values()) {
-			this.sim.faults(REGION, operation).clear();
-			this.sim.faults(OTHER_REGION, operation).clear();
-		}
+	@Override
+	SimulatedWorkspaceBuilder customize(SimulatedWorkspaceBuilder builder) {
+		return builder.entraTokenLifetime(Duration.ofHours(24));
 	}
 
 	@Test

@@ -1,20 +1,12 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -38,10 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * ({@code Location}, {@code Azure-AsyncOperation}): the key changes in the requested slot
  * only, and only when the operation completes.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceKeyRegenerationTests {
-
-	private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
+class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTests {
 
 	private static final Pattern ARM_LOCATION = Pattern.compile("https://localhost:\\d+/subscriptions/" + SUBSCRIPTION
 			+ "/providers/Microsoft\\.MachineLearningServices/locations/" + REGION
@@ -51,34 +40,8 @@ class SimulatedWorkspaceKeyRegenerationTests {
 			+ SUBSCRIPTION + "/providers/Microsoft\\.MachineLearningServices/locations/" + REGION
 			+ "/mfeOperationsStatus/[0-9a-f-]{36}\\?api-version=" + Fixtures.API_VERSION);
 
-	private final Set<String> issued = ConcurrentHashMap.newKeySet();
-
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	private String bearer;
-
-	@BeforeAll
-	void startSimulator() throws Exception {
-		this.clock = new MutableClock(START);
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), this.issued::add)
-			.start();
-		this.http = new TestHttp(this.sim);
-		this.bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		this.clock.set(START);
-		this.sim.clearRecording();
+	SimulatedWorkspaceKeyRegenerationTests() {
+		super(START);
 	}
 
 	@Test

@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,15 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static com.acme.tokenbroker.simulator.Fixtures.AAD_ENDPOINT;
-import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.KEY_SERVICE;
@@ -42,44 +34,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The scoring endpoint accepts exactly the credential of the service's current auth mode,
  * is counted but not recorded, ignores region faults and serves concurrent callers.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceScoringTests {
+class SimulatedWorkspaceScoringTests extends AbstractStandardWorkspaceTests {
 
-	private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
-
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	private String armBearer;
-
-	@BeforeAll
-	void startSimulator() throws Exception {
-		this.clock = new MutableClock(START);
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-		}).asyncRegeneration(0).entraTokenLifetime(Duration.ofHours(24)).start();
-		this.http = new TestHttp(this.sim);
-		this.armBearer = this.http.entraToken(SECRET_CLIENT, SECRET);
+	SimulatedWorkspaceScoringTests() {
+		super(START);
 	}
 
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		this.clock.set(START);
-		Fixtures.resetAuthModes(this.sim);
-		this.sim.clearRecording();
-	}
-
-	@AfterEach
-	void clearFaults() {
-		this.sim.faults(REGION).clear();
-		this.sim.faults(REGION, Operation.SCORE).clear();
+	@Override
+	SimulatedWorkspaceBuilder customize(SimulatedWorkspaceBuilder builder) {
+		return builder.asyncRegeneration(0).entraTokenLifetime(Duration.ofHours(24));
 	}
 
 	@Test
@@ -115,7 +78,7 @@ class SimulatedWorkspaceScoringTests {
 		String key = this.sim.keys(WORKSPACE, AAD_ENDPOINT).primaryKey();
 
 		assertThat(score(WORKSPACE, AAD_ENDPOINT, mlToken).statusCode()).isEqualTo(200);
-		assertThat(score(WORKSPACE, AAD_ENDPOINT, this.armBearer).statusCode()).isEqualTo(401);
+		assertThat(score(WORKSPACE, AAD_ENDPOINT, this.bearer).statusCode()).isEqualTo(401);
 		assertThat(score(WORKSPACE, AAD_ENDPOINT, endpointToken).statusCode()).isEqualTo(401);
 		assertThat(score(WORKSPACE, AAD_ENDPOINT, key).statusCode()).isEqualTo(401);
 	}
@@ -173,7 +136,7 @@ class SimulatedWorkspaceScoringTests {
 		Keys before = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
 
 		HttpResponse<String> regenerated = this.http.postJson(
-				this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), this.armBearer,
+				this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), this.bearer,
 				"{\"keyType\":\"Primary\"}");
 
 		Keys after = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
@@ -218,8 +181,7 @@ class SimulatedWorkspaceScoringTests {
 
 		this.sim.faults(REGION).set(Fault.error(503));
 		int duringError = score(WORKSPACE, KEY_SERVICE, key).statusCode();
-		int tokenDuringError = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.armBearer)
-			.statusCode();
+		int tokenDuringError = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer).statusCode();
 		this.sim.faults(REGION).set(Fault.hang());
 		int duringHang = score(WORKSPACE, KEY_SERVICE, key).statusCode();
 		this.sim.faults(REGION).set(Fault.throttled(Duration.ofSeconds(5)));
@@ -287,7 +249,7 @@ class SimulatedWorkspaceScoringTests {
 	}
 
 	private String serviceToken(URI tokenUri) throws Exception {
-		return TestHttp.json(this.http.post(tokenUri, this.armBearer)).get("accessToken").stringValue();
+		return TestHttp.json(this.http.post(tokenUri, this.bearer)).get("accessToken").stringValue();
 	}
 
 }

@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.simulator;
 
-import com.acme.tokenbroker.support.MutableClock;
-
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -9,19 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import tools.jackson.databind.JsonNode;
 
-import static com.acme.tokenbroker.simulator.Fixtures.CERT_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.ENDPOINT;
 import static com.acme.tokenbroker.simulator.Fixtures.GENERATED_CLIENT;
 import static com.acme.tokenbroker.simulator.Fixtures.NO_ROLE_CLIENT;
@@ -42,36 +33,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * MMS v1 and ARM v2 behaviour of the simulated workspace: authentication, roles, token
  * times by the injected clock, counting, recording and the issuance observer.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatedWorkspaceTests {
+class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
-	private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
-
-	private final Set<String> issued = ConcurrentHashMap.newKeySet();
-
-	private MutableClock clock;
-
-	private SimulatedWorkspace sim;
-
-	private TestHttp http;
-
-	@BeforeAll
-	void startSimulator() {
-		this.clock = new MutableClock(START);
-		this.sim = Fixtures.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), this.issued::add)
-			.start();
-		this.http = new TestHttp(this.sim);
-	}
-
-	@AfterAll
-	void closeSimulator() {
-		this.sim.close();
-	}
-
-	@BeforeEach
-	void reset() {
-		this.clock.set(START);
-		this.sim.clearRecording();
+	SimulatedWorkspaceTests() {
+		super(START);
 	}
 
 	@Test

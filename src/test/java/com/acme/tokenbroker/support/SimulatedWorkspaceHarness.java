@@ -8,8 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.system.CircuitBreakers;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
@@ -26,6 +31,7 @@ import org.springframework.test.context.ContextCustomizer;
 import org.springframework.test.context.ContextCustomizerFactory;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.MergedContextConfiguration;
+import org.springframework.test.context.junit.jupiter.SpringExtension;
 import org.springframework.test.context.support.TestPropertySourceUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -34,12 +40,15 @@ import org.springframework.util.ReflectionUtils;
  * {@link SimulatedWorkspace} and {@link MutableClock} fields, as Spring Boot's
  * {@code @ImportTestcontainers} finds static container fields; as a context customizer it
  * registers the simulator's properties and the clock bean, as a JUnit extension it closes
- * the simulator after the class.
+ * the simulator after the class and, for {@link SimulatedWorkspaceTest#resetFaults()},
+ * resets the broker's circuit breakers before each test and clears the simulator's faults
+ * after it.
  * <p>
  * The extension alone serves a class that starts brokers of its own with
  * {@link BrokerInstances}: {@code @ExtendWith(SimulatedWorkspaceHarness.class)}.
  */
-public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, AfterAllCallback {
+public class SimulatedWorkspaceHarness
+		implements ContextCustomizerFactory, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
 
 	static final String PROPERTY_SOURCE_NAME = "Simulated Workspace Properties";
 
@@ -58,8 +67,40 @@ public class SimulatedWorkspaceHarness implements ContextCustomizerFactory, Afte
 	}
 
 	@Override
+	public void beforeEach(ExtensionContext context) {
+		if (resetsFaults(context.getRequiredTestClass())) {
+			SpringExtension.getApplicationContext(context)
+				.getBean(CircuitBreakers.class)
+				.all()
+				.values()
+				.forEach(CircuitBreaker::reset);
+		}
+	}
+
+	@Override
+	public void afterEach(ExtensionContext context) {
+		if (resetsFaults(context.getRequiredTestClass())) {
+			SimulatedWorkspace simulator = simulatorOf(context.getRequiredTestClass());
+			for (String region : simulator.regions()) {
+				simulator.faults(region).clear();
+				for (Operation operation : Operation.values()) {
+					simulator.faults(region, operation).clear();
+				}
+			}
+			simulator.entraFaults().clear();
+		}
+	}
+
+	@Override
 	public void afterAll(ExtensionContext context) {
 		simulatorOf(context.getRequiredTestClass()).close();
+	}
+
+	private static boolean resetsFaults(Class<?> testClass) {
+		MergedAnnotation<SimulatedWorkspaceTest> annotation = MergedAnnotations
+			.from(testClass, MergedAnnotations.SearchStrategy.TYPE_HIERARCHY)
+			.get(SimulatedWorkspaceTest.class);
+		return annotation.isPresent() && annotation.getBoolean("resetFaults");
 	}
 
 	static SimulatedWorkspace simulatorOf(Class<?> testClass) {

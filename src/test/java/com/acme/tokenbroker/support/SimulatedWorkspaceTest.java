@@ -60,4 +60,12 @@ public @interface SimulatedWorkspaceTest {
 	 */
 	boolean testCatalog() default true;
 
+	/**
+	 * Whether every test starts with the broker's circuit breakers closed and ends with
+	 * every fault of the simulator (regions, operations, Entra ID) cleared, for a class
+	 * whose tests switch faults on.
+	 * @return whether to reset breakers and faults around each test
+	 */
+	boolean resetFaults() default false;
+
 }

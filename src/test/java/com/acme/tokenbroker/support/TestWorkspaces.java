@@ -8,6 +8,7 @@ import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.simulator.SimulatedWorkspaceBuilder;
 import com.acme.tokenbroker.simulator.SimulatorLauncher;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,6 +35,14 @@ public final class TestWorkspaces {
 		workspaces.put("uks",
 				new CatalogProperties.Workspace(SUBSCRIPTION, "rg-ml", "ws-uks", "uksouth", null, null, "2025-06-01"));
 		return workspaces;
+	}
+
+	/**
+	 * @return the westeurope workspace of {@link #workspaces()} alone, under its alias
+	 * {@code weu}
+	 */
+	public static Map<String, CatalogProperties.Workspace> westEurope() {
+		return Map.of("weu", workspaces().get("weu"));
 	}
 
 	/**
@@ -66,9 +75,31 @@ public final class TestWorkspaces {
 	}
 
 	public static SimulatedWorkspace launch(MutableClock clock) {
-		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces(), services(), settings(),
+		return launch(clock, workspaces(), services(),
 				SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)));
+	}
+
+	/**
+	 * A simulator for a catalog of the test's own, on the test's clock: each service
+	 * whose catalog entry names an auth mode (not {@code auto}) is put in that mode.
+	 * @param clock the clock the simulator reads
+	 * @param workspaces the workspaces by alias
+	 * @param services the services by name
+	 * @param builder what the test adds (principals, grants, lifetimes)
+	 * @return the started simulator
+	 */
+	public static SimulatedWorkspace launch(MutableClock clock, Map<String, CatalogProperties.Workspace> workspaces,
+			Map<String, CatalogProperties.Service> services, SimulatedWorkspaceBuilder builder) {
+		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces, services, settings(), builder);
 		simulator.useClock(clock);
+		services.forEach((name, service) -> {
+			CatalogProperties.Workspace workspace = workspaces.get(service.workspace());
+			if (workspace != null && service.authMode() != AuthMode.AUTO && service.authMode() != AuthMode.AML_TOKEN) {
+				String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
+				simulator.setAuthMode(workspace.name(), upstreamName,
+						com.acme.tokenbroker.simulator.AuthMode.valueOf(service.authMode().name()));
+			}
+		});
 		return simulator;
 	}
 
