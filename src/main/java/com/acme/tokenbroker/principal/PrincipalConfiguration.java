@@ -86,8 +86,7 @@ class PrincipalConfiguration {
 			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
 					: "broker.identities." + alias;
 			// Built once here so a bad setting stops the boot; every sign-in then builds
-			// anew (FreshCredential), so
-			// no azure-identity cache answers for Entra ID
+			// anew (FreshCredential), so no azure-identity cache answers for Entra ID
 			credentialSupplier(prefix, properties, httpClient);
 			Supplier<TokenCredential> credential = () -> new FreshCredential(
 					() -> credentialSupplier(prefix, properties, httpClient).get(), clock, Clock.systemUTC());

@@ -43,8 +43,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		// The chart's rendered config on the simulator on purpose; the per-release caller
-		// audience the chart gives
-		// the app's projected token (issue 11, item 8)
+		// audience the chart gives the app's projected token (issue 11, item 8)
 		properties = { "management.server.port=0", "broker.simulator.allow-real-settings=true",
 				"broker.simulator.cluster-audience=" + ProbeEndpointsIntegrationTests.CALLER_AUDIENCE },
 		args = "--spring.config.additional-location=file:" + ProbeEndpointsIntegrationTests.CONFIG)

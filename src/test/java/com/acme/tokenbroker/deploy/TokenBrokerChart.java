@@ -55,11 +55,10 @@ final class TokenBrokerChart {
 
 	static {
 		// helm-java runs Helm as a Go shared library in this JVM. Once its Go runtime
-		// runs, the JVM no longer answers
-		// attach requests, so Mockito's inline mock maker (initialized by Spring's test
-		// listeners in every
-		// @SpringBootTest) would wait twice 10 s for a self-attach that fails. Attach the
-		// agent first: Mockito reuses it.
+		// runs, the JVM no longer answers attach requests, so Mockito's inline mock maker
+		// (initialized by Spring's test listeners in every @SpringBootTest) would wait
+		// twice 10 s for a self-attach that fails. Attach the agent first: Mockito reuses
+		// it.
 		try {
 			ByteBuddyAgent.install();
 		}
