@@ -252,10 +252,10 @@ final class SimulatedEntra implements Listener.Api {
 			return managedIdentityError(400, "No managed identity " + ((clientId != null) ? "'" + clientId + "' " : "")
 					+ "is assigned to this resource");
 		}
-		Validity validity = Validity.of(now(), this.managedIdentityTokenLifetime, fault);
+		TenantTokens.Validity validity = TenantTokens.Validity.of(now(), this.managedIdentityTokenLifetime, fault);
 		String audience = resource.endsWith("/") ? resource.substring(0, resource.length() - 1) : resource;
 		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("access_token", sign(identity, audience, "2", validity));
+		body.put("access_token", this.tenantTokens.accessToken(identity, audience, "2", validity));
 		body.put("expires_on", Long.toString(validity.expiresAt().getEpochSecond()));
 		body.put("resource", resource);
 		body.put("token_type", "Bearer");
@@ -274,7 +274,7 @@ final class SimulatedEntra implements Listener.Api {
 	}
 
 	private SimResponse issueAccessToken(Principal principal, String resource, String authMethod, Fault fault) {
-		Validity validity = Validity.of(now(), this.accessTokenLifetime, fault);
+		TenantTokens.Validity validity = TenantTokens.Validity.of(now(), this.accessTokenLifetime, fault);
 		long expiresIn = Math.max(0, validity.expiresAt().getEpochSecond() - validity.now().getEpochSecond());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("token_type", "Bearer");
@@ -284,7 +284,7 @@ final class SimulatedEntra implements Listener.Api {
 			body.put("access_token", Padding.oversizedToken());
 			return SimResponse.json(200, body);
 		}
-		body.put("access_token", sign(principal, resource, authMethod, validity));
+		body.put("access_token", this.tenantTokens.accessToken(principal, resource, authMethod, validity));
 		if (fault.kind() == Fault.Kind.MISSING_FIELDS) {
 			body.remove("expires_in");
 			body.remove("ext_expires_in");
@@ -292,11 +292,6 @@ final class SimulatedEntra implements Listener.Api {
 		return SimResponse.json(200, body)
 			.withHeader("Cache-Control", "no-store, no-cache")
 			.withHeader("Pragma", "no-cache");
-	}
-
-	private String sign(Principal principal, String audience, String authMethod, Validity validity) {
-		return this.tenantTokens.accessToken(principal, audience, authMethod, validity.issuedAt(),
-				validity.expiresAt());
 	}
 
 	// ---- tokens for other parts of the simulator
@@ -367,22 +362,6 @@ final class SimulatedEntra implements Listener.Api {
 	@Override
 	public String toString() {
 		return "SimulatedEntra[" + this.baseUrl + "]";
-	}
-
-	/**
-	 * The times of a token issued now for {@code lifetime}, or, under an
-	 * {@link Fault.Kind#EXPIRED} fault, of one that expired a minute ago.
-	 */
-	private record Validity(Instant now, Instant issuedAt, Instant expiresAt) {
-
-		static Validity of(Instant now, Duration lifetime, Fault fault) {
-			if (fault.kind() == Fault.Kind.EXPIRED) {
-				Instant expiresAt = now.minusSeconds(60);
-				return new Validity(now, expiresAt.minus(lifetime), expiresAt);
-			}
-			return new Validity(now, now, now.plus(lifetime));
-		}
-
 	}
 
 }

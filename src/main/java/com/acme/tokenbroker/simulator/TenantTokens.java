@@ -57,13 +57,13 @@ final class TenantTokens {
 	 * @param authMethod the {@code appidacr}: 1 for a client secret, 2 for an assertion
 	 * or a managed identity
 	 */
-	String accessToken(Principal principal, String audience, String authMethod, Instant issuedAt, Instant expiresAt) {
+	String accessToken(Principal principal, String audience, String authMethod, Validity validity) {
 		JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(this.issuer.get())
 			.audience(audience)
 			.subject(principal.objectId())
-			.issueTime(Date.from(issuedAt))
-			.notBeforeTime(Date.from(issuedAt))
-			.expirationTime(Date.from(expiresAt))
+			.issueTime(Date.from(validity.issuedAt()))
+			.notBeforeTime(Date.from(validity.issuedAt()))
+			.expirationTime(Date.from(validity.expiresAt()))
 			.claim("appid", principal.clientId())
 			.claim("azp", principal.clientId())
 			.claim("appidacr", authMethod)
@@ -160,6 +160,22 @@ final class TenantTokens {
 
 	private Instant now() {
 		return this.clock.get().instant().truncatedTo(ChronoUnit.SECONDS);
+	}
+
+	/**
+	 * The times of a token issued now for {@code lifetime}, or, under an
+	 * {@link Fault.Kind#EXPIRED} fault, of one that expired a minute ago.
+	 */
+	record Validity(Instant now, Instant issuedAt, Instant expiresAt) {
+
+		static Validity of(Instant now, Duration lifetime, Fault fault) {
+			if (fault.kind() == Fault.Kind.EXPIRED) {
+				Instant expiresAt = now.minusSeconds(60);
+				return new Validity(now, expiresAt.minus(lifetime), expiresAt);
+			}
+			return new Validity(now, now, now.plus(lifetime));
+		}
+
 	}
 
 }
