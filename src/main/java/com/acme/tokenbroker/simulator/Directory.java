@@ -50,6 +50,22 @@ final class Directory {
 		return this.workspaces;
 	}
 
+	/**
+	 * The web service or online endpoint {@code service} of {@code workspace}.
+	 * @throws IllegalArgumentException for an unknown workspace or service
+	 */
+	Service requireService(String workspace, String service) {
+		Workspace found = workspace(workspace);
+		if (found == null) {
+			throw new IllegalArgumentException("Unknown workspace '" + workspace + "'");
+		}
+		Service result = (service != null) ? found.service(service) : null;
+		if (result == null) {
+			throw new IllegalArgumentException("Unknown service '" + service + "' in workspace '" + workspace + "'");
+		}
+		return result;
+	}
+
 	void grant(String clientId, String workspace, String role) {
 		requireKnown(clientId, workspace);
 		this.roles.computeIfAbsent(key(clientId, workspace), (k) -> ConcurrentHashMap.newKeySet()).add(role);

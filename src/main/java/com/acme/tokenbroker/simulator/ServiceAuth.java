@@ -41,6 +41,19 @@ final class ServiceAuth {
 		return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
 	}
 
+	/**
+	 * Refuse a mode the service cannot have: MMS v1 web services have no Entra-token
+	 * mode.
+	 * @throws IllegalArgumentException for {@link AuthMode#AAD_TOKEN} on a web service
+	 */
+	static void requireModeFits(boolean onlineEndpoint, String service, AuthMode mode) {
+		Objects.requireNonNull(mode, "mode must not be null");
+		if (mode == AuthMode.AAD_TOKEN && !onlineEndpoint) {
+			throw new IllegalArgumentException(
+					"AAD_TOKEN is for online endpoints only; '" + service + "' is an MMS v1 web service");
+		}
+	}
+
 	AuthMode mode() {
 		return this.mode;
 	}

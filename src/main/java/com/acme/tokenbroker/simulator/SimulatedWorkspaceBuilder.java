@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -19,13 +18,27 @@ import java.util.regex.Pattern;
  */
 public final class SimulatedWorkspaceBuilder {
 
+	/** The tenant id unless {@link #tenantId(String)} is set. */
+	public static final String DEFAULT_TENANT_ID = "5e1f7c2a-9d3b-4c6e-8a1f-0b2c3d4e5f60";
+
+	/** Default v1 {@code refreshAfter} and v2 {@code refreshAfterTimeUtc} offset. */
+	public static final Duration DEFAULT_REFRESH_AFTER = Duration.ofMinutes(30);
+
+	/**
+	 * Default service token lifetime: {@code refreshAfter} plus 12 h (reference §3.6).
+	 */
+	public static final Duration DEFAULT_EXPIRES_AFTER = Duration.ofHours(12).plusMinutes(30);
+
+	/** Default Entra access token lifetime, as {@code expires_in: 3599}. */
+	public static final Duration DEFAULT_ACCESS_TOKEN_LIFETIME = Duration.ofSeconds(3599);
+
 	private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9.-]+");
 
 	Clock clock = Clock.systemUTC();
 
-	String tenantId = SimulatedWorkspace.DEFAULT_TENANT_ID;
+	String tenantId = DEFAULT_TENANT_ID;
 
-	Duration accessTokenLifetime = SimulatedWorkspace.DEFAULT_ACCESS_TOKEN_LIFETIME;
+	Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
 
 	Duration managedIdentityTokenLifetime = Duration.ofHours(24);
 
@@ -35,17 +48,13 @@ public final class SimulatedWorkspaceBuilder {
 
 	final List<IssuanceObserver> observers = new ArrayList<>();
 
-	private final Map<String, WorkspaceSpec> workspaces = new LinkedHashMap<>();
-
-	private final Map<String, Map<String, ServiceSpec>> webservices = new LinkedHashMap<>();
-
-	private final Map<String, Map<String, ServiceSpec>> onlineEndpoints = new LinkedHashMap<>();
+	private final WorkspaceSpecs workspaces = new WorkspaceSpecs();
 
 	final Map<String, Principal> principals = new LinkedHashMap<>();
 
 	final Map<String, String> generatedSecrets = new LinkedHashMap<>();
 
-	final List<Grant> grants = new ArrayList<>();
+	private final List<Grant> grants = new ArrayList<>();
 
 	SimulatedWorkspaceBuilder() {
 	}
@@ -61,7 +70,7 @@ public final class SimulatedWorkspaceBuilder {
 	}
 
 	/**
-	 * Set the tenant id; defaults to {@link SimulatedWorkspace#DEFAULT_TENANT_ID}.
+	 * Set the tenant id; defaults to {@link #DEFAULT_TENANT_ID}.
 	 * @param tenantId the tenant id, {@code [A-Za-z0-9.-]+} as azure-identity requires
 	 * @return this builder
 	 */
@@ -149,23 +158,7 @@ public final class SimulatedWorkspaceBuilder {
 	 * a web service (MMS v1 has no Entra-token mode)
 	 */
 	public SimulatedWorkspaceBuilder authMode(String workspace, String service, AuthMode mode) {
-		Map<String, ServiceSpec> webservicesOf = this.webservices.get(workspace);
-		if (webservicesOf == null) {
-			throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
-		}
-		ServiceSpec webservice = webservicesOf.get(service);
-		ServiceSpec endpoint = this.onlineEndpoints.get(workspace).get(service);
-		if (webservice == null && endpoint == null) {
-			throw new IllegalArgumentException(
-					"Unknown service '" + service + "' in '" + workspace + "': add it first");
-		}
-		SimulatedWorkspace.requireModeFits(endpoint != null, service, mode);
-		if (webservice != null) {
-			webservicesOf.put(service, webservice.withMode(mode));
-		}
-		else {
-			this.onlineEndpoints.get(workspace).put(service, endpoint.withMode(mode));
-		}
+		this.workspaces.authMode(workspace, service, mode);
 		return this;
 	}
 
@@ -183,24 +176,20 @@ public final class SimulatedWorkspaceBuilder {
 		requireText(subscriptionId, "subscriptionId");
 		requireText(resourceGroup, "resourceGroup");
 		requireText(region, "region");
-		if (this.workspaces.putIfAbsent(name, new WorkspaceSpec(subscriptionId, resourceGroup, region)) != null) {
-			throw new IllegalArgumentException("Workspace '" + name + "' already added");
-		}
-		this.webservices.put(name, new LinkedHashMap<>());
-		this.onlineEndpoints.put(name, new LinkedHashMap<>());
+		this.workspaces.addWorkspace(name, subscriptionId, resourceGroup, region);
 		return this;
 	}
 
 	/**
-	 * Add an MMS v1 AKS web service with token auth and the default token times. A web
-	 * service and an online endpoint may not share a name within a workspace.
+	 * Add an MMS v1 AKS web service with token auth and the default token times,
+	 * {@link #DEFAULT_REFRESH_AFTER} and {@link #DEFAULT_EXPIRES_AFTER}.
 	 * @param workspace the workspace
-	 * @param serviceName the service name
+	 * @param serviceName the service name, which no online endpoint of the workspace may
+	 * have
 	 * @return this builder
 	 */
 	public SimulatedWorkspaceBuilder webservice(String workspace, String serviceName) {
-		return webservice(workspace, serviceName, SimulatedWorkspace.DEFAULT_REFRESH_AFTER,
-				SimulatedWorkspace.DEFAULT_EXPIRES_AFTER);
+		return webservice(workspace, serviceName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
 	}
 
 	/**
@@ -213,20 +202,16 @@ public final class SimulatedWorkspaceBuilder {
 	 */
 	public SimulatedWorkspaceBuilder webservice(String workspace, String serviceName, Duration refreshAfter,
 			Duration expiresAfter) {
-		addService(this.webservices, this.onlineEndpoints, workspace, serviceName, refreshAfter, expiresAfter);
-		return this;
+		return service(Directory.Kind.WEBSERVICE, workspace, serviceName, refreshAfter, expiresAfter);
 	}
 
 	/**
-	 * Add an ARM v2 online endpoint with {@code AMLToken} auth and the default token
-	 * times.
-	 * @param workspace the workspace
-	 * @param endpointName the endpoint name
+	 * Like {@link #onlineEndpoint(String, String, Duration, Duration)} with the default
+	 * token times.
 	 * @return this builder
 	 */
 	public SimulatedWorkspaceBuilder onlineEndpoint(String workspace, String endpointName) {
-		return onlineEndpoint(workspace, endpointName, SimulatedWorkspace.DEFAULT_REFRESH_AFTER,
-				SimulatedWorkspace.DEFAULT_EXPIRES_AFTER);
+		return onlineEndpoint(workspace, endpointName, DEFAULT_REFRESH_AFTER, DEFAULT_EXPIRES_AFTER);
 	}
 
 	/**
@@ -240,8 +225,7 @@ public final class SimulatedWorkspaceBuilder {
 	 */
 	public SimulatedWorkspaceBuilder onlineEndpoint(String workspace, String endpointName, Duration refreshAfter,
 			Duration expiresAfter) {
-		addService(this.onlineEndpoints, this.webservices, workspace, endpointName, refreshAfter, expiresAfter);
-		return this;
+		return service(Directory.Kind.ONLINE_ENDPOINT, workspace, endpointName, refreshAfter, expiresAfter);
 	}
 
 	/**
@@ -339,14 +323,12 @@ public final class SimulatedWorkspaceBuilder {
 		return build().start();
 	}
 
+	/** The declared tenant with fresh keys and the role assignments made so far. */
 	Directory buildDirectory() {
-		Map<String, Directory.Workspace> built = new LinkedHashMap<>();
-		this.workspaces.forEach((name, spec) -> built.put(name,
-				new Directory.Workspace(name, spec.subscriptionId(), spec.resourceGroup(), spec.region(),
-						services(this.webservices.get(name), Directory.Kind.WEBSERVICE),
-						services(this.onlineEndpoints.get(name), Directory.Kind.ONLINE_ENDPOINT),
-						SigningKey.generate("workspace-" + name + "-" + UUID.randomUUID()), this.clock.instant())));
-		return new Directory(this.tenantId, this.principals, built);
+		Directory directory = new Directory(this.tenantId, this.principals,
+				this.workspaces.build(this.clock.instant()));
+		this.grants.forEach((grant) -> directory.grant(grant.clientId(), grant.workspace(), grant.role()));
+		return directory;
 	}
 
 	private SimulatedWorkspaceBuilder addPrincipal(Principal principal) {
@@ -357,67 +339,29 @@ public final class SimulatedWorkspaceBuilder {
 		return this;
 	}
 
-	/**
-	 * Fresh services, each with new keys: a builder may build more than one simulator.
-	 */
-	private static Map<String, Directory.Service> services(Map<String, ServiceSpec> specs, Directory.Kind kind) {
-		Map<String, Directory.Service> services = new LinkedHashMap<>();
-		specs.forEach((name, spec) -> services.put(name, new Directory.Service(name, spec.refreshAfter(),
-				spec.expiresAfter(), kind, new ServiceAuth(spec.mode()))));
-		return Map.copyOf(services);
-	}
-
-	private void addService(Map<String, Map<String, ServiceSpec>> target,
-			Map<String, Map<String, ServiceSpec>> otherKind, String workspace, String name, Duration refreshAfter,
+	private SimulatedWorkspaceBuilder service(Directory.Kind kind, String workspace, String name, Duration refreshAfter,
 			Duration expiresAfter) {
-		requireText(name, "name");
-		Map<String, ServiceSpec> services = target.get(workspace);
-		if (services == null) {
-			throw new IllegalArgumentException("Unknown workspace '" + workspace + "': add it first");
-		}
-		requirePositive(refreshAfter, "refreshAfter");
-		requirePositive(expiresAfter, "expiresAfter");
-		if (refreshAfter.compareTo(expiresAfter) > 0) {
-			throw new IllegalArgumentException("refreshAfter must not be after expiresAfter");
-		}
-		// Scoring URIs, keys and modes address a service by workspace and name alone.
-		if (otherKind.get(workspace).containsKey(name)) {
-			throw new IllegalArgumentException("A web service and an online endpoint may not share the name '" + name
-					+ "' in '" + workspace + "'");
-		}
-		if (services.putIfAbsent(name, new ServiceSpec(refreshAfter, expiresAfter, AuthMode.AML_TOKEN)) != null) {
-			throw new IllegalArgumentException("Service '" + name + "' already added to '" + workspace + "'");
-		}
+		this.workspaces.addService(kind, workspace, name, refreshAfter, expiresAfter);
+		return this;
 	}
 
-	private static void requireText(String value, String name) {
+	static void requireText(String value, String name) {
 		if (value == null || value.isBlank()) {
 			throw new IllegalArgumentException(name + " must not be empty");
 		}
 	}
 
-	private static Duration requirePositive(Duration value, String name) {
+	static Duration requirePositive(Duration value, String name) {
 		if (value == null || value.isNegative() || value.isZero()) {
 			throw new IllegalArgumentException(name + " must be positive");
 		}
 		return value;
 	}
 
-	private record ServiceSpec(Duration refreshAfter, Duration expiresAfter, AuthMode mode) {
-
-		ServiceSpec withMode(AuthMode mode) {
-			return new ServiceSpec(this.refreshAfter, this.expiresAfter, mode);
-		}
-
-	}
-
-	private record WorkspaceSpec(String subscriptionId, String resourceGroup, String region) {
-	}
-
 	/**
 	 * A role assignment made before start.
 	 */
-	record Grant(String clientId, String workspace, String role) {
+	private record Grant(String clientId, String workspace, String role) {
 	}
 
 }

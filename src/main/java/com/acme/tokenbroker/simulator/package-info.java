@@ -12,8 +12,8 @@
  * time), two {@link com.acme.tokenbroker.simulator.Keys}, asynchronous key regeneration
  * and a scoring endpoint that accepts only the current mode's credential.
  * <p>
- * Plain Java: no Spring types, so the broker decides how to wire it. Upstream wire
- * formats follow {@code reference/azure-ml-auth.md} (§2 Entra, §3 MMS v1, §4 ARM v2, §7
- * checklist).
+ * Plain Java: no Spring types; the Spring Boot wiring is in
+ * {@link com.acme.tokenbroker.simulator.boot}. Upstream wire formats follow
+ * {@code reference/azure-ml-auth.md} (§2 Entra, §3 MMS v1, §4 ARM v2, §7 checklist).
  */
 package com.acme.tokenbroker.simulator;

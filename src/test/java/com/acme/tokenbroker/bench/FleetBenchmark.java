@@ -15,7 +15,7 @@ import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;

@@ -9,7 +9,7 @@ import com.acme.tokenbroker.principal.Identities;
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.ManagedIdentityEnvironment;

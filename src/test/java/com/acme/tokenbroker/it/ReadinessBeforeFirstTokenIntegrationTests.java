@@ -10,7 +10,7 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;

@@ -9,7 +9,7 @@ import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.SimulatedWorkspaceBuilder;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 

@@ -19,7 +19,7 @@ import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
-import com.acme.tokenbroker.simulator.SimulatorLauncher;
+import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;

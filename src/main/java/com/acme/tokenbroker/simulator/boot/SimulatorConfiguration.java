@@ -1,6 +1,8 @@
-package com.acme.tokenbroker.simulator;
+package com.acme.tokenbroker.simulator.boot;
 
 import java.time.Clock;
+
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

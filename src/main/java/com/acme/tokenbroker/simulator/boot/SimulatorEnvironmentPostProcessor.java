@@ -1,4 +1,4 @@
-package com.acme.tokenbroker.simulator;
+package com.acme.tokenbroker.simulator.boot;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 
 import org.springframework.boot.EnvironmentPostProcessor;

@@ -1,4 +1,4 @@
-package com.acme.tokenbroker.simulator;
+package com.acme.tokenbroker.simulator.boot;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package com.acme.tokenbroker.simulator;
+package com.acme.tokenbroker.simulator.boot;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -8,6 +8,8 @@ import java.util.Map;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.security.AccessProperties;
+import com.acme.tokenbroker.simulator.Operation;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.CacheControl;

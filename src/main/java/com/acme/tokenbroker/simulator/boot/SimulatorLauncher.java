@@ -1,4 +1,4 @@
-package com.acme.tokenbroker.simulator;
+package com.acme.tokenbroker.simulator.boot;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -7,6 +7,9 @@ import java.util.ServiceLoader;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
+import com.acme.tokenbroker.simulator.IssuanceObserver;
+import com.acme.tokenbroker.simulator.SimulatedWorkspace;
+import com.acme.tokenbroker.simulator.SimulatedWorkspaceBuilder;
 
 /**
  * Starts a {@link SimulatedWorkspace} that mirrors the broker's configured workspaces and
@@ -38,8 +41,8 @@ public final class SimulatorLauncher {
 			String clusterAudience) {
 
 		public static Settings defaults() {
-			return new Settings(SimulatedWorkspace.DEFAULT_REFRESH_AFTER, SimulatedWorkspace.DEFAULT_EXPIRES_AFTER,
-					"api://token-broker", "token-broker");
+			return new Settings(SimulatedWorkspaceBuilder.DEFAULT_REFRESH_AFTER,
+					SimulatedWorkspaceBuilder.DEFAULT_EXPIRES_AFTER, "api://token-broker", "token-broker");
 		}
 
 	}
