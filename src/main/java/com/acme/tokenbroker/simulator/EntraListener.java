@@ -51,6 +51,13 @@ final class EntraListener {
 		return this.identityHeader;
 	}
 
+	String requireIdentityHeader() {
+		if (this.identityHeader == null) {
+			throw new IllegalStateException("No managed identity registered");
+		}
+		return this.identityHeader;
+	}
+
 	int port() {
 		return this.listener.port();
 	}

@@ -10,8 +10,18 @@ import java.util.function.BiConsumer;
  * releases requests held by {@link Fault.Kind#HANG}; entering or leaving
  * {@link Fault.Kind#DOWN} stops the listener or rebinds it on the same port before
  * {@link #set(Fault)} returns.
+ * <p>
+ * A region's listener also has one switch per {@link Operation}. When it is set to
+ * anything but {@link Fault#none()}, its fault replaces the region's for that operation
+ * only (e.g. only {@link Operation#ARM_REGENERATE_KEYS}, or only the operation poll);
+ * when clear, the region's switch applies as usual. {@code DOWN} there drops that
+ * operation's connections without an answer instead of closing the port. It is the only
+ * switch that applies to {@link Operation#SCORE}. Every operation has one, so callers may
+ * clear them all in a loop; the Entra and cluster operations never reach a region's
+ * listener, so their switches there have no effect.
  *
  * @see SimulatedWorkspace#faults(String)
+ * @see SimulatedWorkspace#faults(String, Operation)
  * @see SimulatedWorkspace#entraFaults()
  */
 public final class FaultSwitch {

@@ -55,6 +55,17 @@ final class RegionListeners {
 		return region;
 	}
 
+	/**
+	 * Whether the workspace's region accepts the service token; {@code false} for no
+	 * workspace.
+	 */
+	boolean acceptsServiceToken(Directory.Workspace workspace, String service, String token) {
+		if (workspace == null || token == null) {
+			return false;
+		}
+		return region(workspace.region()).api().acceptsServiceToken(workspace, service, token);
+	}
+
 	void start() {
 		this.regions.values().forEach((region) -> {
 			region.listener().start();

@@ -1,7 +1,6 @@
 package com.acme.tokenbroker.simulator;
 
 import java.net.URI;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,28 +18,19 @@ import org.slf4j.LoggerFactory;
  * Machine Learning token endpoints (MMS v1 web services and ARM v2 online endpoints),
  * serving real HTTPS on 127.0.0.1 with a self-signed certificate generated at start.
  * <p>
- * One listener serves Entra (and the simulated AKS cluster issuer under
- * {@code /cluster}); one listener per region serves the MMS and ARM paths of the
- * workspaces located there. Every listener and every region operation has a
- * {@link FaultSwitch}; every call is counted and recorded (scoring is counted only);
- * every secret the simulator creates or issues is reported to the
- * {@link IssuanceObserver}s and never logged. Token times and all checks use the injected
- * {@link Clock} ({@link #useClock(Clock)}).
+ * One listener serves Entra (and the simulated AKS cluster issuer under {@code /cluster})
+ * at the authority host {@code https://localhost:{port}/}; each issuer's OpenID
+ * configuration is at {@code {issuer}/.well-known/openid-configuration}. One listener per
+ * region serves the MMS and ARM paths of the workspaces located there. Every listener and
+ * every region operation has a {@link FaultSwitch}; every call is counted and recorded
+ * (scoring is counted only); every secret the simulator creates or issues is reported to
+ * the {@link IssuanceObserver}s and never logged. Token times and all checks use the
+ * injected {@link Clock} ({@link #useClock(Clock)}).
  * <p>
  * Each web service and online endpoint has an {@link AuthMode}, two keys and a scoring
  * URI that accepts only its current mode's credential. Key regenerations are asynchronous
- * by default ({@link SimulatedWorkspaceBuilder#asyncRegeneration(int)}).
- * <pre class="code">
- * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
- *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
- *         .webservice("ml-weu", "fraud-scoring")
- *         .clientSecretPrincipal("broker-app", "s3cret")
- *         .grant("broker-app", "ml-weu", "Reader")
- *         .start()) {
- *     URI authority = sim.authorityHost();            // for azure-identity's authorityHost(...)
- *     URI mms = sim.regionEndpoint("westeurope");     // MMS and ARM host for the region
- * }
- * </pre>
+ * by default ({@link SimulatedWorkspaceBuilder#asyncRegeneration(int)}). Built with
+ * {@link #builder()}, whose Javadoc has an example.
  * <p>
  * Methods that name a service take the workspace name and the web service or online
  * endpoint name and throw {@link IllegalArgumentException} for an unknown one; methods
@@ -128,10 +118,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		logger.info("Simulated workspace closed");
 	}
 
-	/**
-	 * Replace the clock used for token times and every time check (virtual time in
-	 * tests).
-	 */
+	/** Replace the clock of token times and every time check (virtual time in tests). */
 	public void useClock(Clock clock) {
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
 	}
@@ -142,8 +129,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the authority host, {@code https://localhost:{port}/}, as azure-identity's
-	 * {@code authorityHost(...)} takes it.
+	 * Return the authority host, as azure-identity's {@code authorityHost(...)} takes it.
 	 */
 	public URI authorityHost() {
 		return URI.create(started().entra.api().baseUrl() + "/");
@@ -154,19 +140,12 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return this.directory.tenantId();
 	}
 
-	/**
-	 * Return the v2.0 token endpoint,
-	 * {@code https://localhost:{port}/{tenant}/oauth2/v2.0/token}.
-	 */
+	/** Return the v2.0 token endpoint, {@code {authority}{tenant}/oauth2/v2.0/token}. */
 	public URI tokenEndpoint() {
 		return URI.create(started().entra.api().tokenEndpoint());
 	}
 
-	/**
-	 * Return the v2.0 issuer of Entra tokens,
-	 * {@code https://localhost:{port}/{tenant}/v2.0}. Its OpenID configuration is at
-	 * {@code {issuer}/.well-known/openid-configuration}.
-	 */
+	/** Return the v2.0 issuer of Entra tokens, {@code {authority}{tenant}/v2.0}. */
 	public String entraIssuer() {
 		return started().entra.api().issuer();
 	}
@@ -176,11 +155,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return URI.create(started().entra.api().jwksUri());
 	}
 
-	/**
-	 * Return the simulated AKS OIDC issuer,
-	 * {@code https://localhost:{entraPort}/cluster}. Its OpenID configuration is at
-	 * {@code {issuer}/.well-known/openid-configuration}.
-	 */
+	/** Return the simulated AKS OIDC issuer, {@code {authority}cluster}. */
 	public String clusterIssuer() {
 		return started().entra.api().clusterIssuer();
 	}
@@ -261,15 +236,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return this.tls.certificatePem();
 	}
 
-	/** Return the certificate every listener presents. */
-	public X509Certificate trustedCertificate() {
-		return this.tls.certificate();
-	}
-
-	/**
-	 * Return a client TLS context that trusts the simulator's certificate and nothing
-	 * else.
-	 */
+	/** Return a client TLS context trusting the simulator's certificate and no other. */
 	public SSLContext clientSslContext() {
 		return this.clientSslContext;
 	}
@@ -319,11 +286,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	 * @throws IllegalStateException if no managed identity was registered
 	 */
 	public String managedIdentityHeader() {
-		String header = this.entra.identityHeader();
-		if (header == null) {
-			throw new IllegalStateException("No managed identity registered");
-		}
-		return header;
+		return this.entra.requireIdentityHeader();
 	}
 
 	/**
@@ -355,16 +318,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	}
 
 	/**
-	 * Return the fault switch of one operation of a region's listener. When it is set to
-	 * anything but {@link Fault#none()}, its fault replaces the region's for that
-	 * operation only (e.g. only {@link Operation#ARM_REGENERATE_KEYS}, or only the
-	 * operation poll); when clear, the region's switch applies as usual. {@code DOWN}
-	 * here drops that operation's connections without an answer instead of closing the
-	 * port. It is the only switch that applies to {@link Operation#SCORE}.
-	 * <p>
-	 * Every operation has a switch, so callers may clear them all in a loop; the Entra
-	 * and cluster operations never reach a region's listener, so their switches here have
-	 * no effect (use {@link #entraFaults()}).
+	 * Return the fault switch of one operation of a region's listener, which replaces the
+	 * region's while set ({@link FaultSwitch} says how).
 	 */
 	public FaultSwitch faults(String region, Operation operation) {
 		Objects.requireNonNull(operation, "operation must not be null");
@@ -388,9 +343,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		return this.recorder.count(region, operation);
 	}
 
-	/**
-	 * Return how many token requests ({@link Operation#ENTRA_TOKEN}) Entra received.
-	 */
+	/** Return how many token requests ({@link Operation#ENTRA_TOKEN}) Entra received. */
 	public long entraCallCount() {
 		return this.recorder.count(EntraListener.NAME, Operation.ENTRA_TOKEN);
 	}
@@ -420,11 +373,7 @@ public final class SimulatedWorkspace implements AutoCloseable {
 	 * simulator's clock; {@code false} for an unknown workspace.
 	 */
 	public boolean acceptsServiceToken(String workspace, String service, String token) {
-		Directory.Workspace found = this.directory.workspace(workspace);
-		if (found == null || token == null) {
-			return false;
-		}
-		return this.regions.region(found.region()).api().acceptsServiceToken(found, service, token);
+		return this.regions.acceptsServiceToken(this.directory.workspace(workspace), service, token);
 	}
 
 	private SimulatedWorkspace started() {

@@ -14,7 +14,17 @@ import java.util.regex.Pattern;
 
 /**
  * Describes the tenant, the workspaces and their services, the principals and their role
- * assignments.
+ * assignments. <pre class="code">
+ * try (SimulatedWorkspace sim = SimulatedWorkspace.builder()
+ *         .workspace("ml-weu", "00000000-1111-2222-3333-444444444444", "rg-ml", "westeurope")
+ *         .webservice("ml-weu", "fraud-scoring")
+ *         .clientSecretPrincipal("broker-app", "s3cret")
+ *         .grant("broker-app", "ml-weu", "Reader")
+ *         .start()) {
+ *     URI authority = sim.authorityHost();            // for azure-identity's authorityHost(...)
+ *     URI mms = sim.regionEndpoint("westeurope");     // MMS and ARM host for the region
+ * }
+ * </pre>
  */
 public final class SimulatedWorkspaceBuilder {
 

@@ -60,7 +60,8 @@ final class RegionGuard {
 		String region = service.region();
 		CircuitBreaker breaker = this.breakers.forRegion(region);
 		// A breaker decorator cannot tell a waiting caller from the background refresher:
-		// past the open-state wait, acquiring a permission turns the breaker half-open and
+		// past the open-state wait, acquiring a permission turns the breaker half-open
+		// and
 		// makes this call the probe. So the one check Resilience4j cannot express comes
 		// first, here: while the region is open or probing, a waiting caller is refused
 		// and the probe stays the background refresher's.
