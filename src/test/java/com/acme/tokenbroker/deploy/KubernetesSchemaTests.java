@@ -42,11 +42,7 @@ class KubernetesSchemaTests {
 
 	@Test
 	void theValidatorRejectsWrongTypesMissingFieldsAndUnknownFields() {
-		DeployChecks.Result result = DeployChecks
-			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/deployment.yaml")));
-
-		assertThat(result.exitStatus()).as(result.output()).isEqualTo(1);
-		assertThat(result.output()).contains("FAIL")
+		assertThat(rejected("deployment.yaml")).contains("FAIL")
 			.contains("/spec/template/spec/containers/0/ports/0/containerPort")
 			.contains("/spec/template/spec/containers/0/readinesProbe: unknown field")
 			.contains("name");
@@ -54,11 +50,7 @@ class KubernetesSchemaTests {
 
 	@Test
 	void theValidatorRejectsABrokenCertManagerCertificate() {
-		DeployChecks.Result result = DeployChecks
-			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/certificate.yaml")));
-
-		assertThat(result.exitStatus()).as(result.output()).isEqualTo(1);
-		assertThat(result.output()).contains("FAIL")
+		assertThat(rejected("certificate.yaml")).contains("FAIL")
 			.doesNotContain("no schema for")
 			.contains("issuerRef")
 			.contains("/spec/privateKey/encoding")
@@ -68,11 +60,18 @@ class KubernetesSchemaTests {
 
 	@Test
 	void theValidatorRejectsKindsItHasNoSchemaFor() {
-		DeployChecks.Result result = DeployChecks
-			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid/unknown-kind.yaml")));
+		assertThat(rejected("unknown-kind.yaml")).contains("no schema for example.com/v1 Widget");
+	}
 
-		assertThat(result.exitStatus()).isEqualTo(1);
-		assertThat(result.output()).contains("no schema for example.com/v1 Widget");
+	/**
+	 * @param file a manifest under {@code src/test/resources/deploy/invalid}
+	 * @return the validator's output, once its exit status is asserted to be 1
+	 */
+	private static String rejected(String file) {
+		DeployChecks.Result result = DeployChecks
+			.validateManifests(List.of(Path.of("src/test/resources/deploy/invalid").resolve(file)));
+		assertThat(result.exitStatus()).as(result.output()).isEqualTo(1);
+		return result.output();
 	}
 
 	private static Path write(String name, Manifests manifests) {

@@ -80,6 +80,12 @@ class RenderedConfigurationBindingTests {
 		return new Binder(ConfigurationPropertySources.from(sources));
 	}
 
+	/** The identity settings of a scenario's rendered configuration. */
+	private static IdentityProperties identity(String scenario) {
+		return bind(binder(TokenBrokerChart.render(scenario).applicationYaml()), "broker.identity",
+				IdentityProperties.class);
+	}
+
 	static <T> T bind(Binder binder, String prefix, Class<T> type) {
 		return binder.bindOrCreate(prefix, type);
 	}
@@ -132,9 +138,7 @@ class RenderedConfigurationBindingTests {
 
 	@Test
 	void workloadIdentityReadsTheChartsProjectedTokenWithTheIdsFromTheValues() {
-		Binder binder = binder(TokenBrokerChart.render("standalone-workload-identity").applicationYaml());
-
-		IdentityProperties identity = bind(binder, "broker.identity", IdentityProperties.class);
+		IdentityProperties identity = identity("standalone-workload-identity");
 
 		assertThat(identity.mode()).isEqualTo(IdentityProperties.Mode.WORKLOAD_IDENTITY);
 		// Issue 11, item 1: no longer the webhook's AZURE_* environment, which would
@@ -149,9 +153,7 @@ class RenderedConfigurationBindingTests {
 
 	@Test
 	void aClientSecretIsReadFromTheMountedFile() {
-		Binder binder = binder(TokenBrokerChart.render("sidecar-client-secret").applicationYaml());
-
-		IdentityProperties identity = bind(binder, "broker.identity", IdentityProperties.class);
+		IdentityProperties identity = identity("sidecar-client-secret");
 
 		assertThat(identity.mode()).isEqualTo(IdentityProperties.Mode.CLIENT_SECRET);
 		assertThat(identity.tenantId()).isEqualTo("72f988bf-0000-4000-8000-000000000001");
@@ -162,9 +164,7 @@ class RenderedConfigurationBindingTests {
 
 	@Test
 	void aClientCertificateIsReadFromTheMountedFile() {
-		Binder binder = binder(TokenBrokerChart.render("standalone-everything-on").applicationYaml());
-
-		IdentityProperties identity = bind(binder, "broker.identity", IdentityProperties.class);
+		IdentityProperties identity = identity("standalone-everything-on");
 
 		assertThat(identity.mode()).isEqualTo(IdentityProperties.Mode.CLIENT_CERTIFICATE);
 		assertThat(identity.certificatePath()).hasToString("/var/run/secrets/token-broker/identity/broker.pfx");

@@ -62,6 +62,12 @@ class ApiErrorsIntegrationTests {
 		return calls;
 	}
 
+	private static void assertEachDenied(String type, Http.Response... responses) {
+		for (Http.Response response : responses) {
+			assertProblem(response, 403, type);
+		}
+	}
+
 	private static void assertProblem(Http.Response response, int status, String type) {
 		assertThat(response.status()).isEqualTo(status);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
@@ -221,10 +227,8 @@ class ApiErrorsIntegrationTests {
 		Http.Response unknownStatus = this.api.get("/tokens/no-such-service/status", fraudApp);
 		Http.Response configuredStatus = this.api.get("/tokens/recommender/status", fraudApp);
 
-		assertProblem(configured, 403, "urn:token-broker:problem:service-access-denied");
-		assertProblem(unknown, 403, "urn:token-broker:problem:service-access-denied");
-		assertProblem(unknownStatus, 403, "urn:token-broker:problem:service-access-denied");
-		assertProblem(configuredStatus, 403, "urn:token-broker:problem:service-access-denied");
+		assertEachDenied("urn:token-broker:problem:service-access-denied", configured, unknown, unknownStatus,
+				configuredStatus);
 		assertThat(unknown.body().replace("no-such-service", "recommender")).isEqualTo(configured.body());
 		assertThat(this.api.get("/tokens", fraudApp).body()).contains("fraud-scoring").doesNotContain("recommender");
 	}
@@ -237,9 +241,7 @@ class ApiErrorsIntegrationTests {
 		Http.Response unknown = this.api.get("/admin/services/no-such-service/keys/rotation", demoApp);
 		Http.Response rotateUnknown = this.api.postWithBearer("/admin/services/no-such-service/keys/rotate", demoApp);
 
-		assertProblem(configured, 403, "urn:token-broker:problem:admin-access-denied");
-		assertProblem(unknown, 403, "urn:token-broker:problem:admin-access-denied");
-		assertProblem(rotateUnknown, 403, "urn:token-broker:problem:admin-access-denied");
+		assertEachDenied("urn:token-broker:problem:admin-access-denied", configured, unknown, rotateUnknown);
 		assertThat(unknown.body().replace("no-such-service", "fraud-scoring")).isEqualTo(configured.body());
 	}
 

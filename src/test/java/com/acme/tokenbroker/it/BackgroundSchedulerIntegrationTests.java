@@ -16,7 +16,6 @@ import com.acme.tokenbroker.token.TokenCache;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,8 +37,8 @@ class BackgroundSchedulerIntegrationTests {
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	@LocalServerPort
-	int port;
+	@Autowired
+	Http api;
 
 	@Autowired
 	TokenCache cache;
@@ -54,9 +53,8 @@ class BackgroundSchedulerIntegrationTests {
 
 	@Test
 	void theSchedulerRefreshesADueTokenWithoutAnyManualCall() {
-		Http api = new Http(this.port);
 		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(2));
-		Http.Response first = api.get("/tokens/v1-weu", caller);
+		Http.Response first = this.api.get("/tokens/v1-weu", caller);
 		assertThat(first.status()).as(first.body()).isEqualTo(200);
 		long afterFirstFetch = tokenCalls();
 		Instant due = this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt();
@@ -71,7 +69,7 @@ class BackgroundSchedulerIntegrationTests {
 		await().atMost(Duration.ofSeconds(10)).until(() -> tokenCalls() > afterFirstFetch);
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> this.cache.state(ServiceName.of("v1-weu")).nextAttemptAt().isAfter(due));
-		Http.Response refreshed = api.get("/tokens/v1-weu", caller);
+		Http.Response refreshed = this.api.get("/tokens/v1-weu", caller);
 		assertThat(refreshed.json().get("accessToken").stringValue()).as("the scheduler's refresh is served")
 			.isNotEqualTo(first.json().get("accessToken").stringValue());
 		assertThat(refreshed.json().get("stale").booleanValue()).isFalse();

@@ -13,7 +13,6 @@ import com.acme.tokenbroker.support.TestWorkspaces;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,8 +30,8 @@ class CachedTokenFastPathDisabledIntegrationTests {
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
-	@LocalServerPort
-	int port;
+	@Autowired
+	RawHttp http;
 
 	@Autowired
 	PassedOnProbe passedOn;
@@ -42,12 +41,11 @@ class CachedTokenFastPathDisabledIntegrationTests {
 		String token = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
 		List<String> request = List.of("GET /tokens/v1-weu HTTP/1.1", "Host: localhost", "Accept: application/json",
 				"Authorization: Bearer " + token);
-		RawHttp http = new RawHttp(this.port);
-		http.send(request); // the miss
+		this.http.send(request); // the miss
 		int before = this.passedOn.get();
 
-		RawHttp.Response first = http.send(request);
-		RawHttp.Response second = http.send(request);
+		RawHttp.Response first = this.http.send(request);
+		RawHttp.Response second = this.http.send(request);
 
 		assertThat(this.passedOn.get() - before).isEqualTo(2);
 		assertThat(first.status()).isEqualTo(200);

@@ -15,14 +15,12 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,21 +45,14 @@ class CachedTokenFastPathIntegrationTests {
 
 	static final String AUDIENCE = "api://token-broker";
 
-	@LocalServerPort
-	int port;
-
 	@Autowired
 	PassedOnProbe passedOn;
 
 	@Autowired
 	MeterRegistry meters;
 
+	@Autowired
 	RawHttp http;
-
-	@BeforeEach
-	void setUp() {
-		this.http = new RawHttp(this.port);
-	}
 
 	/**
 	 * A caller token never presented before (a unique claim), granted every service by

@@ -33,7 +33,6 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -105,12 +104,8 @@ class CallerTrustIntegrationTests {
 	@Autowired
 	PassedOnProbe passedOn;
 
+	@Autowired
 	RawHttp http;
-
-	@BeforeEach
-	void setUp() {
-		this.http = new RawHttp(this.port);
-	}
 
 	record Sent(RawHttp.Response response, boolean passedOn) {
 

@@ -2,7 +2,6 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.AuthMode;
@@ -16,6 +15,7 @@ import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.Refreshes;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
@@ -25,7 +25,6 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -46,25 +45,17 @@ class CredentialModesEntraLifetimeIntegrationTests {
 
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
-	static final Map<String, CatalogProperties.Service> SERVICES = services();
+	static final Map<String, CatalogProperties.Service> SERVICES = TestServices.catalog()
+		.required("aad-v2", "weu", ServiceKind.ONLINE_ENDPOINT, AuthMode.AAD_TOKEN)
+		.build();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
 			SimulatedWorkspace.builder().entraTokenLifetime(ENTRA_LIFETIME));
-
-	private static Map<String, CatalogProperties.Service> services() {
-		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("aad-v2",
-				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, true, AuthMode.AAD_TOKEN));
-		return services;
-	}
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
 	}
-
-	@LocalServerPort
-	int port;
 
 	@LocalManagementPort
 	int managementPort;
@@ -72,13 +63,13 @@ class CredentialModesEntraLifetimeIntegrationTests {
 	@Autowired
 	TokenCache cache;
 
+	@Autowired
 	Http api;
 
 	Http management;
 
 	@BeforeEach
 	void setUp() {
-		this.api = new Http(this.port);
 		this.management = new Http(this.managementPort);
 		Http.Response first = get();
 		assertThat(first.status()).as(first.body()).isEqualTo(200);

@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,11 +27,11 @@ import com.acme.tokenbroker.support.FastPolls;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.token.TokenCache;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
@@ -40,7 +39,6 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -63,23 +61,19 @@ class CredentialModesIntegrationTests {
 
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
-	static final Map<String, CatalogProperties.Service> SERVICES = services();
+	static final Map<String, CatalogProperties.Service> SERVICES = TestServices.catalog()
+		.add("tok-v1", "weu", ServiceKind.WEBSERVICE)
+		.add("key-v1", "weu", ServiceKind.WEBSERVICE)
+		.add("key-v2", "weu", ServiceKind.ONLINE_ENDPOINT)
+		.add("aad-v2", "weu", ServiceKind.ONLINE_ENDPOINT)
+		.add("switch-v2", "weu", ServiceKind.ONLINE_ENDPOINT)
+		.add("switch-key-v1", "weu", ServiceKind.WEBSERVICE)
+		.add("rot-v1", "weu", ServiceKind.WEBSERVICE)
+		.add("rot-v2", "weu", ServiceKind.ONLINE_ENDPOINT)
+		.add("rot-fail", "weu", ServiceKind.WEBSERVICE)
+		.build();
 
 	static final SimulatedWorkspace SIMULATOR = launch();
-
-	private static Map<String, CatalogProperties.Service> services() {
-		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("tok-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		services.put("key-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		services.put("key-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
-		services.put("aad-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
-		services.put("switch-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
-		services.put("switch-key-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		services.put("rot-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		services.put("rot-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false));
-		services.put("rot-fail", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		return services;
-	}
 
 	private static SimulatedWorkspace launch() {
 		SimulatedWorkspace simulator = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
@@ -99,9 +93,6 @@ class CredentialModesIntegrationTests {
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}
 
-	@LocalServerPort
-	int port;
-
 	@Autowired
 	TokenCache cache;
 
@@ -111,14 +102,10 @@ class CredentialModesIntegrationTests {
 	@Autowired
 	CircuitBreakers breakers;
 
+	@Autowired
 	Http api;
 
 	final HttpClient scoringClient = HttpClient.newBuilder().sslContext(SIMULATOR.clientSslContext()).build();
-
-	@BeforeEach
-	void setUp() {
-		this.api = new Http(this.port);
-	}
 
 	private static String caller(String subject) {
 		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));

@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.AuthMode;
@@ -19,13 +18,13 @@ import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -46,24 +45,18 @@ class DataPlaneIdentitiesIntegrationTests {
 
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
-	static final Map<String, CatalogProperties.Service> SERVICES = services();
+	static final Map<String, CatalogProperties.Service> SERVICES = TestServices.catalog()
+		.add("aad-a", "weu", ServiceKind.ONLINE_ENDPOINT, AuthMode.AAD_TOKEN)
+		.add("aad-b", "weu", ServiceKind.ONLINE_ENDPOINT, AuthMode.AAD_TOKEN)
+		.add("tok-a", "weu", ServiceKind.WEBSERVICE)
+		.add("tok-b", "weu", ServiceKind.WEBSERVICE)
+		.build();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
 			SimulatedWorkspace.builder()
 				.entraTokenLifetime(Duration.ofDays(30))
 				.clientSecretPrincipal(SECOND_CLIENT)
 				.grant(SECOND_CLIENT, "ws-weu", "Reader"));
-
-	private static Map<String, CatalogProperties.Service> services() {
-		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("aad-a",
-				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.AAD_TOKEN));
-		services.put("aad-b",
-				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.AAD_TOKEN));
-		services.put("tok-a", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		services.put("tok-b", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		return services;
-	}
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
@@ -89,17 +82,10 @@ class DataPlaneIdentitiesIntegrationTests {
 		registry.add("broker.services.tok-b.identity", () -> "scoring-b");
 	}
 
-	@LocalServerPort
-	int port;
-
+	@Autowired
 	Http api;
 
 	final HttpClient scoringClient = HttpClient.newBuilder().sslContext(SIMULATOR.clientSslContext()).build();
-
-	@BeforeEach
-	void setUp() {
-		this.api = new Http(this.port);
-	}
 
 	private static String caller(String subject) {
 		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));

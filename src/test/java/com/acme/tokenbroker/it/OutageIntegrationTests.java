@@ -26,7 +26,6 @@ import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,12 +74,8 @@ class OutageIntegrationTests {
 	@Autowired
 	CircuitBreakers breakers;
 
+	@Autowired
 	Http api;
-
-	@BeforeEach
-	void setUp() {
-		this.api = new Http(this.port);
-	}
 
 	private static String caller() {
 		return CallerTokens.app(SIMULATOR);

@@ -1,9 +1,9 @@
 package com.acme.tokenbroker.it;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.acme.tokenbroker.catalog.AuthMode;
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
 import com.acme.tokenbroker.catalog.ServiceName;
@@ -13,6 +13,7 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.TokenCache;
 import org.junit.jupiter.api.AfterAll;
@@ -39,18 +40,14 @@ class ReadinessBeforeFirstTokenIntegrationTests {
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = Map.of("weu",
 			TestWorkspaces.workspaces().get("weu"), "eus", TestWorkspaces.workspaces().get("eus"));
 
-	static final Map<String, CatalogProperties.Service> SERVICES = services();
+	static final Map<String, CatalogProperties.Service> SERVICES = TestServices.catalog()
+		.required("held-v1", "weu", ServiceKind.WEBSERVICE, AuthMode.AUTO)
+		.required("fast-v2", "weu", ServiceKind.ONLINE_ENDPOINT, AuthMode.AUTO)
+		.required("fast-eus", "eus", ServiceKind.WEBSERVICE, AuthMode.AUTO)
+		.add("optional-eus", "eus", ServiceKind.ONLINE_ENDPOINT)
+		.build();
 
 	static final SimulatedWorkspace SIMULATOR = launch();
-
-	private static Map<String, CatalogProperties.Service> services() {
-		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("held-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, true));
-		services.put("fast-v2", new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, true));
-		services.put("fast-eus", new CatalogProperties.Service("eus", ServiceKind.WEBSERVICE, null, true));
-		services.put("optional-eus", new CatalogProperties.Service("eus", ServiceKind.ONLINE_ENDPOINT, null, false));
-		return services;
-	}
 
 	/** The faults are set before the broker starts, so its warm-up meets them. */
 	private static SimulatedWorkspace launch() {

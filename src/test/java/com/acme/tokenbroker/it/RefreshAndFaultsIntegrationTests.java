@@ -28,7 +28,6 @@ import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.nimbusds.jwt.JWTParser;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -57,12 +56,8 @@ class RefreshAndFaultsIntegrationTests {
 	@Autowired
 	TokenCache cache;
 
+	@Autowired
 	Http api;
-
-	@BeforeEach
-	void setUp() {
-		this.api = new Http(this.port);
-	}
 
 	private static String caller() {
 		return CallerTokens.app(SIMULATOR);

@@ -34,7 +34,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -99,8 +98,8 @@ class RegionBlackholeIntegrationTests {
 		WESTEUROPE.close();
 	}
 
-	@LocalServerPort
-	int port;
+	@Autowired
+	Http api;
 
 	@Autowired
 	TokenCache cache;
@@ -189,14 +188,13 @@ class RegionBlackholeIntegrationTests {
 		assertThat(westeurope.getState()).as("westeurope's breaker opened on the hanging connects")
 			.isEqualTo(CircuitBreaker.State.OPEN);
 
-		Http api = new Http(this.port);
 		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(24));
 		// The first request of a run verifies its caller's key and opens the connection:
 		// not the figure asked for
-		assertThat(api.get("/tokens/" + EASTUS.get(0), caller).status()).isEqualTo(200);
+		assertThat(this.api.get("/tokens/" + EASTUS.get(0), caller).status()).isEqualTo(200);
 		List<Long> micros = new ArrayList<>();
 		for (String name : WESTEUROPE_COLD.subList(0, 3)) {
-			micros.add(coldCallerAnswer(api, caller, name));
+			micros.add(coldCallerAnswer(caller, name));
 		}
 
 		// The connects that opened the breaker end first, so the probe is the only
@@ -215,7 +213,7 @@ class RegionBlackholeIntegrationTests {
 		}
 		assertThat(westeurope.getState()).as("the probe is on its way").isEqualTo(CircuitBreaker.State.HALF_OPEN);
 		for (String name : WESTEUROPE_COLD.subList(3, WESTEUROPE_COLD.size())) {
-			micros.add(coldCallerAnswer(api, caller, name));
+			micros.add(coldCallerAnswer(caller, name));
 			assertThat(probe).as("answered while the probe's connect still hangs").isNotDone();
 			assertThat(this.cache.isLoading(probing)).isTrue();
 		}
@@ -227,10 +225,10 @@ class RegionBlackholeIntegrationTests {
 	 * One first request for a never-fetched westeurope service: a 503 saying the circuit
 	 * is open; its latency.
 	 */
-	private long coldCallerAnswer(Http api, String caller, String name) {
+	private long coldCallerAnswer(String caller, String name) {
 		assertThat(this.cache.current(ServiceName.of(name))).isNull();
 		long started = System.nanoTime();
-		Http.Response response = api.get("/tokens/" + name, caller);
+		Http.Response response = this.api.get("/tokens/" + name, caller);
 		long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started);
 		assertThat(response.status()).as(response.body()).isEqualTo(503);
 		assertThat(response.json().get("type").stringValue())

@@ -22,7 +22,7 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -55,19 +55,18 @@ class RequestPathBackoffIntegrationTests {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, configured);
 	}
 
-	@LocalServerPort
-	int port;
+	@Autowired
+	Http api;
 
 	@Test
 	void twoThousandRequestsForAServiceTheUpstreamDoesNotKnowMakeAtMostTwoUpstreamCalls() throws Exception {
-		Http api = new Http(this.port);
 		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
 		long before = SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN);
 		ExecutorService pool = Executors.newFixedThreadPool(16);
 		List<Future<Http.Response>> answers = new ArrayList<>();
 		try {
 			for (int i = 0; i < 2000; i++) {
-				answers.add(pool.submit(() -> api.get("/tokens/deleted", caller)));
+				answers.add(pool.submit(() -> this.api.get("/tokens/deleted", caller)));
 			}
 			for (Future<Http.Response> answer : answers) {
 				Http.Response response = answer.get(30, TimeUnit.SECONDS);
@@ -82,7 +81,7 @@ class RequestPathBackoffIntegrationTests {
 		}
 
 		assertThat(SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN) - before).isBetween(1L, 2L);
-		assertThat(api.get("/tokens/known", caller).status()).isEqualTo(200);
+		assertThat(this.api.get("/tokens/known", caller).status()).isEqualTo(200);
 	}
 
 }

@@ -2,7 +2,6 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.AuthMode;
@@ -19,15 +18,14 @@ import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RefreshTicks;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -61,20 +59,14 @@ class ScheduledKeyRotationIntegrationTests {
 
 	static final Map<String, CatalogProperties.Workspace> WORKSPACES = TestWorkspaces.westEurope();
 
-	static final Map<String, CatalogProperties.Service> SERVICES = services();
+	static final Map<String, CatalogProperties.Service> SERVICES = TestServices.catalog()
+		.add("sched-v1", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
+		.add("sched-v2", "weu", ServiceKind.ONLINE_ENDPOINT, AuthMode.KEY)
+		.add("tok-v1", "weu", ServiceKind.WEBSERVICE)
+		.build();
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK, WORKSPACES, SERVICES,
 			SimulatedWorkspace.builder().entraTokenLifetime(Duration.ofDays(30)).asyncRegeneration(2));
-
-	private static Map<String, CatalogProperties.Service> services() {
-		Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
-		services.put("sched-v1",
-				new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false, AuthMode.KEY));
-		services.put("sched-v2",
-				new CatalogProperties.Service("weu", ServiceKind.ONLINE_ENDPOINT, null, false, AuthMode.KEY));
-		services.put("tok-v1", new CatalogProperties.Service("weu", ServiceKind.WEBSERVICE, null, false));
-		return services;
-	}
 
 	@DynamicPropertySource
 	static void simulatedWorkspace(DynamicPropertyRegistry registry) {
@@ -87,21 +79,14 @@ class ScheduledKeyRotationIntegrationTests {
 		registry.add("broker.access.admin-rules[0].services[0]", () -> "*");
 	}
 
-	@LocalServerPort
-	int port;
-
 	@Autowired
 	KeyRotator rotator;
 
 	@Autowired
 	RefreshTicks ticks;
 
+	@Autowired
 	Http api;
-
-	@BeforeEach
-	void setUp() {
-		this.api = new Http(this.port);
-	}
 
 	private static String caller(String subject) {
 		return CallerTokens.mint(SIMULATOR, subject, Duration.ofHours(1));

@@ -14,7 +14,7 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -61,16 +61,15 @@ class WorkloadIdentityIntegrationTests {
 		registry.add("broker.identity.token-file", TOKEN_FILE::toString);
 	}
 
-	@LocalServerPort
-	int port;
+	@Autowired
+	Http api;
 
 	@Test
 	void theBrokerSignsInWithItsFederatedTokenAndFetchesServiceTokens() {
 		String caller = CallerTokens.app(SIMULATOR);
-		Http api = new Http(this.port);
 
-		Http.Response v1 = api.get("/tokens/v1-weu", caller);
-		Http.Response v2 = api.get("/tokens/v2-weu", caller);
+		Http.Response v1 = this.api.get("/tokens/v1-weu", caller);
+		Http.Response v2 = this.api.get("/tokens/v2-weu", caller);
 
 		assertThat(v1.status()).isEqualTo(200);
 		assertThat(v2.status()).isEqualTo(200);

@@ -76,10 +76,7 @@ class VerifiedTokenCacheTests {
 		CountingDecoder decoder = new CountingDecoder(verifyingDecoder());
 		AuthenticationManager manager = new VerifiedTokenCache(this.clock).authenticating(manager(decoder));
 		String token = sign("scorer", this.clock.instant().plus(Duration.ofMinutes(2)));
-		manager.authenticate(bearer(token, null));
-		this.clock.advance(Duration.ofMinutes(1));
-		manager.authenticate(bearer(token, null));
-		assertThat(decoder.calls()).isEqualTo(1);
+		verifiedOnceInTwoCalls(manager, decoder, token, Duration.ofMinutes(1));
 
 		this.clock.advance(Duration.ofSeconds(61));
 
@@ -94,10 +91,7 @@ class VerifiedTokenCacheTests {
 		AuthenticationManager manager = new VerifiedTokenCache(this.clock, Duration.ofMinutes(5), 100)
 			.authenticating(manager(decoder));
 		String token = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
-		manager.authenticate(bearer(token, null));
-		this.clock.advance(Duration.ofMinutes(4));
-		manager.authenticate(bearer(token, null));
-		assertThat(decoder.calls()).isEqualTo(1);
+		verifiedOnceInTwoCalls(manager, decoder, token, Duration.ofMinutes(4));
 
 		this.clock.advance(Duration.ofMinutes(1));
 		Authentication again = manager.authenticate(bearer(token, null));
@@ -256,6 +250,18 @@ class VerifiedTokenCacheTests {
 			return this.calls.get();
 		}
 
+	}
+
+	/**
+	 * Two calls {@code apart}, the second answered from the cache: the decoder verified
+	 * the token once.
+	 */
+	private void verifiedOnceInTwoCalls(AuthenticationManager manager, CountingDecoder decoder, String token,
+			Duration apart) {
+		manager.authenticate(bearer(token, null));
+		this.clock.advance(apart);
+		manager.authenticate(bearer(token, null));
+		assertThat(decoder.calls()).isEqualTo(1);
 	}
 
 }

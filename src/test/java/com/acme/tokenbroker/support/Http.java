@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,10 +19,23 @@ public final class Http {
 
 	private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-	private final String base;
+	private final IntSupplier port;
 
 	public Http(int port) {
-		this.base = "http://127.0.0.1:" + port;
+		this(() -> port);
+	}
+
+	/**
+	 * A client whose port is read at each request, for a bean created before the server
+	 * has bound its port (see {@link SimulatedWorkspaceTest}).
+	 * @param port the port, read at each request
+	 */
+	public Http(IntSupplier port) {
+		this.port = port;
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://127.0.0.1:" + this.port.getAsInt() + path);
 	}
 
 	public Response get(String path, String bearer) {
@@ -29,7 +43,7 @@ public final class Http {
 	}
 
 	public Response get(String path, String bearer, String accept) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path))
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
 			.timeout(Duration.ofSeconds(20))
 			.header("Accept", accept)
 			.GET();
@@ -40,7 +54,7 @@ public final class Http {
 	}
 
 	public Response postWithBearer(String path, String bearer) {
-		return send(HttpRequest.newBuilder(URI.create(this.base + path))
+		return send(HttpRequest.newBuilder(uri(path))
 			.timeout(Duration.ofSeconds(20))
 			.header("Authorization", "Bearer " + bearer)
 			.header("Accept", "application/json")
@@ -49,7 +63,7 @@ public final class Http {
 	}
 
 	public Response post(String path) {
-		return send(HttpRequest.newBuilder(URI.create(this.base + path))
+		return send(HttpRequest.newBuilder(uri(path))
 			.timeout(Duration.ofSeconds(20))
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build());

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 /**
  * HTTP/1.x over a plain socket, for comparing whole responses byte for byte: the request
@@ -17,9 +18,17 @@ import java.util.List;
  */
 public final class RawHttp {
 
-	private final int port;
+	private final IntSupplier port;
 
 	public RawHttp(int port) {
+		this(() -> port);
+	}
+
+	/**
+	 * A client whose port is read at each exchange, as {@link Http#Http(IntSupplier)}.
+	 * @param port the port, read at each exchange
+	 */
+	public RawHttp(IntSupplier port) {
 		this.port = port;
 	}
 
@@ -32,7 +41,7 @@ public final class RawHttp {
 	 */
 	public List<Response> exchange(List<List<String>> requests) {
 		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port.getAsInt()), 5000);
 			socket.setSoTimeout(20_000);
 			OutputStream out = socket.getOutputStream();
 			InputStream in = socket.getInputStream();

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
@@ -23,6 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.env.CompositePropertySource;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
@@ -39,10 +41,11 @@ import org.springframework.util.ReflectionUtils;
  * The wiring behind {@link SimulatedWorkspaceTest}: finds the test class's static
  * {@link SimulatedWorkspace} and {@link MutableClock} fields, as Spring Boot's
  * {@code @ImportTestcontainers} finds static container fields; as a context customizer it
- * registers the simulator's properties and the clock bean, as a JUnit extension it closes
- * the simulator after the class and, for {@link SimulatedWorkspaceTest#resetFaults()},
- * resets the broker's circuit breakers before each test and clears the simulator's faults
- * after it.
+ * registers the simulator's properties, the clock bean and {@link Http} and
+ * {@link RawHttp} clients of the broker's port, as a JUnit extension it closes the
+ * simulator after the class and, for {@link SimulatedWorkspaceTest#resetFaults()}, resets
+ * the broker's circuit breakers before each test and clears the simulator's faults after
+ * it.
  * <p>
  * The extension alone serves a class that starts brokers of its own with
  * {@link BrokerInstances}: {@code @ExtendWith(SimulatedWorkspaceHarness.class)}.
@@ -152,12 +155,24 @@ public class SimulatedWorkspaceHarness
 				}
 				addUnderTheClassesOwn(sources, new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
 			}
+			registerClients((BeanDefinitionRegistry) context.getBeanFactory(), context.getEnvironment());
 			MutableClock clock = clockOf(this.testClass);
 			if (clock != null) {
 				RootBeanDefinition definition = new RootBeanDefinition(MutableClock.class, () -> clock);
 				definition.setPrimary(true);
 				((BeanDefinitionRegistry) context.getBeanFactory()).registerBeanDefinition("virtualClock", definition);
 			}
+		}
+
+		/**
+		 * Clients of the broker's port, which they read at each request:
+		 * {@code local.server.port} is there once the server has started, before any test
+		 * runs, but not yet when beans are created.
+		 */
+		private static void registerClients(BeanDefinitionRegistry registry, ConfigurableEnvironment environment) {
+			IntSupplier port = () -> environment.getRequiredProperty("local.server.port", Integer.class);
+			registry.registerBeanDefinition("api", new RootBeanDefinition(Http.class, () -> new Http(port)));
+			registry.registerBeanDefinition("rawHttp", new RootBeanDefinition(RawHttp.class, () -> new RawHttp(port)));
 		}
 
 		private static boolean hasDynamicPropertySources(Class<?> testClass) {

@@ -26,6 +26,11 @@ class BrokerConfigurationTests {
 		return catchThrowable(() -> new SpringApplicationBuilder(TokenBrokerApplication.class).run(args).close());
 	}
 
+	/** The property named by the configuration error that stops a boot. */
+	private static String failingProperty(String... properties) {
+		return configurationError(boot(properties)).getProperty();
+	}
+
 	private static InvalidConfigurationException configurationError(Throwable failure) {
 		Throwable cause = failure;
 		while (cause != null && !(cause instanceof InvalidConfigurationException)) {
@@ -37,18 +42,16 @@ class BrokerConfigurationTests {
 
 	@Test
 	void aServiceNamingAnUnknownWorkspaceStopsTheBoot() {
-		Throwable failure = boot("broker.services.fraud.workspace=nowhere");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.services.fraud.workspace");
+		assertThat(failingProperty("broker.services.fraud.workspace=nowhere"))
+			.isEqualTo("broker.services.fraud.workspace");
 	}
 
 	@Test
 	void noIdentityModeStopsTheBoot() {
-		Throwable failure = boot("broker.access.issuers[0].issuer-uri=https://issuer.example/",
+		assertThat(failingProperty("broker.access.issuers[0].issuer-uri=https://issuer.example/",
 				"broker.access.issuers[0].jwk-set-uri=https://issuer.example/keys",
-				"broker.access.issuers[0].audiences[0]=api://token-broker");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.mode");
+				"broker.access.issuers[0].audiences[0]=api://token-broker"))
+			.isEqualTo("broker.identity.mode");
 	}
 
 	/**
@@ -106,9 +109,8 @@ class BrokerConfigurationTests {
 
 	@Test
 	void aServiceNamingAnUnknownIdentityStopsTheBoot() {
-		Throwable failure = boot("spring.profiles.active=simulator", "broker.services.fraud-scoring.identity=nobody");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.services.fraud-scoring.identity");
+		assertThat(failingProperty("spring.profiles.active=simulator", "broker.services.fraud-scoring.identity=nobody"))
+			.isEqualTo("broker.services.fraud-scoring.identity");
 	}
 
 	@Test
@@ -127,19 +129,17 @@ class BrokerConfigurationTests {
 	 */
 	@Test
 	void aRuleWithoutIssuerWhenTwoIssuersAreTrustedStopsTheBootNamingTheRule() {
-		Throwable failure = boot("spring.profiles.active=simulator", "broker.access.rules[0].subjects[0]=demo-app",
-				"broker.access.rules[0].services[0]=*");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.rules[0].issuer");
+		assertThat(failingProperty("spring.profiles.active=simulator", "broker.access.rules[0].subjects[0]=demo-app",
+				"broker.access.rules[0].services[0]=*"))
+			.isEqualTo("broker.access.rules[0].issuer");
 	}
 
 	@Test
 	void anAdminRuleNamingAnUntrustedIssuerStopsTheBootNamingTheRule() {
-		Throwable failure = boot("spring.profiles.active=simulator",
+		assertThat(failingProperty("spring.profiles.active=simulator",
 				"broker.access.admin-rules[0].issuer=https://elsewhere.example/",
-				"broker.access.admin-rules[0].roles[0]=Admin", "broker.access.admin-rules[0].services[0]=*");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.access.admin-rules[0].issuer");
+				"broker.access.admin-rules[0].roles[0]=Admin", "broker.access.admin-rules[0].services[0]=*"))
+			.isEqualTo("broker.access.admin-rules[0].issuer");
 	}
 
 	@Test
@@ -165,10 +165,9 @@ class BrokerConfigurationTests {
 
 	@Test
 	void theSimulatorRefusesToStartBesideARealIdentitySetting() {
-		Throwable failure = boot("spring.profiles.active=simulator", "broker.identity.mode=workload-identity",
-				"broker.identity.client-id=11111111-2222-3333-4444-555555555555");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.identity.mode");
+		assertThat(failingProperty("spring.profiles.active=simulator", "broker.identity.mode=workload-identity",
+				"broker.identity.client-id=11111111-2222-3333-4444-555555555555"))
+			.isEqualTo("broker.identity.mode");
 	}
 
 	@Test
@@ -184,17 +183,15 @@ class BrokerConfigurationTests {
 
 	@Test
 	void theSimulatorRefusesToStartBesideAWorkspaceHostOffLoopback() {
-		Throwable failure = boot("spring.profiles.active=simulator",
-				"broker.workspaces.demo-weu.arm-host=https://management.azure.com");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.workspaces.demo-weu.arm-host");
+		assertThat(failingProperty("spring.profiles.active=simulator",
+				"broker.workspaces.demo-weu.arm-host=https://management.azure.com"))
+			.isEqualTo("broker.workspaces.demo-weu.arm-host");
 	}
 
 	@Test
 	void fleetModeWithoutAnEncryptionKeyStopsTheBootNamingTheProperty() {
-		Throwable failure = boot("spring.profiles.active=simulator", "broker.fleet.enabled=true");
-
-		assertThat(configurationError(failure).getProperty()).isEqualTo("broker.fleet.encryption.keys");
+		assertThat(failingProperty("spring.profiles.active=simulator", "broker.fleet.enabled=true"))
+			.isEqualTo("broker.fleet.encryption.keys");
 	}
 
 }

@@ -89,10 +89,7 @@ class UpstreamTokenSourceTests {
 
 	@Test
 	void loadWhenRefusedTwiceWithinMinRefreshIntervalThenMetadataIsReReadOnce() {
-		this.client.mode = AuthMode.AML_TOKEN;
-		this.source.load(this.service, null);
-		this.client.refuseEveryMode = true;
-		this.clock.advance(Duration.ofMinutes(1));
+		loadAsAmlTokenThenAMinuteLater(() -> this.client.refuseEveryMode = true);
 
 		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null));
 		this.clock.advance(MIN_REFRESH_INTERVAL.minusSeconds(1));
@@ -106,14 +103,22 @@ class UpstreamTokenSourceTests {
 
 	@Test
 	void loadWhenTheBrokersPrincipalIsForbiddenThenMetadataIsNotReRead() {
-		this.client.mode = AuthMode.AML_TOKEN;
-		this.source.load(this.service, null);
-		this.client.forbidden = true;
-		this.clock.advance(Duration.ofMinutes(1));
+		loadAsAmlTokenThenAMinuteLater(() -> this.client.forbidden = true);
 
 		assertThatExceptionOfType(UpstreamException.class).isThrownBy(() -> this.source.load(this.service, null))
 			.satisfies((ex) -> assertThat(ex.getKind()).isEqualTo(UpstreamException.Kind.REJECTED_PRINCIPAL));
 		assertThat(this.client.describes.get()).as("a 403 is a missing role, not a mode switch").isEqualTo(1);
+	}
+
+	/**
+	 * One load of an {@code aml_token} service, then the client changes and a minute
+	 * passes.
+	 */
+	private void loadAsAmlTokenThenAMinuteLater(Runnable change) {
+		this.client.mode = AuthMode.AML_TOKEN;
+		this.source.load(this.service, null);
+		change.run();
+		this.clock.advance(Duration.ofMinutes(1));
 	}
 
 	/**
