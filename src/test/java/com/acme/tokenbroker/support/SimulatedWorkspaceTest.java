@@ -29,7 +29,7 @@ import org.springframework.test.context.ContextCustomizerFactories;
  *
  * The class keeps the say over its clock's start and its simulator's launch; the harness
  * ({@link SimulatedWorkspaceHarness}) points the broker at that simulator with
- * {@link TestWorkspaces#register}, makes the clock the broker's {@code @Primary} clock
+ * {@link TestWorkspaces#register}, makes the clock the broker's {@code @Primary} clock,
  * provides {@link Http} and {@link RawHttp} beans for the broker's port
  * ({@code @Autowired Http api}) and closes the simulator after the class's own
  * {@code @AfterAll} methods. Every class gets an application context of its own, as each
