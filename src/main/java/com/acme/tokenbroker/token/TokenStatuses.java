@@ -12,7 +12,7 @@ import com.acme.tokenbroker.system.CircuitBreakers;
  * Builds {@link ServiceStatus} views from the cache, the refresh states and the circuit
  * breakers.
  */
-public class TokenStatuses {
+class TokenStatuses {
 
 	private final TokenCache cache;
 

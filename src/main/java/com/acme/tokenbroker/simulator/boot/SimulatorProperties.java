@@ -28,7 +28,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * by default, so anyone who reaches the simulator cannot make itself an admin
  */
 @ConfigurationProperties("broker.simulator")
-public record SimulatorProperties(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean allowInCluster,
+record SimulatorProperties(@DefaultValue("false") boolean enabled, @DefaultValue("false") boolean allowInCluster,
 		@DefaultValue("false") boolean allowRealSettings, @DefaultValue("30m") Duration refreshAfter,
 		@DefaultValue("750m") Duration expiresAfter, @DefaultValue("api://token-broker") String callerAudience,
 		@DefaultValue("token-broker") String clusterAudience, List<String> mintableRoles) {
