@@ -34,6 +34,8 @@ public final class TcpProxy implements AutoCloseable {
 
 	private volatile ServerSocket listener;
 
+	private Thread acceptor;
+
 	/**
 	 * While blackholed: a listener nobody accepts on, and the connections that fill its
 	 * accept queue.
@@ -104,9 +106,10 @@ public final class TcpProxy implements AutoCloseable {
 
 	private void listen(ServerSocket server) {
 		this.listener = server;
-		Thread acceptor = new Thread(() -> accept(server), "tcp-proxy-" + this.port);
-		acceptor.setDaemon(true);
-		acceptor.start();
+		Thread thread = new Thread(() -> accept(server), "tcp-proxy-" + this.port);
+		thread.setDaemon(true);
+		thread.start();
+		this.acceptor = thread;
 	}
 
 	/** Refuse new connections and reset every open one. */
@@ -115,6 +118,7 @@ public final class TcpProxy implements AutoCloseable {
 		this.listener = null;
 		if (server != null) {
 			closeQuietly(server);
+			awaitAcceptorGone();
 		}
 		for (Socket socket : this.sockets) {
 			try {
@@ -154,6 +158,25 @@ public final class TcpProxy implements AutoCloseable {
 		}
 		throw new IllegalStateException(
 				"the accept queue of port " + this.port + " never filled: SYNs are not dropped");
+	}
+
+	/**
+	 * The JDK closes a listener that a thread is blocked accepting on only once that
+	 * thread has been signalled out of accept: until then the port is still LISTENing,
+	 * and binding it again (blackhole(), start()) fails with "Address already in use".
+	 */
+	private void awaitAcceptorGone() {
+		Thread thread = this.acceptor;
+		this.acceptor = null;
+		if (thread == null) {
+			return;
+		}
+		try {
+			thread.join(5000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override
