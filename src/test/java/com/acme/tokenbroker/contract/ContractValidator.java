@@ -173,30 +173,19 @@ public final class ContractValidator {
 	 */
 	public Result validateResponse(String method, String path, int status, String body) {
 		Context context = new Context();
-		OperationSpec operation = find(method, path);
-		if (operation == null) {
-			context.errors.add("No operation declared for " + method + " " + path);
-			return context.result(null);
-		}
-		JsonNode responses = operation.node().get("responses");
-		JsonNode response = responses.get(Integer.toString(status));
-		if (response == null && status >= 400) {
-			response = responses.get("default");
-		}
+		JsonNode response = declaredResponse(method, path, status, context);
 		if (response == null) {
-			context.errors.add("Status " + status + " is not declared for " + operation.operationId() + " (declared: "
-					+ responses.propertyNames() + ")");
-			return context.result(operation.operationId());
+			return context.result();
 		}
 		JsonNode schema = response.get("schema");
 		if (schema == null) {
 			if (body != null && !body.isBlank()) {
 				context.skipped.add("No schema declared for status " + status + "; body not checked");
 			}
-			return context.result(operation.operationId());
+			return context.result();
 		}
-		validateBody(operation.document(), schema, body, context);
-		return context.result(operation.operationId());
+		validateBody(context.operation.document(), schema, body, context);
+		return context.result();
 	}
 
 	/**
@@ -213,22 +202,13 @@ public final class ContractValidator {
 	 */
 	public Result validateResponseHeaders(String method, String path, int status, Map<String, List<String>> headers) {
 		Context context = new Context();
-		OperationSpec operation = find(method, path);
-		if (operation == null) {
-			context.errors.add("No operation declared for " + method + " " + path);
-			return context.result(null);
-		}
-		JsonNode response = operation.node().get("responses").get(Integer.toString(status));
-		if (response == null && status >= 400) {
-			response = operation.node().get("responses").get("default");
-		}
+		JsonNode response = declaredResponse(method, path, status, context);
 		if (response == null) {
-			context.errors.add("Status " + status + " is not declared for " + operation.operationId());
-			return context.result(operation.operationId());
+			return context.result();
 		}
 		JsonNode declared = response.get("headers");
 		if (declared == null) {
-			return context.result(operation.operationId());
+			return context.result();
 		}
 		for (Map.Entry<String, JsonNode> header : declared.properties()) {
 			String value = headerValue(headers, header.getKey());
@@ -238,7 +218,7 @@ public final class ContractValidator {
 			}
 			checkHeader(header.getKey(), header.getValue(), value, context);
 		}
-		return context.result(operation.operationId());
+		return context.result();
 	}
 
 	private static String headerValue(Map<String, List<String>> headers, String name) {
@@ -279,6 +259,41 @@ public final class ContractValidator {
 	}
 
 	/**
+	 * @return the operation for the method and path, also kept in the context, or
+	 * {@code null} with the error recorded there
+	 */
+	private OperationSpec declared(String method, String path, Context context) {
+		OperationSpec operation = find(method, path);
+		if (operation == null) {
+			context.errors.add("No operation declared for " + method + " " + path);
+		}
+		context.operation = operation;
+		return operation;
+	}
+
+	/**
+	 * @return the response the operation for the method and path declares for the status
+	 * ({@code default} only counts for 4xx and 5xx), or {@code null} with the error
+	 * recorded in the context
+	 */
+	private JsonNode declaredResponse(String method, String path, int status, Context context) {
+		OperationSpec operation = declared(method, path, context);
+		if (operation == null) {
+			return null;
+		}
+		JsonNode responses = operation.node().get("responses");
+		JsonNode response = responses.get(Integer.toString(status));
+		if (response == null && status >= 400) {
+			response = responses.get("default");
+		}
+		if (response == null) {
+			context.errors.add("Status " + status + " is not declared for " + operation.operationId() + " (declared: "
+					+ responses.propertyNames() + ")");
+		}
+		return response;
+	}
+
+	/**
 	 * Check a request: the method and path must match an operation, required query
 	 * parameters must be present and the body must match the body parameter's schema.
 	 * @param method the request method
@@ -289,10 +304,9 @@ public final class ContractValidator {
 	 */
 	public Result validateRequest(String method, String path, String rawQuery, String body) {
 		Context context = new Context();
-		OperationSpec operation = find(method, path);
+		OperationSpec operation = declared(method, path, context);
 		if (operation == null) {
-			context.errors.add("No operation declared for " + method + " " + path);
-			return context.result(null);
+			return context.result();
 		}
 		Map<String, String> query = decodeQuery(rawQuery);
 		Parameter bodyParameter = null;
@@ -544,6 +558,13 @@ public final class ContractValidator {
 		private final List<String> errors = new ArrayList<>();
 
 		private final List<String> skipped = new ArrayList<>();
+
+		/** The operation checked, once found. */
+		private OperationSpec operation;
+
+		Result result() {
+			return result((this.operation != null) ? this.operation.operationId() : null);
+		}
 
 		Result result(String operationId) {
 			return new Result(operationId, List.copyOf(this.errors),

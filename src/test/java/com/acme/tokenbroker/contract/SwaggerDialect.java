@@ -52,11 +52,11 @@ final class SwaggerDialect {
 
 	static Dialect create() {
 		return Dialect.builder(ID, Dialects.getDraft4())
-			.keyword(new SwaggerType())
-			.keyword(new SwaggerRef())
-			.keyword(new SwaggerAdditionalProperties())
-			.keyword(new SwaggerImpliedObject(KeywordType.PROPERTIES))
-			.keyword(new SwaggerImpliedObject(KeywordType.REQUIRED))
+			.keyword(new SwaggerKeyword("type", SwaggerType::validator))
+			.keyword(new SwaggerKeyword("$ref", SwaggerRef::validator))
+			.keyword(new SwaggerKeyword("additionalProperties", SwaggerAdditionalProperties::validator))
+			.keyword(SwaggerImpliedObject.over(KeywordType.PROPERTIES))
+			.keyword(SwaggerImpliedObject.over(KeywordType.REQUIRED))
 			// Only the formats the contracts' tooling asserts; others stay annotations.
 			.formats(Map::clear)
 			.format(new SwaggerFormat("date-time", (value) -> isDateTime(value.stringValue()), JsonNode::isString,
@@ -148,17 +148,14 @@ final class SwaggerDialect {
 	 * names as strings, as the MMS swagger's {@code RegenerateServiceKeysRequest.keyType}
 	 * needs ({@code contracts/SOURCES.md}); the enum still checks the name.
 	 */
-	static final class SwaggerType implements Keyword {
+	static final class SwaggerType {
 
-		@Override
-		public String getValue() {
-			return "type";
+		private SwaggerType() {
 		}
 
-		@Override
-		public KeywordValidator newValidator(SchemaLocation location, JsonNode node, Schema parent,
+		static KeywordValidator validator(Keyword keyword, SchemaLocation location, JsonNode node, Schema parent,
 				SchemaContext context) {
-			return new TypeValidator(this, node, location, parent, context);
+			return new TypeValidator(keyword, node, location, parent, context);
 		}
 
 		static final class TypeValidator extends SwaggerValidator {
@@ -191,29 +188,29 @@ final class SwaggerDialect {
 	 * {@code properties} or {@code required} in a schema without {@code type}: Swagger
 	 * tooling reads the schema as an {@code object}, so a value of another type fails.
 	 */
-	static final class SwaggerImpliedObject implements Keyword {
+	static final class SwaggerImpliedObject {
 
-		private final KeywordType standard;
-
-		SwaggerImpliedObject(KeywordType standard) {
-			this.standard = standard;
+		private SwaggerImpliedObject() {
 		}
 
-		@Override
-		public String getValue() {
-			return this.standard.getValue();
+		/**
+		 * @return the keyword that replaces {@code standard}
+		 */
+		static Keyword over(KeywordType standard) {
+			return new SwaggerKeyword(standard.getValue(), (keyword, location, node, parent, context) -> {
+				KeywordValidator delegate = standard.newValidator(location, node, parent, context);
+				JsonNode schema = parent.getSchemaNode();
+				if (schema.has("type") || (standard == KeywordType.REQUIRED && schema.has("properties"))) {
+					return delegate;
+				}
+				return implied(keyword, location, parent, context, delegate);
+			});
 		}
 
-		@Override
-		public KeywordValidator newValidator(SchemaLocation location, JsonNode node, Schema parent,
-				SchemaContext context) throws Exception {
-			KeywordValidator delegate = this.standard.newValidator(location, node, parent, context);
-			JsonNode schema = parent.getSchemaNode();
-			if (schema.has("type") || (this.standard == KeywordType.REQUIRED && schema.has("properties"))) {
-				return delegate;
-			}
-			KeywordValidator type = new SwaggerType.TypeValidator(this, StringNode.valueOf("object"), location, parent,
-					context);
+		private static KeywordValidator implied(Keyword keyword, SchemaLocation location, Schema parent,
+				SchemaContext context, KeywordValidator delegate) {
+			KeywordValidator type = new SwaggerType.TypeValidator(keyword, StringNode.valueOf("object"), location,
+					parent, context);
 			return new KeywordValidator() {
 
 				@Override
@@ -250,21 +247,18 @@ final class SwaggerDialect {
 	 * unless the reference is an {@code allOf} member, which is how a subtype includes
 	 * its base.
 	 */
-	static final class SwaggerRef implements Keyword {
+	static final class SwaggerRef {
 
-		@Override
-		public String getValue() {
-			return "$ref";
+		private SwaggerRef() {
 		}
 
-		@Override
-		public KeywordValidator newValidator(SchemaLocation location, JsonNode node, Schema parent,
+		static KeywordValidator validator(Keyword keyword, SchemaLocation location, JsonNode node, Schema parent,
 				SchemaContext context) {
 			String target = node.asString();
 			JsonNode definitions = parent.findSchemaResourceRoot().getSchemaNode().path("definitions");
 			String name = target.startsWith(DEFINITIONS) ? target.substring(DEFINITIONS.length()) : null;
 			if (name == null || !definitions.has(name)) {
-				return new SwaggerValidator(this, node, location, parent, context) {
+				return new SwaggerValidator(keyword, node, location, parent, context) {
 					@Override
 					public void validate(ExecutionContext execution, JsonNode instance, JsonNode root, NodePath at) {
 						if (name == null) {
@@ -293,7 +287,7 @@ final class SwaggerDialect {
 				}
 			}
 			RefValidator base = new RefValidator(location, node, parent, context);
-			return new SwaggerValidator(this, node, location, parent, context) {
+			return new SwaggerValidator(keyword, node, location, parent, context) {
 				@Override
 				public void validate(ExecutionContext execution, JsonNode instance, JsonNode root, NodePath at) {
 					RefValidator subtype = (discriminator != null && instance.path(discriminator.asString()).isString())
@@ -327,21 +321,18 @@ final class SwaggerDialect {
 	 * through {@code allOf} and {@code $ref}, as AutoRest models them; Draft 4 only
 	 * counts the sibling {@code properties}.
 	 */
-	static final class SwaggerAdditionalProperties implements Keyword {
+	static final class SwaggerAdditionalProperties {
 
-		@Override
-		public String getValue() {
-			return "additionalProperties";
+		private SwaggerAdditionalProperties() {
 		}
 
-		@Override
-		public KeywordValidator newValidator(SchemaLocation location, JsonNode node, Schema parent,
+		static KeywordValidator validator(Keyword keyword, SchemaLocation location, JsonNode node, Schema parent,
 				SchemaContext context) {
 			Set<String> declared = new HashSet<>();
 			collect(parent.findSchemaResourceRoot().getSchemaNode().path("definitions"), parent.getSchemaNode(),
 					declared, 0);
 			Schema additional = node.isObject() ? context.newSchema(location, node, parent) : null;
-			return new SwaggerValidator(this, node, location, parent, context) {
+			return new SwaggerValidator(keyword, node, location, parent, context) {
 				@Override
 				public void validate(ExecutionContext execution, JsonNode instance, JsonNode root, NodePath at) {
 					if (!instance.isObject()) {
@@ -376,6 +367,32 @@ final class SwaggerDialect {
 				collect(definitions, part, names, depth + 1);
 			}
 		}
+
+	}
+
+	/**
+	 * A keyword of this dialect: its name and how it builds its validators.
+	 */
+	private record SwaggerKeyword(String name, ValidatorFactory factory) implements Keyword {
+
+		@Override
+		public KeywordValidator newValidator(SchemaLocation location, JsonNode node, Schema parent,
+				SchemaContext context) throws Exception {
+			return this.factory.validator(this, location, node, parent, context);
+		}
+
+		@Override
+		public String getValue() {
+			return this.name;
+		}
+
+	}
+
+	@FunctionalInterface
+	private interface ValidatorFactory {
+
+		KeywordValidator validator(Keyword keyword, SchemaLocation location, JsonNode node, Schema parent,
+				SchemaContext context) throws Exception;
 
 	}
 

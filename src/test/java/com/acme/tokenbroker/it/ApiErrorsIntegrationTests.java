@@ -68,6 +68,18 @@ class ApiErrorsIntegrationTests {
 		}
 	}
 
+	/**
+	 * Asserts that a request for a configured service and one for no-such-service are
+	 * denied alike: both, and any further requests, with a 403 of {@code type}, and the
+	 * two bodies differ only by the service's name.
+	 */
+	private static void assertDeniedAlike(String type, String configuredName, Http.Response configured,
+			Http.Response unknown, Http.Response... others) {
+		assertEachDenied(type, configured, unknown);
+		assertEachDenied(type, others);
+		assertThat(unknown.body().replace("no-such-service", configuredName)).isEqualTo(configured.body());
+	}
+
 	private static void assertProblem(Http.Response response, int status, String type) {
 		assertThat(response.status()).isEqualTo(status);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
@@ -222,14 +234,10 @@ class ApiErrorsIntegrationTests {
 	void aCallerNotGrantedGetsTheSame403ForUnknownAndConfiguredServices() {
 		String fraudApp = caller("fraud-app");
 
-		Http.Response configured = this.api.get("/tokens/recommender", fraudApp);
-		Http.Response unknown = this.api.get("/tokens/no-such-service", fraudApp);
-		Http.Response unknownStatus = this.api.get("/tokens/no-such-service/status", fraudApp);
-		Http.Response configuredStatus = this.api.get("/tokens/recommender/status", fraudApp);
-
-		assertEachDenied("urn:token-broker:problem:service-access-denied", configured, unknown, unknownStatus,
-				configuredStatus);
-		assertThat(unknown.body().replace("no-such-service", "recommender")).isEqualTo(configured.body());
+		assertDeniedAlike("urn:token-broker:problem:service-access-denied", "recommender",
+				this.api.get("/tokens/recommender", fraudApp), this.api.get("/tokens/no-such-service", fraudApp),
+				this.api.get("/tokens/no-such-service/status", fraudApp),
+				this.api.get("/tokens/recommender/status", fraudApp));
 		assertThat(this.api.get("/tokens", fraudApp).body()).contains("fraud-scoring").doesNotContain("recommender");
 	}
 
@@ -237,12 +245,10 @@ class ApiErrorsIntegrationTests {
 	void aCallerWithoutAdminRuleGetsTheSame403ForUnknownAndConfiguredServices() {
 		String demoApp = caller("demo-app");
 
-		Http.Response configured = this.api.get("/admin/services/fraud-scoring/keys/rotation", demoApp);
-		Http.Response unknown = this.api.get("/admin/services/no-such-service/keys/rotation", demoApp);
-		Http.Response rotateUnknown = this.api.postWithBearer("/admin/services/no-such-service/keys/rotate", demoApp);
-
-		assertEachDenied("urn:token-broker:problem:admin-access-denied", configured, unknown, rotateUnknown);
-		assertThat(unknown.body().replace("no-such-service", "fraud-scoring")).isEqualTo(configured.body());
+		assertDeniedAlike("urn:token-broker:problem:admin-access-denied", "fraud-scoring",
+				this.api.get("/admin/services/fraud-scoring/keys/rotation", demoApp),
+				this.api.get("/admin/services/no-such-service/keys/rotation", demoApp),
+				this.api.postWithBearer("/admin/services/no-such-service/keys/rotate", demoApp));
 	}
 
 	@Test

@@ -8,11 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
-import com.acme.tokenbroker.catalog.ServiceDescriptor;
-import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
+import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
@@ -82,18 +81,14 @@ class RegionFetchSlotsIntegrationTests {
 	@Autowired
 	ServiceCatalog catalog;
 
-	private ServiceDescriptor service(String name) {
-		return this.catalog.find(ServiceName.of(name)).orElseThrow();
-	}
-
 	@Test
 	void fetchesHangingInOneRegionDoNotDelayAnotherRegionsFetch() throws Exception {
 		for (String name : List.of("v1-weu", "v2-weu", "spare-1", "spare-3")) {
-			assertThat(service(name).region()).isEqualTo("westeurope");
-			this.cache.load(service(name));
+			this.cache.load(TestCatalog.inRegion(this.catalog, "westeurope", name));
 		}
 
-		BrokeredToken eastus = this.cache.load(service("v1-eus")).get(10, TimeUnit.SECONDS);
+		BrokeredToken eastus = this.cache.load(TestCatalog.inRegion(this.catalog, "eastus", "v1-eus"))
+			.get(10, TimeUnit.SECONDS);
 
 		assertThat(eastus.value()).isEqualTo("token-v1-eus");
 		assertThat(HANGING.get()).as("westeurope fetches holding their region's two slots").isEqualTo(2);

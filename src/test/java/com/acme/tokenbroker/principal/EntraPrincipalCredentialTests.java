@@ -69,9 +69,7 @@ class EntraPrincipalCredentialTests {
 
 	@Test
 	void bearerTokenWhenWithinRefreshMarginThenSignsInAgain() {
-		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
-		this.azure.answers.add(token("t2", Duration.ofHours(1), null));
-		this.credential.bearerToken();
+		signInWithT2Queued();
 
 		this.clock.advance(Duration.ofMinutes(56));
 
@@ -112,9 +110,7 @@ class EntraPrincipalCredentialTests {
 	void bearerTokenWhenEntraKeepsFailingThenBreakerOpensAndSignInsStopUntilTheProbe() {
 		this.azure.failures = 100;
 
-		for (int i = 0; i < 2; i++) {
-			assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
-		}
+		assertUnavailable(2);
 		assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
 		assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken)
 			.withMessageContaining("circuit breaker 'entra' is OPEN");
@@ -131,9 +127,7 @@ class EntraPrincipalCredentialTests {
 	void bearerTokenWhenEntraRejectsTheCredentialThenBreakerStaysClosed() {
 		this.azure.rejections = 5;
 
-		for (int i = 0; i < 5; i++) {
-			assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
-		}
+		assertUnavailable(5);
 
 		assertThat(this.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
 		assertThat(this.azure.calls.get()).isEqualTo(5);
@@ -141,9 +135,7 @@ class EntraPrincipalCredentialTests {
 
 	@Test
 	void refreshIfDueWhenPastRefreshTimeThenSignsInAheadOfUse() {
-		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
-		this.azure.answers.add(token("t2", Duration.ofHours(1), null));
-		this.credential.bearerToken();
+		signInWithT2Queued();
 
 		this.credential.refreshIfDue();
 		assertThat(this.azure.calls.get()).isEqualTo(1);
@@ -184,6 +176,21 @@ class EntraPrincipalCredentialTests {
 			return this.answers.removeFirst();
 		}
 
+	}
+
+	private void assertUnavailable(int times) {
+		for (int i = 0; i < times; i++) {
+			assertThatExceptionOfType(PrincipalUnavailableException.class).isThrownBy(this.credential::bearerToken);
+		}
+	}
+
+	/**
+	 * Signs in with t1, valid for an hour, and queues t2 as the next sign-in's answer.
+	 */
+	private void signInWithT2Queued() {
+		this.azure.answers.add(token("t1", Duration.ofHours(1), null));
+		this.azure.answers.add(token("t2", Duration.ofHours(1), null));
+		this.credential.bearerToken();
 	}
 
 }

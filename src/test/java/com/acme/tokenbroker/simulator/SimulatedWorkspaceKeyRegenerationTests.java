@@ -164,52 +164,39 @@ class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTe
 
 	@Test
 	void regenerateKeysWhenPollsUntilDoneIsThreeThenRunningThreeTimesThenSucceeded() throws Exception {
-		try (SimulatedWorkspace slow = Fixtures
-			.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.asyncRegeneration(3)
-			.start()) {
-			TestHttp slowHttp = new TestHttp(slow);
-			String slowBearer = slowHttp.entraToken(SECRET_CLIENT, SECRET);
-			Keys before = slow.keys(WORKSPACE, KEY_SERVICE);
-			URI location = URI.create(
-					slowHttp
-						.postJson(slowHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), slowBearer,
-								"{\"keyType\":\"Primary\"}")
-						.headers()
-						.firstValue("Operation-Location")
-						.orElseThrow());
+		try (OwnSimulator slow = ownSimulator(3)) {
+			Keys before = slow.sim().keys(WORKSPACE, KEY_SERVICE);
+			URI location = URI
+				.create(slow.regenerate(slow.http().mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
+						"{\"keyType\":\"Primary\"}")
+					.headers()
+					.firstValue("Operation-Location")
+					.orElseThrow());
 
 			java.util.List<String> states = new java.util.ArrayList<>();
 			for (int i = 0; i < 5; i++) {
-				states.add(TestHttp.json(slowHttp.get(location, slowBearer)).get("state").stringValue());
+				states.add(TestHttp.json(slow.http().get(location, slow.bearer())).get("state").stringValue());
 			}
 
 			assertThat(states).containsExactly("Running", "Running", "Running", "Succeeded", "Succeeded");
-			assertThat(slow.keys(WORKSPACE, KEY_SERVICE).primaryKey()).isNotEqualTo(before.primaryKey());
+			assertThat(slow.sim().keys(WORKSPACE, KEY_SERVICE).primaryKey()).isNotEqualTo(before.primaryKey());
 		}
 	}
 
 	@Test
 	void regenerateKeysWhenSynchronousThenV1Answers200WithKeysAndV2Answers200WithoutBody() throws Exception {
-		try (SimulatedWorkspace sync = Fixtures
-			.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.asyncRegeneration(0)
-			.start()) {
-			TestHttp syncHttp = new TestHttp(sync);
-			String syncBearer = syncHttp.entraToken(SECRET_CLIENT, SECRET);
-			Keys mmsBefore = sync.keys(WORKSPACE, KEY_SERVICE);
-			Keys armBefore = sync.keys(WORKSPACE, KEY_ENDPOINT);
+		try (OwnSimulator sync = ownSimulator(0)) {
+			Keys mmsBefore = sync.sim().keys(WORKSPACE, KEY_SERVICE);
+			Keys armBefore = sync.sim().keys(WORKSPACE, KEY_ENDPOINT);
 
-			HttpResponse<String> mms = syncHttp.postJson(
-					syncHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), syncBearer,
+			HttpResponse<String> mms = sync.regenerate(
+					sync.http().mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
 					"{\"keyType\":\"Primary\"}");
-			HttpResponse<String> arm = syncHttp.postJson(
-					syncHttp.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), syncBearer,
+			HttpResponse<String> arm = sync.regenerate(
+					sync.http().armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"),
 					"{\"keyType\":\"Secondary\"}");
 
-			Keys mmsAfter = sync.keys(WORKSPACE, KEY_SERVICE);
+			Keys mmsAfter = sync.sim().keys(WORKSPACE, KEY_SERVICE);
 			assertThat(mms.statusCode()).isEqualTo(200);
 			assertThat(mms.headers().firstValue("Operation-Location")).isEmpty();
 			assertThat(TestHttp.json(mms).get("primaryKey").stringValue()).isEqualTo(mmsAfter.primaryKey());
@@ -218,8 +205,8 @@ class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTe
 			assertThat(arm.statusCode()).isEqualTo(200);
 			assertThat(arm.body()).isEmpty();
 			assertThat(arm.headers().firstValue("Location")).isEmpty();
-			assertThat(sync.keys(WORKSPACE, KEY_ENDPOINT).primaryKey()).isEqualTo(armBefore.primaryKey());
-			assertThat(sync.keys(WORKSPACE, KEY_ENDPOINT).secondaryKey()).isNotEqualTo(armBefore.secondaryKey());
+			assertThat(sync.sim().keys(WORKSPACE, KEY_ENDPOINT).primaryKey()).isEqualTo(armBefore.primaryKey());
+			assertThat(sync.sim().keys(WORKSPACE, KEY_ENDPOINT).secondaryKey()).isNotEqualTo(armBefore.secondaryKey());
 		}
 	}
 
@@ -271,23 +258,17 @@ class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTe
 
 	@Test
 	void failNextRegenerationWhenSynchronousThenAnswers500AndKeysUnchanged() throws Exception {
-		try (SimulatedWorkspace sync = Fixtures
-			.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.asyncRegeneration(0)
-			.start()) {
-			TestHttp syncHttp = new TestHttp(sync);
-			String syncBearer = syncHttp.entraToken(SECRET_CLIENT, SECRET);
-			Keys before = sync.keys(WORKSPACE, KEY_SERVICE);
-			sync.failNextRegeneration(WORKSPACE, KEY_SERVICE);
+		try (OwnSimulator sync = ownSimulator(0)) {
+			Keys before = sync.sim().keys(WORKSPACE, KEY_SERVICE);
+			sync.sim().failNextRegeneration(WORKSPACE, KEY_SERVICE);
 
-			HttpResponse<String> response = syncHttp.postJson(
-					syncHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"), syncBearer,
+			HttpResponse<String> response = sync.regenerate(
+					sync.http().mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
 					"{\"keyType\":\"Primary\"}");
 
 			assertThat(response.statusCode()).isEqualTo(500);
 			assertThat(TestHttp.json(response).get("statusCode").intValue()).isEqualTo(500);
-			assertThat(sync.keys(WORKSPACE, KEY_SERVICE)).isEqualTo(before);
+			assertThat(sync.sim().keys(WORKSPACE, KEY_SERVICE)).isEqualTo(before);
 		}
 	}
 
@@ -374,6 +355,26 @@ class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTe
 		assertThat(this.sim.callCount(REGION, Operation.ARM_GET_OPERATION)).isEqualTo(3);
 	}
 
+	/**
+	 * @return a simulator of the test's own, whose regenerations complete after
+	 * {@code asyncRegeneration} polls, and a client signed in to it
+	 */
+	private OwnSimulator ownSimulator(int asyncRegeneration) throws Exception {
+		SimulatedWorkspace sim = Fixtures
+			.standard(this.clock, SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
+			})
+			.asyncRegeneration(asyncRegeneration)
+			.start();
+		try {
+			TestHttp http = new TestHttp(sim);
+			return new OwnSimulator(sim, http, http.entraToken(SECRET_CLIENT, SECRET));
+		}
+		catch (Exception | AssertionError ex) {
+			sim.close();
+			throw ex;
+		}
+	}
+
 	private HttpResponse<String> mmsRegenerate(String service, String body) throws Exception {
 		return this.http.postJson(this.http.mmsAction(REGION, WORKSPACE, service, "regenerateKeys"), this.bearer, body);
 	}
@@ -391,6 +392,19 @@ class SimulatedWorkspaceKeyRegenerationTests extends AbstractStandardWorkspaceTe
 			}
 		}
 		throw new AssertionError("operation did not finish");
+	}
+
+	private record OwnSimulator(SimulatedWorkspace sim, TestHttp http, String bearer) implements AutoCloseable {
+
+		HttpResponse<String> regenerate(URI action, String body) throws Exception {
+			return this.http.postJson(action, this.bearer, body);
+		}
+
+		@Override
+		public void close() {
+			this.sim.close();
+		}
+
 	}
 
 }

@@ -5,7 +5,11 @@ import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceKind;
+import com.acme.tokenbroker.catalog.ServiceName;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Small catalogs for unit tests.
@@ -27,6 +31,16 @@ public final class TestCatalog {
 			services.put(name, new CatalogProperties.Service("ml-weu", ServiceKind.WEBSERVICE, null, true));
 		}
 		return new ServiceCatalog(new CatalogProperties(workspaces, services));
+	}
+
+	/**
+	 * @return the named service of {@code catalog}, after asserting that it sits in
+	 * {@code region} (tests that treat regions differently rely on where it sits)
+	 */
+	public static ServiceDescriptor inRegion(ServiceCatalog catalog, String region, String name) {
+		ServiceDescriptor service = catalog.find(ServiceName.of(name)).orElseThrow();
+		assertThat(service.region()).isEqualTo(region);
+		return service;
 	}
 
 }
