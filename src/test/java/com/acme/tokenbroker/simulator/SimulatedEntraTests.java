@@ -15,6 +15,7 @@ import java.util.UUID;
 
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenRequestContext;
+import com.azure.identity.AadCredentialBuilderBase;
 import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
@@ -276,12 +277,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void clientSecretCredentialWhenSecretIsValidThenTokenWorksAgainstMmsAndArm() throws Exception {
-		AccessToken token = new ClientSecretCredentialBuilder().clientId(SECRET_CLIENT)
+		AccessToken token = onSimulator(new ClientSecretCredentialBuilder()).clientId(SECRET_CLIENT)
 			.clientSecret(SECRET)
-			.tenantId(this.sim.tenantId())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build()
 			.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE));
 
@@ -295,12 +292,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void clientSecretCredentialWhenSecretIsWrongThenThrowsAndEntraAnswered400() {
-		var credential = new ClientSecretCredentialBuilder().clientId(SECRET_CLIENT)
+		var credential = onSimulator(new ClientSecretCredentialBuilder()).clientId(SECRET_CLIENT)
 			.clientSecret("definitely-wrong")
-			.tenantId(this.sim.tenantId())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build();
 
 		// getTokenSync surfaces MSAL's MsalServiceException wrapped in RuntimeExceptions.
@@ -316,12 +309,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 			throws Exception {
 		Path pem = Fixtures.writePem(this.clientCertificate, dir);
 
-		AccessToken token = new ClientCertificateCredentialBuilder().clientId(CERT_CLIENT)
+		AccessToken token = onSimulator(new ClientCertificateCredentialBuilder()).clientId(CERT_CLIENT)
 			.pemCertificate(pem.toString())
-			.tenantId(this.sim.tenantId())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build()
 			.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE));
 
@@ -334,12 +323,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void clientCertificateCredentialWhenCertificateIsUnknownThenThrows(@TempDir Path dir) throws Exception {
 		Path pem = Fixtures.writePem(SelfSignedCertificate.forClient("stranger"), dir);
-		var credential = new ClientCertificateCredentialBuilder().clientId(CERT_CLIENT)
+		var credential = onSimulator(new ClientCertificateCredentialBuilder()).clientId(CERT_CLIENT)
 			.pemCertificate(pem.toString())
-			.tenantId(this.sim.tenantId())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build();
 
 		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE))).rootCause()
@@ -354,12 +339,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		Files.writeString(tokenFile, this.sim.mintServiceAccountToken(WI_NAMESPACE, WI_SERVICE_ACCOUNT,
 				SimulatedEntra.TOKEN_EXCHANGE_AUDIENCE, Duration.ofHours(1)));
 
-		AccessToken token = new WorkloadIdentityCredentialBuilder().clientId(WI_CLIENT)
-			.tenantId(this.sim.tenantId())
+		AccessToken token = onSimulator(new WorkloadIdentityCredentialBuilder()).clientId(WI_CLIENT)
 			.tokenFilePath(tokenFile.toString())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build()
 			.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE));
 
@@ -373,12 +354,8 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		Path tokenFile = dir.resolve("azure-identity-token");
 		Files.writeString(tokenFile, this.sim.mintServiceAccountToken(WI_NAMESPACE, "someone-else",
 				SimulatedEntra.TOKEN_EXCHANGE_AUDIENCE, Duration.ofHours(1)));
-		var credential = new WorkloadIdentityCredentialBuilder().clientId(WI_CLIENT)
-			.tenantId(this.sim.tenantId())
+		var credential = onSimulator(new WorkloadIdentityCredentialBuilder()).clientId(WI_CLIENT)
 			.tokenFilePath(tokenFile.toString())
-			.authorityHost(this.sim.authorityHost().toString())
-			.disableInstanceDiscovery()
-			.httpClient(TestHttp.azureHttpClient(this.sim))
 			.build();
 
 		assertThatThrownBy(() -> credential.getTokenSync(new TokenRequestContext().addScopes(ARM_SCOPE))).rootCause()
@@ -488,6 +465,14 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		SignedJWT jwt = new SignedJWT(header.build(), claims);
 		jwt.sign(new RSASSASigner(key));
 		return jwt.serialize();
+	}
+
+	/** A credential builder pointed at the simulated tenant, over the simulator's TLS. */
+	private <B extends AadCredentialBuilderBase<B>> B onSimulator(B builder) {
+		return builder.tenantId(this.sim.tenantId())
+			.authorityHost(this.sim.authorityHost().toString())
+			.disableInstanceDiscovery()
+			.httpClient(TestHttp.azureHttpClient(this.sim));
 	}
 
 }

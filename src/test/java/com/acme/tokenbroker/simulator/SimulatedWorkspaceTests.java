@@ -43,12 +43,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void mmsTokenWhenPrincipalIsReaderThenAnswers201WithEpochSecondsFromClock() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(201);
-		JsonNode body = TestHttp.json(response);
+		JsonNode body = readerTokenAnswer(this.http.mmsToken(REGION, WORKSPACE, SERVICE), 201);
 		assertThat(body.get("tokenType").stringValue()).isEqualTo("Bearer");
 		assertThat(body.get("refreshAfter").isIntegralNumber()).isTrue();
 		assertThat(body.get("refreshAfter").longValue()).isEqualTo(START.plus(Duration.ofMinutes(30)).getEpochSecond());
@@ -107,12 +102,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void armTokenWhenAuthorizedThenAnswers200WithEpochSecondsFromClock() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(200);
-		JsonNode body = TestHttp.json(response);
+		JsonNode body = readerTokenAnswer(this.http.armToken(REGION, WORKSPACE, ENDPOINT), 200);
 		assertThat(body.get("tokenType").stringValue()).isEqualTo("Bearer");
 		assertThat(body.get("refreshAfterTimeUtc").longValue())
 			.isEqualTo(START.plus(Duration.ofMinutes(30)).getEpochSecond());
@@ -209,12 +199,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void mmsTokenWhenServiceUnknownThenAnswers404ModelErrorResponse() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.post(this.http.mmsToken(REGION, WORKSPACE, "nope"), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(404);
-		JsonNode body = TestHttp.json(response);
+		JsonNode body = readerTokenAnswer(this.http.mmsToken(REGION, WORKSPACE, "nope"), 404);
 		assertThat(body.get("code").stringValue()).isEqualTo("NotFound");
 		assertThat(body.get("statusCode").intValue()).isEqualTo(404);
 		assertThat(body.get("message").stringValue()).contains("nope");
@@ -428,6 +413,16 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 		assertThat(this.sim.regionEndpoint(REGION).getPort()).isNotEqualTo(this.sim.authorityHost().getPort());
 		assertThat(this.sim.regions()).containsExactlyInAnyOrder(REGION, OTHER_REGION);
 		assertThat(this.sim.trustedCertificatePem()).startsWith("-----BEGIN CERTIFICATE-----");
+	}
+
+	/**
+	 * The JSON answer to the Reader principal's {@code POST}, after checking its status.
+	 */
+	private JsonNode readerTokenAnswer(java.net.URI uri, int status) throws Exception {
+		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
+		HttpResponse<String> response = this.http.post(uri, bearer);
+		assertThat(response.statusCode()).isEqualTo(status);
+		return TestHttp.json(response);
 	}
 
 }
