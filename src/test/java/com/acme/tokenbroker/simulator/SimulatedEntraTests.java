@@ -151,8 +151,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		HttpResponse<String> response = this.http
 			.form(secretForm(SECRET_CLIENT, SECRET, "https://management.azure.com/user_impersonation"));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_scope");
+		assertRejected(response, "invalid_scope");
 	}
 
 	@Test
@@ -160,8 +159,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		HttpResponse<String> response = this.http
 			.form(secretForm(SECRET_CLIENT, SECRET, ARM_SCOPE + " https://ml.azure.com/.default"));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_scope");
+		assertRejected(response, "invalid_scope");
 	}
 
 	@Test
@@ -174,18 +172,15 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 		HttpResponse<String> missingResponse = this.http.form(missing);
 		HttpResponse<String> otherResponse = this.http.form(other);
 
-		assertThat(missingResponse.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(missingResponse).get("error").stringValue()).isEqualTo("invalid_request");
-		assertThat(otherResponse.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(otherResponse).get("error").stringValue()).isEqualTo("unsupported_grant_type");
+		assertRejected(missingResponse, "invalid_request");
+		assertRejected(otherResponse, "unsupported_grant_type");
 	}
 
 	@Test
 	void tokenWhenClientUnknownThenAnswersUnauthorizedClient() throws Exception {
 		HttpResponse<String> response = this.http.form(secretForm("nobody", SECRET, ARM_SCOPE));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("unauthorized_client");
+		assertRejected(response, "unauthorized_client");
 	}
 
 	@Test
@@ -195,8 +190,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 		HttpResponse<String> response = this.http.form(form);
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_client");
+		assertRejected(response, "invalid_client");
 	}
 
 	@Test
@@ -230,8 +224,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 		HttpResponse<String> response = this.http.form(assertionForm(CERT_CLIENT, assertion));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_client");
+		assertRejected(response, "invalid_client");
 	}
 
 	@Test
@@ -259,8 +252,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 		HttpResponse<String> response = this.http.form(assertionForm(WI_CLIENT, saToken));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_client");
+		assertRejected(response, "invalid_client");
 		assertThat(TestHttp.json(response).get("error_codes").get(0).intValue()).isEqualTo(700024);
 	}
 
@@ -271,8 +263,7 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 
 		HttpResponse<String> response = this.http.form(assertionForm(WI_CLIENT, saToken));
 
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo("invalid_client");
+		assertRejected(response, "invalid_client");
 	}
 
 	@Test
@@ -415,6 +406,14 @@ class SimulatedEntraTests extends AbstractStandardWorkspaceTests {
 	}
 
 	// ---- helpers
+
+	/**
+	 * Assert an OAuth error answer of the token endpoint: 400 and that {@code error}.
+	 */
+	private static void assertRejected(HttpResponse<String> response, String error) {
+		assertThat(response.statusCode()).isEqualTo(400);
+		assertThat(TestHttp.json(response).get("error").stringValue()).isEqualTo(error);
+	}
 
 	private RecordedExchange lastTokenExchange() {
 		List<RecordedExchange> exchanges = this.sim.exchanges()

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 
 import com.acme.tokenbroker.contract.ContractValidator;
 import org.junit.jupiter.api.Test;
@@ -41,9 +42,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), this.bearer);
 
 		RecordedExchange exchange = only(Operation.MMS_TOKEN);
-		ContractValidator.Result response = validateResponse(exchange);
-		assertThat(response.operationId()).isEqualTo("Services_GetServiceToken");
-		assertThat(response.errors()).isEmpty();
+		assertConformingResponse(exchange, "Services_GetServiceToken");
 		assertThat(exchange.status()).isEqualTo(201);
 		assertThat(validateRequest(exchange).errors()).isEmpty();
 	}
@@ -53,9 +52,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		this.http.get(this.http.mmsService(REGION, WORKSPACE, SERVICE), this.bearer);
 
 		RecordedExchange exchange = only(Operation.MMS_GET_SERVICE);
-		ContractValidator.Result response = validateResponse(exchange);
-		assertThat(response.operationId()).isEqualTo("Services_QueryById");
-		assertThat(response.errors()).isEmpty();
+		assertConformingResponse(exchange, "Services_QueryById");
 		assertThat(this.contracts.validateDefinition("AKSServiceResponse", exchange.responseBody()).errors()).isEmpty();
 	}
 
@@ -70,11 +67,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 
 		List<RecordedExchange> exchanges = regionExchanges();
 		assertThat(exchanges).extracting(RecordedExchange::status).containsExactly(404, 401, 403, 429);
-		for (RecordedExchange exchange : exchanges) {
-			assertThat(validateResponse(exchange).errors()).as(exchange.toString()).isEmpty();
-			assertThat(this.contracts.validateDefinition("ModelErrorResponse", exchange.responseBody()).errors())
-				.isEmpty();
-		}
+		assertConformToModelErrorResponse(exchanges);
 	}
 
 	@Test
@@ -82,9 +75,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
 
 		RecordedExchange exchange = only(Operation.ARM_TOKEN);
-		ContractValidator.Result response = validateResponse(exchange);
-		assertThat(response.operationId()).isEqualTo("OnlineEndpoints_GetToken");
-		assertThat(response.errors()).isEmpty();
+		assertConformingResponse(exchange, "OnlineEndpoints_GetToken");
 		ContractValidator.Result request = validateRequest(exchange);
 		assertThat(request.errors()).isEmpty();
 		assertThat(request.skipped()).isEmpty();
@@ -194,9 +185,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), this.bearer);
 
 		RecordedExchange exchange = only(Operation.MMS_LIST_KEYS);
-		ContractValidator.Result response = validateResponse(exchange);
-		assertThat(response.operationId()).isEqualTo("Services_ListServiceKeys");
-		assertThat(response.errors()).isEmpty();
+		assertConformingResponse(exchange, "Services_ListServiceKeys");
 		assertThat(exchange.status()).isEqualTo(200);
 		assertThat(this.contracts.validateDefinition("AuthKeys", exchange.responseBody()).errors()).isEmpty();
 		assertThat(TestHttp.JSON.readTree(exchange.responseBody()).propertyNames())
@@ -211,11 +200,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 
 		List<RecordedExchange> exchanges = regionExchanges();
 		assertThat(exchanges).extracting(RecordedExchange::status).containsExactly(400, 400);
-		for (RecordedExchange exchange : exchanges) {
-			assertThat(validateResponse(exchange).errors()).as(exchange.toString()).isEmpty();
-			assertThat(this.contracts.validateDefinition("ModelErrorResponse", exchange.responseBody()).errors())
-				.isEmpty();
-		}
+		assertConformToModelErrorResponse(exchanges);
 	}
 
 	@Test
@@ -274,24 +259,13 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void mmsRegenerateKeysWhenSynchronousThenAnswers200ConformingToAuthKeys() throws Exception {
-		try (SimulatedWorkspace sync = Fixtures
-			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.asyncRegeneration(0)
-			.start()) {
-			TestHttp syncHttp = new TestHttp(sync);
-			syncHttp.postJson(syncHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
-					syncHttp.entraToken(SECRET_CLIENT, SECRET), "{\"keyType\":\"Primary\"}");
+		RecordedExchange exchange = regenerateSynchronously(
+				(syncHttp) -> syncHttp.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "regenerateKeys"),
+				"{\"keyType\":\"Primary\"}", Operation.MMS_REGENERATE_KEYS);
 
-			RecordedExchange exchange = sync.exchanges()
-				.stream()
-				.filter((candidate) -> candidate.operation() == Operation.MMS_REGENERATE_KEYS)
-				.findFirst()
-				.orElseThrow();
-			assertThat(exchange.status()).isEqualTo(200);
-			assertThat(validateResponse(exchange).errors()).isEmpty();
-			assertThat(this.contracts.validateDefinition("AuthKeys", exchange.responseBody()).errors()).isEmpty();
-		}
+		assertThat(exchange.status()).isEqualTo(200);
+		assertThat(validateResponse(exchange).errors()).isEmpty();
+		assertThat(this.contracts.validateDefinition("AuthKeys", exchange.responseBody()).errors()).isEmpty();
 	}
 
 	@Test
@@ -301,9 +275,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		JsonNode example = example("listKeys.json").get("responses").get("200").get("body");
 
 		RecordedExchange exchange = only(Operation.ARM_LIST_KEYS);
-		ContractValidator.Result result = validateResponse(exchange);
-		assertThat(result.operationId()).isEqualTo("OnlineEndpoints_ListKeys");
-		assertThat(result.errors()).isEmpty();
+		assertConformingResponse(exchange, "OnlineEndpoints_ListKeys");
 		assertThat(this.contracts.validateDefinition("EndpointAuthKeys", exchange.responseBody()).errors()).isEmpty();
 		assertThat(TestHttp.json(response).propertyNames())
 			.containsExactlyInAnyOrderElementsOf(example.propertyNames());
@@ -320,9 +292,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 		this.http.postJson(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"), this.bearer, body);
 
 		RecordedExchange exchange = only(Operation.ARM_REGENERATE_KEYS);
-		ContractValidator.Result request = validateRequest(exchange);
-		assertThat(request.operationId()).isEqualTo("OnlineEndpoints_RegenerateKeys");
-		assertThat(request.errors()).isEmpty();
+		assertConformingRequest(exchange, "OnlineEndpoints_RegenerateKeys");
 		assertThat(exchange.status()).isEqualTo(202);
 		assertThat(validateResponse(exchange).errors()).isEmpty();
 		ContractValidator.Result headers = this.contracts.validateResponseHeaders(exchange.method(), exchange.path(),
@@ -337,26 +307,15 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void armRegenerateKeysWhenSynchronousThenAnswers200WithoutBodyAsDeclared() throws Exception {
-		try (SimulatedWorkspace sync = Fixtures
-			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
-			})
-			.asyncRegeneration(0)
-			.start()) {
-			TestHttp syncHttp = new TestHttp(sync);
-			syncHttp.postJson(syncHttp.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"),
-					syncHttp.entraToken(SECRET_CLIENT, SECRET), "{\"keyType\":\"Secondary\"}");
+		RecordedExchange exchange = regenerateSynchronously(
+				(syncHttp) -> syncHttp.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "regenerateKeys"),
+				"{\"keyType\":\"Secondary\"}", Operation.ARM_REGENERATE_KEYS);
 
-			RecordedExchange exchange = sync.exchanges()
-				.stream()
-				.filter((candidate) -> candidate.operation() == Operation.ARM_REGENERATE_KEYS)
-				.findFirst()
-				.orElseThrow();
-			ContractValidator.Result response = validateResponse(exchange);
-			assertThat(exchange.status()).isEqualTo(200);
-			assertThat(exchange.responseBody()).isEmpty();
-			assertThat(response.errors()).isEmpty();
-			assertThat(response.skipped()).isEmpty();
-		}
+		ContractValidator.Result response = validateResponse(exchange);
+		assertThat(exchange.status()).isEqualTo(200);
+		assertThat(exchange.responseBody()).isEmpty();
+		assertThat(response.errors()).isEmpty();
+		assertThat(response.skipped()).isEmpty();
 	}
 
 	@Test
@@ -393,6 +352,53 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 				.get("authMode")
 				.stringValue())
 			.containsExactly("AMLToken", "Key", "AADToken");
+	}
+
+	/**
+	 * Regenerate keys on a simulator of its own that regenerates synchronously, and
+	 * return the recorded regeneration.
+	 */
+	private RecordedExchange regenerateSynchronously(Function<TestHttp, URI> action, String body, Operation operation)
+			throws Exception {
+		try (SimulatedWorkspace sync = Fixtures
+			.standard(MutableClock.startingNow(), SelfSignedCertificate.forClient(CERT_CLIENT), (secret) -> {
+			})
+			.asyncRegeneration(0)
+			.start()) {
+			TestHttp syncHttp = new TestHttp(sync);
+			syncHttp.postJson(action.apply(syncHttp), syncHttp.entraToken(SECRET_CLIENT, SECRET), body);
+			return sync.exchanges()
+				.stream()
+				.filter((candidate) -> candidate.operation() == operation)
+				.findFirst()
+				.orElseThrow();
+		}
+	}
+
+	/**
+	 * Assert that the recorded response is the declared answer of that operation.
+	 */
+	private void assertConformingResponse(RecordedExchange exchange, String operationId) {
+		ContractValidator.Result response = validateResponse(exchange);
+		assertThat(response.operationId()).isEqualTo(operationId);
+		assertThat(response.errors()).isEmpty();
+	}
+
+	/**
+	 * Assert that the recorded request is a valid call of that operation.
+	 */
+	private void assertConformingRequest(RecordedExchange exchange, String operationId) {
+		ContractValidator.Result request = validateRequest(exchange);
+		assertThat(request.operationId()).isEqualTo(operationId);
+		assertThat(request.errors()).isEmpty();
+	}
+
+	private void assertConformToModelErrorResponse(List<RecordedExchange> exchanges) {
+		for (RecordedExchange exchange : exchanges) {
+			assertThat(validateResponse(exchange).errors()).as(exchange.toString()).isEmpty();
+			assertThat(this.contracts.validateDefinition("ModelErrorResponse", exchange.responseBody()).errors())
+				.isEmpty();
+		}
 	}
 
 	private JsonNode example(String name) throws java.io.IOException {

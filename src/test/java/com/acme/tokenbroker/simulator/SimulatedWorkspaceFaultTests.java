@@ -192,10 +192,8 @@ class SimulatedWorkspaceFaultTests extends AbstractStandardWorkspaceTests {
 		this.sim.faults(REGION).set(Fault.error(500));
 		HttpResponse<String> arm = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
 
-		assertThat(mms.statusCode()).isEqualTo(503);
-		assertThat(TestHttp.json(mms).get("code").stringValue()).isEqualTo("ServiceUnavailable");
-		assertThat(arm.statusCode()).isEqualTo(500);
-		assertThat(TestHttp.json(arm).get("error").get("code").stringValue()).isEqualTo("InternalServerError");
+		TestHttp.assertMmsError(mms, 503, "ServiceUnavailable");
+		TestHttp.assertArmError(arm, 500, "InternalServerError");
 	}
 
 	@Test
@@ -306,8 +304,7 @@ class SimulatedWorkspaceFaultTests extends AbstractStandardWorkspaceTests {
 				this.bearer);
 		HttpResponse<String> token = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
 
-		assertThat(regenerate.statusCode()).isEqualTo(503);
-		assertThat(TestHttp.json(regenerate).get("error").get("code").stringValue()).isEqualTo("ServiceUnavailable");
+		TestHttp.assertArmError(regenerate, 503, "ServiceUnavailable");
 		assertThat(list.statusCode()).isEqualTo(200);
 		assertThat(token.statusCode()).isEqualTo(200);
 		assertThat(this.sim.keys(WORKSPACE, KEY_ENDPOINT)).isEqualTo(before);

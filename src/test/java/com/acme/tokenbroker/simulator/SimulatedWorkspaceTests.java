@@ -60,13 +60,11 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void mmsTokenWhenClockMovesThenTimesFollowIt() throws Exception {
 		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-		long first = TestHttp.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer))
-			.get("refreshAfter")
+		long first = postForJson(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).get("refreshAfter")
 			.longValue();
 		this.clock.advance(Duration.ofMinutes(20));
 
-		long second = TestHttp.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer))
-			.get("refreshAfter")
+		long second = postForJson(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer).get("refreshAfter")
 			.longValue();
 
 		assertThat(second - first).isEqualTo(Duration.ofMinutes(20).toSeconds());
@@ -114,14 +112,8 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void armTokenWhenApiVersionMissingThenAnswers400() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.post(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT),
-				bearer);
-
-		assertThat(response.statusCode()).isEqualTo(400);
-		assertThat(TestHttp.json(response).get("error").get("code").stringValue())
-			.isEqualTo("MissingApiVersionParameter");
+		JsonNode body = readerTokenAnswer(this.http.armTokenWithoutApiVersion(REGION, WORKSPACE, ENDPOINT), 400);
+		assertThat(body.get("error").get("code").stringValue()).isEqualTo("MissingApiVersionParameter");
 	}
 
 	@Test
@@ -133,8 +125,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 		assertThat(TestHttp.json(mms).get("statusCode").intValue()).isEqualTo(401);
 		assertThat(mms.headers().firstValue("WWW-Authenticate"))
 			.hasValueSatisfying((v) -> assertThat(v).startsWith("Bearer"));
-		assertThat(arm.statusCode()).isEqualTo(401);
-		assertThat(TestHttp.json(arm).get("error").get("code").stringValue()).isEqualTo("InvalidAuthenticationToken");
+		TestHttp.assertArmError(arm, 401, "InvalidAuthenticationToken");
 	}
 
 	@Test
@@ -177,10 +168,8 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 		HttpResponse<String> mms = this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer);
 		HttpResponse<String> arm = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), bearer);
 
-		assertThat(mms.statusCode()).isEqualTo(403);
-		assertThat(TestHttp.json(mms).get("code").stringValue()).isEqualTo("Forbidden");
-		assertThat(arm.statusCode()).isEqualTo(403);
-		assertThat(TestHttp.json(arm).get("error").get("code").stringValue()).isEqualTo("AuthorizationFailed");
+		TestHttp.assertMmsError(mms, 403, "Forbidden");
+		TestHttp.assertArmError(arm, 403, "AuthorizationFailed");
 	}
 
 	@Test
@@ -208,12 +197,8 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void armGetEndpointWhenUnknownThenAnswers404ResourceNotFound() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.get(this.http.armEndpoint(REGION, WORKSPACE, "nope"), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(404);
-		assertThat(TestHttp.json(response).get("error").get("code").stringValue()).isEqualTo("ResourceNotFound");
+		JsonNode body = readerGetAnswer(this.http.armEndpoint(REGION, WORKSPACE, "nope"), 404);
+		assertThat(body.get("error").get("code").stringValue()).isEqualTo("ResourceNotFound");
 	}
 
 	@Test
@@ -231,12 +216,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void mmsGetServiceWhenKnownThenDescribesAksServiceWithTokenAuth() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.get(this.http.mmsService(REGION, WORKSPACE, SERVICE), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(200);
-		JsonNode body = TestHttp.json(response);
+		JsonNode body = readerGetAnswer(this.http.mmsService(REGION, WORKSPACE, SERVICE), 200);
 		assertThat(body.get("computeType").stringValue()).isEqualTo("AKS");
 		assertThat(body.get("name").stringValue()).isEqualTo(SERVICE);
 		assertThat(body.get("aadAuthEnabled").booleanValue()).isTrue();
@@ -247,12 +227,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void armGetEndpointWhenKnownThenHasAmlTokenAuthMode() throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-
-		HttpResponse<String> response = this.http.get(this.http.armEndpoint(REGION, WORKSPACE, ENDPOINT), bearer);
-
-		assertThat(response.statusCode()).isEqualTo(200);
-		JsonNode body = TestHttp.json(response);
+		JsonNode body = readerGetAnswer(this.http.armEndpoint(REGION, WORKSPACE, ENDPOINT), 200);
 		assertThat(body.get("properties").get("authMode").stringValue()).isEqualTo("AMLToken");
 		assertThat(body.get("properties").get("scoringUri").stringValue()).startsWith("https://localhost:");
 		assertThat(body.get("location").stringValue()).isEqualTo(REGION);
@@ -317,12 +292,8 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void observerWhenSecretsCreatedOrIssuedThenSeesEveryOne() throws Exception {
 		String entraToken = this.http.entraToken(SECRET_CLIENT, SECRET);
-		String mmsToken = TestHttp.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), entraToken))
-			.get("accessToken")
-			.stringValue();
-		String armToken = TestHttp.json(this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), entraToken))
-			.get("accessToken")
-			.stringValue();
+		String mmsToken = accessToken(this.http.mmsToken(REGION, WORKSPACE, SERVICE), entraToken);
+		String armToken = accessToken(this.http.armToken(REGION, WORKSPACE, ENDPOINT), entraToken);
 		String caller = this.sim.mintCallerToken("user", "api://broker", Map.of(), Duration.ofMinutes(5));
 		String serviceAccount = this.sim.mintServiceAccountToken("ns", "sa", "api://AzureADTokenExchange",
 				Duration.ofMinutes(5));
@@ -343,7 +314,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void acceptsServiceTokenWhenFreshThenTrueAndWhenClockPassesExpiryThenFalse() throws Exception {
 		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-		JsonNode body = TestHttp.json(this.http.post(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer));
+		JsonNode body = postForJson(this.http.mmsToken(REGION, WORKSPACE, SERVICE), bearer);
 		String token = body.get("accessToken").stringValue();
 		Instant expiry = Instant.ofEpochSecond(body.get("expiryOn").longValue());
 
@@ -361,9 +332,7 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void acceptsServiceTokenWhenTamperedOrForAnotherServiceThenFalse() throws Exception {
 		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-		String token = TestHttp.json(this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), bearer))
-			.get("accessToken")
-			.stringValue();
+		String token = accessToken(this.http.armToken(REGION, WORKSPACE, ENDPOINT), bearer);
 		String[] parts = token.split("\\.");
 		String payload = new String(java.util.Base64.getUrlDecoder().decode(parts[1])).replace("\"" + ENDPOINT + "\"",
 				"\"" + SERVICE + "\"");
@@ -418,9 +387,29 @@ class SimulatedWorkspaceTests extends AbstractStandardWorkspaceTests {
 	/**
 	 * The JSON answer to the Reader principal's {@code POST}, after checking its status.
 	 */
-	private JsonNode readerTokenAnswer(java.net.URI uri, int status) throws Exception {
-		String bearer = this.http.entraToken(SECRET_CLIENT, SECRET);
-		HttpResponse<String> response = this.http.post(uri, bearer);
+	private JsonNode readerTokenAnswer(URI uri, int status) throws Exception {
+		return answer(this.http.post(uri, this.http.entraToken(SECRET_CLIENT, SECRET)), status);
+	}
+
+	/**
+	 * The JSON answer to the Reader principal's {@code GET}, after checking its status.
+	 */
+	private JsonNode readerGetAnswer(URI uri, int status) throws Exception {
+		return answer(this.http.get(uri, this.http.entraToken(SECRET_CLIENT, SECRET)), status);
+	}
+
+	private JsonNode postForJson(URI uri, String bearer) throws Exception {
+		return TestHttp.json(this.http.post(uri, bearer));
+	}
+
+	/**
+	 * The service token a {@code POST} to an MMS or ARM token operation answers.
+	 */
+	private String accessToken(URI uri, String bearer) throws Exception {
+		return postForJson(uri, bearer).get("accessToken").stringValue();
+	}
+
+	private static JsonNode answer(HttpResponse<String> response, int status) {
 		assertThat(response.statusCode()).isEqualTo(status);
 		return TestHttp.json(response);
 	}

@@ -20,6 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 import static com.acme.tokenbroker.simulator.Fixtures.API_VERSION;
 import static com.acme.tokenbroker.simulator.Fixtures.RESOURCE_GROUP;
 import static com.acme.tokenbroker.simulator.Fixtures.SUBSCRIPTION;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A JDK {@link HttpClient} that trusts the simulator, and the URLs of its operations.
@@ -108,6 +109,23 @@ final class TestHttp {
 
 	static JsonNode json(HttpResponse<String> response) {
 		return JSON.readTree(response.body());
+	}
+
+	/**
+	 * Assert an MMS v1 error answer: its status and the {@code code} of its
+	 * ModelErrorResponse body.
+	 */
+	static void assertMmsError(HttpResponse<String> response, int status, String code) {
+		assertThat(response.statusCode()).isEqualTo(status);
+		assertThat(json(response).get("code").stringValue()).isEqualTo(code);
+	}
+
+	/**
+	 * Assert an ARM error answer: its status and the {@code error.code} of its body.
+	 */
+	static void assertArmError(HttpResponse<String> response, int status, String code) {
+		assertThat(response.statusCode()).isEqualTo(status);
+		assertThat(json(response).get("error").get("code").stringValue()).isEqualTo(code);
 	}
 
 	static com.azure.core.http.HttpClient azureHttpClient(SimulatedWorkspace sim) {
