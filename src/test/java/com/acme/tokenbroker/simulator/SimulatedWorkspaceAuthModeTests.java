@@ -152,10 +152,8 @@ class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 		Keys mmsKeys = this.sim.keys(WORKSPACE, KEY_SERVICE);
 		Keys armKeys = this.sim.keys(WORKSPACE, KEY_ENDPOINT);
 
-		HttpResponse<String> mms = this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"),
-				this.bearer);
-		HttpResponse<String> arm = this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"),
-				this.bearer);
+		HttpResponse<String> mms = this.http.post(mmsAction(KEY_SERVICE, "listkeys"), this.bearer);
+		HttpResponse<String> arm = this.http.post(armAction(KEY_ENDPOINT, "listKeys"), this.bearer);
 
 		assertThat(mms.statusCode()).isEqualTo(200);
 		assertThat(TestHttp.json(mms).get("primaryKey").stringValue()).isEqualTo(mmsKeys.primaryKey());
@@ -167,10 +165,8 @@ class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void listKeysWhenPathSpelledInOtherCaseThenStillAnswers() throws Exception {
-		HttpResponse<String> armLower = this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listkeys"),
-				this.bearer);
-		HttpResponse<String> mmsCamel = this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listKeys"),
-				this.bearer);
+		HttpResponse<String> armLower = this.http.post(armAction(KEY_ENDPOINT, "listkeys"), this.bearer);
+		HttpResponse<String> mmsCamel = this.http.post(mmsAction(KEY_SERVICE, "listKeys"), this.bearer);
 
 		assertThat(armLower.statusCode()).isEqualTo(200);
 		assertThat(mmsCamel.statusCode()).isEqualTo(200);
@@ -180,15 +176,11 @@ class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void keyOperationsWhenNotKeyModeThenAnswer400InEachShape() throws Exception {
-		HttpResponse<String> mmsList = this.http.post(this.http.mmsAction(REGION, WORKSPACE, SERVICE, "listkeys"),
-				this.bearer);
-		HttpResponse<String> mmsRegenerate = this.http.postJson(
-				this.http.mmsAction(REGION, WORKSPACE, SERVICE, "regenerateKeys"), this.bearer,
+		HttpResponse<String> mmsList = this.http.post(mmsAction(SERVICE, "listkeys"), this.bearer);
+		HttpResponse<String> mmsRegenerate = this.http.postJson(mmsAction(SERVICE, "regenerateKeys"), this.bearer,
 				"{\"keyType\":\"Primary\"}");
-		HttpResponse<String> armList = this.http.post(this.http.armAction(REGION, WORKSPACE, AAD_ENDPOINT, "listKeys"),
-				this.bearer);
-		HttpResponse<String> armRegenerate = this.http.postJson(
-				this.http.armAction(REGION, WORKSPACE, ENDPOINT, "regenerateKeys"), this.bearer,
+		HttpResponse<String> armList = this.http.post(armAction(AAD_ENDPOINT, "listKeys"), this.bearer);
+		HttpResponse<String> armRegenerate = this.http.postJson(armAction(ENDPOINT, "regenerateKeys"), this.bearer,
 				"{\"keyType\":\"Primary\"}");
 
 		assertThat(mmsList.statusCode()).isEqualTo(400);
@@ -243,10 +235,10 @@ class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void callCountWhenKeyOperationsCalledThenCountsEachOperation() throws Exception {
-		this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), this.bearer);
-		this.http.post(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), this.bearer);
-		this.http.post(this.http.armAction(REGION, WORKSPACE, KEY_ENDPOINT, "listKeys"), this.bearer);
-		this.http.get(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"), this.bearer);
+		this.http.post(mmsAction(KEY_SERVICE, "listkeys"), this.bearer);
+		this.http.post(mmsAction(KEY_SERVICE, "listkeys"), this.bearer);
+		this.http.post(armAction(KEY_ENDPOINT, "listKeys"), this.bearer);
+		this.http.get(mmsAction(KEY_SERVICE, "listkeys"), this.bearer);
 
 		assertThat(this.sim.callCount(REGION, Operation.MMS_LIST_KEYS)).isEqualTo(2);
 		assertThat(this.sim.callCount(REGION, Operation.ARM_LIST_KEYS)).isEqualTo(1);
@@ -255,11 +247,20 @@ class SimulatedWorkspaceAuthModeTests extends AbstractStandardWorkspaceTests {
 
 	@Test
 	void listKeysWhenWrongMethodThenAnswers405AllowingPost() throws Exception {
-		HttpResponse<String> response = this.http.get(this.http.mmsAction(REGION, WORKSPACE, KEY_SERVICE, "listkeys"),
-				this.bearer);
+		HttpResponse<String> response = this.http.get(mmsAction(KEY_SERVICE, "listkeys"), this.bearer);
 
 		assertThat(response.statusCode()).isEqualTo(405);
 		assertThat(response.headers().firstValue("Allow")).contains("POST");
+	}
+
+	/** An MMS action on a service of the first workspace. */
+	private URI mmsAction(String service, String action) {
+		return this.http.mmsAction(REGION, WORKSPACE, service, action);
+	}
+
+	/** An ARM action on an online endpoint of the first workspace. */
+	private URI armAction(String endpoint, String action) {
+		return this.http.armAction(REGION, WORKSPACE, endpoint, action);
 	}
 
 }
