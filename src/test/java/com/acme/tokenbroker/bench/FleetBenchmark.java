@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.catalog.ServiceKind;
@@ -19,10 +18,9 @@ import com.acme.tokenbroker.simulator.boot.SimulatorLauncher;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.Refreshes;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import com.acme.tokenbroker.token.BrokeredToken;
-import com.acme.tokenbroker.token.TokenCache;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -117,20 +115,11 @@ public final class FleetBenchmark {
 			long[] afterCold = counts(simulator);
 			for (int minute = 1; minute <= hours * 60; minute++) {
 				clock.advance(Duration.ofMinutes(1));
-				List<CompletableFuture<BrokeredToken>> refreshes = new ArrayList<>();
-				for (ConfigurableApplicationContext instance : instances) {
-					refreshes.addAll(instance.getBean(TokenCache.class).runDueRefreshes().values());
+				List<Exception> refreshFailures = Refreshes.runDueEverywhere(instances, Duration.ofSeconds(30));
+				if (errors == 0 && !refreshFailures.isEmpty()) {
+					System.err.println("A refresh failed: " + refreshFailures.get(0));
 				}
-				for (CompletableFuture<BrokeredToken> refresh : refreshes) {
-					try {
-						refresh.get(30, TimeUnit.SECONDS);
-					}
-					catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
-						if (errors++ == 0) {
-							System.err.println("A refresh failed: " + ex);
-						}
-					}
-				}
+				errors += refreshFailures.size();
 			}
 			long[] end = counts(simulator);
 			Map<String, Object> result = new LinkedHashMap<>();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -172,20 +173,15 @@ public final class ContractValidator {
 	 * @return the result
 	 */
 	public Result validateResponse(String method, String path, int status, String body) {
-		Context context = new Context();
-		JsonNode response = declaredResponse(method, path, status, context);
-		if (response == null) {
-			return context.result();
-		}
-		JsonNode schema = response.get("schema");
-		if (schema == null) {
-			if (body != null && !body.isBlank()) {
+		return checkDeclaredResponse(method, path, status, (response, context) -> {
+			JsonNode schema = response.get("schema");
+			if (schema != null) {
+				validateBody(context.operation.document(), schema, body, context);
+			}
+			else if (body != null && !body.isBlank()) {
 				context.skipped.add("No schema declared for status " + status + "; body not checked");
 			}
-			return context.result();
-		}
-		validateBody(context.operation.document(), schema, body, context);
-		return context.result();
+		});
 	}
 
 	/**
@@ -201,22 +197,31 @@ public final class ContractValidator {
 	 * @return the result
 	 */
 	public Result validateResponseHeaders(String method, String path, int status, Map<String, List<String>> headers) {
+		return checkDeclaredResponse(method, path, status, (response, context) -> {
+			JsonNode declared = response.get("headers");
+			if (declared == null) {
+				return;
+			}
+			for (Map.Entry<String, JsonNode> header : declared.properties()) {
+				String value = headerValue(headers, header.getKey());
+				if (value == null) {
+					context.errors.add("Declared header '" + header.getKey() + "' is missing");
+					continue;
+				}
+				checkHeader(header.getKey(), header.getValue(), value, context);
+			}
+		});
+	}
+
+	/**
+	 * Run a check on the response the contract declares for the status, if it declares
+	 * one; otherwise the result carries the errors that say why not.
+	 */
+	private Result checkDeclaredResponse(String method, String path, int status, BiConsumer<JsonNode, Context> check) {
 		Context context = new Context();
 		JsonNode response = declaredResponse(method, path, status, context);
-		if (response == null) {
-			return context.result();
-		}
-		JsonNode declared = response.get("headers");
-		if (declared == null) {
-			return context.result();
-		}
-		for (Map.Entry<String, JsonNode> header : declared.properties()) {
-			String value = headerValue(headers, header.getKey());
-			if (value == null) {
-				context.errors.add("Declared header '" + header.getKey() + "' is missing");
-				continue;
-			}
-			checkHeader(header.getKey(), header.getValue(), value, context);
+		if (response != null) {
+			check.accept(response, context);
 		}
 		return context.result();
 	}

@@ -12,6 +12,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The Kubernetes objects of one {@code helm template} run, as JSON trees to query with
  * JSON pointers ({@code deployment.at("/spec/template/spec/containers/0/name")}).
@@ -85,6 +87,19 @@ record Manifests(String yaml, List<JsonNode> objects) {
 			.filter((item) -> name.equals(item.path("name").asString()))
 			.findFirst()
 			.orElseThrow(() -> new AssertionError("No entry named " + name + " in " + array));
+	}
+
+	/**
+	 * Assert the container's ports named {@code broker-api} and {@code broker-mgmt} are
+	 * the ones the rendered application configuration sets.
+	 * @param container the broker's container
+	 * @param config the rendered application configuration
+	 */
+	static void assertPortsAreTheConfiguredOnes(JsonNode container, JsonNode config) {
+		assertThat(named(container.path("ports"), "broker-api").path("containerPort").asInt())
+			.isEqualTo(config.at("/server/port").asInt());
+		assertThat(named(container.path("ports"), "broker-mgmt").path("containerPort").asInt())
+			.isEqualTo(config.at("/management/server/port").asInt());
 	}
 
 }

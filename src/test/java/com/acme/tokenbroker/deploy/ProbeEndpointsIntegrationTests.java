@@ -160,10 +160,7 @@ class ProbeEndpointsIntegrationTests {
 		JsonNode config = TokenBrokerChart.render("sidecar-workload-identity").applicationConfig();
 
 		for (JsonNode container : brokerContainers(workDir)) {
-			assertThat(Manifests.named(container.path("ports"), "broker-mgmt").path("containerPort").asInt())
-				.isEqualTo(config.at("/management/server/port").asInt());
-			assertThat(Manifests.named(container.path("ports"), "broker-api").path("containerPort").asInt())
-				.isEqualTo(config.at("/server/port").asInt());
+			Manifests.assertPortsAreTheConfiguredOnes(container, config);
 		}
 	}
 

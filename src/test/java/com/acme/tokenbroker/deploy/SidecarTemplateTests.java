@@ -55,10 +55,7 @@ class SidecarTemplateTests {
 		JsonNode config = manifests.applicationConfig();
 
 		assertThat(config.at("/server/address").asString()).isEqualTo("127.0.0.1");
-		assertThat(Manifests.named(sidecar.path("ports"), "broker-api").path("containerPort").asInt())
-			.isEqualTo(config.at("/server/port").asInt());
-		assertThat(Manifests.named(sidecar.path("ports"), "broker-mgmt").path("containerPort").asInt())
-			.isEqualTo(config.at("/management/server/port").asInt());
+		Manifests.assertPortsAreTheConfiguredOnes(sidecar, config);
 	}
 
 	@Test

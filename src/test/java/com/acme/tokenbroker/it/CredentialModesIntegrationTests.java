@@ -6,7 +6,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,6 +25,7 @@ import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.FastPolls;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.Scorers;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
@@ -201,17 +201,10 @@ class CredentialModesIntegrationTests {
 	void keysRotateWhileEightCallersScoreWithoutASingleFailure(CapturedOutput output) throws Exception {
 		String before = SIMULATOR.keys("ws-weu", "rot-v2").primaryKey();
 		assertThat(credential("rot-v2").get("accessToken").stringValue()).isEqualTo(before);
-		AtomicBoolean stop = new AtomicBoolean();
-		AtomicInteger failures = new AtomicInteger();
-		AtomicLong iterations = new AtomicLong();
-		List<Thread> scorers = new ArrayList<>();
-		for (int i = 0; i < 8; i++) {
-			Thread scorer = new Thread(() -> scoreContinuously("rot-v2", stop, failures, iterations), "scorer-" + i);
-			scorer.start();
-			scorers.add(scorer);
-		}
+		Scorers scorers = Scorers.start(8, Duration.ofSeconds(30),
+				(index, stop, failures, iterations) -> scoreContinuously("rot-v2", stop, failures, iterations));
 		try {
-			awaitIterations(iterations, 40);
+			scorers.awaitIterations(40);
 			Http.Response started = rotate("rot-v2", "ops-admin");
 			assertThat(started.status()).isEqualTo(202);
 			assertThat(started.header("Location")).isEqualTo("/admin/services/rot-v2/keys/rotation");
@@ -223,22 +216,19 @@ class CredentialModesIntegrationTests {
 			await().atMost(Duration.ofSeconds(20)).until(() -> rotation.status() == KeyRotation.Status.WAITING);
 			assertThat(rotate("rot-v2", "ops-admin").json().get("id").stringValue()).as("idempotent while running")
 				.isEqualTo(rotation.id());
-			awaitIterations(iterations, 40);
+			scorers.awaitIterations(40);
 
 			CLOCK.set(rotation.graceUntil());
-			awaitIterations(iterations, 40);
+			scorers.awaitIterations(40);
 			this.rotator.advance();
 			await().atMost(Duration.ofSeconds(20)).until(() -> rotation.status() == KeyRotation.Status.SUCCEEDED);
-			awaitIterations(iterations, 40);
+			scorers.awaitIterations(40);
 		}
 		finally {
-			stop.set(true);
-			for (Thread scorer : scorers) {
-				scorer.join(10_000);
-			}
+			scorers.stop();
 		}
 
-		assertThat(failures.get()).as("scoring failures during the rotation").isZero();
+		assertThat(scorers.failures()).as("scoring failures during the rotation").isZero();
 		assertThat(SIMULATOR.keys("ws-weu", "rot-v2").primaryKey()).isNotEqualTo(before);
 		assertThat(credential("rot-v2").get("accessToken").stringValue())
 			.isEqualTo(SIMULATOR.keys("ws-weu", "rot-v2").secondaryKey());
@@ -335,11 +325,6 @@ class CredentialModesIntegrationTests {
 			}
 			iterations.incrementAndGet();
 		}
-	}
-
-	private static void awaitIterations(AtomicLong iterations, long more) {
-		long target = iterations.get() + more;
-		await().atMost(Duration.ofSeconds(30)).until(() -> iterations.get() >= target);
 	}
 
 }

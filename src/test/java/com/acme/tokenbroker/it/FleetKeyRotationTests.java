@@ -25,6 +25,7 @@ import com.acme.tokenbroker.support.Closeables;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RequiresRedis;
+import com.acme.tokenbroker.support.Scorers;
 import com.acme.tokenbroker.support.TestRedis;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.system.Sleeper;
@@ -121,19 +122,11 @@ class FleetKeyRotationTests {
 			assertThat(api(i).get("/tokens/" + SERVICE, caller("app")).json().get("accessToken").stringValue())
 				.isEqualTo(before);
 		}
-		AtomicBoolean stop = new AtomicBoolean();
-		AtomicInteger failures = new AtomicInteger();
-		AtomicLong iterations = new AtomicLong();
-		List<Thread> scorers = new ArrayList<>();
-		for (int i = 0; i < 2 * INSTANCES; i++) {
-			int instance = i % INSTANCES;
-			Thread scorer = new Thread(() -> scoreContinuously(instance, stop, failures, iterations), "scorer-" + i);
-			scorer.start();
-			scorers.add(scorer);
-		}
+		Scorers scorers = Scorers.start(2 * INSTANCES, Duration.ofSeconds(60), (index, stop, failures,
+				iterations) -> scoreContinuously(index % INSTANCES, stop, failures, iterations));
 		KeyRotator rotator = instances.get(0).getBean(KeyRotator.class);
 		try {
-			awaitIterations(iterations, 30);
+			scorers.awaitIterations(30);
 			Http.Response started = api(0).postWithBearer("/admin/services/" + SERVICE + "/keys/rotate",
 					caller("ops-admin"));
 			assertThat(started.status()).as(started::body).isEqualTo(202);
@@ -148,24 +141,22 @@ class FleetKeyRotationTests {
 
 			CLOCK.advance(Duration.ofSeconds(1));
 			advanceEverywhere();
-			awaitIterations(iterations, 30);
+			scorers.awaitIterations(30);
 
 			CLOCK.set(rotation.graceUntil());
-			awaitIterations(iterations, 30);
+			scorers.awaitIterations(30);
 			advanceEverywhere();
 			await().atMost(Duration.ofSeconds(30)).until(() -> rotation.status() == KeyRotation.Status.SUCCEEDED);
-			awaitIterations(iterations, 60);
+			scorers.awaitIterations(60);
 		}
 		finally {
-			stop.set(true);
-			for (Thread scorer : scorers) {
-				scorer.join(10_000);
-			}
+			scorers.stop();
 		}
 
-		System.out.println("Fleet key rotation: " + iterations.get() + " scoring calls through " + INSTANCES
-				+ " instances, " + failures.get() + " failed");
-		assertThat(failures.get()).as("failed scoring calls during the rotation, of " + iterations.get()).isZero();
+		System.out.println("Fleet key rotation: " + scorers.iterations() + " scoring calls through " + INSTANCES
+				+ " instances, " + scorers.failures() + " failed");
+		assertThat(scorers.failures()).as("failed scoring calls during the rotation, of " + scorers.iterations())
+			.isZero();
 		assertThat(simulator.keys("ws-weu", SERVICE).primaryKey()).isNotEqualTo(before);
 		for (int i = 0; i < INSTANCES; i++) {
 			assertThat(api(i).get("/tokens/" + SERVICE, caller("app")).json().get("accessToken").stringValue())
@@ -209,11 +200,6 @@ class FleetKeyRotationTests {
 			.POST(HttpRequest.BodyPublishers.ofString("{\"data\":[1,2,3]}"))
 			.build();
 		return scoringClient.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-	}
-
-	private static void awaitIterations(AtomicLong iterations, long more) {
-		long target = iterations.get() + more;
-		await().atMost(Duration.ofSeconds(60)).until(() -> iterations.get() >= target);
 	}
 
 }

@@ -108,16 +108,9 @@ class FleetRedisBlackholeTests {
 			Outage outage = broker.awaitDisconnect(dropped);
 			blackhole.lift();
 
-			report("idle connection (keepalive)", outage);
-			assertThat(outage.detection()).as("an idle blackholed connection is closed in seconds")
-				.isLessThan(DETECTION_BOUND);
-			assertThat(outage.failedCalls()).as("callers served from the broker's own cache meanwhile").isZero();
-			assertThat(outage.servedCalls()).isPositive();
-			if (outage.timers() != null) {
-				assertThat(outage.timers()).as("ss: the kernel probed an idle connection (keepalive timer)")
-					.contains("keepalive")
-					.doesNotContain("on");
-			}
+			assertClosedInSecondsWhileServing("idle connection (keepalive)", outage,
+					"an idle blackholed connection is closed in seconds");
+			assertKernelTimers(outage, "ss: the kernel probed an idle connection (keepalive timer)", "keepalive", "on");
 			broker.awaitReconnectAndShareAgain();
 		}
 	}
@@ -140,18 +133,30 @@ class FleetRedisBlackholeTests {
 			Outage outage = broker.awaitDisconnect(dropped);
 			blackhole.lift();
 
-			report("data in flight (TCP_USER_TIMEOUT)", outage);
-			assertThat(outage.detection()).as("a blackholed connection with data in flight is closed in seconds")
-				.isLessThan(DETECTION_BOUND);
-			assertThat(outage.failedCalls()).as("callers served from the broker's own cache meanwhile").isZero();
-			assertThat(outage.servedCalls()).isPositive();
-			if (outage.timers() != null) {
-				assertThat(outage.timers())
-					.as("ss: the kernel retransmitted unacknowledged data (the keepalive timer never ran)")
-					.contains("on")
-					.doesNotContain("keepalive");
-			}
+			assertClosedInSecondsWhileServing("data in flight (TCP_USER_TIMEOUT)", outage,
+					"a blackholed connection with data in flight is closed in seconds");
+			assertKernelTimers(outage,
+					"ss: the kernel retransmitted unacknowledged data (the keepalive timer never ran)", "on",
+					"keepalive");
 			broker.awaitReconnectAndShareAgain();
+		}
+	}
+
+	/**
+	 * Reports the outage, then checks the broker closed the blackholed connection in
+	 * seconds while callers were served from its own cache.
+	 */
+	private static void assertClosedInSecondsWhileServing(String scenario, Outage outage, String detection) {
+		report(scenario, outage);
+		assertThat(outage.detection()).as(detection).isLessThan(DETECTION_BOUND);
+		assertThat(outage.failedCalls()).as("callers served from the broker's own cache meanwhile").isZero();
+		assertThat(outage.servedCalls()).isPositive();
+	}
+
+	/** Which kernel timer ran on the connection, when ss could tell. */
+	private static void assertKernelTimers(Outage outage, String description, String ran, String neverRan) {
+		if (outage.timers() != null) {
+			assertThat(outage.timers()).as(description).contains(ran).doesNotContain(neverRan);
 		}
 	}
 

@@ -2,6 +2,7 @@ package com.acme.tokenbroker.token;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
@@ -10,7 +11,10 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.AccessProperties;
 import com.acme.tokenbroker.upstream.UpstreamException;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -79,33 +83,35 @@ class DataPlaneIsolationTests {
 			.withMessageContaining("b: [broker.access.rules[0] (app)]");
 	}
 
-	@Test
-	void checkWhenSameRulesGrantAllThenAccepted() {
-		service("a", "online-endpoint", "aad-token", null).service("b", "online-endpoint", "aad-token", null)
-			.rule(0, "app", "*")
-			.rule(1, "ops", "a", "b");
-
-		assertThatNoException().isThrownBy(this::check);
+	/**
+	 * Configurations in which every identity's Entra token services are granted by the
+	 * same rules, or no service hands out an Entra token at all.
+	 */
+	static Stream<Named<DataPlaneIsolationTests>> acceptedConfigurations() {
+		return Stream.of(
+				Named.of("the same rules grant all",
+						new DataPlaneIsolationTests().service("a", "online-endpoint", "aad-token", null)
+							.service("b", "online-endpoint", "aad-token", null)
+							.rule(0, "app", "*")
+							.rule(1, "ops", "a", "b")),
+				Named.of("each service has its own identity",
+						new DataPlaneIsolationTests().service("a", "online-endpoint", "aad-token", null)
+							.service("b", "online-endpoint", "aad-token", "team-b")
+							.rule(0, "app-a", "a")
+							.rule(1, "app-b", "b")),
+				Named.of("only token and key services",
+						new DataPlaneIsolationTests().service("a", "webservice", "auto", null)
+							.service("b", "online-endpoint", "key", null)
+							.service("c", "online-endpoint", "aml-token", null)
+							.rule(0, "app-a", "a")
+							.rule(1, "app-b", "b")
+							.rule(2, "app-c", "c")));
 	}
 
-	@Test
-	void checkWhenEachServiceHasItsOwnIdentityThenAccepted() {
-		service("a", "online-endpoint", "aad-token", null).service("b", "online-endpoint", "aad-token", "team-b")
-			.rule(0, "app-a", "a")
-			.rule(1, "app-b", "b");
-
-		assertThatNoException().isThrownBy(this::check);
-	}
-
-	@Test
-	void checkWhenOnlyTokenAndKeyServicesThenAccepted() {
-		service("a", "webservice", "auto", null).service("b", "online-endpoint", "key", null)
-			.service("c", "online-endpoint", "aml-token", null)
-			.rule(0, "app-a", "a")
-			.rule(1, "app-b", "b")
-			.rule(2, "app-c", "c");
-
-		assertThatNoException().isThrownBy(this::check);
+	@ParameterizedTest
+	@MethodSource("acceptedConfigurations")
+	void checkWhenEntraTokenServicesOfOneIdentityGrantedBySameRulesThenAccepted(DataPlaneIsolationTests configuration) {
+		assertThatNoException().isThrownBy(configuration::check);
 	}
 
 	@Test
