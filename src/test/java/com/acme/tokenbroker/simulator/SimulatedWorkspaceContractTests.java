@@ -98,11 +98,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void armGetEndpointWhenFoundThenHasEveryMemberOfTheContractExample() throws Exception {
 		HttpResponse<String> response = this.http.get(this.http.armEndpoint(REGION, WORKSPACE, ENDPOINT), this.bearer);
-		JsonNode example = TestHttp.JSON
-			.readTree(Files.readString(this.contracts.directory().resolve(ONLINE_ENDPOINT_EXAMPLES + "get.json")))
-			.get("responses")
-			.get("200")
-			.get("body");
+		JsonNode example = example("get.json").get("responses").get("200").get("body");
 
 		JsonNode actual = TestHttp.json(response);
 		assertThat(response.statusCode()).isEqualTo(200);
@@ -118,11 +114,7 @@ class SimulatedWorkspaceContractTests extends AbstractStandardWorkspaceTests {
 	@Test
 	void armTokenWhenComparedWithContractExampleThenHasSameMembers() throws Exception {
 		HttpResponse<String> response = this.http.post(this.http.armToken(REGION, WORKSPACE, ENDPOINT), this.bearer);
-		JsonNode example = TestHttp.JSON
-			.readTree(Files.readString(this.contracts.directory().resolve(ONLINE_ENDPOINT_EXAMPLES + "getToken.json")))
-			.get("responses")
-			.get("200")
-			.get("body");
+		JsonNode example = example("getToken.json").get("responses").get("200").get("body");
 
 		assertThat(TestHttp.json(response).propertyNames())
 			.containsExactlyInAnyOrderElementsOf(example.propertyNames());
