@@ -5,11 +5,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.keys.KeySlotCoordination;
-import com.acme.tokenbroker.system.CircuitBreakers;
-import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.keys.KeySlots;
+import com.acme.tokenbroker.system.CircuitBreakers;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
+import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.RefreshPolicy;
 import com.acme.tokenbroker.token.TokenSourceDecorator;
 import com.acme.tokenbroker.upstream.SharedBudget;

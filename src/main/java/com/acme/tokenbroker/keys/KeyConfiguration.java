@@ -4,8 +4,8 @@ import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.token.CredentialProperties;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;

@@ -7,8 +7,8 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.security.AccessPolicy;
-import com.acme.tokenbroker.token.AnswerTimes;
 import com.acme.tokenbroker.security.Caller;
+import com.acme.tokenbroker.token.AnswerTimes;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;

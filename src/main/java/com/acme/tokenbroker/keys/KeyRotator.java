@@ -14,8 +14,8 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.token.BrokeredToken;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.KeySlot;
-import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.ServiceKeysClient;
+import com.acme.tokenbroker.upstream.UpstreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -17,12 +17,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.CircuitBreakers;
-import com.acme.tokenbroker.system.OutboundTls;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.system.OutboundProperties;
+import com.acme.tokenbroker.system.OutboundTls;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;

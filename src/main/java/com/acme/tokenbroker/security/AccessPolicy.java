@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 
 import org.springframework.util.StringUtils;
 

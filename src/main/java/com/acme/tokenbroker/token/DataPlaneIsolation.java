@@ -8,11 +8,11 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 import com.acme.tokenbroker.catalog.AuthMode;
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -12,10 +12,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.upstream.CallerWaiting;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.github.benmanes.caffeine.cache.Cache;

@@ -3,9 +3,9 @@ package com.acme.tokenbroker.upstream;
 import java.time.Clock;
 
 import com.acme.tokenbroker.principal.Identities;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundTls;
-import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.Sleeper;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;

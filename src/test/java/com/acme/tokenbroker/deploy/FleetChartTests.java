@@ -11,8 +11,8 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.fleet.FleetProperties;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceKind;
@@ -14,6 +13,7 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.principal.IdentityProperties;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.AccessProperties;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.token.TokenProperties;
 import com.acme.tokenbroker.upstream.UpstreamProperties;
 import org.junit.jupiter.api.Test;

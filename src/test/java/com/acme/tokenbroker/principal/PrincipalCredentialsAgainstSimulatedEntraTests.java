@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.simulator.ClientCertificates;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.SecretLedger;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import org.junit.jupiter.api.AfterEach;

@@ -1,8 +1,8 @@
 package com.acme.tokenbroker.system;
 
 import com.acme.tokenbroker.TokenBrokerApplication;
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.support.SecretLedger;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;

@@ -5,11 +5,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
-import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.AccessProperties;
+import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;

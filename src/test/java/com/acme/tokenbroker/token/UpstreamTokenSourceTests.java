@@ -12,11 +12,11 @@ import com.acme.tokenbroker.support.SecretLedger;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.ServiceKeys;
+import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import com.acme.tokenbroker.upstream.ServiceMetadata;
+import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import com.acme.tokenbroker.upstream.UpstreamToken;
-import com.acme.tokenbroker.upstream.ServiceKeysClient;
-import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import org.junit.jupiter.api.Test;
 
