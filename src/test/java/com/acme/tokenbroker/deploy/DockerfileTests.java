@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import javax.xml.parsers.DocumentBuilderFactory;
+
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,6 +88,22 @@ class DockerfileTests {
 			.contains("ENTRYPOINT must use the exec form")
 			.contains("EXPOSE 80800: not a port number")
 			.contains("USER root: use a numeric, non-root uid");
+	}
+
+	@Test
+	void workstationStartsAndTheBenchRunWithTheImagesJvmFlagsSizedAsTheChartsPod() throws Exception {
+		Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+		JsonNode container = TokenBrokerChart.render("standalone-workload-identity")
+			.one("Deployment")
+			.at("/spec/template/spec/containers/0");
+
+		assertThat(last("ENV")).isEqualTo("JDK_JAVA_OPTIONS=\"" + property(pom, "broker.jvm-flags") + "\"");
+		assertThat(property(pom, "broker.jvm-max-ram"))
+			.isEqualTo(container.at("/resources/limits/memory").asString().replace("Mi", "m"));
+	}
+
+	private static String property(Document pom, String name) {
+		return pom.getElementsByTagName(name).item(0).getTextContent().strip();
 	}
 
 	@Test
