@@ -1,5 +1,6 @@
-"""The deployment modes compared (docs/deploy.md, "Memory and upstream calls, by mode"): broker memory and upstream calls for a cluster of
-50 pods on 5 nodes calling 10 services, computed from the measured figures of one bench/run, not measured in a cluster.
+"""The deployment modes compared (docs/deploy.md, "Memory and upstream calls, by mode"): broker memory and upstream
+calls for a cluster of 50 pods on 5 nodes calling 10 services, computed from the measured figures of one bench/run,
+not measured in a cluster.
 
 Inputs, from bench/run's results (target/bench/results.json):
 - results["footprint_10_services"]["memory_after_hot_path"]: one broker with 10 services after the hot path,
@@ -110,10 +111,11 @@ def markdown(modes):
     """The table of deployment_modes(...)'s result, with its assumptions, as Markdown."""
     m = modes["measured"]
     lines = [
-        f"Deployment modes: {modes['pods']} pods on {modes['nodes']} nodes, {modes['services']} services each, computed "
-        f"from one broker's measured memory (own {m['own_memory_mib']} MiB + mapped files {m['mapped_files_mib']} MiB, "
-        f"counted once per node) and the fleet figure's calls ({m['fleet_instances']} instances x "
-        f"{m['fleet_services']} services); requested: {modes['memory_request_mib']} Mi per broker (the chart's default)",
+        f"Deployment modes: {modes['pods']} pods on {modes['nodes']} nodes, {modes['services']} services each, "
+        f"computed from one broker's measured memory (own {m['own_memory_mib']} MiB + mapped files "
+        f"{m['mapped_files_mib']} MiB, counted once per node) and the fleet figure's calls ({m['fleet_instances']} "
+        f"instances x {m['fleet_services']} services); requested: {modes['memory_request_mib']} Mi per broker "
+        "(the chart's default)",
         "",
         "| mode | brokers | broker memory | per node | requested | token calls, cold start | token calls per hour "
         "| metadata reads, cold start | metadata reads per hour |",
