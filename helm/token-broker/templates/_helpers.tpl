@@ -81,6 +81,16 @@ token minted for one broker deployment is refused by every other.
 {{- define "token-broker.usesWebhook" -}}
 {{- if and (eq .Values.identity.mode "workload-identity") .Values.identity.workloadIdentity.useWebhook }}true{{ end }}
 {{- end }}
+{{/*
+Whether fleet mode is on: fleet.enabled when set (true or false), else the mode's default, on in node mode only (one
+broker per node: without the shared cache every node would fetch every token).
+*/}}
+{{- define "token-broker.fleetEnabled" -}}
+{{- if kindIs "invalid" .Values.fleet.enabled }}
+{{- if eq .Values.mode "node" }}true{{ end }}
+{{- else if .Values.fleet.enabled }}true{{ end }}
+{{- end }}
+
 {{- define "token-broker.livenessPath" -}}/actuator/health/liveness{{- end }}
 {{- define "token-broker.readinessPath" -}}/actuator/health/readiness{{- end }}
 {{- define "token-broker.prometheusPath" -}}/actuator/prometheus{{- end }}
@@ -104,6 +114,19 @@ token minted for one broker deployment is refused by every other.
 {{- if and $sidecar (eq $identity.mode "managed-identity") (not $identity.allowNodeIdentity) }}
 {{- fail "identity.mode managed-identity in sidecar mode lets every container of the pod (and every pod on the node) take the node's identity from IMDS: use workload-identity, or set identity.allowNodeIdentity=true to accept that" }}
 {{- end }}
+{{- if and (eq .Values.mode "node") (eq $identity.mode "managed-identity") (not $identity.allowNodeIdentity) }}
+{{- fail "identity.mode managed-identity in node mode needs the identity on every node (the broker runs on each), where IMDS serves it to every pod of the cluster: use workload-identity, or set identity.allowNodeIdentity=true to accept that" }}
+{{- end }}
+{{- if eq .Values.mode "node" }}
+{{- with .Values.node.updateStrategy }}
+{{- if and (eq (toString .maxUnavailable) "0") (eq (toString .maxSurge) "0") }}
+{{- fail "node.updateStrategy: maxUnavailable and maxSurge cannot both be 0 (the DaemonSet could never roll)" }}
+{{- end }}
+{{- if and (ne (toString .maxUnavailable) "0") (ne (toString .maxSurge) "0") }}
+{{- fail "node.updateStrategy: set maxUnavailable or maxSurge to 0 (a DaemonSet surges only with maxUnavailable 0)" }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and $identity.additional (ne $identity.mode "workload-identity") }}
 {{- fail "identity.additional needs identity.mode workload-identity (extra client ids federated to the same service account)" }}
 {{- end }}
@@ -126,9 +149,11 @@ token minted for one broker deployment is refused by every other.
 {{- end }}
 {{- /* issue 12, item 9: without fleet mode each instance rotates on its own and regenerates a key its peers serve */}}
 {{- $rotation := get (default (dict) (get (default (dict) (get $config "keys")) "rotation")) "interval" }}
-{{- if and $rotation (not (has (toString $rotation) (list "0" "0s" "0m" "0h" "0d"))) (not .Values.fleet.enabled) }}
+{{- if and $rotation (not (has (toString $rotation) (list "0" "0s" "0m" "0h" "0d"))) (not (include "token-broker.fleetEnabled" .)) }}
 {{- if $sidecar }}
 {{- fail "config.keys.rotation.interval needs fleet.enabled in sidecar mode: every pod's sidecar would rotate the keys on its own and regenerate a key the others still serve" }}
+{{- else if eq .Values.mode "node" }}
+{{- fail "config.keys.rotation.interval needs fleet.enabled in node mode: every node's broker would rotate the keys on its own and regenerate a key the others still serve" }}
 {{- else if gt (int .Values.standalone.replicas) 1 }}
 {{- fail (printf "config.keys.rotation.interval needs fleet.enabled with %d replicas: each would rotate the keys on its own and regenerate a key the others still serve (or set standalone.replicas=1)" (int .Values.standalone.replicas)) }}
 {{- end }}
@@ -136,7 +161,7 @@ token minted for one broker deployment is refused by every other.
 {{- with .Values.tls }}
 {{- if .enabled }}
 {{- if $sidecar }}
-{{- fail "tls.enabled is for standalone mode: the sidecar's API listens on 127.0.0.1 only" }}
+{{- fail "tls.enabled is for standalone and node mode: the sidecar's API listens on 127.0.0.1 only" }}
 {{- end }}
 {{- $issuer := default (dict) .certManager.issuerRef }}
 {{- if and (not .existingSecret) (not $issuer.name) }}
@@ -164,8 +189,8 @@ token minted for one broker deployment is refused by every other.
 {{- end }}
 
 {{/*
-Checks of the pod the broker runs in (the standalone Deployment, the sidecar's initContainer): values the ConfigMap
-alone does not need, so that the chart's defaults still render and lint.
+Checks of the pod the broker runs in (the standalone Deployment, the node DaemonSet, the sidecar's initContainer):
+values the ConfigMap alone does not need, so that the chart's defaults still render and lint.
 */}}
 {{- define "token-broker.validatePod" -}}
 {{- $identity := .Values.identity }}
@@ -199,13 +224,20 @@ Secrets: settings that would put them, or a second broker.fleet, into the Config
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if include "token-broker.fleetEnabled" . }}
+{{- /* Node mode turns fleet mode on unless fleet.enabled says otherwise: name the cause and the way out. */}}
+{{- $cause := "fleet.enabled" }}
+{{- $wayOut := "" }}
+{{- if and (eq .Values.mode "node") (kindIs "invalid" .Values.fleet.enabled) }}
+{{- $cause = "mode node (fleet mode on by default)" }}
+{{- $wayOut = ": set it, or set fleet.enabled=false to run each node's broker alone, fetching every token itself" }}
+{{- end }}
 {{- with .Values.fleet }}
-{{- if .enabled }}
 {{- if not .redis.host }}
-{{- fail "fleet.enabled needs fleet.redis.host (the Redis server's address)" }}
+{{- fail (printf "%s needs fleet.redis.host (the Redis server's address)%s" $cause $wayOut) }}
 {{- end }}
 {{- if not .encryption.existingSecret }}
-{{- fail "fleet.enabled needs fleet.encryption.existingSecret (a Secret with one entry per key id in fleet.encryption.keyIds, each the base64 of 32 random bytes)" }}
+{{- fail (printf "%s needs fleet.encryption.existingSecret (a Secret with one entry per key id in fleet.encryption.keyIds, each the base64 of 32 random bytes)%s" $cause $wayOut) }}
 {{- end }}
 {{- if not (has .encryption.activeKey .encryption.keyIds) }}
 {{- fail (printf "fleet.encryption.activeKey %q must be one of fleet.encryption.keyIds %v" (toString .encryption.activeKey) .encryption.keyIds) }}
@@ -272,8 +304,8 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
   "management" (dict "server" (dict "address" "0.0.0.0" "port" (int .Values.ports.management)))
   "broker" $broker }}
 {{- if $spring }}{{- $_ := set $owned "spring" $spring }}{{- end }}
+{{- if include "token-broker.fleetEnabled" . }}
 {{- with .Values.fleet }}
-{{- if .enabled }}
 {{- /* Not the keys: they come from the Secret as BROKER_FLEET_ENCRYPTION_KEYS_<ID> (token-broker.container). */}}
 {{- $_ := set $broker "fleet" (dict
   "enabled" true
@@ -308,7 +340,8 @@ ports:
   - name: broker-mgmt
     containerPort: {{ .Values.ports.management }}
     protocol: TCP
-{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") .Values.fleet.enabled }}
+{{- $fleet := include "token-broker.fleetEnabled" . }}
+{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") $fleet }}
 env:
   {{- if .Values.jvmOptions }}
   - name: JDK_JAVA_OPTIONS
@@ -323,8 +356,8 @@ env:
         key: {{ .passwordKey }}
   {{- end }}
   {{- end }}
+  {{- if $fleet }}
   {{- with .Values.fleet }}
-  {{- if .enabled }}
   {{- if .redis.passwordSecret.name }}
   - name: SPRING_DATA_REDIS_PASSWORD
     valueFrom:
@@ -361,7 +394,7 @@ livenessProbe:
   periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.liveness.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.liveness.failureThreshold }}
-{{- if or (eq .Values.mode "standalone") .Values.probes.readiness.enabled }}
+{{- if or (ne .Values.mode "sidecar") .Values.probes.readiness.enabled }}
 readinessProbe:
   httpGet:
     path: {{ include "token-broker.readinessPath" . }}

@@ -202,8 +202,12 @@ class FleetChartTests {
 			.withMessageContaining("fleet.enabled needs fleet.redis.host");
 	}
 
+	/**
+	 * Every value set but {@link #SCENARIO} and node mode's (fleet mode on by default).
+	 */
 	static Stream<String> valueSetsWithoutFleet() {
-		return TokenBrokerChart.SCENARIOS.stream().filter((scenario) -> !SCENARIO.equals(scenario));
+		return TokenBrokerChart.SCENARIOS.stream()
+			.filter((scenario) -> !SCENARIO.equals(scenario) && !HelmChartTests.NODE_SCENARIOS.contains(scenario));
 	}
 
 	@ParameterizedTest

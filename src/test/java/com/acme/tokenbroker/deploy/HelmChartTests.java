@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * objects must say: ports and probes, the security context, identity wiring, the optional
  * parts. The sidecar as users include it is covered by {@link SidecarTemplateTests}; the
  * ConfigMap's content by {@link RenderedConfigurationBindingTests}; fleet mode by
- * {@link FleetChartTests}.
+ * {@link FleetChartTests}; what is node mode's own by {@link NodeModeChartTests}.
  */
 class HelmChartTests {
 
@@ -38,6 +38,9 @@ class HelmChartTests {
 	static final List<String> STANDALONE_SCENARIOS = SCENARIOS.stream()
 		.filter((s) -> s.startsWith("standalone"))
 		.toList();
+
+	/** Node mode's value sets: a DaemonSet behind a node-local Service. */
+	static final List<String> NODE_SCENARIOS = SCENARIOS.stream().filter((s) -> s.startsWith("node")).toList();
 
 	@TempDir
 	Path workDir;
@@ -120,11 +123,16 @@ class HelmChartTests {
 		assertThat(standalone.at("/management/server/address").asString()).isEqualTo("0.0.0.0");
 	}
 
+	/** The broker's own workload: standalone's Deployment or node mode's DaemonSet. */
+	static JsonNode workload(Manifests manifests) {
+		return manifests.kinds().contains("DaemonSet") ? manifests.one("DaemonSet") : manifests.one("Deployment");
+	}
+
 	static Stream<Arguments> brokerContainers() {
 		List<Arguments> containers = new ArrayList<>();
-		for (String scenario : STANDALONE_SCENARIOS) {
+		for (String scenario : Stream.concat(STANDALONE_SCENARIOS.stream(), NODE_SCENARIOS.stream()).toList()) {
 			Manifests manifests = TokenBrokerChart.render(scenario);
-			JsonNode pod = manifests.one("Deployment").at("/spec/template/spec");
+			JsonNode pod = workload(manifests).at("/spec/template/spec");
 			containers
 				.add(Arguments.of(scenario, manifests, Manifests.container(pod, "containers", "token-broker"), pod));
 		}
@@ -143,8 +151,9 @@ class HelmChartTests {
 		assertThat(management).isEqualTo(config.at("/management/server/port").asInt()).isEqualTo(8081);
 		assertThat(container.at("/livenessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/liveness");
 		assertThat(container.at("/readinessProbe/httpGet/path").asString()).isEqualTo("/actuator/health/readiness");
-		// Standalone: the startup probe waits for the process; readiness keeps it out of
-		// the Service until it has tokens.
+		// Standalone and node: the startup probe waits for the process; readiness keeps
+		// it
+		// out of the Service until it has tokens.
 		assertThat(container.at("/startupProbe/httpGet/path").asString()).isEqualTo("/actuator/health/liveness");
 		for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
 			assertThat(container.at("/" + probe + "/httpGet/port").asString()).as(probe).isEqualTo("broker-mgmt");

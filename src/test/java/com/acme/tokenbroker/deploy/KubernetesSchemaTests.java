@@ -3,6 +3,7 @@ package com.acme.tokenbroker.deploy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +30,17 @@ class KubernetesSchemaTests {
 		files.add(write("defaults", TokenBrokerChart.renderDefaults()));
 		files.add(write("app-chart", TokenBrokerChart.renderAppChart(workDir)));
 		files.add(write("app-chart-fleet", TokenBrokerChart.renderAppChart(workDir, FleetChartTests.SIDECAR_FLEET_ON)));
+		files.add(write("node-without-fleet",
+				TokenBrokerChart.render("node-workload-identity", Map.of("fleet.enabled", false))));
 
 		DeployChecks.Result result = DeployChecks.validateManifests(files);
 
 		assertThat(result.exitStatus()).as(result.output()).isZero();
 		assertThat(result.output()).contains("ok   ").doesNotContain("FAIL");
-		assertThat(result.output()).contains("Deployment tb-token-broker", "Deployment tb-scorer",
-				"Service tb-token-broker", "PodDisruptionBudget tb-token-broker", "NetworkPolicy tb-token-broker",
-				"ServiceMonitor tb-token-broker", "PodMonitor tb-token-broker", "ConfigMap tb-token-broker-dashboard",
-				"Certificate tb-token-broker-tls");
+		assertThat(result.output()).contains("Deployment tb-token-broker", "DaemonSet tb-token-broker",
+				"Deployment tb-scorer", "Service tb-token-broker", "PodDisruptionBudget tb-token-broker",
+				"NetworkPolicy tb-token-broker", "ServiceMonitor tb-token-broker", "PodMonitor tb-token-broker",
+				"ConfigMap tb-token-broker-dashboard", "Certificate tb-token-broker-tls");
 	}
 
 	@Test

@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 11, item 3: the broker (uid 10001) can read every file its configuration names
  * (client secret, client certificate, federated token, TLS key and certificate), whatever
  * the pod's {@code fsGroup}, in sidecar mode (the app's pod, whose security context the
- * broker does not choose) and standalone. The owner, group and mode are those the kubelet
- * gives the rendered volumes ({@link PodFileAccess}); the app's caller token must stay
- * readable by the app's own user.
+ * broker does not choose), standalone and node mode. The owner, group and mode are those
+ * the kubelet gives the rendered volumes ({@link PodFileAccess}); the app's caller token
+ * must stay readable by the app's own user.
  */
 class MountedFileAccessTests {
 
@@ -59,6 +59,12 @@ class MountedFileAccessTests {
 		standalone(cases, "standalone-workload-identity", with(STANDALONE_TLS, "podSecurityContext.fsGroup", "null"),
 				"/broker/identity/token-file", "/spring/ssl/bundle/pem/api/keystore/certificate",
 				"/spring/ssl/bundle/pem/api/keystore/private-key");
+		standalone(cases, "node-workload-identity", Map.of(), "/broker/identity/token-file");
+		standalone(cases, "node-workload-identity", Map.of("podSecurityContext.fsGroup", "null"),
+				"/broker/identity/token-file");
+		standalone(cases, "node-everything-on", Map.of("podSecurityContext.fsGroup", "null"),
+				"/broker/identity/client-secret-file", "/spring/ssl/bundle/pem/api/keystore/certificate",
+				"/spring/ssl/bundle/pem/api/keystore/private-key");
 		return cases.stream();
 	}
 
@@ -70,9 +76,10 @@ class MountedFileAccessTests {
 				List.of(files)));
 	}
 
+	/** The broker's own pod: standalone's Deployment or node mode's DaemonSet. */
 	private static void standalone(List<Arguments> cases, String scenario, Map<String, Object> sets, String... files) {
 		Manifests manifests = TokenBrokerChart.render(scenario, sets);
-		JsonNode pod = manifests.one("Deployment").at("/spec/template/spec");
+		JsonNode pod = HelmChartTests.workload(manifests).at("/spec/template/spec");
 		cases.add(Arguments.of(scenario + " " + sets, manifests, pod,
 				Manifests.container(pod, "containers", "token-broker"), List.of(files)));
 	}

@@ -98,13 +98,15 @@ class ProbeEndpointsIntegrationTests {
 	}
 
 	/**
-	 * Every container spec the chart can produce: standalone Deployments and the sidecar
-	 * in the example app chart.
+	 * Every container spec the chart can produce: standalone Deployments, node mode's
+	 * DaemonSets and the sidecar in the example app chart.
 	 */
 	static List<JsonNode> brokerContainers(Path workDir) {
 		List<JsonNode> containers = new ArrayList<>();
-		for (String scenario : HelmChartTests.STANDALONE_SCENARIOS) {
-			JsonNode pod = TokenBrokerChart.render(scenario).one("Deployment").at("/spec/template/spec");
+		List<String> scenarios = new ArrayList<>(HelmChartTests.STANDALONE_SCENARIOS);
+		scenarios.addAll(HelmChartTests.NODE_SCENARIOS);
+		for (String scenario : scenarios) {
+			JsonNode pod = HelmChartTests.workload(TokenBrokerChart.render(scenario)).at("/spec/template/spec");
 			containers.add(Manifests.container(pod, "containers", "token-broker"));
 		}
 		JsonNode pod = TokenBrokerChart.renderAppChart(workDir).one("Deployment").at("/spec/template/spec");

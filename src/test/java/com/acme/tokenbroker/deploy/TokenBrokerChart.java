@@ -51,7 +51,8 @@ final class TokenBrokerChart {
 	/** The value sets, by file name without {@code .yaml}. */
 	static final List<String> SCENARIOS = List.of("sidecar-workload-identity", "sidecar-client-secret",
 			"standalone-workload-identity", "standalone-client-secret", "standalone-everything-on",
-			"standalone-tls-existing-secret", "standalone-tls-cert-manager");
+			"standalone-tls-existing-secret", "standalone-tls-cert-manager", "node-workload-identity",
+			"node-everything-on");
 
 	static {
 		// helm-java runs Helm as a Go shared library in this JVM. Once its Go runtime
