@@ -168,17 +168,43 @@ def results_from_markdown(text):
     }
 
 
+BEGIN = "<!-- bench:modes (written by bench/run from bench/results.json) -->"
+END = "<!-- /bench:modes -->"
+
+
 def main(argv):
+    """Prints the table; with --write FILE puts it in FILE between the bench:modes markers, with --check FILE fails
+    when FILE's table is not this one (.ci/run, for docs/deploy.md)."""
+    args = argv[1:]
+    action = None
+    if len(args) >= 2 and args[-2] in ("--write", "--check"):
+        action, target = args[-2], args[-1]
+        args = args[:-2]
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates = argv[1:] or [os.path.join(here, "..", "target", "bench", "results.json"),
-                              os.path.join(here, "results.md")]
+    candidates = args or [os.path.join(here, "..", "target", "bench", "results.json"),
+                          os.path.join(here, "results.md")]
     source = next((path for path in candidates if os.path.exists(path)), None)
     if source is None:
         print(f"none of {candidates} exists", file=sys.stderr)
         return 1
     with open(source) as file:
         results = json.load(file) if source.endswith(".json") else results_from_markdown(file.read())
-    print(markdown(deployment_modes(results)), end="")
+    table = markdown(deployment_modes(results))
+    if action is None:
+        print(table, end="")
+        return 0
+    with open(target) as file:
+        text = file.read()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    written = text[:start] + "\n" + table + text[end:]
+    if action == "--check":
+        if written != text:
+            print(f"{target}'s table by mode is not {source}'s; run: python3 bench/modes.py {source} --write {target}",
+                  file=sys.stderr)
+            return 1
+        return 0
+    with open(target, "w") as file:
+        file.write(written)
     return 0
 
 
