@@ -93,6 +93,13 @@ def java_feature(java):
     return int(re.search(r"java\.specification\.version = (\d+)", version).group(1))
 
 
+def spring_aot(jar):
+    """Whether the jar holds Spring AOT's generated initializer (spring-boot:process-aot)."""
+    import zipfile
+    with zipfile.ZipFile(jar) as archive:
+        return any(name.endswith("__ApplicationContextInitializer.class") for name in archive.namelist())
+
+
 def prepare_launch(java, fat_jar, out, jvm):
     """How the brokers are started: on Java 25+, the way the container image starts it (docs/deploy.md, "The image"): the
     application extracted into plain jars and an AOT cache (JEP 483, 514, 515) from a training run of the broker on
@@ -364,6 +371,10 @@ def main():
                                                                             text=True).stderr.splitlines()[0],
                            "kernel": os.uname().release}, "jvm_flags": jvm}
     brokers = []
+    # Spring AOT (issue 14, item 2): a jar built with process-aot carries the generated bean definitions, and the image
+    # runs with them, as do the brokers here (the AOT cache's training run included).
+    if spring_aot(options.jar) and not any(flag.startswith("-Dspring.aot.enabled") for flag in jvm):
+        jvm.append("-Dspring.aot.enabled=true")
     launch, aot_flags, launch_description = prepare_launch(options.java, options.jar, out, jvm)
     results["launch"] = launch_description
     fat_jar = ["-jar", options.jar]
