@@ -149,6 +149,52 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
+	 * {@link #verifiedCaller(String)} on the {@code Authorization} header's bytes as
+	 * received, without decoding them into a string first (a kilobyte-long token decoded
+	 * then copied twice was most of a fast-path request's garbage). The answer is that of
+	 * the string the server decodes these bytes into (ISO-8859-1): a verified token is
+	 * ASCII, so it hashes to the same key either way, and a header with any other byte
+	 * hashes, either way, to a key no verified token has.
+	 * @param header the bytes of the header's value
+	 * @param offset where the value starts
+	 * @param length its length in bytes
+	 * @return the caller, or {@code null} when the full security chain must decide
+	 */
+	public Caller verifiedCaller(byte[] header, int offset, int length) {
+		int prefix = HeaderBearerTokenResolver.PREFIX.length();
+		if (header == null || length <= prefix || !hasBearerPrefix(header, offset)) {
+			return null;
+		}
+		Verified hit = this.verified.getIfPresent(Key.of(header, offset + prefix, length - prefix));
+		if (hit == null || !this.clock.instant().isBefore(hit.notAfter())) {
+			return null;
+		}
+		return hit.caller();
+	}
+
+	/**
+	 * {@link HeaderBearerTokenResolver#PREFIX} in any case: the comparison of
+	 * {@code String.regionMatches(true, ...)}, on the bytes decoded as ISO-8859-1.
+	 */
+	private static boolean hasBearerPrefix(byte[] header, int offset) {
+		String prefix = HeaderBearerTokenResolver.PREFIX;
+		for (int i = 0; i < prefix.length(); i++) {
+			char expected = prefix.charAt(i);
+			char actual = (char) (header[offset + i] & 0xFF);
+			if (actual == expected) {
+				continue;
+			}
+			char upperActual = Character.toUpperCase(actual);
+			char upperExpected = Character.toUpperCase(expected);
+			if (upperActual != upperExpected
+					&& Character.toLowerCase(upperActual) != Character.toLowerCase(upperExpected)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
 	 * @return how many verified tokens are kept now (after pending evictions)
 	 */
 	long size() {
@@ -160,7 +206,17 @@ public final class VerifiedTokenCache {
 	record Key(long a, long b, long c, long d) {
 
 		static Key of(String token) {
-			ByteBuffer digest = ByteBuffer.wrap(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
+			return of(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
+		}
+
+		static Key of(byte[] token, int offset, int length) {
+			MessageDigest sha256 = sha256();
+			sha256.update(token, offset, length);
+			return of(sha256.digest());
+		}
+
+		private static Key of(byte[] sha256) {
+			ByteBuffer digest = ByteBuffer.wrap(sha256);
 			return new Key(digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong());
 		}
 
