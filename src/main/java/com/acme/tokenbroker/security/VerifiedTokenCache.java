@@ -1,13 +1,17 @@
 package com.acme.tokenbroker.security;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -209,15 +213,51 @@ public final class VerifiedTokenCache {
 			return of(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
 		}
 
+		/**
+		 * The key of the token in these bytes, with a digest kept for reuse: the fast
+		 * path's requests run on virtual threads, where a thread-local digest would be
+		 * one per request, and a clone per request was a good share of its garbage.
+		 */
 		static Key of(byte[] token, int offset, int length) {
-			MessageDigest sha256 = sha256();
-			sha256.update(token, offset, length);
-			return of(sha256.digest());
+			int slot = (int) (Thread.currentThread().getId() & (HASHERS.length() - 1));
+			Hasher hasher = HASHERS.getAndSet(slot, null);
+			if (hasher == null) {
+				hasher = new Hasher(); // a concurrent request holds this slot's
+			}
+			hasher.sha256.update(token, offset, length);
+			Key key;
+			try {
+				hasher.sha256.digest(hasher.digest, 0, hasher.digest.length);
+				key = of(hasher.digest);
+			}
+			catch (DigestException ex) {
+				throw new IllegalStateException("a SHA-256 fits in 32 bytes", ex);
+			}
+			HASHERS.set(slot, hasher); // reset by digest
+			return key;
 		}
 
 		private static Key of(byte[] sha256) {
-			ByteBuffer digest = ByteBuffer.wrap(sha256);
-			return new Key(digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong());
+			return new Key((long) LONGS.get(sha256, 0), (long) LONGS.get(sha256, 8), (long) LONGS.get(sha256, 16),
+					(long) LONGS.get(sha256, 24));
+		}
+
+		/** Big-endian, as {@code ByteBuffer} reads them. */
+		private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+		/**
+		 * Digests for {@link #of(byte[], int, int)}, taken from and given back to a slot
+		 * chosen by thread, without a lock.
+		 */
+		private static final AtomicReferenceArray<Hasher> HASHERS = new AtomicReferenceArray<>(16);
+
+		/** A digest and its output buffer. */
+		private static final class Hasher {
+
+			private final MessageDigest sha256 = sha256();
+
+			private final byte[] digest = new byte[32];
+
 		}
 
 		/** Cloned for each use: cheaper than a provider look-up per request. */

@@ -185,6 +185,15 @@ class VerifiedTokenCacheTests {
 	}
 
 	@Test
+	void keyOfTheTokensBytesIsTheKeyOfTheToken() {
+		for (int i = 0; i < 40; i++) { // digests are reused: each must start afresh
+			String token = "header.claims." + "s".repeat(i);
+			byte[] bytes = ("Bearer " + token + "\r\n").getBytes(StandardCharsets.US_ASCII);
+			assertThat(VerifiedTokenCache.Key.of(bytes, 7, token.length())).isEqualTo(VerifiedTokenCache.Key.of(token));
+		}
+	}
+
+	@Test
 	void verifiedCallerOnTheHeadersBytesAnswersAsOnTheDecodedHeader() throws Exception {
 		VerifiedTokenCache cache = new VerifiedTokenCache(this.clock);
 		String token = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
