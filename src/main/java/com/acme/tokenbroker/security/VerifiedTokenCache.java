@@ -1,13 +1,17 @@
 package com.acme.tokenbroker.security;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -149,6 +153,52 @@ public final class VerifiedTokenCache {
 	}
 
 	/**
+	 * {@link #verifiedCaller(String)} on the {@code Authorization} header's bytes as
+	 * received, without decoding them into a string first (a kilobyte-long token decoded
+	 * then copied twice was most of a fast-path request's garbage). The answer is that of
+	 * the string the server decodes these bytes into (ISO-8859-1): a verified token is
+	 * ASCII, so it hashes to the same key either way, and a header with any other byte
+	 * hashes, either way, to a key no verified token has.
+	 * @param header the bytes of the header's value
+	 * @param offset where the value starts
+	 * @param length its length in bytes
+	 * @return the caller, or {@code null} when the full security chain must decide
+	 */
+	public Caller verifiedCaller(byte[] header, int offset, int length) {
+		int prefix = HeaderBearerTokenResolver.PREFIX.length();
+		if (header == null || length <= prefix || !hasBearerPrefix(header, offset)) {
+			return null;
+		}
+		Verified hit = this.verified.getIfPresent(Key.of(header, offset + prefix, length - prefix));
+		if (hit == null || !this.clock.instant().isBefore(hit.notAfter())) {
+			return null;
+		}
+		return hit.caller();
+	}
+
+	/**
+	 * {@link HeaderBearerTokenResolver#PREFIX} in any case: the comparison of
+	 * {@code String.regionMatches(true, ...)}, on the bytes decoded as ISO-8859-1.
+	 */
+	private static boolean hasBearerPrefix(byte[] header, int offset) {
+		String prefix = HeaderBearerTokenResolver.PREFIX;
+		for (int i = 0; i < prefix.length(); i++) {
+			char expected = prefix.charAt(i);
+			char actual = (char) (header[offset + i] & 0xFF);
+			if (actual == expected) {
+				continue;
+			}
+			char upperActual = Character.toUpperCase(actual);
+			char upperExpected = Character.toUpperCase(expected);
+			if (upperActual != upperExpected
+					&& Character.toLowerCase(upperActual) != Character.toLowerCase(upperExpected)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
 	 * @return how many verified tokens are kept now (after pending evictions)
 	 */
 	long size() {
@@ -160,8 +210,54 @@ public final class VerifiedTokenCache {
 	record Key(long a, long b, long c, long d) {
 
 		static Key of(String token) {
-			ByteBuffer digest = ByteBuffer.wrap(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
-			return new Key(digest.getLong(), digest.getLong(), digest.getLong(), digest.getLong());
+			return of(sha256().digest(token.getBytes(StandardCharsets.UTF_8)));
+		}
+
+		/**
+		 * The key of the token in these bytes, with a digest kept for reuse: the fast
+		 * path's requests run on virtual threads, where a thread-local digest would be
+		 * one per request, and a clone per request was a good share of its garbage.
+		 */
+		static Key of(byte[] token, int offset, int length) {
+			int slot = (int) (Thread.currentThread().getId() & (HASHERS.length() - 1));
+			Hasher hasher = HASHERS.getAndSet(slot, null);
+			if (hasher == null) {
+				hasher = new Hasher(); // a concurrent request holds this slot's
+			}
+			hasher.sha256.update(token, offset, length);
+			Key key;
+			try {
+				hasher.sha256.digest(hasher.digest, 0, hasher.digest.length);
+				key = of(hasher.digest);
+			}
+			catch (DigestException ex) {
+				throw new IllegalStateException("a SHA-256 fits in 32 bytes", ex);
+			}
+			HASHERS.set(slot, hasher); // reset by digest
+			return key;
+		}
+
+		private static Key of(byte[] sha256) {
+			return new Key((long) LONGS.get(sha256, 0), (long) LONGS.get(sha256, 8), (long) LONGS.get(sha256, 16),
+					(long) LONGS.get(sha256, 24));
+		}
+
+		/** Big-endian, as {@code ByteBuffer} reads them. */
+		private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+		/**
+		 * Digests for {@link #of(byte[], int, int)}, taken from and given back to a slot
+		 * chosen by thread, without a lock.
+		 */
+		private static final AtomicReferenceArray<Hasher> HASHERS = new AtomicReferenceArray<>(16);
+
+		/** A digest and its output buffer. */
+		private static final class Hasher {
+
+			private final MessageDigest sha256 = sha256();
+
+			private final byte[] digest = new byte[32];
+
 		}
 
 		/** Cloned for each use: cheaper than a provider look-up per request. */

@@ -1,5 +1,14 @@
 package com.acme.tokenbroker.it;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +30,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,6 +63,9 @@ class CachedTokenFastPathIntegrationTests {
 
 	@Autowired
 	RawHttp http;
+
+	@LocalServerPort
+	int port;
 
 	/**
 	 * A caller token never presented before (a unique claim), granted every service by
@@ -404,6 +417,101 @@ class CachedTokenFastPathIntegrationTests {
 			.timer();
 		assertThat(timer.getId().getTags()).extracting("key")
 			.containsExactlyInAnyOrder("application", "error", "exception", "method", "outcome", "status", "uri");
+	}
+
+	/**
+	 * The garbage a fast-path answer leaves on the server's threads, on kept-alive
+	 * connections as a load generator keeps them. Through the servlet API alone, Tomcat
+	 * decoded the caller's token into strings (then hashed from yet another copy) and
+	 * encoded every response header with a new encoder, several kilobytes a request; read
+	 * and written as bytes through Tomcat's own objects, what is left is Tomcat's own
+	 * per-request work. Runs on either thread model (platform workers, or virtual threads
+	 * whose allocations count on their carriers).
+	 */
+	@Test
+	void aFastPathAnswerLeavesLittleGarbageOnTheServersThreads() throws IOException {
+		warm("spare-9");
+		String token = newCaller();
+		assertThat(send(get("/tokens/spare-9", token)).passedOn()).isTrue();
+		byte[] request = String.join("\r\n", get("/tokens/spare-9", token))
+			.concat("\r\n\r\n")
+			.getBytes(StandardCharsets.ISO_8859_1);
+		int passedOn = this.passedOn.get();
+		answerOnKeptAliveConnections(request, 2_000); // warm-up: the JIT compiles the
+														// path
+		long before = serverThreadsAllocatedBytes();
+		int requests = answerOnKeptAliveConnections(request, 4_000);
+		long perRequest = (serverThreadsAllocatedBytes() - before) / requests;
+
+		assertThat(this.passedOn.get()).as("every request answered by the fast path").isEqualTo(passedOn);
+		assertThat(perRequest).as("bytes allocated per fast-path answer on the server's threads")
+			.isLessThan(MAX_BYTES_PER_FAST_PATH_ANSWER);
+	}
+
+	/**
+	 * Twice what a fast-path answer allocates once compiled, with its connection's share
+	 * (room for a JVM that has not compiled everything yet), a third of what it allocated
+	 * when the servlet API decoded and encoded its headers.
+	 */
+	static final long MAX_BYTES_PER_FAST_PATH_ANSWER = 3_000;
+
+	/**
+	 * Send the request, 50 times per connection (under Tomcat's keep-alive limit), and
+	 * read each answer.
+	 * @return the number of requests answered
+	 */
+	private int answerOnKeptAliveConnections(byte[] request, int count) throws IOException {
+		int answered = 0;
+		while (answered < count) {
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
+				socket.setSoTimeout(20_000);
+				OutputStream out = socket.getOutputStream();
+				InputStream in = new BufferedInputStream(socket.getInputStream());
+				for (int i = 0; i < 50 && answered < count; i++, answered++) {
+					out.write(request);
+					out.flush();
+					String head = readHead(in);
+					assertThat(head).startsWith("HTTP/1.1 200 ");
+					int length = Integer.parseInt(head.replaceAll("(?s).*\r\nContent-Length: (\\d+)\r\n.*", "$1"));
+					assertThat(in.readNBytes(length)).hasSize(length);
+				}
+			}
+		}
+		return answered;
+	}
+
+	private static String readHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		int matched = 0;
+		while (matched < 4) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("connection closed in the response head");
+			}
+			head.write(b);
+			matched = ((b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3)))
+					? matched + 1 : ((b == '\r') ? 1 : 0);
+		}
+		return head.toString(StandardCharsets.ISO_8859_1);
+	}
+
+	/**
+	 * Bytes allocated so far by the threads that serve requests: Tomcat's connector
+	 * threads ({@code http-nio-*}: acceptor, poller and, with platform threads, the
+	 * workers) and the carriers of virtual threads (whose allocations count on their
+	 * carrier).
+	 */
+	private static long serverThreadsAllocatedBytes() {
+		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+		long total = 0;
+		for (java.lang.management.ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+			if (thread != null && (thread.getThreadName().startsWith("http-nio-")
+					|| thread.getThreadName().startsWith("ForkJoinPool-"))) {
+				total += Math.max(0, threads.getThreadAllocatedBytes(thread.getThreadId()));
+			}
+		}
+		return total;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package com.acme.tokenbroker.security;
 
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.support.MutableClock;
@@ -180,6 +182,35 @@ class VerifiedTokenCacheTests {
 		assertThat(cache.verifiedCaller("Bearer " + altered)).isNull();
 		assertThat(cache.verifiedCaller("Basic " + token)).isNull();
 		assertThat(cache.verifiedCaller("Bearer " + token)).isNotNull();
+	}
+
+	@Test
+	void keyOfTheTokensBytesIsTheKeyOfTheToken() {
+		for (int i = 0; i < 40; i++) { // digests are reused: each must start afresh
+			String token = "header.claims." + "s".repeat(i);
+			byte[] bytes = ("Bearer " + token + "\r\n").getBytes(StandardCharsets.US_ASCII);
+			assertThat(VerifiedTokenCache.Key.of(bytes, 7, token.length())).isEqualTo(VerifiedTokenCache.Key.of(token));
+		}
+	}
+
+	@Test
+	void verifiedCallerOnTheHeadersBytesAnswersAsOnTheDecodedHeader() throws Exception {
+		VerifiedTokenCache cache = new VerifiedTokenCache(this.clock);
+		String token = sign("scorer", this.clock.instant().plus(Duration.ofHours(1)));
+		cache.authenticating(manager(verifyingDecoder())).authenticate(bearer(token, null));
+		String altered = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
+
+		for (String header : List.of("Bearer " + token, "bearer " + token, "BEARER " + token, "bEaReR " + token, token,
+				"Bearer", "Bearer ", "Bearer  " + token, "Bearer " + token + " ", "Bearer " + token + "\u0000",
+				"Bearer " + token + "\u00e9", "B\u00e9arer " + token, "Bearer " + token.replace('.', ','),
+				"Bearer " + token + "x", "Bearer " + altered, "Basic " + token, "")) {
+			byte[] bytes = ("xx" + header + "yy").getBytes(StandardCharsets.ISO_8859_1);
+			assertThat(cache.verifiedCaller(bytes, 2, bytes.length - 4)).as(header.replace(token, "<token>"))
+				.isEqualTo(cache.verifiedCaller(header));
+		}
+		byte[] bytes = ("Bearer " + token).getBytes(StandardCharsets.ISO_8859_1);
+		assertThat(cache.verifiedCaller(bytes, 0, bytes.length)).isNotNull();
+		assertThat(cache.verifiedCaller(null, 0, 0)).isNull();
 	}
 
 	@Test
