@@ -3,10 +3,9 @@ package com.acme.tokenbroker.token;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,7 +50,14 @@ public class TokenBroker {
 
 	private final Clock clock;
 
-	private final Map<ServiceName, Map<Outcome, Counter>> counters = new HashMap<>();
+	private final MeterRegistry meterRegistry;
+
+	/**
+	 * Each service's {@code broker.token.requests} counters, registered at its first
+	 * request rather than at start: a registered meter costs several hundred bytes, and a
+	 * large catalog holds many services that are rarely or never asked for.
+	 */
+	private final Map<ServiceName, Counter[]> counters = new ConcurrentHashMap<>();
 
 	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
 			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
@@ -60,18 +66,7 @@ public class TokenBroker {
 		this.policy = policy;
 		this.coldMissDeadline = properties.coldMissDeadline();
 		this.clock = clock;
-		for (ServiceDescriptor service : catalog.services()) {
-			Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
-			for (Outcome outcome : Outcome.values()) {
-				byOutcome.put(outcome,
-						Counter.builder("broker.token.requests")
-							.description("Token requests by service and outcome")
-							.tag("service", service.name().value())
-							.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
-							.register(meterRegistry));
-			}
-			this.counters.put(service.name(), byOutcome);
-		}
+		this.meterRegistry = meterRegistry;
 	}
 
 	/**
@@ -205,10 +200,27 @@ public class TokenBroker {
 	}
 
 	private void count(ServiceName name, Outcome outcome) {
-		Map<Outcome, Counter> byOutcome = this.counters.get(name);
-		if (byOutcome != null) {
-			byOutcome.get(outcome).increment();
+		Counter[] byOutcome = this.counters.get(name);
+		if (byOutcome == null) {
+			if (this.cache.state(name) == null) {
+				return;
+			}
+			byOutcome = this.counters.computeIfAbsent(name, this::registerCounters);
 		}
+		byOutcome[outcome.ordinal()].increment();
+	}
+
+	private Counter[] registerCounters(ServiceName name) {
+		Outcome[] outcomes = Outcome.values();
+		Counter[] byOutcome = new Counter[outcomes.length];
+		for (Outcome outcome : outcomes) {
+			byOutcome[outcome.ordinal()] = Counter.builder("broker.token.requests")
+				.description("Token requests by service and outcome")
+				.tag("service", name.value())
+				.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+				.register(this.meterRegistry);
+		}
+		return byOutcome;
 	}
 
 	/**
