@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,7 +15,6 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -50,23 +48,25 @@ public class TokenBroker {
 
 	private final Clock clock;
 
-	private final MeterRegistry meterRegistry;
-
-	/**
-	 * Each service's {@code broker.token.requests} counters, registered at its first
-	 * request rather than at start: a registered meter costs several hundred bytes, and a
-	 * large catalog holds many services that are rarely or never asked for.
-	 */
-	private final Map<ServiceName, Counter[]> counters = new ConcurrentHashMap<>();
+	private final TokenRequestCounts counts;
 
 	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
 			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
+		this(catalog, cache, policy, properties, breakers, meterRegistry, Map.of(), clock);
+	}
+
+	/**
+	 * @param commonTags the tags every meter of the registry carries
+	 * ({@code management.metrics.tags})
+	 */
+	TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Map<String, String> commonTags, Clock clock) {
 		this.cache = cache;
 		this.breakers = breakers;
 		this.policy = policy;
 		this.coldMissDeadline = properties.coldMissDeadline();
 		this.clock = clock;
-		this.meterRegistry = meterRegistry;
+		this.counts = TokenRequestCounts.register(catalog, meterRegistry, commonTags);
 	}
 
 	/**
@@ -200,27 +200,7 @@ public class TokenBroker {
 	}
 
 	private void count(ServiceName name, Outcome outcome) {
-		Counter[] byOutcome = this.counters.get(name);
-		if (byOutcome == null) {
-			if (this.cache.state(name) == null) {
-				return;
-			}
-			byOutcome = this.counters.computeIfAbsent(name, this::registerCounters);
-		}
-		byOutcome[outcome.ordinal()].increment();
-	}
-
-	private Counter[] registerCounters(ServiceName name) {
-		Outcome[] outcomes = Outcome.values();
-		Counter[] byOutcome = new Counter[outcomes.length];
-		for (Outcome outcome : outcomes) {
-			byOutcome[outcome.ordinal()] = Counter.builder("broker.token.requests")
-				.description("Token requests by service and outcome")
-				.tag("service", name.value())
-				.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
-				.register(this.meterRegistry);
-		}
-		return byOutcome;
+		this.counts.count(name, outcome);
 	}
 
 	/**

@@ -137,8 +137,9 @@ class TokenConfiguration {
 
 	@Bean
 	TokenBroker tokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
-			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
-		return new TokenBroker(catalog, cache, policy, properties, breakers, meterRegistry, clock);
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock, Environment environment) {
+		return new TokenBroker(catalog, cache, policy, properties, breakers, meterRegistry, commonTags(environment),
+				clock);
 	}
 
 }

@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.PrometheusNaming;
 
 /**
  * Per-service freshness gauges: {@code broker.token.expiry.seconds} (seconds until the
@@ -95,6 +96,31 @@ final class TokenMetrics {
 			.register(registry);
 	}
 
+	/**
+	 * The labels Micrometer would write for a meter with these tags: the common tags
+	 * (unless a meter's own tag of the same key overrides one) and the meter's own.
+	 * @param tags the meter's own tags, as key, value, key, value...
+	 */
+	static Labels labels(Map<String, String> commonTags, String... tags) {
+		Labels.Builder labels = Labels.builder();
+		commonTags.forEach((key, value) -> {
+			for (int i = 0; i < tags.length; i += 2) {
+				if (tags[i].equals(key)) {
+					return;
+				}
+			}
+			labels.label(PrometheusNaming.sanitizeLabelName(key), value);
+		});
+		for (int i = 0; i < tags.length; i += 2) {
+			labels.label(tags[i], tags[i + 1]);
+		}
+		return labels.build();
+	}
+
+	static String prometheusName(String name) {
+		return name.replace('.', '_');
+	}
+
 	private static double seconds(Duration duration) {
 		return duration.toMillis() / 1000.0;
 	}
@@ -137,17 +163,7 @@ final class TokenMetrics {
 		}
 
 		private Labels labels(ServiceName name) {
-			Labels.Builder labels = Labels.builder();
-			this.commonTags.forEach((key, value) -> {
-				if (!"service".equals(key)) {
-					labels.label(prometheusName(key), value);
-				}
-			});
-			return labels.label("service", name.value()).build();
-		}
-
-		private static String prometheusName(String name) {
-			return name.replace('.', '_');
+			return TokenMetrics.labels(this.commonTags, "service", name.value());
 		}
 
 	}

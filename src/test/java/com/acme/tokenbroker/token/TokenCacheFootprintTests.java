@@ -23,10 +23,10 @@ import org.openjdk.jol.info.GraphLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What each configured and cached service costs the broker in heap: the catalog entry,
- * the cache entry with its token, the refresh state, and the service's metrics on the
- * Prometheus registry the application runs with, measured as the retained size of the
- * whole graph with many services against the same graph with few (issue 14).
+ * What each configured, cached and requested service costs the broker in heap: the
+ * catalog entry, the cache entry with its token, the refresh state, and the service's
+ * metrics on the Prometheus registry the application runs with, measured as the retained
+ * size of the whole graph with many services against the same graph with few (issue 14).
  * <p>
  * The budget is 4 KiB per service in the running broker; Spring Boot's own records of the
  * service's configuration properties (the property source, its name mappings, the bound
@@ -50,7 +50,7 @@ class TokenCacheFootprintTests {
 	private static final int TOKEN_LENGTH = 666;
 
 	@Test
-	void retainedSizeWhenEveryServiceIsConfiguredAndCachedThenWithinBudgetPerService() {
+	void retainedSizeWhenEveryServiceIsConfiguredCachedAndRequestedThenWithinBudgetPerService() {
 		long few = retainedSize(FEW);
 		long many = retainedSize(MANY);
 
@@ -74,11 +74,13 @@ class TokenCacheFootprintTests {
 		TokenMetrics.register(cache, registry, Map.of("application", "token-broker"), clock);
 		TokenMetrics.registerMinimumRunway(cache, catalog, registry, clock);
 		TokenBroker broker = new TokenBroker(catalog, cache, policy, properties,
-				new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), clock), registry, clock);
+				new CircuitBreakers(CircuitBreakerRegistry.ofDefaults(), clock), registry,
+				Map.of("application", "token-broker"), clock);
 		for (ServiceDescriptor service : catalog.services()) {
 			assertThat(cache.load(service)).isCompleted();
+			assertThat(broker.cached(service.name())).isNotNull();
 		}
-		assertThat(registry.scrape()).contains("broker_token_expiry_seconds{");
+		assertThat(registry.scrape()).contains("broker_token_expiry_seconds{", "broker_token_requests_total{");
 		return GraphLayout.parseInstance(catalog, cache, broker, registry).totalSize();
 	}
 
