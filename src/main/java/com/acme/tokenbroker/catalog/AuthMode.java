@@ -28,12 +28,15 @@ public enum AuthMode {
 	 */
 	AAD_TOKEN;
 
+	/** One string per mode, shared by every token of the mode. */
+	private final String credentialType = name().toLowerCase(Locale.ROOT);
+
 	/**
 	 * @return the credential type callers see: {@code aml_token}, {@code key},
 	 * {@code aad_token}
 	 */
 	public String credentialType() {
-		return name().toLowerCase(Locale.ROOT);
+		return this.credentialType;
 	}
 
 }

@@ -3,8 +3,6 @@ package com.acme.tokenbroker.token;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,7 +15,6 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.UpstreamException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -51,27 +48,25 @@ public class TokenBroker {
 
 	private final Clock clock;
 
-	private final Map<ServiceName, Map<Outcome, Counter>> counters = new HashMap<>();
+	private final TokenRequestCounts counts;
 
 	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
 			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
+		this(catalog, cache, policy, properties, breakers, meterRegistry, Map.of(), clock);
+	}
+
+	/**
+	 * @param commonTags the tags every meter of the registry carries
+	 * ({@code management.metrics.tags})
+	 */
+	TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Map<String, String> commonTags, Clock clock) {
 		this.cache = cache;
 		this.breakers = breakers;
 		this.policy = policy;
 		this.coldMissDeadline = properties.coldMissDeadline();
 		this.clock = clock;
-		for (ServiceDescriptor service : catalog.services()) {
-			Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
-			for (Outcome outcome : Outcome.values()) {
-				byOutcome.put(outcome,
-						Counter.builder("broker.token.requests")
-							.description("Token requests by service and outcome")
-							.tag("service", service.name().value())
-							.tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
-							.register(meterRegistry));
-			}
-			this.counters.put(service.name(), byOutcome);
-		}
+		this.counts = TokenRequestCounts.register(catalog, meterRegistry, commonTags);
 	}
 
 	/**
@@ -205,10 +200,7 @@ public class TokenBroker {
 	}
 
 	private void count(ServiceName name, Outcome outcome) {
-		Map<Outcome, Counter> byOutcome = this.counters.get(name);
-		if (byOutcome != null) {
-			byOutcome.get(outcome).increment();
-		}
+		this.counts.count(name, outcome);
 	}
 
 	/**

@@ -2,6 +2,7 @@ package com.acme.tokenbroker.token;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Map;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.principal.Identities;
@@ -17,11 +18,14 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 
 /**
  * Wires the token cache, its refresher and the broker.
@@ -71,14 +75,25 @@ class TokenConfiguration {
 	@Bean
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	TokenCache tokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
-			FetchSlots tokenFetchSlots, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry, Clock clock) {
+			FetchSlots tokenFetchSlots, CaffeineCacheManager cacheManager, MeterRegistry meterRegistry, Clock clock,
+			Environment environment) {
 		TokenCache cache = new TokenCache(catalog, source, policy, properties, tokenFetchSlots::forRegion,
 				meterRegistry, clock);
 		cacheManager.registerCustomCache(TokenCache.CACHE_NAME,
 				(com.github.benmanes.caffeine.cache.Cache) cache.nativeCache());
-		TokenMetrics.register(cache, meterRegistry, clock);
+		TokenMetrics.register(cache, meterRegistry, commonTags(environment), clock);
 		TokenMetrics.registerMinimumRunway(cache, catalog, meterRegistry, clock);
 		return cache;
+	}
+
+	/**
+	 * The tags Spring Boot adds to every meter ({@code management.metrics.tags}), for the
+	 * series the broker writes to Prometheus itself.
+	 */
+	private static Map<String, String> commonTags(Environment environment) {
+		return Binder.get(environment)
+			.bind("management.metrics.tags", Bindable.mapOf(String.class, String.class))
+			.orElse(Map.of());
 	}
 
 	@Bean
@@ -122,8 +137,9 @@ class TokenConfiguration {
 
 	@Bean
 	TokenBroker tokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
-			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
-		return new TokenBroker(catalog, cache, policy, properties, breakers, meterRegistry, clock);
+			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock, Environment environment) {
+		return new TokenBroker(catalog, cache, policy, properties, breakers, meterRegistry, commonTags(environment),
+				clock);
 	}
 
 }

@@ -10,13 +10,14 @@ import tools.jackson.databind.json.JsonMapper;
  * The JSON answers of {@code GET /tokens/{service}}, serialized once per cached token
  * rather than on every request.
  * <p>
- * For each service the latest token served is kept with its two possible bodies (fresh
- * and stale) and its header values, made with the application's {@link JsonMapper} (the
- * one the message converters use, so the bytes are those Jackson would write for
- * {@link TokenResponse}). A request whose token is the very same instance (the cache
- * hands out one instance per fetch) reuses them; a new token is rendered once and
- * replaces the old one. Only configured services reach this class, so it holds at most
- * one entry per service of the catalog.
+ * For each service the latest token served is kept with its body and header values, made
+ * with the application's {@link JsonMapper} (the one the message converters use, so the
+ * bytes are those Jackson would write for {@link TokenResponse}). A request whose token
+ * is the very same instance (the cache hands out one instance per fetch) reuses them; a
+ * new token is rendered once and replaces the old one. The stale body, which only a
+ * failing refresh calls for, is rendered at its first use rather than beside every fresh
+ * one. Only configured services reach this class, so it holds at most one entry per
+ * service of the catalog.
  */
 final class TokenResponseBodies {
 
@@ -49,9 +50,11 @@ final class TokenResponseBodies {
 
 		private final BrokeredToken token;
 
+		private final JsonMapper mapper;
+
 		private final byte[] fresh;
 
-		private final byte[] stale;
+		private volatile byte[] stale;
 
 		private final String expiresAt;
 
@@ -59,8 +62,8 @@ final class TokenResponseBodies {
 
 		Rendered(BrokeredToken token, JsonMapper mapper) {
 			this.token = token;
+			this.mapper = mapper;
 			this.fresh = mapper.writeValueAsBytes(TokenResponse.of(new TokenBroker.Served(token, false, false)));
-			this.stale = mapper.writeValueAsBytes(TokenResponse.of(new TokenBroker.Served(token, true, false)));
 			this.expiresAt = AnswerTimes.iso(token.expiresAt());
 			this.refreshBy = AnswerTimes.iso(token.refreshAfter());
 		}
@@ -70,7 +73,17 @@ final class TokenResponseBodies {
 		 * @return the JSON body; shared, so never to be modified
 		 */
 		byte[] body(boolean stale) {
-			return stale ? this.stale : this.fresh;
+			if (!stale) {
+				return this.fresh;
+			}
+			byte[] body = this.stale;
+			if (body == null) {
+				// two racing first stale requests render the same bytes; either copy will
+				// do
+				body = this.mapper.writeValueAsBytes(TokenResponse.of(new TokenBroker.Served(this.token, true, false)));
+				this.stale = body;
+			}
+			return body;
 		}
 
 		String expiresAt() {

@@ -55,7 +55,8 @@ final class TokenResponseReader {
 		if (!expiresAt.isAfter(this.clock.instant())) {
 			throw invalid(what, "the token has already expired");
 		}
-		return new UpstreamToken(value, tokenType, refreshAfter, expiresAt);
+		// one shared string for the usual scheme rather than one per cached token
+		return new UpstreamToken(value, "Bearer".equals(tokenType) ? "Bearer" : tokenType, refreshAfter, expiresAt);
 	}
 
 	private static String text(JsonNode body, String field, String what) {

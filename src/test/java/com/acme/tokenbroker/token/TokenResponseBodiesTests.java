@@ -61,6 +61,17 @@ class TokenResponseBodiesTests {
 	}
 
 	@Test
+	void bodyWhenStaleAgainThenTheStaleBodyRenderedAtItsFirstUseIsReused() {
+		TokenResponseBodies.Rendered rendered = this.bodies
+			.of(new TokenBroker.Served(token("secret-value-1", null), true, false));
+
+		byte[] stale = rendered.body(true);
+
+		assertThat(rendered.body(true)).isSameAs(stale);
+		assertThat(new String(stale, StandardCharsets.UTF_8)).contains("\"stale\":true");
+	}
+
+	@Test
 	void ofWhenNewTokenThenRenderedAnew() {
 		this.bodies.of(new TokenBroker.Served(token("secret-value-1", null), false, false));
 
