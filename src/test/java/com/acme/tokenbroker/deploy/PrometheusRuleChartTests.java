@@ -1,6 +1,8 @@
 package com.acme.tokenbroker.deploy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import com.marcnuri.helm.LintResult;
@@ -10,6 +12,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * The chart's PrometheusRule ships {@code files/alerts.yaml}, the rule file
@@ -32,34 +35,55 @@ class PrometheusRuleChartTests {
 
 	@Test
 	void whenEnabledItsGroupsAreTheRuleFileThatPromtoolTests() {
-		Manifests manifests = TokenBrokerChart.render("standalone-everything-on");
-
-		JsonNode rule = manifests.one("PrometheusRule");
-		assertThat(rule.path("apiVersion").asString()).isEqualTo("monitoring.coreos.com/v1");
-		assertThat(rule.at("/metadata/name").asString()).isEqualTo("tb-token-broker");
-		assertThat(rule.at("/metadata/labels/release").asString()).isEqualTo("kube-prometheus-stack");
-		assertThat(rule.at("/metadata/labels/app.kubernetes.io~1name").asString()).isEqualTo("token-broker");
-		assertThat(rule.at("/spec/groups")).isEqualTo(ruleFile().path("groups"));
-		assertThat(rule.at("/spec/groups/0/rules").findValuesAsString("alert")).containsExactly(
+		// The value sets configure min-runway: 15m. With it unset (--set ...=null removes
+		// it)
+		// or set to the broker's default, the rules are the file's.
+		Map<String, Map<String, Object>> scenarios = Map.of("node-workload-identity",
+				Map.of("metrics.prometheusRule.enabled", true, "config.tokens.min-runway", "null"),
+				"standalone-client-secret",
+				Map.of("metrics.prometheusRule.enabled", true, "config.tokens.min-runway", "10m"),
+				"sidecar-workload-identity",
+				Map.of("metrics.prometheusRule.enabled", true, "config.tokens.min-runway", "10m"));
+		for (String scenario : scenarios.keySet()) {
+			JsonNode rule = TokenBrokerChart.render(scenario, scenarios.get(scenario)).one("PrometheusRule");
+			assertThat(rule.path("apiVersion").asString()).isEqualTo("monitoring.coreos.com/v1");
+			assertThat(rule.at("/metadata/name").asString()).isEqualTo("tb-token-broker");
+			assertThat(rule.at("/metadata/labels/app.kubernetes.io~1name").asString()).isEqualTo("token-broker");
+			assertThat(rule.at("/spec/groups")).as(scenario).isEqualTo(ruleFile().path("groups"));
+		}
+		assertThat(ruleFile().at("/groups/0/rules").findValuesAsString("alert")).containsExactly(
 				"TokenBrokerRunwayBelowMinimum", "TokenBrokerServiceStale", "TokenBrokerCircuitBreakerOpen",
 				"TokenBrokerUpstreamErrors", "TokenBrokerBudgetExhausted", "TokenBrokerRefreshFailing");
 	}
 
 	@Test
-	void everySidecarModeAndNodeModeRenderTheSameRules() {
-		JsonNode groups = ruleFile().path("groups");
-		for (String scenario : new String[] { "sidecar-workload-identity", "node-workload-identity" }) {
-			JsonNode rule = TokenBrokerChart.render(scenario, Map.of("metrics.prometheusRule.enabled", true))
-				.one("PrometheusRule");
-			assertThat(rule.at("/spec/groups")).as(scenario).isEqualTo(groups);
+	void theRunwayThresholdIsTheBrokersMinRunwayUnlessSet() {
+		Manifests manifests = TokenBrokerChart.render("standalone-everything-on");
+
+		// That value set configures broker.tokens.min-runway: 15m.
+		JsonNode rule = manifests.one("PrometheusRule");
+		assertThat(rule.at("/metadata/labels/release").asString()).isEqualTo("kube-prometheus-stack");
+		JsonNode rules = rule.at("/spec/groups/0/rules");
+		JsonNode fileRules = ruleFile().at("/groups/0/rules");
+		assertThat(alert(rules, "TokenBrokerRunwayBelowMinimum").path("expr").asString())
+			.isEqualTo("broker_token_runway_min_seconds < 900");
+		for (int i = 1; i < fileRules.size(); i++) {
+			assertThat(rules.get(i)).isEqualTo(fileRules.get(i));
 		}
+		assertThat(runwayExpression(Map.of("config.tokens.min-runway", "2h")))
+			.isEqualTo("broker_token_runway_min_seconds < 7200");
+		assertThat(runwayExpression(
+				Map.of("config.tokens.min-runway", "2h", "metrics.prometheusRule.minRunwaySeconds", 300)))
+			.isEqualTo("broker_token_runway_min_seconds < 300");
+		assertThatException().isThrownBy(() -> runwayExpression(Map.of("config.tokens.min-runway", "PT10M")))
+			.withMessageContaining("set metrics.prometheusRule.minRunwaySeconds");
 	}
 
 	@Test
 	void theThresholdsAndForsAreChartValues() {
 		JsonNode rules = TokenBrokerChart
 			.render("standalone-client-secret",
-					Map.of("metrics.prometheusRule.enabled", true, "metrics.prometheusRule.minRunwaySeconds", 900,
+					Map.of("metrics.prometheusRule.enabled", true, "metrics.prometheusRule.minRunwaySeconds", 1200,
 							"metrics.prometheusRule.refreshIntervalSeconds", 600,
 							"metrics.prometheusRule.upstreamErrorRatio", 0.5,
 							"metrics.prometheusRule.for.TokenBrokerCircuitBreakerOpen", "10m"))
@@ -67,7 +91,7 @@ class PrometheusRuleChartTests {
 			.at("/spec/groups/0/rules");
 
 		assertThat(alert(rules, "TokenBrokerRunwayBelowMinimum").path("expr").asString())
-			.isEqualTo("broker_token_runway_min_seconds < 900");
+			.isEqualTo("broker_token_runway_min_seconds < 1200");
 		assertThat(alert(rules, "TokenBrokerRefreshFailing").path("expr").asString()).contains("[1200s]")
 			.doesNotContain("[600s]");
 		assertThat(alert(rules, "TokenBrokerUpstreamErrors").path("expr").asString()).contains("> 0.5")
@@ -79,7 +103,7 @@ class PrometheusRuleChartTests {
 
 	@Test
 	void everyAlertHasASeverityASummaryAndARunbookInOperationsMd() throws Exception {
-		String operations = java.nio.file.Files.readString(Path.of("docs/operations.md"));
+		String operations = Files.readString(Path.of("docs/operations.md"));
 		for (JsonNode rule : ruleFile().at("/groups/0/rules")) {
 			String alert = rule.path("alert").asString();
 			assertThat(rule.at("/labels/severity").asString()).as(alert).isIn("warning", "critical");
@@ -95,6 +119,15 @@ class PrometheusRuleChartTests {
 		LintResult result = TokenBrokerChart.lint("standalone-everything-on", this.workDir);
 
 		assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+	}
+
+	private static String runwayExpression(Map<String, Object> sets) {
+		Map<String, Object> all = new HashMap<>(sets);
+		all.put("metrics.prometheusRule.enabled", true);
+		JsonNode rules = TokenBrokerChart.render("standalone-client-secret", all)
+			.one("PrometheusRule")
+			.at("/spec/groups/0/rules");
+		return alert(rules, "TokenBrokerRunwayBelowMinimum").path("expr").asString();
 	}
 
 	private static JsonNode ruleFile() {
