@@ -40,7 +40,8 @@ class KubernetesSchemaTests {
 		assertThat(result.output()).contains("Deployment tb-token-broker", "DaemonSet tb-token-broker",
 				"Deployment tb-scorer", "Service tb-token-broker", "PodDisruptionBudget tb-token-broker",
 				"NetworkPolicy tb-token-broker", "ServiceMonitor tb-token-broker", "PodMonitor tb-token-broker",
-				"ConfigMap tb-token-broker-dashboard", "Certificate tb-token-broker-tls");
+				"ConfigMap tb-token-broker-dashboard", "Certificate tb-token-broker-tls",
+				"PrometheusRule tb-token-broker");
 	}
 
 	@Test
