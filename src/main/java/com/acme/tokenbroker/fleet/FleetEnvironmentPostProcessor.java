@@ -13,24 +13,25 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Unless {@code broker.fleet.enabled} is true, leaves Spring Boot's Redis
- * auto-configuration out of the context (adds it to {@code spring.autoconfigure.exclude},
- * keeping whatever the operator excluded). Fleet mode is the only user of Redis; without
- * this a broker that never talks to Redis would still build Lettuce's client resources
- * (its event loop and timer threads), Spring Data's Redis infrastructure and Reactor:
- * classes loaded and threads started on every sidecar for nothing (what leaving them out
- * saved at start is in bench/README.md).
+ * Leaves Spring Boot's Redis auto-configuration out of the broker's context (adds it to
+ * {@code spring.autoconfigure.exclude}, keeping whatever the operator excluded), whether
+ * fleet mode is on or off. Fleet mode, the only user of Redis, builds its connection with
+ * that auto-configuration in a context of its own ({@link FleetRedis}) once it is on:
+ * otherwise a broker that never talks to Redis would still build Lettuce's client
+ * resources (its event loop and timer threads), Spring Data's Redis infrastructure and
+ * Reactor, classes loaded and threads started on every sidecar for nothing (what leaving
+ * them out saved at start is in bench/README.md). Left out in both modes, so that the
+ * broker's bean definitions do not depend on fleet mode: Spring AOT fixes them when the
+ * jar is built.
  */
 public class FleetEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
 	/** Name of the property source that carries the exclusions. */
-	public static final String PROPERTY_SOURCE_NAME = "tokenBrokerFleetOff";
+	public static final String PROPERTY_SOURCE_NAME = "tokenBrokerRedisExcluded";
 
 	static final String EXCLUDE = "spring.autoconfigure.exclude";
 
-	/**
-	 * Spring Boot's auto-configurations for Redis, all left out while fleet mode is off.
-	 */
+	/** Spring Boot's auto-configurations for Redis, all left out. */
 	static final List<String> REDIS_AUTO_CONFIGURATIONS = List.of(
 			"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 			"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
@@ -48,8 +49,7 @@ public class FleetEnvironmentPostProcessor implements EnvironmentPostProcessor, 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
 		Binder binder = Binder.get(environment);
-		if (binder.bind("broker.fleet.enabled", Boolean.class).orElse(false)
-				|| environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
+		if (environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
 			return;
 		}
 		List<String> excluded = new ArrayList<>(binder.bind(EXCLUDE, Bindable.listOf(String.class)).orElse(List.of()));

@@ -13,11 +13,10 @@ import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import com.acme.tokenbroker.upstream.ServiceMetadataClient;
 import com.acme.tokenbroker.upstream.UpstreamTokenClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.Filter;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -40,8 +39,12 @@ class TokenConfiguration {
 	 */
 	static final int FAST_PATH_ORDER = Ordered.HIGHEST_PRECEDENCE;
 
+	/**
+	 * The upstream source, wrapped by every {@link TokenSourceDecorator} (fleet mode's
+	 * shared cache leaves it alone while fleet mode is off). A test that scripts the
+	 * source declares its own as {@code @Primary}.
+	 */
 	@Bean
-	@ConditionalOnMissingBean(TokenSource.class)
 	TokenSource tokenSource(UpstreamTokenClient tokens, ServiceMetadataClient metadata, ServiceKeysClient keys,
 			Identities identities, DataPlaneIsolation isolation, ServedKeySlot keySlots, RefreshPolicy policy,
 			ObjectProvider<TokenSourceDecorator> decorators, Clock clock) {
@@ -121,13 +124,22 @@ class TokenConfiguration {
 	/**
 	 * The fast path of {@code GET /tokens/{service}} ({@link CachedTokenFilter}), ahead
 	 * of Spring Security's filter chain; {@code broker.tokens.fast-path=false} leaves
-	 * every request to the full chain.
+	 * every request to the full chain: the registration then exists but is disabled (no
+	 * filter reaches the server), so that the bean definitions are the same either way,
+	 * as Spring AOT needs.
 	 */
 	@Bean
-	@ConditionalOnBooleanProperty(name = "broker.tokens.fast-path", matchIfMissing = true)
-	FilterRegistrationBean<CachedTokenFilter> cachedTokenFilter(ServiceCatalog catalog, VerifiedTokenCache verified,
-			AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies, MeterRegistry meterRegistry) {
-		FilterRegistrationBean<CachedTokenFilter> registration = new FilterRegistrationBean<>(
+	FilterRegistrationBean<Filter> cachedTokenFilter(TokenProperties properties, ServiceCatalog catalog,
+			VerifiedTokenCache verified, AccessPolicy accessPolicy, TokenBroker broker, TokenResponseBodies bodies,
+			MeterRegistry meterRegistry) {
+		if (!properties.fastPath()) {
+			FilterRegistrationBean<Filter> off = new FilterRegistrationBean<>(
+					(request, response, chain) -> chain.doFilter(request, response));
+			off.setName("cachedTokenFilter");
+			off.setEnabled(false);
+			return off;
+		}
+		FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(
 				new CachedTokenFilter(catalog, verified, accessPolicy, broker, bodies, meterRegistry));
 		registration.setName("cachedTokenFilter");
 		registration.addUrlPatterns(CachedTokenFilter.PREFIX + "*");

@@ -156,4 +156,31 @@ class DockerfileTests {
 		assertThat(Files.readAllLines(Path.of(".dockerignore"))).contains("*");
 	}
 
+	/**
+	 * The image runs with Spring AOT, and the AOT cache's training run starts the broker
+	 * the same way (the same JVM flags but the cache's own), so that the cache holds the
+	 * classes the generated initializers load.
+	 */
+	@Test
+	void theImageAndItsAotCacheTrainingRunWithSpringAot() {
+		List<String> entrypoint = Arrays.stream(last("ENTRYPOINT").replaceAll("[\\[\\]\"]", "").split(","))
+			.map(String::strip)
+			.toList();
+		String training = finalStage().stream()
+			.filter((instruction) -> instruction.startsWith("RUN java -XX:AOTCacheOutput="))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No AOT cache training run in the final stage"));
+		List<String> trainingFlags = Arrays
+			.asList(training.substring("RUN java ".length(), training.indexOf(" -jar ")).split(" "));
+
+		assertThat(entrypoint).contains("-Dspring.aot.enabled=true");
+		List<String> runFlags = entrypoint.subList(1, entrypoint.indexOf("-jar"));
+		assertThat(runFlags.stream().filter((flag) -> !flag.startsWith("-XX:AOTCache=")))
+			.allSatisfy((flag) -> assertThat(trainingFlags).contains(flag));
+		assertThat(trainingFlags.stream()
+			.filter((flag) -> !flag.startsWith("-XX:AOTCacheOutput=") && !flag.startsWith("-Dspring.context.exit=")))
+			.allSatisfy((flag) -> assertThat(runFlags).contains(flag));
+		assertThat(training).contains("-jar " + entrypoint.get(entrypoint.size() - 1) + " ");
+	}
+
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import com.acme.tokenbroker.fleet.FleetRedis;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
@@ -267,7 +268,7 @@ class FleetIntegrationTests {
 	private static void awaitRedisReachableFrom(List<ConfigurableApplicationContext> instances) throws Exception {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
 		for (ConfigurableApplicationContext instance : instances) {
-			StringRedisTemplate template = instance.getBean(StringRedisTemplate.class);
+			StringRedisTemplate template = instance.getBean(FleetRedis.class).template();
 			while (true) {
 				try {
 					template.hasKey("probe");

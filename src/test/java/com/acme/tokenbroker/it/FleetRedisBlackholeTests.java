@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.acme.tokenbroker.fleet.FleetRedis;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.Closeables;
@@ -36,7 +37,6 @@ import io.lettuce.core.event.Event;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ConnectionEvent;
 import io.lettuce.core.event.connection.DisconnectedEvent;
-import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -200,7 +200,8 @@ class FleetRedisBlackholeTests {
 						Map.of("k1", TestRedis.newEncryptionKey()));
 				properties.put("broker.tokens.refresh-jitter", "0s");
 				broker.context = broker.instances.start(properties);
-				broker.subscription = broker.context.getBean(ClientResources.class)
+				broker.subscription = broker.context.getBean(FleetRedis.class)
+					.clientResources()
 					.eventBus()
 					.get()
 					.subscribe(broker::onEvent);

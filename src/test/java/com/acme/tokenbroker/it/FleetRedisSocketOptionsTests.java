@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
+import com.acme.tokenbroker.fleet.FleetRedis;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.BrokerInstances;
 import com.acme.tokenbroker.support.MutableClock;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,7 +47,8 @@ class FleetRedisSocketOptionsTests {
 		try (BrokerInstances fleet = new BrokerInstances(CLOCK)) {
 			ConfigurableApplicationContext broker = fleet.start(properties);
 
-			ClientOptions options = broker.getBean(LettuceConnectionFactory.class)
+			ClientOptions options = broker.getBean(FleetRedis.class)
+				.connectionFactory()
 				.getClientConfiguration()
 				.getClientOptions()
 				.orElseThrow();

@@ -18,6 +18,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.test.context.ActiveProfiles;
@@ -95,6 +96,9 @@ class SimulatorWalkthroughIntegrationTests {
 		assertThat(this.context.getBeanNamesForType(RedisConnectionFactory.class)).isEmpty();
 		assertThat(this.context.getBeanNamesForType(ClientResources.class)).isEmpty();
 		assertThat(this.context.getBeanNamesForType(RedisTemplate.class)).isEmpty();
+		assertThat(((ConfigurableApplicationContext) this.context).getBeanFactory().containsSingleton("fleetRedis"))
+			.as("fleet mode's own Redis context, defined in every configuration, is never made")
+			.isFalse();
 	}
 
 	@Test

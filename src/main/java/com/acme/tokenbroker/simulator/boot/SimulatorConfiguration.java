@@ -7,7 +7,6 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -15,27 +14,35 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Exposes the simulated workspace started by {@link SimulatorEnvironmentPostProcessor} as
  * a bean that follows the application's clock and is closed with the context, and opens
  * {@code /simulator/**} (caller tokens for trying the broker out) without authentication.
- * Present only while the simulator is enabled.
+ * Present whether the simulator is enabled or not, as Spring AOT needs (it fixes the
+ * beans when the jar is built): while it is disabled there is no simulated workspace (the
+ * bean is null, nothing is started) and the filter chain matches no request, so
+ * {@code /simulator/**} needs a caller token like any other path.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
 class SimulatorConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(SimulatorConfiguration.class);
 
+	/**
+	 * The simulated workspace, or {@code null} (no bean) while the simulator is disabled.
+	 */
 	@Bean(destroyMethod = "close")
-	SimulatedWorkspace simulatedWorkspace(ConfigurableEnvironment environment, Clock clock) {
-		var source = environment.getPropertySources().get(SimulatorEnvironmentPostProcessor.PROPERTY_SOURCE_NAME);
-		if (!(source instanceof SimulatorEnvironmentPostProcessor.SimulatorPropertySource simulatorSource)) {
-			throw new IllegalStateException(
-					"broker.simulator.enabled is true but the simulated workspace did not start");
+	SimulatedWorkspace simulatedWorkspace(SimulatorProperties properties, ConfigurableEnvironment environment,
+			Clock clock) {
+		if (!properties.enabled()) {
+			return null;
 		}
-		SimulatedWorkspace simulator = simulatorSource.simulator();
+		SimulatedWorkspace simulator = SimulatorEnvironmentPostProcessor.simulator(environment)
+			.orElseThrow(() -> new IllegalStateException(
+					"broker.simulator.enabled is true but the simulated workspace did not start"));
 		simulator.useClock(clock);
 		logger.warn(
 				"SIMULATED WORKSPACE ACTIVE: Entra ID and Azure ML are simulated in this process on loopback "
@@ -46,8 +53,10 @@ class SimulatorConfiguration {
 
 	@Bean
 	@Order(5)
-	SecurityFilterChain simulatorSecurityFilterChain(HttpSecurity http) throws Exception {
-		http.securityMatcher("/simulator/**")
+	SecurityFilterChain simulatorSecurityFilterChain(HttpSecurity http, SimulatorProperties properties)
+			throws Exception {
+		RequestMatcher simulatorPaths = PathPatternRequestMatcher.withDefaults().matcher("/simulator/**");
+		http.securityMatcher(properties.enabled() ? simulatorPaths : (request) -> false)
 			.authorizeHttpRequests((requests) -> requests.anyRequest().permitAll())
 			.csrf((csrf) -> csrf.disable())
 			.sessionManagement((session) -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS));

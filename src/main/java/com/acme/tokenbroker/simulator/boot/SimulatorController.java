@@ -11,28 +11,41 @@ import com.acme.tokenbroker.security.AccessProperties;
 import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * {@code POST /simulator/caller-tokens?subject=demo-app}: a caller JWT from the simulated
  * Entra ID, for trying the broker out with curl, and {@code GET /simulator/calls}, the
- * simulator's call counts. Exists only while the simulator is enabled. Anyone who reaches
- * the API port may call it, so it never mints what an admin rule grants: a role an admin
- * rule names (unless {@code broker.simulator.mintable-roles} lists it), a subject or
- * client id an admin rule names, or anything at all while an admin rule names none of
- * subjects, client ids, roles and groups.
+ * simulator's call counts. While the simulator is disabled the controller still exists
+ * (Spring AOT fixes the beans when the jar is built) but answers every request as for a
+ * path nothing maps, and {@link SimulatorConfiguration} leaves {@code /simulator/**}
+ * behind caller authentication like any other path. Anyone who reaches the API port may
+ * call it, so it never mints what an admin rule grants: a role an admin rule names
+ * (unless {@code broker.simulator.mintable-roles} lists it), a subject or client id an
+ * admin rule names, or anything at all while an admin rule names none of subjects, client
+ * ids, roles and groups.
  */
 @RestController
-@ConditionalOnProperty(name = "broker.simulator.enabled", havingValue = "true")
 class SimulatorController {
+
+	private static final String CALLS = "/simulator/calls";
+
+	private static final String CALLER_TOKENS = "/simulator/caller-tokens";
 
 	private static final Duration TTL = Duration.ofHours(1);
 
@@ -44,8 +57,10 @@ class SimulatorController {
 
 	private final List<AccessProperties.Rule> adminRules;
 
-	SimulatorController(SimulatedWorkspace simulator, SimulatorProperties properties, AccessProperties access) {
-		this.simulator = simulator;
+	/** Disabled ({@code null} simulator): every request answers as an unmapped path. */
+	SimulatorController(ObjectProvider<SimulatedWorkspace> simulator, SimulatorProperties properties,
+			AccessProperties access) {
+		this.simulator = simulator.getIfAvailable();
 		this.audience = properties.callerAudience();
 		this.properties = properties;
 		this.adminRules = access.adminRules();
@@ -56,8 +71,9 @@ class SimulatorController {
 	 * by region.
 	 * @return counts by region and operation, and Entra sign-ins
 	 */
-	@GetMapping(path = "/simulator/calls", produces = MediaType.APPLICATION_JSON_VALUE)
-	Map<String, Object> calls() {
+	@GetMapping(path = CALLS, produces = MediaType.APPLICATION_JSON_VALUE)
+	Map<String, Object> calls(HttpServletRequest request) throws NoResourceFoundException {
+		requireEnabled(request);
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("entraSignIns", this.simulator.entraCallCount(Operation.ENTRA_TOKEN));
 		for (String region : this.simulator.regions()) {
@@ -70,10 +86,11 @@ class SimulatorController {
 		return body;
 	}
 
-	@PostMapping(path = "/simulator/caller-tokens", produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<Map<String, Object>> callerToken(
+	@PostMapping(path = CALLER_TOKENS, produces = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<Map<String, Object>> callerToken(HttpServletRequest request,
 			@RequestParam(name = "subject", defaultValue = "demo-app") String subject,
-			@RequestParam(name = "role", required = false) List<String> roles) {
+			@RequestParam(name = "role", required = false) List<String> roles) throws NoResourceFoundException {
+		requireEnabled(request);
 		if (!ServiceName.isValid(subject)) {
 			throw new org.springframework.web.ErrorResponseException(HttpStatus.BAD_REQUEST,
 					Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Invalid subject",
@@ -101,6 +118,58 @@ class SimulatorController {
 		body.put("tokenType", "Bearer");
 		body.put("expiresIn", TTL.toSeconds());
 		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(body);
+	}
+
+	/**
+	 * Any other method on {@code /simulator/calls}: what Spring MVC answers for a method
+	 * a path does not map while the simulator is enabled, as for an unmapped path while
+	 * it is disabled.
+	 * @param request the request
+	 * @return the answer to {@code OPTIONS}
+	 * @throws NoResourceFoundException while the simulator is disabled
+	 * @throws HttpRequestMethodNotSupportedException otherwise, but for {@code OPTIONS}
+	 */
+	@RequestMapping(path = CALLS, method = { RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH,
+			RequestMethod.DELETE, RequestMethod.OPTIONS, RequestMethod.TRACE })
+	ResponseEntity<Void> otherCallsMethods(HttpServletRequest request)
+			throws NoResourceFoundException, HttpRequestMethodNotSupportedException {
+		return methodNotMapped(request, HttpMethod.GET, HttpMethod.HEAD);
+	}
+
+	/**
+	 * Any other method on {@code /simulator/caller-tokens}, as
+	 * {@link #otherCallsMethods}.
+	 * @param request the request
+	 * @return the answer to {@code OPTIONS}
+	 * @throws NoResourceFoundException while the simulator is disabled
+	 * @throws HttpRequestMethodNotSupportedException otherwise, but for {@code OPTIONS}
+	 */
+	@RequestMapping(path = CALLER_TOKENS, method = { RequestMethod.GET, RequestMethod.HEAD, RequestMethod.PUT,
+			RequestMethod.PATCH, RequestMethod.DELETE, RequestMethod.OPTIONS, RequestMethod.TRACE })
+	ResponseEntity<Void> otherCallerTokensMethods(HttpServletRequest request)
+			throws NoResourceFoundException, HttpRequestMethodNotSupportedException {
+		return methodNotMapped(request, HttpMethod.POST);
+	}
+
+	private ResponseEntity<Void> methodNotMapped(HttpServletRequest request, HttpMethod... allowed)
+			throws NoResourceFoundException, HttpRequestMethodNotSupportedException {
+		requireEnabled(request);
+		if (HttpMethod.OPTIONS.matches(request.getMethod())) {
+			return ResponseEntity.ok().allow(allowed).build();
+		}
+		throw new HttpRequestMethodNotSupportedException(request.getMethod(),
+				java.util.Arrays.stream(allowed).map(HttpMethod::name).toList());
+	}
+
+	/**
+	 * What Spring MVC's resource handler throws for a path nothing maps, so that the
+	 * answer (404 problem) is the same.
+	 */
+	private void requireEnabled(HttpServletRequest request) throws NoResourceFoundException {
+		if (this.simulator == null) {
+			String uri = request.getRequestURI();
+			throw new NoResourceFoundException(HttpMethod.valueOf(request.getMethod()), uri, uri.substring(1));
+		}
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
@@ -21,6 +22,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
@@ -58,6 +60,19 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	/** How Spring Boot names a file it read from one of its default locations. */
 	private static final java.util.regex.Pattern DEFAULT_LOCATION = java.util.regex.Pattern.compile(
 			"via location 'optional:(classpath:/|classpath:/config/|file:\\./|file:\\./config/|file:\\./config/\\*/)'$");
+
+	/**
+	 * The simulated workspace this post-processor started in the environment, if any.
+	 * @param environment the application's environment
+	 * @return the simulator, empty while it is disabled
+	 */
+	public static Optional<SimulatedWorkspace> simulator(Environment environment) {
+		if (environment instanceof ConfigurableEnvironment configurable && configurable.getPropertySources()
+			.get(PROPERTY_SOURCE_NAME) instanceof SimulatorPropertySource source) {
+			return Optional.of(source.simulator());
+		}
+		return Optional.empty();
+	}
 
 	@Override
 	public int getOrder() {
