@@ -194,19 +194,24 @@ public class TokenClient {
 
 	/**
 	 * Asks for a service's credential from several threads at once and prints what may be
-	 * printed: {@code TokenClient <broker-url> <caller-token-file> <service> [threads]}.
+	 * printed: {@code TokenClient <service> [threads]}, with the broker's URL and the caller
+	 * token's file in {@code TOKEN_BROKER_URL} and {@code TOKEN_BROKER_CALLER_TOKEN_FILE}
+	 * (as the Helm chart sets them in a sidecar pod's app containers).
 	 * @param args the arguments
 	 * @throws Exception if a call fails
 	 */
 	public static void main(String[] args) throws Exception {
-		TokenClient client = new TokenClient(RestClient.builder(), args[0], Path.of(args[1]), Duration.ofSeconds(30),
+		String brokerUrl = System.getenv().getOrDefault("TOKEN_BROKER_URL", "http://127.0.0.1:8080");
+		Path callerTokenFile = Path.of(System.getenv()
+			.getOrDefault("TOKEN_BROKER_CALLER_TOKEN_FILE", "/var/run/secrets/token-broker/caller/token"));
+		TokenClient client = new TokenClient(RestClient.builder(), brokerUrl, callerTokenFile, Duration.ofSeconds(30),
 				Clock.systemUTC());
-		int threads = (args.length > 3) ? Integer.parseInt(args[3]) : 1;
+		int threads = (args.length > 1) ? Integer.parseInt(args[1]) : 1;
 		ExecutorService executor = Executors.newFixedThreadPool(threads);
 		try {
 			List<Future<Credential>> calls = new ArrayList<>();
 			for (int i = 0; i < threads; i++) {
-				calls.add(executor.submit(() -> client.credential(args[2])));
+				calls.add(executor.submit(() -> client.credential(args[0])));
 			}
 			for (Future<Credential> call : calls) {
 				System.out.println(call.get());

@@ -9,7 +9,7 @@
 # tokens out of argv (curl reads the header from a file descriptor) and out of its output.
 
 : "${TOKEN_BROKER_URL:=http://127.0.0.1:8080}"
-: "${TOKEN_BROKER_CALLER_TOKEN_FILE:=/var/run/secrets/tokens/broker}"
+: "${TOKEN_BROKER_CALLER_TOKEN_FILE:=/var/run/secrets/token-broker/caller/token}"
 : "${TOKEN_BROKER_MAX_WAIT:=30}"
 declare -gA BROKER_CACHE_TOKEN=() BROKER_CACHE_REFRESH_BY=() BROKER_CACHE_SCORING_URI=()
 

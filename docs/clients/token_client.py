@@ -121,8 +121,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Fetch a service's credential from token-broker.")
     parser.add_argument("service")
     parser.add_argument("--broker", default=os.environ.get("TOKEN_BROKER_URL", "http://127.0.0.1:8080"))
-    parser.add_argument("--caller-token-file",
-                        default=os.environ.get("TOKEN_BROKER_CALLER_TOKEN_FILE", "/var/run/secrets/tokens/broker"))
+    parser.add_argument("--caller-token-file", default=os.environ.get(
+        "TOKEN_BROKER_CALLER_TOKEN_FILE", "/var/run/secrets/token-broker/caller/token"))
     parser.add_argument("--max-wait", type=float, default=30.0, help="longest total wait on Retry-After, seconds")
     parser.add_argument("--calls", type=int, default=1, help="how many times to ask (the cache answers most)")
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between calls")

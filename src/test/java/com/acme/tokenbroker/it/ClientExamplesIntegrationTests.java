@@ -1,21 +1,15 @@
 package com.acme.tokenbroker.it;
 
+import java.io.File;
 import java.io.IOException;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +20,7 @@ import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
+import com.acme.tokenbroker.simulator.AuthMode;
 import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
@@ -35,7 +30,10 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,24 +41,29 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The client examples of docs/clients.md against the broker on the simulator: the Python
- * and shell ones run as processes, the Java one compiled from docs/clients and called
- * from several threads. The examples read the wall clock, so each test puts the broker's
- * clock where the case needs it (at the wall clock, or an hour behind it so that a
- * token's {@code refreshBy} has already passed for the example), on services no other
- * test asks for. The broker's {@code broker.token.requests} counter tells how often an
- * example asked.
+ * and shell ones run as processes, the Java one compiled from docs/clients and run with
+ * eight threads asking at once. The examples read the wall clock: the broker's clock
+ * starts an hour behind it, for the test that runs first, and the others move it to the
+ * wall clock; each test asks for services no other test asks for. The broker's
+ * {@code broker.token.requests} counter tells how often an example asked.
  */
 @SimulatedWorkspaceTest(properties = "broker.tokens.retry-initial-backoff=1s", resetFaults = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientExamplesIntegrationTests {
 
-	static final MutableClock CLOCK = MutableClock.startingNow();
+	/**
+	 * An hour behind the wall clock until a test moves it to the wall clock: tokens the
+	 * broker fetches then are past their {@code refreshBy} for the examples, and still
+	 * fresh for the broker. The broker's clock only moves forward (its own Entra token
+	 * would not be valid yet after a step back).
+	 */
+	static final MutableClock CLOCK = new MutableClock(Instant.now().minus(Duration.ofHours(1)));
 
 	static final SimulatedWorkspace SIMULATOR = TestWorkspaces.launch(CLOCK);
 
@@ -98,11 +101,10 @@ class ClientExamplesIntegrationTests {
 
 	@ParameterizedTest(name = "{0}")
 	@CsvSource({ "python, spare-5", "shell, spare-7" })
+	@Order(1)
 	void anExampleAsksAgainOnceRefreshByHasPassed(String example, String service) throws Exception {
-		// tokens the broker fetches an hour behind the wall clock are past their
-		// refreshBy
-		// for the example, and still fresh for the broker
-		CLOCK.set(Instant.now().minus(Duration.ofHours(1)));
+		assertThat(CLOCK.instant()).as("the broker's clock, still behind the wall clock")
+			.isBefore(Instant.now().minus(Duration.ofMinutes(50)));
 		String caller = CallerTokens.app(SIMULATOR);
 
 		Run run = run(callerTokenFile(caller), command(example, "--calls", "3", service));
@@ -147,6 +149,22 @@ class ClientExamplesIntegrationTests {
 		assertThat(requests(service)).isEqualTo(1);
 	}
 
+	@Test
+	void aKeyModeServicesKeyIsAnsweredAndCachedLikeAToken() throws Exception {
+		brokerClockAtWallClock();
+		SIMULATOR.setAuthMode("ws-weu", "spare-11", AuthMode.KEY);
+		String caller = CallerTokens.app(SIMULATOR);
+
+		Run run = run(callerTokenFile(caller), command("python", "--calls", "2", "spare-11"));
+
+		assertThat(run.exitCode()).as(run.stderr()).isZero();
+		assertThat(requests("spare-11")).isEqualTo(1);
+		String key = servedToken("spare-11", caller);
+		assertThat(key).isEqualTo(SIMULATOR.keys("ws-weu", "spare-11").primaryKey());
+		assertThat(run.lines()).hasSize(2).allMatch((line) -> line.startsWith("spare-11: key " + key.length()));
+		assertThat(run.stdout() + run.stderr()).doesNotContain(key);
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "python", "shell" })
 	void anExampleFailsClearlyOnA401(String example) throws Exception {
@@ -161,49 +179,26 @@ class ClientExamplesIntegrationTests {
 	void theJavaExampleCompilesAndThreadsAskingTogetherShareOneFetch() throws Exception {
 		brokerClockAtWallClock();
 		String caller = CallerTokens.app(SIMULATOR);
-		Class<?> tokenClient = compileJavaExample();
-		Object client = tokenClient
-			.getConstructor(RestClient.Builder.class, String.class, Path.class, Duration.class, Clock.class)
-			.newInstance(RestClient.builder(), "http://127.0.0.1:" + this.port, callerTokenFile(caller),
-					Duration.ofSeconds(30), Clock.systemUTC());
-		Method credential = tokenClient.getMethod("credential", String.class);
-		ExecutorService threads = Executors.newFixedThreadPool(8);
-		List<String> answers = new ArrayList<>();
-		try {
-			List<CompletableFuture<Object>> calls = new ArrayList<>();
-			for (int i = 0; i < 8; i++) {
-				calls.add(CompletableFuture.supplyAsync(() -> invoke(credential, client, "spare-10"), threads));
-			}
-			for (CompletableFuture<Object> call : calls) {
-				answers.add(call.get(30, TimeUnit.SECONDS).toString());
-			}
-		}
-		finally {
-			threads.shutdownNow();
-		}
+		Path classes = compileJavaExample();
 
+		Run run = run(callerTokenFile(caller),
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+						classes + File.pathSeparator + System.getProperty("java.class.path"), "TokenClient", "spare-10",
+						"8"));
+
+		assertThat(run.exitCode()).as(run.stderr()).isZero();
 		assertThat(requests("spare-10")).as("one fetch for eight threads").isEqualTo(1);
 		String token = servedToken("spare-10", caller);
-		assertThat(answers).hasSize(8)
-			.allMatch((answer) -> answer.equals(answers.get(0)))
-			.noneMatch((answer) -> answer.contains(token));
-		assertThat(answers.get(0)).startsWith("spare-10: aml_token " + token.length() + " chars, sha256:");
-	}
-
-	private static Object invoke(Method method, Object target, Object... args) {
-		try {
-			return method.invoke(target, args);
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new IllegalStateException(ex);
-		}
+		assertThat(run.lines()).hasSize(8).allMatch((line) -> line.equals(run.lines().get(0)));
+		assertThat(run.lines().get(0)).startsWith("spare-10: aml_token " + token.length() + " chars, sha256:");
+		assertThat(run.stdout() + run.stderr()).as("no token printed").doesNotContain(token).doesNotContain(caller);
 	}
 
 	/**
 	 * Compiles docs/clients/TokenClient.java against the test classpath, so that the
 	 * build fails when the example no longer compiles with the project's Spring version.
 	 */
-	private Class<?> compileJavaExample() throws Exception {
+	private Path compileJavaExample() throws Exception {
 		JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
 		Path classes = Files.createDirectory(this.temp.resolve("classes"));
 		DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
@@ -217,8 +212,7 @@ class ClientExamplesIntegrationTests {
 				.call();
 			assertThat(compiled).as(diagnostics.getDiagnostics().toString()).isTrue();
 		}
-		URLClassLoader loader = new URLClassLoader(new URL[] { classes.toUri().toURL() }, getClass().getClassLoader());
-		return loader.loadClass("TokenClient");
+		return classes;
 	}
 
 	private static void brokerClockAtWallClock() {
