@@ -15,13 +15,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param workspaces workspaces by a local alias
  * @param services services by the name callers use
+ * @param cloud the Azure cloud: {@code public}, {@code china} or {@code us-government}
+ * ({@link Cloud}); it gives the hosts and scopes no property names
  */
 @ConfigurationProperties("broker")
-public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services) {
+public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services,
+		@DefaultValue("public") String cloud) {
 
+	@ConstructorBinding
 	public CatalogProperties {
 		workspaces = (workspaces != null) ? new LinkedHashMap<>(workspaces) : new LinkedHashMap<>();
 		services = (services != null) ? new LinkedHashMap<>(services) : new LinkedHashMap<>();
+	}
+
+	public CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services) {
+		this(workspaces, services, null);
 	}
 
 	/**
@@ -32,10 +40,10 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	 * @param name the workspace name in Azure
 	 * @param region the Azure region, e.g. {@code westeurope}; also the circuit-breaker
 	 * and metrics dimension
-	 * @param mmsHost v1 model-management host; defaults to
-	 * {@code https://{region}.api.azureml.ms}
-	 * @param armHost Azure Resource Manager host; defaults to
-	 * {@code https://management.azure.com}
+	 * @param mmsHost v1 model-management host; defaults to the cloud's, in the public
+	 * cloud {@code https://{region}.api.azureml.ms}
+	 * @param armHost Azure Resource Manager host; defaults to the cloud's, in the public
+	 * cloud {@code https://management.azure.com}
 	 * @param armApiVersion api-version for online endpoint calls
 	 */
 	public record Workspace(String subscriptionId, String resourceGroup, String name, String region, URI mmsHost,

@@ -37,9 +37,13 @@ public class ServiceCatalog {
 
 	private final Map<String, WorkspaceDescriptor> workspaces;
 
+	private final Cloud cloud;
+
 	public ServiceCatalog(CatalogProperties properties) {
+		Cloud cloud = Cloud.of(properties.cloud());
 		Map<String, WorkspaceDescriptor> resolvedWorkspaces = new LinkedHashMap<>();
-		properties.workspaces().forEach((alias, workspace) -> resolvedWorkspaces.put(alias, resolve(alias, workspace)));
+		properties.workspaces()
+			.forEach((alias, workspace) -> resolvedWorkspaces.put(alias, resolve(alias, workspace, cloud)));
 		Map<String, ServiceDescriptor> resolvedServices = new LinkedHashMap<>();
 		properties.services().forEach((name, service) -> {
 			String prefix = "broker.services." + name;
@@ -67,11 +71,12 @@ public class ServiceCatalog {
 			resolvedServices.put(name, new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName,
 					workspace, service.required(), authMode, identity));
 		});
+		this.cloud = cloud;
 		this.workspaces = Collections.unmodifiableMap(resolvedWorkspaces);
 		this.services = Collections.unmodifiableMap(resolvedServices);
 	}
 
-	private static WorkspaceDescriptor resolve(String alias, CatalogProperties.Workspace workspace) {
+	private static WorkspaceDescriptor resolve(String alias, CatalogProperties.Workspace workspace, Cloud cloud) {
 		String prefix = "broker.workspaces." + alias;
 		require(prefix + ".subscription-id", workspace.subscriptionId(), AZURE_ID);
 		require(prefix + ".resource-group", workspace.resourceGroup(), AZURE_ID);
@@ -82,9 +87,12 @@ public class ServiceCatalog {
 			throw new InvalidConfigurationException(prefix + ".region",
 					"'" + workspace.region() + "' is not an Azure region (it names Entra ID's circuit breaker)");
 		}
+		// A host named for the workspace wins over the cloud's (the simulator's loopback
+		// hosts, a private link): the broker's token goes only to hosts of the chosen
+		// cloud or to hosts named here.
 		URI mmsHost = (workspace.mmsHost() != null) ? workspace.mmsHost()
-				: URI.create("https://" + workspace.region() + ".api.azureml.ms");
-		URI armHost = (workspace.armHost() != null) ? workspace.armHost() : URI.create("https://management.azure.com");
+				: cloud.modelManagementHost(workspace.region());
+		URI armHost = (workspace.armHost() != null) ? workspace.armHost() : cloud.armHost();
 		requireHttps(prefix + ".mms-host", mmsHost);
 		requireHttps(prefix + ".arm-host", armHost);
 		require(prefix + ".arm-api-version", workspace.armApiVersion(),
@@ -130,6 +138,14 @@ public class ServiceCatalog {
 
 	public Collection<WorkspaceDescriptor> workspaces() {
 		return this.workspaces.values();
+	}
+
+	/**
+	 * @return the Azure cloud of {@code broker.cloud}, whose endpoints apply where no
+	 * property names others
+	 */
+	public Cloud cloud() {
+		return this.cloud;
 	}
 
 }

@@ -37,6 +37,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 /**
@@ -47,6 +48,9 @@ import org.springframework.util.StringUtils;
 @Configuration(proxyBeanMethods = false)
 class PrincipalConfiguration {
 
+	/** azure-identity's variable for the Entra authority. */
+	static final String AZURE_AUTHORITY_HOST = "AZURE_AUTHORITY_HOST";
+
 	/**
 	 * The broker's identities: {@code broker.identity} as {@code default} (needed when a
 	 * service uses it, or when no other identity is configured) and each of
@@ -54,7 +58,8 @@ class PrincipalConfiguration {
 	 */
 	@Bean
 	Identities identities(IdentityProperties identity, IdentitiesProperties others, ServiceCatalog catalog,
-			OutboundTls tls, OutboundProperties outbound, CircuitBreakers breakers, Clock clock) {
+			OutboundTls tls, OutboundProperties outbound, CircuitBreakers breakers, Clock clock,
+			Environment environment) {
 		Set<String> used = new LinkedHashSet<>();
 		catalog.services().forEach((service) -> used.add(service.identity()));
 		Map<String, IdentityProperties> configured = new LinkedHashMap<>();
@@ -73,6 +78,11 @@ class PrincipalConfiguration {
 			}
 			configured.put(alias, properties.inheriting(identity));
 		});
+		// azure-identity would read AZURE_AUTHORITY_HOST itself; it is read here so that
+		// it wins over the cloud's authority only when it is that cloud's
+		String environmentAuthority = environment.getProperty(AZURE_AUTHORITY_HOST);
+		configured.replaceAll(
+				(alias, properties) -> properties.inCloud(prefix(alias), catalog.cloud(), environmentAuthority));
 		for (ServiceDescriptor service : catalog.services()) {
 			if (!configured.containsKey(service.identity())) {
 				throw new InvalidConfigurationException("broker.services." + service.name() + ".identity",
@@ -83,8 +93,7 @@ class PrincipalConfiguration {
 		CircuitBreaker entra = breakers.forEntra(EntraPrincipalCredential::isOperatorError);
 		Map<String, Identities.Identity> built = new LinkedHashMap<>();
 		configured.forEach((alias, properties) -> {
-			String prefix = ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity"
-					: "broker.identities." + alias;
+			String prefix = prefix(alias);
 			// Built once here so a bad setting stops the boot; every sign-in then builds
 			// anew (FreshCredential), so no azure-identity cache answers for Entra ID
 			credentialSupplier(prefix, properties, httpClient);
@@ -97,6 +106,10 @@ class PrincipalConfiguration {
 			built.put(alias, new Identities.Identity(principal, dataPlane));
 		});
 		return new Identities(built);
+	}
+
+	private static String prefix(String alias) {
+		return ServiceDescriptor.DEFAULT_IDENTITY.equals(alias) ? "broker.identity" : "broker.identities." + alias;
 	}
 
 	static Supplier<TokenCredential> credentialSupplier(IdentityProperties identity, HttpClient httpClient) {

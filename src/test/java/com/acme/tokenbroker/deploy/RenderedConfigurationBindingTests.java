@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.Cloud;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceKind;
@@ -81,9 +82,11 @@ class RenderedConfigurationBindingTests {
 	}
 
 	/** The identity settings of a scenario's rendered configuration. */
+	/** The broker's identity as it signs in: its settings completed from the cloud's. */
 	private static IdentityProperties identity(String scenario) {
-		return bind(binder(TokenBrokerChart.render(scenario).applicationYaml()), "broker.identity",
-				IdentityProperties.class);
+		Binder binder = binder(TokenBrokerChart.render(scenario).applicationYaml());
+		Cloud cloud = Cloud.of(binder.bind(Cloud.PROPERTY, String.class).orElse(null));
+		return bind(binder, "broker.identity", IdentityProperties.class).inCloud("broker.identity", cloud, null);
 	}
 
 	static <T> T bind(Binder binder, String prefix, Class<T> type) {

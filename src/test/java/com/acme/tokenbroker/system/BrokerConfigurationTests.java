@@ -189,6 +189,16 @@ class BrokerConfigurationTests {
 	}
 
 	@Test
+	void anUnknownCloudStopsTheBootNamingTheProperty() {
+		assertThat(failingProperty("broker.cloud=germany")).isEqualTo("broker.cloud");
+	}
+
+	@Test
+	void theSimulatorRefusesToStartInAnotherCloud() {
+		assertThat(failingProperty("spring.profiles.active=simulator", "broker.cloud=china")).isEqualTo("broker.cloud");
+	}
+
+	@Test
 	void fleetModeWithoutAnEncryptionKeyStopsTheBootNamingTheProperty() {
 		assertThat(failingProperty("spring.profiles.active=simulator", "broker.fleet.enabled=true"))
 			.isEqualTo("broker.fleet.encryption.keys");

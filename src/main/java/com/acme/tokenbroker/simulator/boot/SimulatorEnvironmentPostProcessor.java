@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.Cloud;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 
@@ -160,6 +161,11 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 			if (isSet(environment, ConfigurationPropertyName.of(name))) {
 				throw realSetting(name, "is set");
 			}
+		}
+		String cloud = environment.getProperty(Cloud.PROPERTY);
+		if (Cloud.of(cloud) != Cloud.PUBLIC) {
+			// the simulated Entra ID issues tokens for the public cloud's resources only
+			throw realSetting(Cloud.PROPERTY, "is " + cloud);
 		}
 		workspaces.forEach((alias, workspace) -> {
 			if (!isLoopback(workspace.mmsHost())) {

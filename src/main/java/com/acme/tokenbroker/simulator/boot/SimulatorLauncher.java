@@ -111,6 +111,8 @@ public final class SimulatorLauncher {
 			properties.put("broker.workspaces." + alias + ".mms-host", endpoint);
 			properties.put("broker.workspaces." + alias + ".arm-host", endpoint);
 		});
+		// the simulated Entra ID issues tokens for the public cloud's resources only
+		properties.put("broker.cloud", "public");
 		properties.put("broker.identity.mode", "client-secret");
 		properties.put("broker.identity.tenant-id", simulator.tenantId());
 		properties.put("broker.identity.client-id", CLIENT_ID);
