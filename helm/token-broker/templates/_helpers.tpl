@@ -95,6 +95,18 @@ broker per node: without the shared cache every node would fetch every token).
 {{- define "token-broker.readinessPath" -}}/actuator/health/readiness{{- end }}
 {{- define "token-broker.prometheusPath" -}}/actuator/prometheus{{- end }}
 
+{{/*
+Addresses by ipFamily: the loopback the sidecar's API listens on (127.0.0.1, or ::1 in an IPv6-only pod), the
+wildcard of the other listeners (0.0.0.0, or :: whose dual-stack socket takes IPv4 and IPv6), and the loopback as a
+URL's host (an IPv6 literal in brackets, RFC 3986).
+*/}}
+{{- define "token-broker.loopbackAddress" -}}{{ ternary "::1" "127.0.0.1" (eq .Values.ipFamily "ipv6") }}{{- end }}
+{{- define "token-broker.wildcardAddress" -}}{{ ternary "0.0.0.0" "::" (eq .Values.ipFamily "ipv4") }}{{- end }}
+{{- define "token-broker.loopbackUrlHost" -}}{{ ternary "[::1]" "127.0.0.1" (eq .Values.ipFamily "ipv6") }}{{- end }}
+{{- define "token-broker.apiAddress" -}}
+{{- if eq .Values.mode "sidecar" }}{{ include "token-broker.loopbackAddress" . }}{{ else }}{{ include "token-broker.wildcardAddress" . }}{{ end }}
+{{- end }}
+
 {{/* Checks the values the schema cannot express. */}}
 {{- define "token-broker.validate" -}}
 {{- $identity := .Values.identity }}
@@ -161,7 +173,7 @@ broker per node: without the shared cache every node would fetch every token).
 {{- with .Values.tls }}
 {{- if .enabled }}
 {{- if $sidecar }}
-{{- fail "tls.enabled is for standalone and node mode: the sidecar's API listens on 127.0.0.1 only" }}
+{{- fail "tls.enabled is for standalone and node mode: the sidecar's API listens on loopback only" }}
 {{- end }}
 {{- $issuer := default (dict) .certManager.issuerRef }}
 {{- if and (not .existingSecret) (not $issuer.name) }}
@@ -183,6 +195,13 @@ broker per node: without the shared cache every node would fetch every token).
 {{- if not $accepted }}
 {{- fail (printf "the app's caller token has audience %q (sidecar.callerToken.audience, default token-broker.<namespace>.<release>), which no entry of config.access.issuers[].audiences lists: the broker would refuse every call. Leave audiences out (the chart fills in the caller audience) or list it" $audience) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- if not $sidecar }}
+{{- $grace := int (ternary .Values.node.terminationGracePeriodSeconds .Values.standalone.terminationGracePeriodSeconds (eq .Values.mode "node")) }}
+{{- $stopping := add (int .Values.shutdown.preStopSleepSeconds) (int .Values.shutdown.timeoutSeconds) }}
+{{- if ge (int $stopping) $grace }}
+{{- fail (printf "shutdown.preStopSleepSeconds (%d) + shutdown.timeoutSeconds (%d) must stay below %s.terminationGracePeriodSeconds (%d): Kubernetes kills the broker at the end of the grace period, cutting off requests in flight" (int .Values.shutdown.preStopSleepSeconds) (int .Values.shutdown.timeoutSeconds) .Values.mode $grace) }}
 {{- end }}
 {{- end }}
 {{- include "token-broker.validateFleet" . }}
@@ -289,8 +308,9 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- if not .audiences }}{{- $_ := set . "audiences" (list $audience) }}{{- end }}
 {{- end }}
 {{- end }}
-{{- $server := dict "address" (ternary "127.0.0.1" "0.0.0.0" (eq .Values.mode "sidecar")) "port" (int .Values.ports.api) }}
-{{- $spring := dict }}
+{{- $server := dict "address" (include "token-broker.apiAddress" .) "port" (int .Values.ports.api) }}
+{{- /* Requests in flight get this long once the broker is told to stop; new connections are refused meanwhile. */}}
+{{- $spring := dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int .Values.shutdown.timeoutSeconds))) }}
 {{- if .Values.tls.enabled }}
 {{- /* Spring Boot's own SSL bundle properties: PEM files from the mounted Secret, re-read when the kubelet updates it. */}}
 {{- $_ := set $server "ssl" (dict "bundle" "api") }}
@@ -301,9 +321,9 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- end }}
 {{- $owned := dict
   "server" $server
-  "management" (dict "server" (dict "address" "0.0.0.0" "port" (int .Values.ports.management)))
+  "management" (dict "server" (dict "address" (include "token-broker.wildcardAddress" .) "port" (int .Values.ports.management)))
   "broker" $broker }}
-{{- if $spring }}{{- $_ := set $owned "spring" $spring }}{{- end }}
+{{- $_ := set $owned "spring" $spring }}
 {{- if include "token-broker.fleetEnabled" . }}
 {{- with .Values.fleet }}
 {{- /* Not the keys: they come from the Secret as BROKER_FLEET_ENCRYPTION_KEYS_<ID> (token-broker.container). */}}
@@ -402,6 +422,24 @@ readinessProbe:
   periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
+{{- end }}
+{{- /*
+Behind a Service: the endpoints controller drops a terminating pod at once, but kube-proxy and callers learn it a little
+later, so the broker keeps serving this long before it is told to stop. Kubernetes' own sleep action from 1.30 (no
+process in the container), before that the image's sleep (coreutils). A native sidecar stops after the app
+containers: nothing to wait for.
+*/}}
+{{- $preStop := int .Values.shutdown.preStopSleepSeconds }}
+{{- if and (ne .Values.mode "sidecar") (gt $preStop 0) }}
+lifecycle:
+  preStop:
+    {{- if semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version }}
+    sleep:
+      seconds: {{ $preStop }}
+    {{- else }}
+    exec:
+      command: ["sleep", "{{ $preStop }}"]
+    {{- end }}
 {{- end }}
 resources:
   {{- toYaml .Values.resources | nindent 2 }}

@@ -25,7 +25,8 @@ and defaults apply). src/test/resources/deploy/app-chart is a complete example, 
 
 The broker is a native sidecar (an init container with restartPolicy: Always, Kubernetes 1.29+): it starts before
 the app containers, its startup probe waits for readiness (a token with runway for every required service), so the
-app containers start only once the broker can serve them; it stops after them. Its API listens on 127.0.0.1 only.
+app containers start only once the broker can serve them; it stops after them. Its API listens on loopback only
+(127.0.0.1, or ::1 with ipFamily ipv6).
 
 With fleet.enabled, every pod that includes the sidecar joins the fleet: its broker reads and writes the shared
 cache in Redis (fleet.redis), so the pods need egress to Redis and the fleet's Secrets must exist in their namespace.
@@ -67,7 +68,7 @@ azure.workload.identity/skip-containers: {{ join ";" .Values.identity.workloadId
 {{/* Environment for the app containers: where the broker is and where the caller token is. */}}
 {{- define "token-broker.sidecar.appEnv" -}}
 - name: TOKEN_BROKER_URL
-  value: {{ printf "http://127.0.0.1:%d" (int .Values.ports.api) | quote }}
+  value: {{ printf "http://%s:%d" (include "token-broker.loopbackUrlHost" .) (int .Values.ports.api) | quote }}
 - name: TOKEN_BROKER_CALLER_TOKEN_FILE
   value: {{ printf "%s/token" .Values.sidecar.callerToken.path | quote }}
 {{- end }}

@@ -32,6 +32,11 @@ class KubernetesSchemaTests {
 		files.add(write("app-chart-fleet", TokenBrokerChart.renderAppChart(workDir, FleetChartTests.SIDECAR_FLEET_ON)));
 		files.add(write("node-without-fleet",
 				TokenBrokerChart.render("node-workload-identity", Map.of("fleet.enabled", false))));
+		// Issue 15: the Service's IP families, and the preStop sleep action of Kubernetes
+		// 1.30
+		files.add(write("standalone-ipv6",
+				TokenBrokerChart.render("standalone-workload-identity", Map.of("ipFamily", "ipv6"), "1.30.0")));
+		files.add(write("node-dual-stack", TokenBrokerChart.render("node-everything-on", Map.of("ipFamily", "dual"))));
 
 		DeployChecks.Result result = DeployChecks.validateManifests(files);
 

@@ -91,7 +91,19 @@ final class TokenBrokerChart {
 	 * @return the rendered objects
 	 */
 	static Manifests render(String scenario, Map<String, Object> sets) {
-		TemplateCommand command = template(CHART).withValuesFile(valuesFile(scenario));
+		return render(scenario, sets, KUBE_VERSION);
+	}
+
+	/**
+	 * Renders a value set for a given Kubernetes version, with {@code --set} overrides on
+	 * top.
+	 * @param scenario a value set of {@link #SCENARIOS}
+	 * @param sets {@code --set} pairs
+	 * @param kubeVersion the cluster's version, as {@code helm template --kube-version}
+	 * @return the rendered objects
+	 */
+	static Manifests render(String scenario, Map<String, Object> sets, String kubeVersion) {
+		TemplateCommand command = template(CHART).withKubeVersion(kubeVersion).withValuesFile(valuesFile(scenario));
 		sets.forEach(command::set);
 		return Manifests.parse(command.call());
 	}

@@ -19,10 +19,22 @@ public final class Http {
 
 	private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+	private final String host;
+
 	private final IntSupplier port;
 
 	public Http(int port) {
 		this(() -> port);
+	}
+
+	/**
+	 * A client for the broker on another loopback address.
+	 * @param host the host as a URL writes it, e.g. {@code [::1]}
+	 * @param port the port
+	 */
+	public Http(String host, int port) {
+		this.host = host;
+		this.port = () -> port;
 	}
 
 	/**
@@ -31,11 +43,12 @@ public final class Http {
 	 * @param port the port, read at each request
 	 */
 	public Http(IntSupplier port) {
+		this.host = "127.0.0.1";
 		this.port = port;
 	}
 
 	private URI uri(String path) {
-		return URI.create("http://127.0.0.1:" + this.port.getAsInt() + path);
+		return URI.create("http://" + this.host + ":" + this.port.getAsInt() + path);
 	}
 
 	public Response get(String path, String bearer) {

@@ -10,6 +10,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.tomcat.autoconfigure.TomcatServerProperties;
+import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.PropertySource;
@@ -52,6 +53,23 @@ class ServerSettingsTests {
 		assertThat(server.getForwardHeadersStrategy()).isEqualTo(ServerProperties.ForwardHeadersStrategy.NONE);
 		assertThat(tomcat.getConnectionTimeout()).isEqualTo(Duration.ofSeconds(5));
 		assertThat(tomcat.getKeepAliveTimeout()).isEqualTo(Duration.ofSeconds(20));
+	}
+
+	/**
+	 * Issue 15, item 9: requests in flight finish at shutdown, within the time the
+	 * chart's preStop sleep and grace period leave them.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "classpath", "root" })
+	void shutdownSettingsWhenBoundThenGracefulWithinTwentySeconds(String file) throws IOException {
+		Binder binder = binder(file.equals("classpath") ? new ClassPathResource("application.yml")
+				: new FileSystemResource("application.yml"));
+
+		ServerProperties server = binder.bindOrCreate("server", ServerProperties.class);
+
+		assertThat(server.getShutdown()).isEqualTo(Shutdown.GRACEFUL);
+		assertThat(binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).get())
+			.isEqualTo(Duration.ofSeconds(20));
 	}
 
 }
