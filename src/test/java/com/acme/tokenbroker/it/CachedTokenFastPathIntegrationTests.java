@@ -22,10 +22,8 @@ import com.acme.tokenbroker.support.PassedOnProbe;
 import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
+import com.acme.tokenbroker.support.TokenRequestMetric;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -129,30 +127,9 @@ class CachedTokenFastPathIntegrationTests {
 		return new Sent(response, this.passedOn.get() != passedOn);
 	}
 
-	/**
-	 * The {@code broker.token.requests} count, as Prometheus scrapes it (where the broker
-	 * writes the counts itself) or from the registry's counter.
-	 */
+	/** The {@code broker.token.requests} count of a service and outcome. */
 	double count(String service, String outcome) {
-		if (this.meters instanceof PrometheusMeterRegistry prometheus) {
-			for (MetricSnapshot snapshot : prometheus.getPrometheusRegistry().scrape()) {
-				if (snapshot instanceof CounterSnapshot requests
-						&& requests.getMetadata().getName().equals("broker_token_requests")) {
-					return requests.getDataPoints()
-						.stream()
-						.filter((point) -> service.equals(point.getLabels().get("service"))
-								&& outcome.equals(point.getLabels().get("outcome")))
-						.mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
-						.sum();
-				}
-			}
-			return 0;
-		}
-		var counter = this.meters.find("broker.token.requests")
-			.tag("service", service)
-			.tag("outcome", outcome)
-			.counter();
-		return (counter != null) ? counter.count() : 0;
+		return TokenRequestMetric.count(this.meters, service, outcome);
 	}
 
 	/** Fetch the service's token into the cache through the full chain. */

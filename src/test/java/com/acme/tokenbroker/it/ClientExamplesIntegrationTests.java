@@ -28,7 +28,7 @@ import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
-import io.micrometer.core.instrument.Counter;
+import com.acme.tokenbroker.support.TokenRequestMetric;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -259,20 +259,11 @@ class ClientExamplesIntegrationTests {
 	}
 
 	private long requests(String service) {
-		return Math.round(this.meters.find("broker.token.requests")
-			.tag("service", service)
-			.counters()
-			.stream()
-			.mapToDouble(Counter::count)
-			.sum());
+		return Math.round(TokenRequestMetric.count(this.meters, service, null));
 	}
 
 	private long errors(String service) {
-		Counter counter = this.meters.find("broker.token.requests")
-			.tag("service", service)
-			.tag("outcome", "error")
-			.counter();
-		return (counter != null) ? Math.round(counter.count()) : 0;
+		return Math.round(TokenRequestMetric.count(this.meters, service, "error"));
 	}
 
 	private String servedToken(String service, String caller) {
