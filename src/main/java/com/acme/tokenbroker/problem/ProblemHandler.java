@@ -1,5 +1,7 @@
 package com.acme.tokenbroker.problem;
 
+import java.net.URI;
+
 import com.acme.tokenbroker.catalog.InvalidServiceNameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +22,16 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Renders every error of the API as {@code application/problem+json}, whatever the
  * caller's {@code Accept} (a {@code text/plain} caller still gets a readable error), with
  * {@code Cache-Control: no-store}. Unexpected exceptions become a plain 500 problem
- * without a stack trace or message.
+ * without a stack trace or message. Spring MVC's own errors (no endpoint at the path, a
+ * method not allowed, ...) get the broker's type for their status instead of
+ * {@code about:blank}; a 404's detail names no path.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	private static final Logger logger = LoggerFactory.getLogger(ProblemHandler.class);
+
+	private static final URI ABOUT_BLANK = URI.create("about:blank");
 
 	@ExceptionHandler(InvalidServiceNameException.class)
 	ResponseEntity<ProblemDetail> invalidServiceName(InvalidServiceNameException ex) {
@@ -43,11 +49,33 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	@Override
 	protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode,
 			WebRequest request) {
+		if (body instanceof ProblemDetail problem && isUntyped(problem)) {
+			typed(problem, statusCode.value());
+		}
 		HttpHeaders withType = new HttpHeaders();
 		withType.addAll(headers);
 		withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		withType.setCacheControl("no-store");
 		return new ResponseEntity<>(body, withType, statusCode);
+	}
+
+	private static boolean isUntyped(ProblemDetail problem) {
+		return problem.getType() == null || ABOUT_BLANK.equals(problem.getType());
+	}
+
+	private static void typed(ProblemDetail problem, int status) {
+		if (status == HttpStatus.BAD_REQUEST.value()) {
+			problem.setType(Problems.INVALID_REQUEST);
+			problem.setTitle("Invalid request");
+			return;
+		}
+		Problems.Kind kind = Problems.forStatus(status);
+		problem.setType(kind.type());
+		problem.setTitle(kind.title());
+		if (status == HttpStatus.NOT_FOUND.value()) {
+			// Spring's detail quotes the path, as sent
+			problem.setDetail("Nothing is served at this path");
+		}
 	}
 
 	static ResponseEntity<ProblemDetail> problem(ProblemDetail problem, HttpHeaders headers) {

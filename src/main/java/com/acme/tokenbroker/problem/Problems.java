@@ -38,11 +38,57 @@ public final class Problems {
 
 	public static final URI INTERNAL = type("internal-error");
 
+	/** No endpoint at this path (an unmapped path, or one with a trailing slash). */
+	public static final URI NOT_FOUND = type("not-found");
+
+	public static final URI METHOD_NOT_ALLOWED = type("method-not-allowed");
+
+	/**
+	 * The request line and headers exceed {@code server.max-http-request-header-size}.
+	 */
+	public static final URI REQUEST_HEADER_TOO_LARGE = type("request-header-too-large");
+
+	/** A method or transfer coding the server does not implement (e.g. CONNECT). */
+	public static final URI NOT_IMPLEMENTED = type("not-implemented");
+
+	public static final URI HTTP_VERSION_NOT_SUPPORTED = type("http-version-not-supported");
+
+	/** The server is stopping and takes no new request. */
+	public static final URI SERVER_UNAVAILABLE = type("server-unavailable");
+
+	/** Any other error status the server answers itself, before the broker's code. */
+	public static final URI HTTP_ERROR = type("http-error");
+
 	private Problems() {
 	}
 
 	public static URI type(String slug) {
 		return URI.create(TYPE_PREFIX + slug);
+	}
+
+	/**
+	 * The type and title of an error the framework or the server answers without a type
+	 * of its own (Spring's {@code about:blank}, Tomcat's error report).
+	 * @param status the response status
+	 * @return the type and title for that status
+	 */
+	static Kind forStatus(int status) {
+		return switch (status) {
+			case 400 -> new Kind(REQUEST_REJECTED, "Request rejected");
+			case 401 -> new Kind(UNAUTHENTICATED, "Unauthenticated");
+			case 403 -> new Kind(FORBIDDEN, "Forbidden");
+			case 404 -> new Kind(NOT_FOUND, "Not found");
+			case 405 -> new Kind(METHOD_NOT_ALLOWED, "Method not allowed");
+			case 431 -> new Kind(REQUEST_HEADER_TOO_LARGE, "Request header too large");
+			case 500 -> new Kind(INTERNAL, "Internal error");
+			case 501 -> new Kind(NOT_IMPLEMENTED, "Not implemented");
+			case 503 -> new Kind(SERVER_UNAVAILABLE, "Server unavailable");
+			case 505 -> new Kind(HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported");
+			default -> {
+				HttpStatus known = HttpStatus.resolve(status);
+				yield new Kind(HTTP_ERROR, (known != null) ? known.getReasonPhrase() : "Error");
+			}
+		};
 	}
 
 	public static ProblemDetail of(HttpStatus status, URI type, String title, String detail) {
@@ -68,6 +114,15 @@ public final class Problems {
 		response.setHeader("Cache-Control", "no-store");
 		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 		response.getOutputStream().write(mapper.writeValueAsBytes(body));
+	}
+
+	/**
+	 * A problem's type and title.
+	 *
+	 * @param type the type URN
+	 * @param title its title
+	 */
+	record Kind(URI type, String title) {
 	}
 
 }
