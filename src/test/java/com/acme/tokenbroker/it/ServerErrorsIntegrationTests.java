@@ -20,6 +20,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,6 +35,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "broker.tokens.refresh-check-interval=0" })
 @ActiveProfiles("simulator")
+// Its configuration is SimulatorWalkthroughIntegrationTests'; the walkthrough counts
+// every upstream call of its
+// context, so the tokens fetched here must not be in a context it reuses.
+@DirtiesContext
 class ServerErrorsIntegrationTests {
 
 	private static final String AUDIENCE = "api://token-broker";
