@@ -141,6 +141,18 @@ class FleetKeyRotationTests {
 
 			CLOCK.advance(Duration.ofSeconds(1));
 			advanceEverywhere();
+			// a follower reloads the new key off the tick that found the record; in
+			// production the grace period is minutes of wall time for that reload, here
+			// the clock jumps there, so the test waits for it
+			String switchedTo = simulator.keys("ws-weu", SERVICE).secondaryKey();
+			for (int i = 0; i < INSTANCES; i++) {
+				int instance = i;
+				await().atMost(Duration.ofSeconds(30))
+					.until(() -> switchedTo.equals(api(instance).get("/tokens/" + SERVICE, caller("app"))
+						.json()
+						.get("accessToken")
+						.stringValue()));
+			}
 			scorers.awaitIterations(30);
 
 			CLOCK.set(rotation.graceUntil());

@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 12, item 8: a region whose fetches never finish (a blackholed listener) holds
@@ -86,6 +87,11 @@ class RegionFetchSlotsIntegrationTests {
 		for (String name : List.of("v1-weu", "v2-weu", "spare-1", "spare-3")) {
 			this.cache.load(TestCatalog.inRegion(this.catalog, "westeurope", name));
 		}
+
+		// the westeurope loads start on the cache's executor: the test proves something
+		// only
+		// once both of the region's slots are taken
+		await().atMost(Duration.ofSeconds(10)).until(() -> HANGING.get() == 2);
 
 		BrokeredToken eastus = this.cache.load(TestCatalog.inRegion(this.catalog, "eastus", "v1-eus"))
 			.get(10, TimeUnit.SECONDS);
