@@ -153,6 +153,7 @@ class ApiAnswers implements OpenApiCustomizer {
 		ApiResponse served = success(token, "200", "The token, fresh or (if `Token-Stale: true`) past its refresh "
 				+ "time but still valid while the broker keeps trying");
 		served.getContent().get("text/plain").getSchema().description("The bare token");
+		served.getContent().get("application/json").addExamples("fresh", tokenExample());
 		served.addHeaderObject("Cache-Control", header("`no-store`: a token is never cached by intermediaries"))
 			.addHeaderObject("Pragma", header("`no-cache`"))
 			.addHeaderObject("Token-Stale", header("`true` when the token is past its refresh time", "boolean"))
@@ -205,6 +206,21 @@ class ApiAnswers implements OpenApiCustomizer {
 			operation.setTags(List.of(operation == rotate || operation == rotation ? KEYS : TOKENS));
 			require(operation.getSummary() != null, "every operation is described here: " + operation.getOperationId());
 		}));
+	}
+
+	/** A token answer, the token itself a placeholder: no example holds a credential. */
+	private static Example tokenExample() {
+		Map<String, Object> value = new LinkedHashMap<>();
+		value.put("service", SERVICE);
+		value.put("tokenType", "Bearer");
+		value.put("accessToken", "<token>");
+		value.put("expiresAt", "2026-11-29T01:58:11Z");
+		value.put("refreshBy", "2026-11-28T13:58:11Z");
+		value.put("fetchedAt", "2026-11-28T13:28:11.768Z");
+		value.put("stale", false);
+		value.put("credentialType", "aml_token");
+		value.put("scoringUri", "https://" + SERVICE + ".westeurope.inference.ml.azure.com/score");
+		return new Example().summary("A fresh token (the token is a placeholder)").value(value);
 	}
 
 	private static Schema<Object> problemSchema() {
