@@ -121,7 +121,7 @@ class ApiAnswers implements OpenApiCustomizer {
 					"The server is stopping and takes no new request"),
 			new Kind("http-version-not-supported", 505, "HTTP version not supported",
 					"The request's HTTP version is not supported", "An HTTP version other than 1.0 and 1.1"),
-			new Kind("http-error", 406, "Not Acceptable", "The server could not answer this request",
+			new Kind("http-error", 406, "Not Acceptable", "Acceptable representations: [application/json, text/plain].",
 					"Any other error status, such as 406 for an Accept header the operation cannot answer"));
 
 	/** The errors every operation may answer, before or around the broker's code. */

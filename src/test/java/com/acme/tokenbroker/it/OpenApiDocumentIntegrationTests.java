@@ -21,7 +21,10 @@ import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.support.Http;
 import com.acme.tokenbroker.token.TokenUnavailableException;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -41,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("simulator")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiDocumentIntegrationTests {
 
 	static final Path DOCUMENT = Path.of("docs/openapi.yaml");
@@ -64,7 +68,9 @@ class OpenApiDocumentIntegrationTests {
 		return response.body();
 	}
 
+	// First: with -Dopenapi.write=true it rewrites the document the other tests read
 	@Test
+	@Order(1)
 	void theServedDocumentIsTheCheckedInOne() throws IOException {
 		String served = served();
 		if (Boolean.getBoolean("openapi.write")) {
@@ -95,6 +101,35 @@ class OpenApiDocumentIntegrationTests {
 		assertThat(documented).as("the Problem schema's type enum in " + DOCUMENT + ", against the code")
 			.isEqualTo(problemTypesOfTheCode());
 		assertThat(exampled).as("the problem types an example in " + DOCUMENT + " shows").isEqualTo(documented);
+	}
+
+	@Test
+	void eachProblemExampleHasTheStatusOfItsResponse() throws IOException {
+		Map<String, Object> paths = map(parse(Files.readString(DOCUMENT)).get("paths"));
+		List<String> mismatches = new ArrayList<>();
+		int examples = 0;
+		for (Map.Entry<String, Object> path : paths.entrySet()) {
+			for (Map.Entry<String, Object> operation : map(path.getValue()).entrySet()) {
+				for (Map.Entry<String, Object> response : map(map(operation.getValue()).get("responses")).entrySet()) {
+					Object content = map(response.getValue()).get("content");
+					Object problem = (content != null) ? map(content).get("application/problem+json") : null;
+					if (problem == null) {
+						continue;
+					}
+					for (Map.Entry<String, Object> example : map(map(problem).get("examples")).entrySet()) {
+						examples++;
+						Object status = map(map(example.getValue()).get("value")).get("status");
+						if (!response.getKey().equals("default") && !response.getKey().equals(String.valueOf(status))) {
+							mismatches.add(operation.getKey() + " " + path.getKey() + " " + response.getKey() + ": "
+									+ example.getKey() + " has status " + status);
+						}
+					}
+				}
+			}
+		}
+
+		assertThat(examples).isPositive();
+		assertThat(mismatches).isEmpty();
 	}
 
 	@Test
