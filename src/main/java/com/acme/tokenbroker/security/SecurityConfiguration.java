@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationManagerResolver;
@@ -39,10 +40,10 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * Inbound security. Actuator endpoints live on the management port and need no caller
- * token (probes and scrapers); everything else requires a JWT from a trusted issuer
- * ({@code broker.access.issuers}), and {@code /tokens/**} additionally an access rule for
- * the service, checked by the controller. Failures are problem+json with the RFC 6750
- * {@code WWW-Authenticate} header kept.
+ * token (probes and scrapers), nor does the OpenAPI document; everything else requires a
+ * JWT from a trusted issuer ({@code broker.access.issuers}), and {@code /tokens/**}
+ * additionally an access rule for the service, checked by the controller. Failures are
+ * problem+json with the RFC 6750 {@code WWW-Authenticate} header kept.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -126,10 +127,15 @@ class SecurityConfiguration {
 			.authenticating(byIssuer.resolve(request));
 		AuthenticationEntryPoint entryPoint = new ProblemAuthenticationEntryPoint(jsonMapper);
 		AccessDeniedHandler deniedHandler = new ProblemAccessDeniedHandler(jsonMapper);
-		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/tokens", "/tokens/**", "/admin/**")
-			.authenticated()
-			.anyRequest()
-			.denyAll())
+		// The OpenAPI document (docs/api.md) describes the API and holds no token: anyone
+		// who reaches the port may read it, as they may read docs/openapi.yaml
+		http.authorizeHttpRequests(
+				(requests) -> requests.requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs.yaml")
+					.permitAll()
+					.requestMatchers("/tokens", "/tokens/**", "/admin/**")
+					.authenticated()
+					.anyRequest()
+					.denyAll())
 			.oauth2ResourceServer((resourceServer) -> resourceServer.authenticationManagerResolver(resolver)
 				.bearerTokenResolver(new HeaderBearerTokenResolver())
 				.authenticationEntryPoint(entryPoint)

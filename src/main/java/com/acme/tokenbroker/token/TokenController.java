@@ -12,6 +12,9 @@ import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.Caller;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
@@ -69,6 +72,11 @@ class TokenController {
 		this.clock = clock;
 	}
 
+	// The body is pre-rendered bytes; the document shows what they hold
+	// (docs/openapi.yaml)
+	@ApiResponse(responseCode = "200",
+			content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+					schema = @Schema(implementation = TokenResponse.class)))
 	@GetMapping(path = "/tokens/{service}", produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<byte[]> token(@PathVariable("service") String service,
 			@RequestParam(name = "minTtl", required = false) String minTtl, @AuthenticationPrincipal Jwt jwt) {
