@@ -42,10 +42,15 @@ public final class TestPrometheus implements AutoCloseable {
 
 	private final int port;
 
+	/** Stops the server should the test JVM exit before {@link #close()}. */
+	private final Thread cleanup;
+
 	private TestPrometheus(Process process, Path directory, int port) {
 		this.process = process;
 		this.directory = directory;
 		this.port = port;
+		this.cleanup = new Thread(process::destroyForcibly, "test-prometheus-cleanup");
+		Runtime.getRuntime().addShutdownHook(this.cleanup);
 	}
 
 	public static boolean required() {
@@ -236,6 +241,12 @@ public final class TestPrometheus implements AutoCloseable {
 
 	@Override
 	public void close() throws IOException {
+		try {
+			Runtime.getRuntime().removeShutdownHook(this.cleanup);
+		}
+		catch (IllegalStateException ex) {
+			// the JVM is already shutting down: the hook stops the server
+		}
 		this.process.destroy();
 		try {
 			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
