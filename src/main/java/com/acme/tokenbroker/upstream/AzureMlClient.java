@@ -26,8 +26,9 @@ import org.springframework.http.HttpMethod;
  * The Azure ML client: tokens, metadata and keys of both APIs ({@link AzureMlApi}), each
  * call through the region's guards ({@link RegionGuard}) and recorded in
  * {@code broker.upstream.calls} (a timer tagged with workspace, region, kind, operation
- * and outcome). Failures are logged once per call with their class, never with a body;
- * refusals that need an operator (401, 403, 404) at ERROR.
+ * and outcome, with the histogram buckets of {@link #LATENCY_BUCKETS}). Failures are
+ * logged once per call with their class, never with a body; refusals that need an
+ * operator (401, 403, 404) at ERROR.
  * <p>
  * An asynchronous key regeneration (202) is followed by polling the operation the
  * upstream names, waiting its {@code Retry-After} between polls. The operation URL must
@@ -37,6 +38,18 @@ import org.springframework.http.HttpMethod;
 final class AzureMlClient implements UpstreamTokenClient, ServiceMetadataClient, ServiceKeysClient {
 
 	private static final Logger logger = LoggerFactory.getLogger(AzureMlClient.class);
+
+	/**
+	 * The latency buckets of {@code broker.upstream.calls}, exported as a Prometheus
+	 * histogram so dashboards and alerts can take quantiles across replicas
+	 * ({@code histogram_quantile}) and count calls slower than an objective. Fixed
+	 * service-level objectives, not percentile histograms: ten buckets per series keep
+	 * the cardinality bounded, and they reach the default read timeout (10 s) and call
+	 * timeout (15 s), beyond which a call fails anyway.
+	 */
+	static final Duration[] LATENCY_BUCKETS = { Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+			Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+			Duration.ofSeconds(10), Duration.ofSeconds(15) };
 
 	private static final Pattern KEY_CHARS = Pattern.compile("[\\x21-\\x7E]{8,1024}");
 
@@ -165,6 +178,7 @@ final class AzureMlClient implements UpstreamTokenClient, ServiceMetadataClient,
 				.tag("kind", service.kind().tag())
 				.tag("operation", operation)
 				.tag("outcome", outcome)
+				.serviceLevelObjectives(LATENCY_BUCKETS)
 				.register(this.meterRegistry));
 		}
 	}

@@ -1,5 +1,6 @@
 package com.acme.tokenbroker.support;
 
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -8,10 +9,12 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The JUnit condition behind {@link RequiresRedis} and {@link RequiresNftables}: a test
- * class whose resource cannot be used is skipped with the reason and how to provide it,
- * unless {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} (set by {@code .ci/run}, which
- * provides both): then it fails.
+ * The JUnit condition behind {@link RequiresRedis}, {@link RequiresNftables} and
+ * {@link RequiresPrometheus}: a test class whose resource cannot be used is skipped with
+ * the reason and how to provide it, unless the resource's environment variable says it is
+ * required ({@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} for Redis and nftables,
+ * {@code TOKEN_BROKER_TEST_PROMETHEUS_REQUIRED=true} for Prometheus, both set by
+ * {@code .ci/run}, which provides them): then it fails.
  */
 public abstract class RequiredResource implements ExecutionCondition, BeforeAllCallback {
 
@@ -21,21 +24,40 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 
 	private final String hint;
 
+	private final String requiredBy;
+
+	private final BooleanSupplier required;
+
 	/**
+	 * A resource that {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} makes required.
 	 * @param name what the tests need, for the messages
 	 * @param unusableBecause why it cannot be used now, or {@code null} where it can
 	 * @param hint how to provide it
 	 */
 	RequiredResource(String name, Supplier<String> unusableBecause, String hint) {
+		this(name, unusableBecause, hint, "TOKEN_BROKER_TEST_REDIS_REQUIRED", TestRedis::required);
+	}
+
+	/**
+	 * @param name what the tests need, for the messages
+	 * @param unusableBecause why it cannot be used now, or {@code null} where it can
+	 * @param hint how to provide it
+	 * @param requiredBy the environment variable that makes it required, for the message
+	 * @param required whether that variable is set
+	 */
+	RequiredResource(String name, Supplier<String> unusableBecause, String hint, String requiredBy,
+			BooleanSupplier required) {
 		this.name = name;
 		this.unusableBecause = unusableBecause;
 		this.hint = hint;
+		this.requiredBy = requiredBy;
+		this.required = required;
 	}
 
 	@Override
 	public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
 		String unusable = this.unusableBecause.get();
-		if (TestRedis.required() || unusable == null) {
+		if (this.required.getAsBoolean() || unusable == null) {
 			return ConditionEvaluationResult.enabled(this.name + " usable");
 		}
 		return ConditionEvaluationResult.disabled(this.name + " not usable: " + unusable + " (" + this.hint + ")");
@@ -45,7 +67,7 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 	public void beforeAll(ExtensionContext context) {
 		String unusable = this.unusableBecause.get();
 		if (unusable != null) {
-			throw new AssertionError("TOKEN_BROKER_TEST_REDIS_REQUIRED is set but " + unusable);
+			throw new AssertionError(this.requiredBy + " is set but " + unusable);
 		}
 	}
 
@@ -65,6 +87,20 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 		public Nftables() {
 			super("A kernel blackhole (nftables)", NftBlackhole::unusableBecause,
 					"run as root with CAP_NET_ADMIN, apt-get install -y nftables; .ci/run does");
+		}
+
+	}
+
+	/**
+	 * Skips or fails where no Prometheus server binary can be found
+	 * ({@link TestPrometheus}).
+	 */
+	public static final class Prometheus extends RequiredResource {
+
+		public Prometheus() {
+			super("A Prometheus server", TestPrometheus::unusableBecause,
+					"apt-get install -y prometheus, or set TOKEN_BROKER_TEST_PROMETHEUS to the binary; .ci/run does",
+					"TOKEN_BROKER_TEST_PROMETHEUS_REQUIRED", TestPrometheus::required);
 		}
 
 	}
