@@ -109,10 +109,10 @@ class SimulatorOutageWalkthroughIntegrationTests {
 
 		assertThat(section).contains("-Dspring-boot.run.profiles=simulator,simulator-short")
 			.contains("curl -s -X POST 'http://127.0.0.1:8080/simulator/caller-tokens?subject=demo-app'")
-			.contains("curl -s -d fault=down http://127.0.0.1:8080" + FAULT)
-			.contains("curl -s -d fault=none http://127.0.0.1:8080" + FAULT)
+			.contains("curl -s -w '\\n' -d fault=down http://127.0.0.1:8080" + FAULT)
+			.contains("curl -s -w '\\n' -d fault=none http://127.0.0.1:8080" + FAULT)
 			.contains("-H \"Authorization: Bearer $CALLER\" http://127.0.0.1:8080/tokens/fraud-scoring \\")
-			.contains("-H \"Authorization: Bearer $CALLER\" http://127.0.0.1:8080/tokens/fraud-scoring/status")
+			.contains("-H \"Authorization: Bearer $CALLER\" http://127.0.0.1:8080/tokens/fraud-scoring/status \\")
 			.contains("curl -s http://127.0.0.1:8081/actuator/prometheus")
 			.contains("sleep " + POLL.toSeconds())
 			.contains("poll 12")
