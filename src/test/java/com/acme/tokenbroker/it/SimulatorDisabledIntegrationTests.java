@@ -3,6 +3,7 @@ package com.acme.tokenbroker.it;
 import java.time.Duration;
 import java.util.List;
 
+import com.acme.tokenbroker.simulator.Fault;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
@@ -68,6 +69,28 @@ class SimulatorDisabledIntegrationTests {
 				"calls");
 		assertSameAsUnmapped(this.api.postWithBearer("/simulator/calls", caller),
 				this.api.postWithBearer("/simulator/nothing-here", caller), "calls");
+	}
+
+	@Test
+	void theFaultSwitchIsAbsentLikeAPathNothingMaps() {
+		String caller = CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1));
+		Http.Response unauthenticated = this.api.post("/simulator/regions/westeurope/fault?fault=down");
+		assertThat(unauthenticated.status()).isEqualTo(401);
+		assertThat(unauthenticated.body()).isEqualTo(this.api.post("/simulator/nothing-here?fault=down")
+			.body()
+			.replace("nothing-here", "regions/westeurope/fault"));
+		assertThat(this.api.get("/simulator/regions", null).status()).isEqualTo(401);
+		assertSameAsUnmapped(this.api.postWithBearer("/simulator/regions/westeurope/fault?fault=down", caller),
+				this.api.postWithBearer("/simulator/nothing-here?fault=down", caller), "regions/westeurope/fault");
+		assertSameAsUnmapped(this.api.postWithBearer("/simulator/regions/nowhere/fault?fault=bogus", caller),
+				this.api.postWithBearer("/simulator/nothing-here?fault=bogus", caller), "regions/nowhere/fault");
+		assertSameAsUnmapped(this.api.get("/simulator/regions/westeurope/fault", caller),
+				this.api.get("/simulator/nothing-here", caller), "regions/westeurope/fault");
+		assertSameAsUnmapped(this.api.get("/simulator/regions", caller),
+				this.api.get("/simulator/nothing-here", caller), "regions");
+		assertSameAsUnmapped(this.api.postWithBearer("/simulator/regions", caller),
+				this.api.postWithBearer("/simulator/nothing-here", caller), "regions");
+		assertThat(SIMULATOR.faults("westeurope").current()).isEqualTo(Fault.none());
 	}
 
 	private static void assertSameAsUnmapped(Http.Response response, Http.Response unmapped, String name) {

@@ -20,11 +20,12 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 /**
  * Exposes the simulated workspace started by {@link SimulatorEnvironmentPostProcessor} as
  * a bean that follows the application's clock and is closed with the context, and opens
- * {@code /simulator/**} (caller tokens for trying the broker out) without authentication.
- * Present whether the simulator is enabled or not, as Spring AOT needs (it fixes the
- * beans when the jar is built): while it is disabled there is no simulated workspace (the
- * bean is null, nothing is started) and the filter chain matches no request, so
- * {@code /simulator/**} needs a caller token like any other path.
+ * {@code /simulator/**} (caller tokens for trying the broker out, the regions' fault
+ * switch for trying an outage) without authentication. Present whether the simulator is
+ * enabled or not, as Spring AOT needs (it fixes the beans when the jar is built): while
+ * it is disabled there is no simulated workspace (the bean is null, nothing is started)
+ * and the filter chain matches no request, so {@code /simulator/**} needs a caller token
+ * like any other path.
  */
 @Configuration(proxyBeanMethods = false)
 class SimulatorConfiguration {

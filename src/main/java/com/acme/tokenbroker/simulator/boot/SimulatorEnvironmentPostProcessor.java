@@ -55,6 +55,16 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 	/** The simulator profile's file: its settings and demo catalog. */
 	static final String PROFILE_FILE = "application-simulator.yml";
 
+	/**
+	 * The profile that shortens the simulator's token lifetimes and the broker's timings
+	 * to minutes, for the README's outage demo; it goes with the {@code simulator}
+	 * profile.
+	 */
+	static final String SHORT_PROFILE = "simulator-short";
+
+	/** The {@value #SHORT_PROFILE} profile's file. */
+	static final String SHORT_PROFILE_FILE = "application-simulator-short.yml";
+
 	/** How Spring Boot names the property source of a loaded configuration file. */
 	private static final String CONFIG_FILE_PREFIX = "Config resource ";
 
@@ -85,6 +95,12 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		rankSimulatorFileFirst(environment.getPropertySources());
 		Binder binder = Binder.get(environment);
 		SimulatorProperties properties = binder.bindOrCreate("broker.simulator", SimulatorProperties.class);
+		if (!properties.enabled() && List.of(environment.getActiveProfiles()).contains(SHORT_PROFILE)) {
+			// its minutes-long margins would otherwise apply to real tokens
+			throw new InvalidConfigurationException("spring.profiles.active",
+					"the '" + SHORT_PROFILE + "' profile shortens the simulated workspace's timings and goes with "
+							+ "the 'simulator' profile only: activate both (simulator," + SHORT_PROFILE + ")");
+		}
 		if (!properties.enabled() || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)) {
 			return;
 		}
@@ -111,18 +127,20 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 
 	/**
 	 * Move the simulator profile's own file ({@value #PROFILE_FILE}, with the demo
-	 * catalog) above the configuration files of Spring Boot's default locations. Spring
-	 * Boot ranks a packaged profile file below the operator's {@code application.yml} in
-	 * the working directory, whose {@code broker.simulator.enabled: false}, empty catalog
-	 * and empty {@code broker.access.rules} would then win; while the catalog was a
-	 * profile document inside the operator's file it outranked that file's defaults, and
-	 * it still does. Files named by {@code spring.config.additional-location} or
+	 * catalog), and the {@value #SHORT_PROFILE_FILE} above it when that profile is active
+	 * too, above the configuration files of Spring Boot's default locations. Spring Boot
+	 * ranks a packaged profile file below the operator's {@code application.yml} in the
+	 * working directory, whose {@code broker.simulator.enabled: false}, empty catalog and
+	 * empty {@code broker.access.rules} would then win; while the catalog was a profile
+	 * document inside the operator's file it outranked that file's defaults, and it still
+	 * does. Files named by {@code spring.config.additional-location} or
 	 * {@code spring.config.location} (a chart's rendered configuration, say), and sources
 	 * above the configuration files (command line, environment, test properties), keep
 	 * their rank above it.
 	 */
 	static void rankSimulatorFileFirst(MutablePropertySources sources) {
 		PropertySource<?> firstFile = null;
+		List<PropertySource<?>> shortFile = new ArrayList<>();
 		List<PropertySource<?>> simulatorFile = new ArrayList<>();
 		for (PropertySource<?> source : sources) {
 			if (!source.getName().startsWith(CONFIG_FILE_PREFIX)) {
@@ -131,16 +149,38 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 			if (firstFile == null && DEFAULT_LOCATION.matcher(source.getName()).find()) {
 				firstFile = source;
 			}
-			if (source.getName().contains("class path resource [" + PROFILE_FILE + "]")) {
+			if (source.getName().contains("class path resource [" + SHORT_PROFILE_FILE + "]")) {
+				shortFile.add(source);
+			}
+			else if (source.getName().contains("class path resource [" + PROFILE_FILE + "]")) {
 				simulatorFile.add(source);
 			}
 		}
-		if (firstFile == null || simulatorFile.isEmpty() || simulatorFile.get(0) == firstFile) {
+		// the short profile's file overrides the simulator's, whichever order the
+		// profiles were named in
+		List<PropertySource<?>> ranked = new ArrayList<>(shortFile);
+		ranked.addAll(simulatorFile);
+		if (firstFile == null || ranked.isEmpty()) {
 			return;
 		}
-		for (PropertySource<?> source : simulatorFile) {
+		// where the highest of the default locations' files is, which may be one of these
+		PropertySource<?> below = null;
+		boolean afterFirst = false;
+		for (PropertySource<?> source : sources) {
+			afterFirst |= source == firstFile;
+			if (afterFirst && !ranked.contains(source)) {
+				below = source;
+				break;
+			}
+		}
+		for (PropertySource<?> source : ranked) {
 			sources.remove(source.getName());
-			sources.addBefore(firstFile.getName(), source);
+			if (below != null) {
+				sources.addBefore(below.getName(), source);
+			}
+			else {
+				sources.addLast(source);
+			}
 		}
 	}
 
