@@ -104,12 +104,13 @@ class SharedTokenSource implements TokenSource {
 	 * As {@link #load}, but a shared token of the rejected value counts as none: the
 	 * holder of the lock fetches from the upstream and shares the replacement (with a
 	 * higher sequence number), so no instance takes the rejected credential back from
-	 * Redis as newer than what it holds. A replacement a peer shared meanwhile is taken
-	 * without an upstream call.
+	 * Redis as newer than what it holds. Any other usable shared token is a replacement a
+	 * peer shared meanwhile, whatever its expiry: it is taken without an upstream call
+	 * (once due, as in {@link #load}, only when the upstream fails).
 	 */
 	@Override
 	public BrokeredToken loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
-		return load(service, rejected, rejected);
+		return load(service, null, rejected);
 	}
 
 	private BrokeredToken load(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected) {
