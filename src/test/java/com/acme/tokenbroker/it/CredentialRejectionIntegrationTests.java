@@ -34,6 +34,7 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.support.TokenRequestMetric;
+import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,6 +79,7 @@ class CredentialRejectionIntegrationTests {
 		.add("key-burst", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.add("key-held", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.add("key-down", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
+		.add("key-open", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.add("key-quiet", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.build();
 
@@ -107,6 +109,9 @@ class CredentialRejectionIntegrationTests {
 
 	@Autowired
 	MeterRegistry meters;
+
+	@Autowired
+	CircuitBreakers breakers;
 
 	final HttpClient scoringClient = HttpClient.newBuilder().sslContext(SIMULATOR.clientSslContext()).build();
 
@@ -260,6 +265,21 @@ class CredentialRejectionIntegrationTests {
 		Http.Response held = reject("key-down", fingerprint(accessToken(before)));
 		assertThat(held.status()).isEqualTo(503);
 		assertThat(SIMULATOR.callCount(REGION, Operation.MMS_LIST_KEYS)).isEqualTo(reads);
+	}
+
+	@Test
+	void anOpenBreakerAnswers503WithRetryAfterAndNoUpstreamCall() {
+		JsonNode before = credential("key-open");
+		CLOCK.advance(PAST_MIN_REFRESH_INTERVAL);
+		this.breakers.forRegion(REGION).transitionToOpenState();
+		long calls = upstreamCalls();
+
+		Http.Response refused = reject("key-open", fingerprint(accessToken(before)));
+
+		assertThat(refused.status()).as(refused::body).isEqualTo(503);
+		assertProblem(refused, "upstream-circuit-open");
+		assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+		assertThat(upstreamCalls()).isEqualTo(calls);
 	}
 
 	@Test
