@@ -192,13 +192,7 @@ public class TokenBroker {
 				}
 			}
 			if (heldUntil != null) {
-				throw refused(name,
-						new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED,
-								Duration.between(now, heldUntil),
-								"The credential of service '" + name + "' was re-read less than "
-										+ this.policy.minRefreshInterval().toSeconds()
-										+ " s ago (min-refresh-interval); next re-read in "
-										+ Duration.between(now, heldUntil).toSeconds() + " s"));
+				throw refused(name, heldBack(name, this.cache.state(name), Duration.between(now, heldUntil)));
 			}
 			if (openOrProbing) {
 				throw refused(name,
@@ -220,6 +214,23 @@ public class TokenBroker {
 		}
 		return countRejection(name, RejectionOutcome.REFRESHED,
 				new Served(fetched, this.policy.isStale(fetched, this.clock.instant()), true));
+	}
+
+	/**
+	 * A rejection the refresh schedule does not let fetch now: after a failed fetch, that
+	 * failure's problem type; otherwise {@code credential-rejected}.
+	 */
+	private TokenUnavailableException heldBack(ServiceName name, RefreshState state, Duration retryAfter) {
+		RefreshState.FetchError error = (state.consecutiveFailures() > 0) ? state.lastError() : null;
+		if (error != null) {
+			return new TokenUnavailableException(name, reason(error.kind()), retryAfter,
+					"No replacement for the credential of service '" + name + "' (last fetch: " + error.kind()
+							+ "; next attempt in " + retryAfter.toSeconds() + " s)");
+		}
+		return new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED, retryAfter,
+				"The credential of service '" + name + "' was read less than "
+						+ this.policy.minRefreshInterval().toSeconds()
+						+ " s ago (min-refresh-interval); next re-read in " + retryAfter.toSeconds() + " s");
 	}
 
 	private Served served(BrokeredToken token) {

@@ -264,6 +264,8 @@ class CredentialRejectionIntegrationTests {
 		long reads = SIMULATOR.callCount(REGION, Operation.MMS_LIST_KEYS);
 		Http.Response held = reject("key-down", fingerprint(accessToken(before)));
 		assertThat(held.status()).isEqualTo(503);
+		assertProblem(held, "upstream-unavailable");
+		assertThat(held.header("Retry-After")).isNotBlank();
 		assertThat(SIMULATOR.callCount(REGION, Operation.MMS_LIST_KEYS)).isEqualTo(reads);
 	}
 
