@@ -97,12 +97,29 @@ class SharedTokenSource implements TokenSource {
 
 	@Override
 	public BrokeredToken load(ServiceDescriptor service, BrokeredToken held) {
+		return load(service, held, null);
+	}
+
+	/**
+	 * As {@link #load}, but a shared token of the rejected value counts as none: the
+	 * holder of the lock fetches from the upstream and shares the replacement (with a
+	 * higher sequence number), so no instance takes the rejected credential back from
+	 * Redis as newer than what it holds. Any other usable shared token is a replacement a
+	 * peer shared meanwhile, whatever its expiry: it is taken without an upstream call
+	 * (once due, as in {@link #load}, only when the upstream fails).
+	 */
+	@Override
+	public BrokeredToken loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
+		return load(service, null, rejected);
+	}
+
+	private BrokeredToken load(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected) {
 		String tokenKey = this.keys.token(service);
 		String lockKey = this.keys.lock(service);
 		String owner;
 		BrokeredToken shared;
 		try {
-			shared = read(service, tokenKey);
+			shared = unlessRejected(read(service, tokenKey), rejected);
 			if (isNewerAndNotDue(shared, held)) {
 				count("shared");
 				return shared;
@@ -114,18 +131,18 @@ class SharedTokenSource implements TokenSource {
 			owner = this.store.tryLock(lockKey, this.properties.lockLease());
 		}
 		catch (SharedStoreUnavailableException ex) {
-			return alone(service, held);
+			return alone(service, held, rejected);
 		}
 		if (owner != null) {
-			return fetchHoldingLock(service, held, tokenKey, lockKey, owner);
+			return fetchHoldingLock(service, held, rejected, tokenKey, lockKey, owner);
 		}
-		return awaitPeer(service, held, tokenKey, lockKey);
+		return awaitPeer(service, held, rejected, tokenKey, lockKey);
 	}
 
-	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, String tokenKey,
-			String lockKey, String owner) {
+	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected,
+			String tokenKey, String lockKey, String owner) {
 		try {
-			BrokeredToken shared = readQuietly(service, tokenKey);
+			BrokeredToken shared = unlessRejected(readQuietly(service, tokenKey), rejected);
 			if (isNewerAndNotDue(shared, held)) {
 				count("shared");
 				return shared;
@@ -138,7 +155,8 @@ class SharedTokenSource implements TokenSource {
 			}
 			BrokeredToken fresh;
 			try {
-				fresh = this.upstream.load(service, held);
+				fresh = (rejected != null) ? this.upstream.loadReplacing(service, rejected)
+						: this.upstream.load(service, held);
 			}
 			catch (UpstreamException ex) {
 				shareFailure(service, ex, lockKey, owner);
@@ -159,7 +177,8 @@ class SharedTokenSource implements TokenSource {
 		}
 	}
 
-	private BrokeredToken awaitPeer(ServiceDescriptor service, BrokeredToken held, String tokenKey, String lockKey) {
+	private BrokeredToken awaitPeer(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected,
+			String tokenKey, String lockKey) {
 		// The wait is bounded on the clock and in polls: the sleeps are what takes the
 		// time, so a clock that only moves when a test moves it still ends the wait
 		Instant deadline = this.clock.instant().plus(this.properties.peerWait());
@@ -169,7 +188,7 @@ class SharedTokenSource implements TokenSource {
 			boolean retriedLock = false;
 			for (long poll = 0; poll < polls && this.clock.instant().isBefore(deadline); poll++) {
 				this.sleeper.sleep(this.properties.pollInterval());
-				shared = read(service, tokenKey);
+				shared = unlessRejected(read(service, tokenKey), rejected);
 				if (isNewerAndNotDue(shared, held)) {
 					count("waited");
 					return shared;
@@ -184,7 +203,7 @@ class SharedTokenSource implements TokenSource {
 					retriedLock = true;
 					String owner = this.store.tryLock(lockKey, this.properties.lockLease());
 					if (owner != null) {
-						return fetchHoldingLock(service, held, tokenKey, lockKey, owner);
+						return fetchHoldingLock(service, held, rejected, tokenKey, lockKey, owner);
 					}
 				}
 			}
@@ -211,7 +230,7 @@ class SharedTokenSource implements TokenSource {
 					"Interrupted while waiting for a peer's token of service '" + service.name() + "'");
 		}
 		catch (SharedStoreUnavailableException ex) {
-			return alone(service, held);
+			return alone(service, held, rejected);
 		}
 	}
 
@@ -289,9 +308,16 @@ class SharedTokenSource implements TokenSource {
 		}
 	}
 
-	private BrokeredToken alone(ServiceDescriptor service, BrokeredToken held) {
+	private BrokeredToken alone(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected) {
 		count("alone");
-		return this.upstream.load(service, held);
+		return (rejected != null) ? this.upstream.loadReplacing(service, rejected) : this.upstream.load(service, held);
+	}
+
+	/**
+	 * A shared token of the rejected credential's value is no answer to its rejection.
+	 */
+	private static BrokeredToken unlessRejected(BrokeredToken shared, BrokeredToken rejected) {
+		return (shared != null && rejected != null && shared.value().equals(rejected.value())) ? null : shared;
 	}
 
 	private BrokeredToken read(ServiceDescriptor service, String tokenKey) {

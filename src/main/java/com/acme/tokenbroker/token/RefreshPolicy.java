@@ -32,7 +32,10 @@ import com.acme.tokenbroker.upstream.UpstreamException;
  * after it was read ({@link #keyRefreshAfter}, {@link #keyExpiresAt}); a service's
  * metadata is current for {@code metadata-refresh} ({@link #metadataCurrent}), and an
  * upstream refusing the credential re-reads it at most once per
- * {@code minRefreshInterval} ({@link #mayReReadMetadata}).</li>
+ * {@code minRefreshInterval} ({@link #mayReReadMetadata});</li>
+ * <li>a caller's report that the service refused the served credential fetches a
+ * replacement under the same schedule as a request
+ * ({@link #rejectionFetchHeldUntil}).</li>
  * </ul>
  * The one timing rule that is not here is the broker's own sign-in to Entra ID
  * ({@code principal.SignInPolicy}): the identity sits below the token cache and cannot
@@ -182,6 +185,25 @@ public class RefreshPolicy {
 			return next;
 		}
 		return null;
+	}
+
+	/**
+	 * When a caller's report that the service refused the served credential ({@code POST
+	 * /tokens/{service}/rejections}) may fetch a replacement: under the rules of a
+	 * caller's request for any usable token ({@link #requestFetchHeldUntil} with no
+	 * {@code minTtl}): not while a failed fetch's retry is ahead, and not within
+	 * {@code minRefreshInterval} of the last attempt, whether that was a scheduled
+	 * refresh, a request's fetch or another rejection's. Reports cannot drive the
+	 * upstream harder than requests do; a credential regenerated outside the broker right
+	 * after a fetch is replaced at most {@code minRefreshInterval} later.
+	 * @param state what is known of the service's fetches, or {@code null}
+	 * @param breakerClosed whether the service's region breaker lets calls through now
+	 * @param now the current instant
+	 * @return {@code null} when the rejection may fetch now, else the instant from which
+	 * it may
+	 */
+	public Instant rejectionFetchHeldUntil(RefreshState state, boolean breakerClosed, Instant now) {
+		return requestFetchHeldUntil(state, Duration.ZERO, breakerClosed, now);
 	}
 
 	/**

@@ -38,6 +38,26 @@ public class TokenBroker {
 
 	}
 
+	/**
+	 * How a report of a refused credential was answered, for the
+	 * {@code broker.token.rejections} counter.
+	 */
+	public enum RejectionOutcome {
+
+		/** The served credential was refused: a replacement was fetched and answered. */
+		REFRESHED,
+
+		/** An older credential was refused: the current one was answered, no fetch. */
+		STALE_FINGERPRINT,
+
+		/**
+		 * No replacement now (held back by the refresh schedule or the breaker, the fetch
+		 * failed, or the upstream issued the same credential again): a 503.
+		 */
+		REFUSED
+
+	}
+
 	private final TokenCache cache;
 
 	private final RefreshPolicy policy;
@@ -49,6 +69,8 @@ public class TokenBroker {
 	private final Clock clock;
 
 	private final TokenRequestCounts counts;
+
+	private final TokenRequestCounts rejections;
 
 	public TokenBroker(ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy, TokenProperties properties,
 			CircuitBreakers breakers, MeterRegistry meterRegistry, Clock clock) {
@@ -67,6 +89,7 @@ public class TokenBroker {
 		this.coldMissDeadline = properties.coldMissDeadline();
 		this.clock = clock;
 		this.counts = TokenRequestCounts.register(catalog, meterRegistry, commonTags);
+		this.rejections = TokenRequestCounts.registerRejections(catalog, meterRegistry, commonTags);
 	}
 
 	/**
@@ -111,6 +134,126 @@ public class TokenBroker {
 	}
 
 	/**
+	 * The answer to a caller reporting that the service refused a credential ({@code POST
+	 * /tokens/{service}/rejections}).
+	 * <ul>
+	 * <li>The fingerprint is not that of the cached token: the caller holds an older
+	 * credential, and gets the current one without any fetch
+	 * ({@link RejectionOutcome#STALE_FINGERPRINT}).</li>
+	 * <li>It is the cached token's: one fetch of a replacement, shared by every report
+	 * and request meanwhile ({@link TokenCache#loadReplacing}), if the refresh schedule
+	 * lets one start now ({@link RefreshPolicy#rejectionFetchHeldUntil}) and the region's
+	 * breaker is closed; the replacement is answered
+	 * ({@link RejectionOutcome#REFRESHED}).</li>
+	 * <li>Otherwise a 503 with {@code Retry-After} ({@link RejectionOutcome#REFUSED}):
+	 * held back ({@code credential-rejected}), breaker open, the fetch failed (the
+	 * request path's problem types), or the upstream issued the rejected credential again
+	 * ({@code credential-rejected}, retry after {@code min-refresh-interval}). The answer
+	 * is never the rejected credential. Requests keep being served the cached token
+	 * meanwhile: the upstream, not a caller, says which credential is current.</li>
+	 * </ul>
+	 * With nothing usable cached, this is a request for any usable token
+	 * ({@link #tokenFor}), unless that answers the rejected credential.
+	 * @param service the configured service (callers are authorized before)
+	 * @param rejected the fingerprint of the credential the service refused
+	 * @return the credential to use now
+	 * @throws TokenUnavailableException when there is no other credential now
+	 */
+	public Served replaceRejected(ServiceDescriptor service, CredentialFingerprint rejected) {
+		ServiceName name = service.name();
+		BrokeredToken current = this.cache.current(name);
+		if (current == null) {
+			Served served;
+			try {
+				served = tokenFor(service, Duration.ZERO);
+			}
+			catch (TokenUnavailableException ex) {
+				throw refused(name, ex);
+			}
+			if (rejected.matches(served.token().value())) {
+				throw refused(name, stillIssued(name));
+			}
+			return countRejection(name,
+					served.fetched() ? RejectionOutcome.REFRESHED : RejectionOutcome.STALE_FINGERPRINT, served);
+		}
+		if (!rejected.matches(current.value())) {
+			return countRejection(name, RejectionOutcome.STALE_FINGERPRINT, served(current));
+		}
+		if (!this.cache.isLoading(name)) {
+			CircuitBreaker breaker = this.breakers.forRegion(service.region());
+			boolean openOrProbing = CircuitBreakers.isOpenOrProbing(breaker);
+			Instant now = this.clock.instant();
+			Instant heldUntil = this.policy.rejectionFetchHeldUntil(this.cache.state(name), !openOrProbing, now);
+			if (heldUntil != null || openOrProbing) {
+				// a fetch that ended since the first look may have replaced it already
+				BrokeredToken again = this.cache.current(name);
+				if (again != null && !rejected.matches(again.value())) {
+					return countRejection(name, RejectionOutcome.STALE_FINGERPRINT, served(again));
+				}
+			}
+			if (heldUntil != null) {
+				throw refused(name, heldBack(name, this.cache.state(name), Duration.between(now, heldUntil)));
+			}
+			if (openOrProbing) {
+				throw refused(name,
+						new TokenUnavailableException(name, TokenUnavailableException.Reason.UPSTREAM_CIRCUIT_OPEN,
+								this.breakers.untilProbe(breaker),
+								"No replacement for the credential of service '" + name + "': circuit breaker '"
+										+ breaker.getName() + "' is " + breaker.getState()));
+			}
+		}
+		BrokeredToken fetched;
+		try {
+			fetched = awaitFetch(service, this.cache.loadReplacing(service, current));
+		}
+		catch (TokenUnavailableException ex) {
+			throw refused(name, ex);
+		}
+		if (rejected.matches(fetched.value())) {
+			throw refused(name, stillIssued(name));
+		}
+		return countRejection(name, RejectionOutcome.REFRESHED,
+				new Served(fetched, this.policy.isStale(fetched, this.clock.instant()), true));
+	}
+
+	/**
+	 * A rejection the refresh schedule does not let fetch now: after a failed fetch, that
+	 * failure's problem type; otherwise {@code credential-rejected}.
+	 */
+	private TokenUnavailableException heldBack(ServiceName name, RefreshState state, Duration retryAfter) {
+		RefreshState.FetchError error = (state.consecutiveFailures() > 0) ? state.lastError() : null;
+		if (error != null) {
+			return new TokenUnavailableException(name, reason(error.kind()), retryAfter,
+					"No replacement for the credential of service '" + name + "' (last fetch: " + error.kind()
+							+ "; next attempt in " + retryAfter.toSeconds() + " s)");
+		}
+		return new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED, retryAfter,
+				"The credential of service '" + name + "' was read less than "
+						+ this.policy.minRefreshInterval().toSeconds()
+						+ " s ago (min-refresh-interval); next re-read in " + retryAfter.toSeconds() + " s");
+	}
+
+	private Served served(BrokeredToken token) {
+		return new Served(token, this.policy.isStale(token, this.clock.instant()), false);
+	}
+
+	private TokenUnavailableException stillIssued(ServiceName name) {
+		return new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED,
+				this.policy.minRefreshInterval(), "The upstream still issues the refused credential of service '" + name
+						+ "': it is the service's current one (check the caller's request)");
+	}
+
+	private Served countRejection(ServiceName name, RejectionOutcome outcome, Served served) {
+		this.rejections.count(name, outcome);
+		return served;
+	}
+
+	private TokenUnavailableException refused(ServiceName name, TokenUnavailableException failure) {
+		this.rejections.count(name, RejectionOutcome.REFUSED);
+		return failure;
+	}
+
+	/**
 	 * The cached token when it can be served at once for {@code minTtl} zero (a hit or a
 	 * stale hit, counted as {@link #tokenFor} counts them); never fetches, never waits,
 	 * counts nothing otherwise.
@@ -131,23 +274,31 @@ public class TokenBroker {
 	}
 
 	private BrokeredToken await(ServiceDescriptor service, CompletableFuture<BrokeredToken> fetch) {
+		try {
+			return awaitFetch(service, fetch);
+		}
+		catch (TokenUnavailableException ex) {
+			count(service.name(), Outcome.ERROR);
+			throw ex;
+		}
+	}
+
+	/** Wait for a fetch up to the cold-miss deadline; counts nothing. */
+	private BrokeredToken awaitFetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> fetch) {
 		ServiceName name = service.name();
 		try {
 			return fetch.get(this.coldMissDeadline.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (TimeoutException ex) {
-			count(name, Outcome.ERROR);
 			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.DEADLINE_EXCEEDED,
 					Duration.ofSeconds(1), "The token for service '" + name + "' is still being fetched");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			count(name, Outcome.ERROR);
 			throw new TokenUnavailableException(name, TokenUnavailableException.Reason.DEADLINE_EXCEEDED,
 					Duration.ofSeconds(1), "Interrupted while waiting for the token of service '" + name + "'");
 		}
 		catch (ExecutionException ex) {
-			count(name, Outcome.ERROR);
 			throw unavailable(name, ex.getCause());
 		}
 	}

@@ -133,15 +133,41 @@ public class TokenCache {
 		return load(service, true);
 	}
 
+	/**
+	 * Fetch a replacement for a token a caller reported refused by the service
+	 * ({@code POST /tokens/{service}/rejections}), on the request path like
+	 * {@link #loadForCaller}: single flight, a fetch already running is joined as it is.
+	 * The source is asked with {@link TokenSource#loadReplacing}, so no cache hands the
+	 * rejected value back, and the fetched token replaces the rejected one whatever its
+	 * expiry. A failed fetch leaves the cached token in place.
+	 * @param service the configured service
+	 * @param rejected the token a caller reported refused
+	 * @return the future of the fetch
+	 */
+	public CompletableFuture<BrokeredToken> loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
+		return load(service, true, rejected);
+	}
+
 	private CompletableFuture<BrokeredToken> load(ServiceDescriptor service, boolean callerWaiting) {
+		return load(service, callerWaiting, null);
+	}
+
+	private CompletableFuture<BrokeredToken> load(ServiceDescriptor service, boolean callerWaiting,
+			BrokeredToken rejected) {
 		ServiceName name = service.name();
 		CompletableFuture<BrokeredToken> created = new CompletableFuture<>();
 		CompletableFuture<BrokeredToken> running = this.inFlight.putIfAbsent(name, created);
 		if (running != null) {
 			return running;
 		}
+		BrokeredToken replaced = (rejected != null) ? current(name) : null;
+		if (replaced != null && !replaced.value().equals(rejected.value())) {
+			// a fetch that ended between the caller's look and this one replaced it
+			complete(name, created, replaced, null);
+			return created;
+		}
 		try {
-			Runnable fetch = () -> fetch(service, created);
+			Runnable fetch = () -> fetch(service, created, rejected);
 			this.executors.apply(service.region()).execute(callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
 		}
 		catch (RuntimeException ex) {
@@ -166,7 +192,7 @@ public class TokenCache {
 		return running.handle((token, failure) -> null).thenCompose((ignored) -> load(service));
 	}
 
-	private void fetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> future) {
+	private void fetch(ServiceDescriptor service, CompletableFuture<BrokeredToken> future, BrokeredToken rejected) {
 		ServiceName name = service.name();
 		RefreshState state = this.states.get(name);
 		if (state.consecutiveFailures() > 0) {
@@ -179,13 +205,16 @@ public class TokenCache {
 				.increment();
 		}
 		try {
-			BrokeredToken token = this.source.load(service, this.tokens.getIfPresent(name));
+			BrokeredToken token = (rejected != null) ? this.source.loadReplacing(service, rejected)
+					: this.source.load(service, this.tokens.getIfPresent(name));
 			Instant now = this.clock.instant();
 			if (!this.policy.isUsable(token, now)) {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
 						"Token for service '" + name + "' expires within the safety margin");
 			}
-			this.tokens.asMap().merge(name, token, TokenCache::newer);
+			this.tokens.asMap()
+				.merge(name, token,
+						(rejected != null) ? (held, fetched) -> replacing(held, fetched, rejected) : TokenCache::newer);
 			Instant next = this.policy.nextRefreshAfterFetch(token, now);
 			state.succeeded(now, next, this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
@@ -227,6 +256,15 @@ public class TokenCache {
 	static BrokeredToken newer(BrokeredToken held, BrokeredToken fetched) {
 		boolean sameType = java.util.Objects.equals(held.credentialType(), fetched.credentialType());
 		return (sameType && fetched.expiresAt().isBefore(held.expiresAt())) ? held : fetched;
+	}
+
+	/**
+	 * Which token to keep after fetching a replacement for a rejected one: the fetched
+	 * one while the rejected one is held, whatever their expiries (an upstream token may
+	 * expire sooner than the one it replaces); otherwise as {@link #newer}.
+	 */
+	private static BrokeredToken replacing(BrokeredToken held, BrokeredToken fetched, BrokeredToken rejected) {
+		return held.value().equals(rejected.value()) ? fetched : newer(held, fetched);
 	}
 
 	private void complete(ServiceName name, CompletableFuture<BrokeredToken> future, BrokeredToken token,

@@ -125,13 +125,22 @@ class TokenController {
 	}
 
 	private ServiceDescriptor authorize(String service, Jwt jwt) {
+		return authorize(this.catalog, this.accessPolicy, service, jwt);
+	}
+
+	/**
+	 * The service a caller may fetch, for every endpoint under {@code /tokens/{service}}.
+	 * @throws ServiceAccessDeniedException when no rule grants the caller the name
+	 * @throws UnknownServiceException when one does but no service has it
+	 */
+	static ServiceDescriptor authorize(ServiceCatalog catalog, AccessPolicy accessPolicy, String service, Jwt jwt) {
 		ServiceName name = ServiceName.of(service);
 		// Grant before existence: 404-vs-403 would otherwise enumerate the configured
 		// services (issue 11, item 9)
-		if (!this.accessPolicy.isAllowed(Caller.from(jwt), name)) {
+		if (!accessPolicy.isAllowed(Caller.from(jwt), name)) {
 			throw new ServiceAccessDeniedException(name);
 		}
-		return this.catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
+		return catalog.find(name).orElseThrow(() -> new UnknownServiceException(name));
 	}
 
 	private static ResponseEntity.BodyBuilder headers(boolean stale, String expiresAt, String refreshBy) {

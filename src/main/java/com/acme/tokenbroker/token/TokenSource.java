@@ -20,4 +20,19 @@ public interface TokenSource {
 	 */
 	BrokeredToken load(ServiceDescriptor service, BrokeredToken held);
 
+	/**
+	 * Obtain a token after a caller reported that the service refused {@code rejected}
+	 * ({@code POST /tokens/{service}/rejections}): like {@link #load}, but a token of the
+	 * same value from a cache (a fleet's shared entry) is no answer; only a source that
+	 * has it anew from the upstream may hand that value back. The upstream has no cache
+	 * and keeps the default.
+	 * @param service the configured service
+	 * @param rejected the token the caller holds and a caller reported refused
+	 * @return a token whose hard expiry has not passed
+	 * @throws com.acme.tokenbroker.upstream.UpstreamException when no token can be had
+	 */
+	default BrokeredToken loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
+		return load(service, rejected);
+	}
+
 }

@@ -45,7 +45,14 @@ public class TokenUnavailableException extends ErrorResponseException {
 		 * The caller asked for a longer remaining lifetime than any token the broker can
 		 * get now.
 		 */
-		MIN_TTL_UNSATISFIABLE("min-ttl-unsatisfiable", "Requested minimum lifetime not available");
+		MIN_TTL_UNSATISFIABLE("min-ttl-unsatisfiable", "Requested minimum lifetime not available"),
+
+		/**
+		 * A caller reported the served credential refused, and no other can be had yet:
+		 * it was re-read within {@code min-refresh-interval}, or the upstream issued the
+		 * same one again.
+		 */
+		CREDENTIAL_REJECTED("credential-rejected", "No replacement for the rejected credential yet");
 
 		private final String slug;
 

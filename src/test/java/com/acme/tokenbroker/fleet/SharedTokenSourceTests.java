@@ -151,6 +151,37 @@ class SharedTokenSourceTests {
 	}
 
 	@Test
+	void aRejectionIsNotAnsweredWithTheSharedEntryOfTheRejectedValueEvenWhenItIsNewer() {
+		BrokeredToken rejected = token("rejected", Duration.ofMinutes(10));
+		share(token("rejected", Duration.ZERO));
+
+		BrokeredToken served = source((service, held) -> {
+			this.upstreamCalls.incrementAndGet();
+			return token("replacement", Duration.ZERO);
+		}).loadReplacing(this.fraud, rejected);
+
+		assertThat(served.value()).isEqualTo("replacement");
+		assertThat(this.upstreamCalls).hasValue(1);
+		assertThat(source((service, held) -> {
+			throw new AssertionError("the replacement is shared");
+		}).load(this.fraud, rejected).value()).as("the fleet takes the replacement").isEqualTo("replacement");
+	}
+
+	@Test
+	void aRejectionTakesAPeersReplacementWithoutAnUpstreamCallWhateverItsExpiry() {
+		BrokeredToken rejected = token("rejected", Duration.ZERO);
+		share(token("peer's replacement", Duration.ofMinutes(1)));
+
+		BrokeredToken served = source((service, held) -> {
+			this.upstreamCalls.incrementAndGet();
+			return token("fetched", Duration.ZERO);
+		}).loadReplacing(this.fraud, rejected);
+
+		assertThat(served.value()).isEqualTo("peer's replacement");
+		assertThat(this.upstreamCalls).hasValue(0);
+	}
+
+	@Test
 	void anInstanceHoldingATokenDefersToAPeerThatIsFetching() {
 		this.store.tryLock(this.keys.lock(this.fraud), Duration.ofSeconds(30));
 

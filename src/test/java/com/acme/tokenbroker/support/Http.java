@@ -75,6 +75,22 @@ public final class Http {
 			.build());
 	}
 
+	/**
+	 * @param bearer the caller's token, or {@code null} for none
+	 * @param body the body, sent as {@code application/json}
+	 */
+	public Response postJson(String path, String bearer, String body) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+			.timeout(Duration.ofSeconds(20))
+			.header("Content-Type", "application/json")
+			.header("Accept", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body));
+		if (bearer != null) {
+			request.header("Authorization", "Bearer " + bearer);
+		}
+		return send(request.build());
+	}
+
 	public Response post(String path) {
 		return send(HttpRequest.newBuilder(uri(path))
 			.timeout(Duration.ofSeconds(20))

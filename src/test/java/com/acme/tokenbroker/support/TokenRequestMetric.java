@@ -24,10 +24,22 @@ public final class TokenRequestMetric {
 	 * @return the count of the service's requests with that outcome
 	 */
 	public static double count(MeterRegistry meters, String service, String outcome) {
+		return count(meters, "broker.token.requests", service, outcome);
+	}
+
+	/**
+	 * @param meters the broker's registry
+	 * @param metric the counter, e.g. {@code broker.token.rejections}
+	 * @param service the service
+	 * @param outcome an outcome, or {@code null} for every outcome
+	 * @return the count of the service's requests with that outcome
+	 */
+	public static double count(MeterRegistry meters, String metric, String service, String outcome) {
+		String prometheusName = metric.replace('.', '_');
 		if (meters instanceof PrometheusMeterRegistry prometheus) {
 			for (MetricSnapshot snapshot : prometheus.getPrometheusRegistry().scrape()) {
 				if (snapshot instanceof CounterSnapshot requests
-						&& requests.getMetadata().getName().equals("broker_token_requests")) {
+						&& requests.getMetadata().getName().equals(prometheusName)) {
 					return requests.getDataPoints()
 						.stream()
 						.filter((point) -> service.equals(point.getLabels().get("service"))
@@ -38,7 +50,7 @@ public final class TokenRequestMetric {
 			}
 			return 0;
 		}
-		return meters.find("broker.token.requests")
+		return meters.find(metric)
 			.tag("service", service)
 			.counters()
 			.stream()

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 class TokenBrokerTests {
 
@@ -102,6 +103,57 @@ class TokenBrokerTests {
 		finally {
 			pool.shutdownNow();
 		}
+	}
+
+	@Test
+	void replaceRejectedWhenManyConcurrentReportsOfTheServedTokenThenOneUpstreamCall() throws Exception {
+		String rejected = this.broker.tokenFor(this.fraud, Duration.ZERO).token().value();
+		this.clock.advance(Duration.ofSeconds(31));
+		this.source.closeGate();
+		int callers = 50;
+		ExecutorService pool = Executors.newFixedThreadPool(callers);
+		try {
+			CountDownLatch ready = new CountDownLatch(callers);
+			List<Future<TokenBroker.Served>> results = new ArrayList<>();
+			for (int i = 0; i < callers; i++) {
+				results.add(pool.submit((Callable<TokenBroker.Served>) () -> {
+					ready.countDown();
+					return this.broker.replaceRejected(this.fraud, CredentialFingerprint.of(rejected));
+				}));
+			}
+			assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+			await().atMost(Duration.ofSeconds(5)).until(() -> this.source.calls() == 2);
+			this.source.open();
+			Set<String> values = ConcurrentHashMap.newKeySet();
+			for (Future<TokenBroker.Served> result : results) {
+				values.add(result.get(10, TimeUnit.SECONDS).token().value());
+			}
+
+			assertThat(this.source.calls()).isEqualTo(2);
+			assertThat(values).hasSize(1).doesNotContain(rejected);
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void replaceRejectedWhenOlderTokenOrWithinMinRefreshIntervalThenNoUpstreamCall() {
+		String first = this.broker.tokenFor(this.fraud, Duration.ZERO).token().value();
+		this.clock.advance(Duration.ofSeconds(31));
+		String second = this.broker.replaceRejected(this.fraud, CredentialFingerprint.of(first)).token().value();
+
+		String again = this.broker.replaceRejected(this.fraud, CredentialFingerprint.of(first)).token().value();
+
+		assertThat(again).isEqualTo(second).isNotEqualTo(first);
+		assertThat(this.source.calls()).isEqualTo(2);
+		assertThatExceptionOfType(TokenUnavailableException.class)
+			.isThrownBy(() -> this.broker.replaceRejected(this.fraud, CredentialFingerprint.of(second)))
+			.satisfies((ex) -> {
+				assertThat(ex.getReason()).isEqualTo(TokenUnavailableException.Reason.CREDENTIAL_REJECTED);
+				assertThat(ex.getRetryAfter()).isEqualTo(Duration.ofSeconds(30));
+			});
+		assertThat(this.source.calls()).isEqualTo(2);
 	}
 
 	@Test
