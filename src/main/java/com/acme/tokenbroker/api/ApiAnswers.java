@@ -17,6 +17,7 @@ import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
+import io.swagger.v3.oas.models.parameters.RequestBody;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import org.springdoc.core.customizers.OpenApiCustomizer;
@@ -113,6 +114,11 @@ class ApiAnswers implements OpenApiCustomizer {
 			new Kind(TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE,
 					"No token for service '" + SERVICE + "' stays usable for PT10M",
 					"No token the broker can get now stays valid for minTtl"),
+			new Kind(TokenUnavailableException.Reason.CREDENTIAL_REJECTED,
+					"No replacement for the credential service '" + SERVICE + "' refused: the broker fetched it "
+							+ "less than min-refresh-interval ago",
+					"A rejection report of the served credential, and no other credential to be had yet: fetched "
+							+ "within min-refresh-interval, or the upstream still answers the rejected one"),
 			new Kind("rotation-coordination-unavailable", 503, "Rotation not coordinated",
 					"The fleet's shared store is unavailable; a rotation now would leave the other instances "
 							+ "serving a key it regenerates. Ask again once Redis is back",
@@ -160,7 +166,43 @@ class ApiAnswers implements OpenApiCustomizer {
 			.addHeaderObject("Token-Expires-At", header("The token's expiry, ISO-8601 UTC", "string", "date-time"))
 			.addHeaderObject("Token-Refresh-By",
 					header("When to ask the broker again, ISO-8601 UTC", "string", "date-time"));
-		errors(token, concat(SERVICE_NAMED, List.of("invalid-request"), EVERY_OPERATION, reasons()));
+		errors(token, concat(SERVICE_NAMED, List.of("invalid-request"), EVERY_OPERATION,
+				reasons(TokenUnavailableException.Reason.CREDENTIAL_REJECTED)));
+
+		Operation rejections = operation(openApi, "/tokens/{service}/rejections", PathItem.HttpMethod.POST);
+		rejections.operationId("reportRejectedCredential")
+			.summary("Report a credential the service refused")
+			.description("""
+					For a caller that calls the service directly and was refused (401 or 403) the \
+					credential the broker served it: if that is the credential served now, the broker \
+					fetches the service's credential again, once for all who report it, at most every \
+					min-refresh-interval; a report of an older credential gets the current one without an \
+					upstream call. Authorized as GET /tokens/{service}. The body names the credential by \
+					its SHA-256 (of the exact accessToken) or gives it; it is never logged.""");
+		serviceParameter(rejections);
+		Schema<Object> report = object("Exactly one of the two members");
+		report.addProperty("fingerprint",
+				schema("string", "`sha256:` and the SHA-256 of the refused accessToken, as 64 hex digits or "
+						+ "43 characters of unpadded base64url"));
+		report.addProperty("credential", schema("string", "The refused credential itself (never logged)"));
+		report.setMaxProperties(1);
+		report.setMinProperties(1);
+		rejections.requestBody(new RequestBody().required(true)
+			.description("The refused credential, by fingerprint or whole; at most 16 KiB")
+			.content(new Content().addMediaType("application/json",
+					new MediaType().schema(report)
+						.addExamples("fingerprint", new Example().summary("By fingerprint")
+							.value(Map.of("fingerprint", "sha256:<64 hex digits>"))))));
+		ApiResponse replaced = success(rejections, "200",
+				"The credential to use now, in the body and headers of GET /tokens/{service}");
+		replaced.getContent().get("application/json").addExamples("replaced", tokenExample());
+		replaced.addHeaderObject("Cache-Control", header("`no-store`: a token is never cached by intermediaries"))
+			.addHeaderObject("Pragma", header("`no-cache`"))
+			.addHeaderObject("Token-Stale", header("`true` when the token is past its refresh time", "boolean"))
+			.addHeaderObject("Token-Expires-At", header("The token's expiry, ISO-8601 UTC", "string", "date-time"))
+			.addHeaderObject("Token-Refresh-By",
+					header("When to ask the broker again, ISO-8601 UTC", "string", "date-time"));
+		errors(rejections, concat(SERVICE_NAMED, List.of("invalid-request"), EVERY_OPERATION, reasons()));
 
 		Operation status = operation(openApi, "/tokens/{service}/status", PathItem.HttpMethod.GET);
 		status.operationId("getTokenStatus")
@@ -352,10 +394,12 @@ class ApiAnswers implements OpenApiCustomizer {
 			.orElseThrow(() -> new IllegalStateException("No problem type " + slug));
 	}
 
-	private static List<String> reasons() {
+	private static List<String> reasons(TokenUnavailableException.Reason... except) {
 		List<String> slugs = new ArrayList<>();
 		for (TokenUnavailableException.Reason reason : TokenUnavailableException.Reason.values()) {
-			slugs.add(reason.slug());
+			if (!List.of(except).contains(reason)) {
+				slugs.add(reason.slug());
+			}
 		}
 		return slugs;
 	}

@@ -6,6 +6,9 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.security.AccessPolicy;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -58,6 +61,11 @@ class TokenRejectionController {
 		this.bodies = bodies;
 	}
 
+	// the body is the pre-rendered TokenResponse, as GET /tokens/{service} answers it
+	// (docs/openapi.yaml)
+	@ApiResponse(responseCode = "200",
+			content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+					schema = @Schema(implementation = TokenResponse.class)))
 	@PostMapping(path = "/tokens/{service}/rejections", produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<byte[]> rejected(@PathVariable("service") String service, @RequestBody(required = false) byte[] body,
 			@AuthenticationPrincipal Jwt jwt) {
