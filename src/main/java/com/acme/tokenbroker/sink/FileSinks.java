@@ -68,9 +68,9 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 				.map(ServiceDescriptor::name)
 				.orElseThrow(() -> new InvalidConfigurationException(prefix + ".service",
 						"'" + sink.service() + "' is not a configured service (broker.services)"));
-			if (!Files.isDirectory(sink.path().getParent(), LinkOption.NOFOLLOW_LINKS)) {
+			if (!Files.isDirectory(sink.path().getParent())) {
 				throw new InvalidConfigurationException(prefix + ".path",
-						"its directory " + sink.path().getParent() + " does not exist (or is a symbolic link)");
+						"its directory " + sink.path().getParent() + " does not exist");
 			}
 			if (Files.isDirectory(sink.path(), LinkOption.NOFOLLOW_LINKS)) {
 				throw new InvalidConfigurationException(prefix + ".path", "is a directory");
