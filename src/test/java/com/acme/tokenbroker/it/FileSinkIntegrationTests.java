@@ -88,6 +88,9 @@ class FileSinkIntegrationTests {
 		TestWorkspaces.registerCatalog(registry, SIMULATOR, WORKSPACES, SERVICES);
 		registry.add("broker.tokens.refresh-check-interval", () -> "100ms");
 		registry.add("broker.tokens.warm-up", () -> "true");
+		registry.add("broker.access.admin-rules[0].issuer", SIMULATOR::entraIssuer);
+		registry.add("broker.access.admin-rules[0].subjects[0]", () -> "ops-admin");
+		registry.add("broker.access.admin-rules[0].services[0]", () -> "key-v1");
 		sink(registry, "tok", "tok-v1", "tok.token", "token", "remove");
 		sink(registry, "tok-json", "tok-v1", "tok.json", "json", "empty");
 		sink(registry, "key-env", "key-v1", "key.env", "env", "remove");
@@ -161,6 +164,27 @@ class FileSinkIntegrationTests {
 			assertThat(files.map((path) -> path.getFileName().toString())).containsExactlyInAnyOrder("tok.token",
 					"tok.json", "key.env", "key.json");
 		}
+	}
+
+	@Test
+	@Order(1)
+	void adminsSeeTheSinksOfTheServicesTheyAdministerAndNoCredential() {
+		await().atMost(WAIT).until(() -> read("key.env") != null);
+
+		Http.Response admin = this.api.get("/admin/sinks",
+				CallerTokens.mint(SIMULATOR, "ops-admin", Duration.ofHours(1)));
+		Http.Response app = this.api.get("/admin/sinks", CallerTokens.mint(SIMULATOR, "app", Duration.ofHours(1)));
+
+		assertThat(admin.status()).isEqualTo(200);
+		assertThat(admin.json().size()).as("key-v1's sinks only").isEqualTo(2);
+		admin.json().forEach((sink) -> {
+			assertThat(sink.get("service").stringValue()).isEqualTo("key-v1");
+			assertThat(sink.get("state").stringValue()).isEqualTo("written");
+		});
+		assertThat(admin.body()).doesNotContain(SIMULATOR.keys("ws-weu", "key-v1").primaryKey());
+		assertThat(app.status()).isEqualTo(200);
+		assertThat(app.json().size()).isZero();
+		assertThat(this.api.get("/admin/sinks", null).status()).isEqualTo(401);
 	}
 
 	@Test
