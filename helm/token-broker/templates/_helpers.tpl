@@ -123,6 +123,20 @@ URL's host (an IPv6 literal in brackets, RFC 3986).
 {{- fail "ports.api and ports.management must differ" }}
 {{- end }}
 {{- $sidecar := eq .Values.mode "sidecar" }}
+{{- if and .Values.sinks (not $sidecar) }}
+{{- fail "sinks: sidecar mode only (the files are shared through an emptyDir with the app containers of the same pod)" }}
+{{- end }}
+{{- if and (kindIs "map" .Values.config) (hasKey .Values.config "sinks") }}
+{{- fail "config.sinks: use sinks (the chart renders broker.sinks and mounts their volume)" }}
+{{- end }}
+{{- range $name, $sink := .Values.sinks }}
+{{- if and (hasKey $sink "mode") (not (kindIs "string" $sink.mode)) }}
+{{- fail (printf "sinks.%s.mode: quote it (\"0440\"): YAML reads an unquoted 0440 as the number 288" $name) }}
+{{- end }}
+{{- if not (hasKey (default (dict) $.Values.config.services) $sink.service) }}
+{{- fail (printf "sinks.%s.service: %s is not a key of config.services" $name $sink.service) }}
+{{- end }}
+{{- end }}
 {{- if and $sidecar (eq $identity.mode "managed-identity") (not $identity.allowNodeIdentity) }}
 {{- fail "identity.mode managed-identity in sidecar mode lets every container of the pod (and every pod on the node) take the node's identity from IMDS: use workload-identity, or set identity.allowNodeIdentity=true to accept that" }}
 {{- end }}
@@ -308,6 +322,18 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- if not .audiences }}{{- $_ := set . "audiences" (list $audience) }}{{- end }}
 {{- end }}
 {{- end }}
+{{- if .Values.sinks }}
+{{- /* Files in the sink volume, mounted in the broker's container at sidecar.sinks.mountPath. */}}
+{{- $sinks := dict }}
+{{- range $name, $sink := .Values.sinks }}
+{{- $entry := dict "service" $sink.service "path" (printf "%s/%s" (trimSuffix "/" $.Values.sidecar.sinks.mountPath) $sink.file) }}
+{{- with $sink.format }}{{- $_ := set $entry "format" . }}{{- end }}
+{{- with $sink.mode }}{{- $_ := set $entry "mode" (toString .) }}{{- end }}
+{{- with $sink.onUnusable }}{{- $_ := set $entry "on-unusable" . }}{{- end }}
+{{- $_ := set $sinks $name $entry }}
+{{- end }}
+{{- $_ := set $broker "sinks" $sinks }}
+{{- end }}
 {{- $server := dict "address" (include "token-broker.apiAddress" .) "port" (int .Values.ports.api) }}
 {{- /* Requests in flight get this long once the broker is told to stop; new connections are refused meanwhile. */}}
 {{- $spring := dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int .Values.shutdown.timeoutSeconds))) }}
@@ -464,6 +490,10 @@ volumeMounts:
   - name: token-broker-tls
     mountPath: {{ include "token-broker.tlsDir" . }}
     readOnly: true
+  {{- end }}
+  {{- if and (eq .Values.mode "sidecar") .Values.sinks }}
+  - name: token-broker-sinks
+    mountPath: {{ .Values.sidecar.sinks.mountPath }}
   {{- end }}
 {{- end }}
 

@@ -20,6 +20,13 @@ ConfigMap and the ServiceAccount), or add it as a dependency of your app's chart
     volumes:
       {{- include "token-broker.sidecar.volumes" $broker | nindent 8 }}
 
+With file sinks (values sinks, docs/sinks.md), add to each app container that reads the files, and to no other:
+
+        volumeMounts:
+          {{- include "token-broker.sinks.volumeMount" $broker | nindent 12 }}
+
+It renders nothing while no sink is configured.
+
 where, in a parent chart, `$broker := index .Subcharts "token-broker"` (the subchart's own context, so its values
 and defaults apply). src/test/resources/deploy/app-chart is a complete example, rendered by the tests.
 
@@ -44,6 +51,32 @@ cache in Redis (fleet.redis), so the pods need egress to Redis and the fleet's S
 {{- define "token-broker.sidecar.volumes" -}}
 {{ include "token-broker.volumes" . }}
 {{ include "token-broker.callerToken.volume" . }}
+{{- with include "token-broker.sinks.volume" . }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The sink volume: in memory (tmpfs), so a credential never reaches the node's disk, and gone with the pod. Mounted in
+the broker's container (token-broker.container) and in the app containers that include
+token-broker.sinks.volumeMount, read-only; every container that mounts it can read the credentials it holds.
+*/}}
+{{- define "token-broker.sinks.volume" -}}
+{{- if .Values.sinks }}
+- name: token-broker-sinks
+  emptyDir:
+    medium: Memory
+    sizeLimit: {{ .Values.sidecar.sinks.sizeLimit }}
+{{- end }}
+{{- end }}
+
+{{/* A list item for an app container's volumeMounts: the sink files, read-only; nothing without sinks. */}}
+{{- define "token-broker.sinks.volumeMount" -}}
+{{- if .Values.sinks }}
+- name: token-broker-sinks
+  mountPath: {{ .Values.sidecar.sinks.mountPath }}
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{/* Mapping entries for the pod's labels: workload identity's opt-in and the PodMonitor's selector. */}}
