@@ -35,6 +35,8 @@ class ApiAnswers implements OpenApiCustomizer {
 
 	static final String KEYS = "key rotation";
 
+	static final String SINKS = "file sinks";
+
 	static final String PROBLEM_JSON = "application/problem+json";
 
 	private static final String PROBLEM_REF = "#/components/schemas/Problem";
@@ -244,8 +246,17 @@ class ApiAnswers implements OpenApiCustomizer {
 		noStore(success(rotation, "200", "The rotation"));
 		errors(rotation, concat(ADMIN, List.of("no-rotation"), EVERY_OPERATION));
 
+		Operation sinks = operation(openApi, "/admin/sinks", PathItem.HttpMethod.GET);
+		sinks.operationId("listSinks")
+			.summary("The file sinks this caller administers")
+			.description("Each configured file sink (broker.sinks) of a service an admin rule grants the caller: "
+					+ "its file, format and state, and the last write error. Never a credential.");
+		noStore(success(sinks, "200", "The sinks, possibly none"));
+		errors(sinks, EVERY_OPERATION);
+
 		openApi.getPaths().values().forEach((path) -> path.readOperations().forEach((operation) -> {
-			operation.setTags(List.of(operation == rotate || operation == rotation ? KEYS : TOKENS));
+			operation.setTags(List
+				.of((operation == rotate || operation == rotation) ? KEYS : (operation == sinks) ? SINKS : TOKENS));
 			require(operation.getSummary() != null, "every operation is described here: " + operation.getOperationId());
 		}));
 	}

@@ -50,7 +50,9 @@ class ApiDocumentationConfiguration {
 						.variables(standalone)))
 			.tags(List.of(new Tag().name(ApiAnswers.TOKENS).description("Service tokens and their freshness"),
 					new Tag().name(ApiAnswers.KEYS)
-						.description("Key rotation of key-auth services, for callers of broker.access.admin-rules")))
+						.description("Key rotation of key-auth services, for callers of broker.access.admin-rules"),
+					new Tag().name(ApiAnswers.SINKS)
+						.description("The state of the file sinks, for callers of broker.access.admin-rules")))
 			.components(new Components().addSecuritySchemes(CALLER_TOKEN,
 					new SecurityScheme().type(SecurityScheme.Type.HTTP)
 						.scheme("bearer")
