@@ -350,6 +350,10 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
   "management" (dict "server" (dict "address" (include "token-broker.wildcardAddress" .) "port" (int .Values.ports.management)))
   "broker" $broker }}
 {{- $_ := set $owned "spring" $spring }}
+{{- if eq .Values.logFormat "json" }}
+{{- /* Spring Boot's structured logging; text is its default. logging.level and the rest stay the operator's (extraConfig). */}}
+{{- $_ := set $owned "logging" (dict "structured" (dict "format" (dict "console" .Values.logJsonFormat))) }}
+{{- end }}
 {{- if include "token-broker.fleetEnabled" . }}
 {{- with .Values.fleet }}
 {{- /* Not the keys: they come from the Secret as BROKER_FLEET_ENCRYPTION_KEYS_<ID> (token-broker.container). */}}

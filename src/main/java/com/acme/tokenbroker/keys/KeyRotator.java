@@ -329,10 +329,33 @@ public class KeyRotator {
 		}
 	}
 
+	/**
+	 * One audit event per finished rotation: the text line as before, and the same facts
+	 * as key-value pairs, which structured logs (ECS, Logstash) write as fields of their
+	 * own. ECS's {@code event.outcome} takes {@code success} or {@code failure}.
+	 */
 	private static void audit(KeyRotation rotation, String outcome) {
-		audit.info("key-rotation id={} service={} requestedBy={} slots={}->{} step={} outcome={}", rotation.id(),
-				rotation.service(), rotation.requestedBy(), rotation.retired(), rotation.standby(), rotation.step(),
-				outcome);
+		audit.atInfo()
+			.setMessage("key-rotation id={} service={} requestedBy={} slots={}->{} step={} outcome={}")
+			.addArgument(rotation.id())
+			.addArgument(rotation.service())
+			.addArgument(rotation.requestedBy())
+			.addArgument(rotation.retired())
+			.addArgument(rotation.standby())
+			.addArgument(rotation.step())
+			.addArgument(outcome)
+			.addKeyValue("event.kind", "event")
+			.addKeyValue("event.category", "configuration")
+			.addKeyValue("event.action", "key-rotation")
+			.addKeyValue("event.outcome", "succeeded".equals(outcome) ? "success" : "failure")
+			.addKeyValue("broker.service", String.valueOf(rotation.service()))
+			.addKeyValue("broker.rotation.id", rotation.id())
+			.addKeyValue("broker.rotation.requested_by", rotation.requestedBy())
+			.addKeyValue("broker.rotation.retired_slot", String.valueOf(rotation.retired()))
+			.addKeyValue("broker.rotation.standby_slot", String.valueOf(rotation.standby()))
+			.addKeyValue("broker.rotation.step", String.valueOf(rotation.step()))
+			.addKeyValue("broker.rotation.outcome", outcome)
+			.log();
 	}
 
 }

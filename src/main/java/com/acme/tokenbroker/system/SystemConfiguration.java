@@ -5,6 +5,8 @@ import java.time.Clock;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
@@ -13,7 +15,7 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Cross-cutting beans: the clock every time decision reads, the cache manager the token
  * cache registers with (so Actuator's cache metrics see it), the circuit breakers, and
- * the trust used for outbound HTTPS.
+ * the trust used for outbound HTTPS, and the request context of every log line.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
@@ -35,6 +37,15 @@ class SystemConfiguration {
 	@Bean
 	CircuitBreakers circuitBreakers(CircuitBreakerRegistry registry, Clock clock) {
 		return new CircuitBreakers(registry, clock);
+	}
+
+	/**
+	 * The request id and trace of every request in its log lines
+	 * ({@link RequestContextValve}), on the API server.
+	 */
+	@Bean
+	WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestContextValve() {
+		return (factory) -> factory.addEngineValves(new RequestContextValve());
 	}
 
 	@Bean

@@ -8,6 +8,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.slf4j.MDC;
+
 /**
  * The threads that run token fetches, a separate set per region: a region whose listener
  * is blackholed holds its own threads in connects that never finish, and no other
@@ -29,7 +31,28 @@ final class FetchSlots {
 	 * @return the executor of its fetches
 	 */
 	Executor forRegion(String region) {
-		return this.executors.computeIfAbsent(region, this::create);
+		ThreadPoolExecutor executor = this.executors.computeIfAbsent(region, this::create);
+		return (task) -> executor.execute(inCallersContext(task));
+	}
+
+	/**
+	 * A fetch a request started logs with that request's id and trace
+	 * ({@code RequestContextValve}); one the scheduler started, with none.
+	 */
+	private static Runnable inCallersContext(Runnable task) {
+		Map<String, String> context = MDC.getCopyOfContextMap();
+		if (context == null || context.isEmpty()) {
+			return task;
+		}
+		return () -> {
+			MDC.setContextMap(context);
+			try {
+				task.run();
+			}
+			finally {
+				MDC.clear();
+			}
+		};
 	}
 
 	private ThreadPoolExecutor create(String region) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
+import com.acme.tokenbroker.system.RequestContextValve;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import org.apache.catalina.connector.Request;
@@ -123,13 +124,19 @@ final class TomcatExchange {
 
 	/**
 	 * Whether headers given here reach the client as the servlet API would send them:
-	 * nothing set on the response yet (so no header of the same name to replace), and no
-	 * compression on the connector (which looks at the servlet content type, left unset
-	 * here).
+	 * nothing set on the response yet but the request id ({@link RequestContextValve},
+	 * which the fast path does not write: so no header of the same name to replace), and
+	 * no compression on the connector (which looks at the servlet content type, left
+	 * unset here).
 	 */
 	boolean acceptsEncodedHeaders() {
-		return this.response.getCoyoteResponse().getMimeHeaders().size() == 0
-				&& this.response.getCoyoteResponse().getContentType() == null && this.request.getConnector() != null
+		MimeHeaders set = this.response.getCoyoteResponse().getMimeHeaders();
+		for (int i = 0; i < set.size(); i++) {
+			if (!set.getName(i).equalsIgnoreCase(RequestContextValve.REQUEST_ID_HEADER)) {
+				return false;
+			}
+		}
+		return this.response.getCoyoteResponse().getContentType() == null && this.request.getConnector() != null
 				&& this.request.getConnector().getProtocolHandler() instanceof AbstractHttp11Protocol<?> http11
 				&& "off".equals(http11.getCompression());
 	}

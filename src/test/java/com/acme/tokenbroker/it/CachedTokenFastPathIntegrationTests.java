@@ -198,6 +198,31 @@ class CachedTokenFastPathIntegrationTests {
 			.isEqualTo((outcome.equals("hit") ? hits : stale) + 2);
 	}
 
+	/**
+	 * Issue 15, item 2: the request id comes back from both paths as the first header,
+	 * the caller's own when it sent a valid one, else a new one for each request.
+	 */
+	@Test
+	void bothPathsAnswerWithTheCallersRequestIdOrANewOneFirst() {
+		warm("spare-3");
+		String token = newCaller();
+		Sent full = send(with(get("/tokens/spare-3", token), "X-Request-Id: order-7f3a"));
+		Sent fast = send(with(get("/tokens/spare-3", token), "X-Request-Id: order-7f3a"));
+		Sent fastWithout = send(get("/tokens/spare-3", token));
+		Sent fastInvalid = send(with(get("/tokens/spare-3", token), "X-Request-Id: not valid!"));
+
+		assertThat(full.passedOn()).isTrue();
+		assertThat(List.of(fast, fastWithout, fastInvalid))
+			.allSatisfy((sent) -> assertThat(sent.answeredByFastPath()).isTrue());
+		for (Sent sent : List.of(full, fast)) {
+			assertThat(sent.response().header("X-Request-Id")).isEqualTo("order-7f3a");
+			assertThat(sent.response().head().split("\r\n")[1]).isEqualTo("X-Request-Id: order-7f3a");
+		}
+		assertThat(fastWithout.response().header("X-Request-Id")).matches("[0-9a-f]{32}");
+		assertThat(fastInvalid.response().header("X-Request-Id")).matches("[0-9a-f]{32}")
+			.isNotEqualTo(fastWithout.response().header("X-Request-Id"));
+	}
+
 	@Test
 	void keepAliveConnectionsMixBothPathsWithIdenticalAnswers() {
 		warm("spare-1");

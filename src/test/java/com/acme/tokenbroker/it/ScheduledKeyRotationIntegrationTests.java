@@ -15,13 +15,17 @@ import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.FastPolls;
 import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.JsonLogCapture;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RefreshTicks;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -117,6 +121,19 @@ class ScheduledKeyRotationIntegrationTests {
 		await().atMost(Duration.ofSeconds(30)).until(() -> rotation.status() == status);
 	}
 
+	/** The audit events as a log collector receives them from the chart's brokers. */
+	private JsonLogCapture auditEvents;
+
+	@BeforeEach
+	void captureAuditEvents() {
+		this.auditEvents = JsonLogCapture.of("com.acme.tokenbroker.audit", "ecs");
+	}
+
+	@AfterEach
+	void stopCapturingAuditEvents() {
+		this.auditEvents.close();
+	}
+
 	@Test
 	void everyKeyServiceIsRotatedOncePerIntervalByTheAdminEndpointsRotationAndNeverTwoAtOnce(CapturedOutput output) {
 		String firstKey = servedKey("sched-v1");
@@ -186,6 +203,22 @@ class ScheduledKeyRotationIntegrationTests {
 			.filter((line) -> line.contains("key-rotation id=" + first.id()))
 			.reduce("", String::concat);
 		assertThat(audit).contains("requestedBy=schedule").contains("outcome=succeeded");
+		// Issue 15, item 2: the same facts as fields of a structured event
+		JsonNode event = this.auditEvents.events()
+			.stream()
+			.filter((line) -> first.id().equals(line.at("/broker/rotation/id").asString(null)))
+			.findFirst()
+			.orElseThrow();
+		assertThat(event.at("/event/action").asString()).isEqualTo("key-rotation");
+		assertThat(event.at("/event/outcome").asString()).isEqualTo("success");
+		assertThat(event.at("/broker/service").asString()).isEqualTo("sched-v1");
+		assertThat(event.at("/broker/rotation/requested_by").asString()).isEqualTo("schedule");
+		assertThat(event.at("/broker/rotation/outcome").asString()).isEqualTo("succeeded");
+		assertThat(event.at("/broker/rotation/step").asString()).isEqualTo("DONE");
+		assertThat(event.at("/broker/rotation/retired_slot").asString()).isEqualTo(first.retired().toString());
+		assertThat(event.at("/broker/rotation/standby_slot").asString()).isEqualTo(first.standby().toString());
+		assertThat(event.at("/log/logger").asString()).isEqualTo("com.acme.tokenbroker.audit");
+		assertThat(event.at("/message").asString()).startsWith("key-rotation id=" + first.id());
 	}
 
 }

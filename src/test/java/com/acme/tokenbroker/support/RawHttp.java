@@ -112,11 +112,14 @@ public final class RawHttp {
 		}
 
 		/**
-		 * @return the head with the {@code Date} header's value masked, the one part two
-		 * responses may differ in
+		 * @return the head with the {@code Date} header's value masked, and the value of
+		 * an {@code X-Request-Id} the server made (32 hex digits, where the request sent
+		 * none): the parts two responses may differ in. A request id the request sent is
+		 * compared.
 		 */
 		public String headWithoutDate() {
-			return this.head.replaceAll("(?im)^Date: [^\r\n]*", "Date: <masked>");
+			return this.head.replaceAll("(?im)^Date: [^\r\n]*", "Date: <masked>")
+				.replaceAll("(?im)^X-Request-Id: [0-9a-f]{32}$", "X-Request-Id: <generated>");
 		}
 
 		/**
