@@ -3,21 +3,26 @@ package com.acme.tokenbroker.system;
 import java.time.Clock;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Cross-cutting beans: the clock every time decision reads, the cache manager the token
  * cache registers with (so Actuator's cache metrics see it), the circuit breakers, and
- * the trust used for outbound HTTPS.
+ * the trust and proxy used for outbound HTTPS.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
 class SystemConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(SystemConfiguration.class);
 
 	@Bean
 	Clock clock() {
@@ -38,8 +43,13 @@ class SystemConfiguration {
 	}
 
 	@Bean
-	OutboundTls outboundTls(SslBundles sslBundles, OutboundProperties outbound) {
-		return OutboundTls.from(sslBundles, outbound.sslBundle());
+	OutboundTls outboundTls(SslBundles sslBundles, OutboundProperties outbound, Environment environment) {
+		// HTTPS_PROXY and NO_PROXY through Spring's environment, where tests can set them
+		OutboundProxy proxy = OutboundProxy.from(outbound.proxy(), environment::getProperty);
+		if (!proxy.isDirect()) {
+			logger.info("Outbound calls: {}", proxy);
+		}
+		return OutboundTls.from(sslBundles, outbound.sslBundle(), proxy);
 	}
 
 }

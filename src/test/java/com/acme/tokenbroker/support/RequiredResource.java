@@ -8,10 +8,12 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The JUnit condition behind {@link RequiresRedis} and {@link RequiresNftables}: a test
- * class whose resource cannot be used is skipped with the reason and how to provide it,
- * unless {@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} (set by {@code .ci/run}, which
- * provides both): then it fails.
+ * The JUnit condition behind {@link RequiresRedis}, {@link RequiresNftables} and
+ * {@link RequiresTinyproxy}: a test class whose resource cannot be used is skipped with
+ * the reason and how to provide it, unless its variable is {@code true}
+ * ({@code TOKEN_BROKER_TEST_REDIS_REQUIRED} for the first two,
+ * {@code TOKEN_BROKER_TEST_TINYPROXY_REQUIRED} for tinyproxy; {@code .ci/run} provides
+ * all three and sets both): then it fails.
  */
 public abstract class RequiredResource implements ExecutionCondition, BeforeAllCallback {
 
@@ -21,21 +23,39 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 
 	private final String hint;
 
+	private final String requiredVariable;
+
 	/**
 	 * @param name what the tests need, for the messages
 	 * @param unusableBecause why it cannot be used now, or {@code null} where it can
 	 * @param hint how to provide it
 	 */
 	RequiredResource(String name, Supplier<String> unusableBecause, String hint) {
+		this(name, unusableBecause, hint, "TOKEN_BROKER_TEST_REDIS_REQUIRED");
+	}
+
+	/**
+	 * @param name what the tests need, for the messages
+	 * @param unusableBecause why it cannot be used now, or {@code null} where it can
+	 * @param hint how to provide it
+	 * @param requiredVariable the environment variable that, {@code true}, turns a skip
+	 * into a failure
+	 */
+	RequiredResource(String name, Supplier<String> unusableBecause, String hint, String requiredVariable) {
 		this.name = name;
 		this.unusableBecause = unusableBecause;
 		this.hint = hint;
+		this.requiredVariable = requiredVariable;
+	}
+
+	private boolean required() {
+		return "true".equalsIgnoreCase(System.getenv(this.requiredVariable));
 	}
 
 	@Override
 	public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
 		String unusable = this.unusableBecause.get();
-		if (TestRedis.required() || unusable == null) {
+		if (required() || unusable == null) {
 			return ConditionEvaluationResult.enabled(this.name + " usable");
 		}
 		return ConditionEvaluationResult.disabled(this.name + " not usable: " + unusable + " (" + this.hint + ")");
@@ -45,7 +65,7 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 	public void beforeAll(ExtensionContext context) {
 		String unusable = this.unusableBecause.get();
 		if (unusable != null) {
-			throw new AssertionError("TOKEN_BROKER_TEST_REDIS_REQUIRED is set but " + unusable);
+			throw new AssertionError(this.requiredVariable + " is set but " + unusable);
 		}
 	}
 
@@ -65,6 +85,16 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 		public Nftables() {
 			super("A kernel blackhole (nftables)", NftBlackhole::unusableBecause,
 					"run as root with CAP_NET_ADMIN, apt-get install -y nftables; .ci/run does");
+		}
+
+	}
+
+	/** Skips or fails where Debian's {@code tinyproxy} is not installed. */
+	public static final class Tinyproxy extends RequiredResource {
+
+		public Tinyproxy() {
+			super("A forward proxy (tinyproxy)", TestTinyproxy::unusableBecause,
+					"apt-get install -y tinyproxy; .ci/run does", TestTinyproxy.REQUIRED);
 		}
 
 	}
