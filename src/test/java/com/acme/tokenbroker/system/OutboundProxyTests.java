@@ -148,6 +148,29 @@ class OutboundProxyTests {
 	}
 
 	@Test
+	void proxyAuthorizationOnlyForProxiedCallsOfAProxyWithCredentials() {
+		OutboundProxy proxy = OutboundProxy.from(UNSET,
+				Map.of("HTTPS_PROXY", "http://broker:pa%3Ass@127.0.0.1:3128", "NO_PROXY", "direct.example")::get);
+		OutboundProxy open = OutboundProxy.from(UNSET, Map.of("HTTPS_PROXY", "http://127.0.0.1:3128")::get);
+
+		assertThat(proxy.proxyAuthorization(URI.create("https://login.example/token")))
+			.isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString("broker:pa:ss".getBytes()));
+		assertThat(proxy.proxyAuthorization(URI.create("https://api.direct.example/"))).as("never to a direct host")
+			.isNull();
+		assertThat(open.proxyAuthorization(URI.create("https://login.example/token"))).isNull();
+		assertThat(OutboundProxy.DIRECT.proxyAuthorization(URI.create("https://login.example/token"))).isNull();
+	}
+
+	@Test
+	void describeRefusalNamesTheProxyForTheJdksTunnelFailureOnly() {
+		Exception refused = new IllegalStateException(new java.io.IOException("Tunnel failed, got: 407"));
+
+		assertThat(OutboundProxy.describeRefusal(refused))
+			.isEqualTo("the outbound proxy refused the tunnel: 407 (check broker.upstream.proxy)");
+		assertThat(OutboundProxy.describeRefusal(new java.io.IOException("Connection reset"))).isNull();
+	}
+
+	@Test
 	void applyToWithCredentialsWhenBasicRefusedForTunnelsThenFailsNamingTheJdkProperty() {
 		OutboundProxy proxy = OutboundProxy.from(UNSET, Map.of("HTTPS_PROXY", "http://u:p@127.0.0.1:3128")::get);
 		String before = System.getProperty(OutboundProxy.TUNNELING_DISABLED_SCHEMES);
