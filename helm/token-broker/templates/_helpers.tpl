@@ -391,7 +391,7 @@ ports:
     containerPort: {{ .Values.ports.management }}
     protocol: TCP
 {{- $fleet := include "token-broker.fleetEnabled" . }}
-{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") $fleet }}
+{{- if or .Values.jvmOptions .Values.env (eq .Values.identity.mode "client-certificate") $fleet .Values.proxy.url }}
 env:
   {{- if .Values.jvmOptions }}
   - name: JDK_JAVA_OPTIONS
@@ -423,6 +423,29 @@ env:
       secretKeyRef:
         name: {{ $secret }}
         key: {{ . }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
+  {{- with .Values.proxy }}
+  {{- if .url }}
+  {{- /* Read by the broker as curl reads them; credentials bound as broker.upstream.proxy.* */}}
+  - name: HTTPS_PROXY
+    value: {{ .url | quote }}
+  {{- if .noProxy }}
+  - name: NO_PROXY
+    value: {{ .noProxy | quote }}
+  {{- end }}
+  {{- if .existingSecret }}
+  - name: BROKER_UPSTREAM_PROXY_USERNAME
+    valueFrom:
+      secretKeyRef:
+        name: {{ .existingSecret }}
+        key: {{ .usernameKey }}
+  - name: BROKER_UPSTREAM_PROXY_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ .existingSecret }}
+        key: {{ .passwordKey }}
   {{- end }}
   {{- end }}
   {{- end }}

@@ -1,5 +1,7 @@
 package com.acme.tokenbroker;
 
+import com.acme.tokenbroker.system.OutboundProxy;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -15,6 +17,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class TokenBrokerApplication {
 
 	public static void main(String[] args) {
+		// before any JDK HTTP client loads: it reads this once (OutboundProxy)
+		OutboundProxy.allowBasicForTunnels();
 		SpringApplication.run(TokenBrokerApplication.class, args);
 	}
 

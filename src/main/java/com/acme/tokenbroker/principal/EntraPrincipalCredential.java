@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
+import com.acme.tokenbroker.system.OutboundProxy;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -198,6 +199,10 @@ public class EntraPrincipalCredential implements PrincipalCredential {
 	}
 
 	private static String rootCauseName(Throwable failure) {
+		String refusal = OutboundProxy.describeRefusal(failure);
+		if (refusal != null) {
+			return refusal;
+		}
 		Throwable cause = failure;
 		while (cause.getCause() != null && cause.getCause() != cause) {
 			cause = cause.getCause();

@@ -43,7 +43,7 @@ import org.springframework.util.StringUtils;
 /**
  * Builds the broker's own Entra ID credentials ({@link Identities}) from
  * {@link IdentityProperties} and {@link IdentitiesProperties}, on the JDK HTTP client
- * (not Netty) with the broker's outbound trust.
+ * (not Netty) with the broker's outbound trust and proxy.
  */
 @Configuration(proxyBeanMethods = false)
 class PrincipalConfiguration {
@@ -89,7 +89,13 @@ class PrincipalConfiguration {
 						"no identity named '" + service.identity() + "' under broker.identities");
 			}
 		}
-		HttpClient httpClient = new JdkHttpClientBuilder(tls.httpClientBuilder(outbound.connectTimeout())).build();
+		// Configuration.NONE: azure-core would otherwise route by HTTPS_PROXY (and Java's
+		// proxy properties) itself, over the broker's proxy and differently from the
+		// Azure ML client; the builder already carries the broker's OutboundProxy
+		HttpClient httpClient = ProxyAuthorizingAzureHttpClient
+			.of(new JdkHttpClientBuilder(tls.httpClientBuilder(outbound.connectTimeout()))
+				.configuration(com.azure.core.util.Configuration.NONE)
+				.build(), tls.proxy());
 		CircuitBreaker entra = breakers.forEntra(EntraPrincipalCredential::isOperatorError);
 		Map<String, Identities.Identity> built = new LinkedHashMap<>();
 		configured.forEach((alias, properties) -> {

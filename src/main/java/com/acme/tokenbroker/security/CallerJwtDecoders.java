@@ -74,7 +74,7 @@ final class CallerJwtDecoders {
 				throw new InvalidConfigurationException(prefix + ".max-token-lifetime", "must be positive, e.g. 24h");
 			}
 			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(RateLimitedJwkSource.of(issuer.jwkSetUri(),
-					new JdkResourceRetriever(tls.httpClientBuilder(JWKS_TIMEOUT).build(), JWKS_TIMEOUT), clock,
+					new JdkResourceRetriever(tls.httpClient(JWKS_TIMEOUT), JWKS_TIMEOUT), clock,
 					JWKS_MIN_REFRESH_INTERVAL))
 				.jwsAlgorithms((algorithms) -> {
 					algorithms.clear();

@@ -3,6 +3,8 @@ package com.acme.tokenbroker.system;
 import java.time.Clock;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -11,15 +13,18 @@ import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Cross-cutting beans: the clock every time decision reads, the cache manager the token
  * cache registers with (so Actuator's cache metrics see it), the circuit breakers, and
- * the trust used for outbound HTTPS, and the request context of every log line.
+ * the trust and proxy used for outbound HTTPS, and the request context of every log line.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
 class SystemConfiguration {
+
+	private static final Logger logger = LoggerFactory.getLogger(SystemConfiguration.class);
 
 	@Bean
 	Clock clock() {
@@ -49,8 +54,13 @@ class SystemConfiguration {
 	}
 
 	@Bean
-	OutboundTls outboundTls(SslBundles sslBundles, OutboundProperties outbound) {
-		return OutboundTls.from(sslBundles, outbound.sslBundle());
+	OutboundTls outboundTls(SslBundles sslBundles, OutboundProperties outbound, Environment environment) {
+		// HTTPS_PROXY and NO_PROXY through Spring's environment, where tests can set them
+		OutboundProxy proxy = OutboundProxy.from(outbound.proxy(), environment::getProperty);
+		if (!proxy.isDirect()) {
+			logger.info("Outbound calls: {}", proxy);
+		}
+		return OutboundTls.from(sslBundles, outbound.sslBundle(), proxy);
 	}
 
 }

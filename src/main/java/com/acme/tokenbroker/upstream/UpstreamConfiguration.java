@@ -29,7 +29,7 @@ class UpstreamConfiguration {
 			Identities identities, CircuitBreakers breakers, BulkheadRegistry bulkheads,
 			RateLimiterRegistry rateLimiters, ObjectProvider<SharedBudget> sharedBudget, MeterRegistry meterRegistry,
 			JsonMapper jsonMapper, ObjectProvider<Sleeper> sleeper, Clock clock) {
-		java.net.http.HttpClient httpClient = tls.httpClientBuilder(outbound.connectTimeout()).build();
+		java.net.http.HttpClient httpClient = tls.httpClient(outbound.connectTimeout());
 		UpstreamHttp http = new UpstreamHttp(httpClient, properties, identities::principal, jsonMapper, clock,
 				meterRegistry.config().clock());
 		TokenResponseReader reader = new TokenResponseReader(clock);

@@ -16,6 +16,7 @@ import java.util.function.Function;
 
 import com.acme.tokenbroker.principal.PrincipalCredential;
 import com.acme.tokenbroker.principal.PrincipalUnavailableException;
+import com.acme.tokenbroker.system.OutboundProxy;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -207,6 +208,13 @@ final class UpstreamHttp {
 			return new UpstreamException(UpstreamException.Kind.REJECTED_PRINCIPAL, status, retryAfter,
 					message + ": the broker's principal is not authorized (check its role assignment)");
 		}
+		if (status == 407) {
+			// the outbound proxy's answer, not the upstream's: the JDK hands a 407 to a
+			// CONNECT back as the response
+			return new UpstreamException(UpstreamException.Kind.UNAVAILABLE, status, retryAfter,
+					"The outbound proxy refused the request for " + what
+							+ ": it wants credentials (check broker.upstream.proxy)");
+		}
 		if (status == 404) {
 			return new UpstreamException(UpstreamException.Kind.NOT_FOUND, status, retryAfter,
 					message + ": no such service or endpoint upstream");
@@ -237,6 +245,9 @@ final class UpstreamHttp {
 		}
 		else if (cause instanceof ConnectException) {
 			condition = "connection refused";
+		}
+		else if (OutboundProxy.describeRefusal(cause) != null) {
+			condition = OutboundProxy.describeRefusal(cause);
 		}
 		else {
 			condition = (cause != null) ? cause.getClass().getSimpleName() : "I/O error";

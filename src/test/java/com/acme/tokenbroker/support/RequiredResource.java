@@ -10,10 +10,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The JUnit condition behind {@link RequiresRedis}, {@link RequiresNftables} and
- * {@link RequiresPrometheus}: a test class whose resource cannot be used is skipped with
- * the reason and how to provide it, unless the resource's environment variable says it is
- * required ({@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true} for Redis and nftables,
- * {@code TOKEN_BROKER_TEST_PROMETHEUS_REQUIRED=true} for Prometheus, both set by
+ * {@link RequiresPrometheus} and {@link RequiresTinyproxy}: a test class whose resource
+ * cannot be used is skipped with the reason and how to provide it, unless the resource's
+ * environment variable says it is required ({@code TOKEN_BROKER_TEST_REDIS_REQUIRED=true}
+ * for Redis and nftables, {@code TOKEN_BROKER_TEST_PROMETHEUS_REQUIRED=true} for
+ * Prometheus, {@code TOKEN_BROKER_TEST_TINYPROXY_REQUIRED=true} for tinyproxy, all set by
  * {@code .ci/run}, which provides them): then it fails.
  */
 public abstract class RequiredResource implements ExecutionCondition, BeforeAllCallback {
@@ -101,6 +102,17 @@ public abstract class RequiredResource implements ExecutionCondition, BeforeAllC
 			super("A Prometheus server", TestPrometheus::unusableBecause,
 					"apt-get install -y prometheus, or set TOKEN_BROKER_TEST_PROMETHEUS to the binary; .ci/run does",
 					"TOKEN_BROKER_TEST_PROMETHEUS_REQUIRED", TestPrometheus::required);
+		}
+
+	}
+
+	/** Skips or fails where Debian's {@code tinyproxy} is not installed. */
+	public static final class Tinyproxy extends RequiredResource {
+
+		public Tinyproxy() {
+			super("A forward proxy (tinyproxy)", TestTinyproxy::unusableBecause,
+					"apt-get install -y tinyproxy; .ci/run does", TestTinyproxy.REQUIRED,
+					() -> "true".equalsIgnoreCase(System.getenv(TestTinyproxy.REQUIRED)));
 		}
 
 	}
