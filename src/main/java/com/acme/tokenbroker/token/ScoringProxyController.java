@@ -10,6 +10,7 @@ import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.security.AccessPolicy;
 import com.acme.tokenbroker.security.Caller;
 import io.micrometer.core.instrument.Clock;
+import io.swagger.v3.oas.annotations.Hidden;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -22,6 +23,7 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RestController;
@@ -63,10 +65,32 @@ class ScoringProxyController {
 		this.ticker = meterRegistry.config().clock();
 	}
 
-	@RequestMapping(path = { "/services/{service}", "/services/{service}/**" }, method = { RequestMethod.GET,
-			RequestMethod.POST, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE })
-	void forward(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt, HttpServletRequest request,
+	// The one operation the document shows (docs/openapi.yaml); the others are forwarded
+	// alike
+	@PostMapping("/services/{service}")
+	void score(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	@Hidden
+	@RequestMapping(path = "/services/{service}",
+			method = { RequestMethod.GET, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE })
+	void otherMethods(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt,
+			HttpServletRequest request, HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	@Hidden
+	@RequestMapping(path = "/services/{service}/**", method = { RequestMethod.GET, RequestMethod.POST,
+			RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE })
+	void below(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	private void forward(String service, Jwt jwt, HttpServletRequest request, HttpServletResponse response)
+			throws IOException {
 		long start = this.ticker.monotonicTime();
 		int status = 500;
 		String refreshed = "false";
