@@ -74,6 +74,7 @@ class ScoringProxyIntegrationTests {
 		.add("tok-v1", "weu", ServiceKind.WEBSERVICE, AuthMode.AML_TOKEN)
 		.add("key-regen", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.add("key-big", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
+		.add("key-held", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.add("key-faults", "weu", ServiceKind.WEBSERVICE, AuthMode.KEY)
 		.build();
 
@@ -197,6 +198,30 @@ class ScoringProxyIntegrationTests {
 		assertThat(retries("key-regen") - retries).isEqualTo(1);
 		assertThat(accessToken(credential("key-regen"))).isNotEqualTo(accessToken(before))
 			.isEqualTo(SIMULATOR.keys("ws-weu", "key-regen").primaryKey());
+	}
+
+	@Test
+	void aRefusalWithinMinRefreshIntervalIsTheBrokersOwn503AndNoCredentialIsLogged(CapturedOutput output)
+			throws Exception {
+		JsonNode before = credential("key-held");
+		regenerateOutsideTheBroker("key-held");
+		long reads = SIMULATOR.callCount(REGION, Operation.MMS_LIST_KEYS);
+
+		HttpResponse<String> tooSoon = proxy("key-held", "", caller(), "{}".getBytes());
+
+		assertThat(tooSoon.statusCode()).as(tooSoon::body).isEqualTo(503);
+		assertProblem(tooSoon, "credential-rejected");
+		assertThat(tooSoon.headers().firstValue("Retry-After")).isPresent();
+		assertThat(SIMULATOR.callCount(REGION, Operation.MMS_LIST_KEYS)).isEqualTo(reads);
+
+		CLOCK.advance(PAST_MIN_REFRESH_INTERVAL);
+		HttpResponse<String> replaced = proxy("key-held", "", caller(), "{}".getBytes());
+		assertThat(replaced.statusCode()).as(replaced::body).isEqualTo(200);
+		String after = SIMULATOR.keys("ws-weu", "key-held").primaryKey();
+		assertThat(output.getAll()).contains("proxy caller=app service=key-held method=POST path=/ status=503")
+			.contains("proxy caller=app service=key-held method=POST path=/ status=200 refreshed=retried")
+			.doesNotContain(accessToken(before))
+			.doesNotContain(after);
 	}
 
 	@Test

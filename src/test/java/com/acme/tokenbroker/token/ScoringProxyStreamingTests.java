@@ -73,6 +73,14 @@ class ScoringProxyStreamingTests {
 				out.write(answer);
 			}
 		});
+		this.endpoint.createContext("/score/moved", (exchange) -> {
+			exchange.getResponseHeaders().add("Location", "https://elsewhere.example/score");
+			exchange.getResponseHeaders().add("Proxy-Authenticate", "Basic realm=\"up\"");
+			exchange.getResponseHeaders().add("Trailer", "X-Checksum");
+			exchange.getResponseHeaders().add("X-Service", "moved");
+			exchange.sendResponseHeaders(302, -1);
+			exchange.close();
+		});
 		this.endpoint.start();
 	}
 
@@ -83,12 +91,7 @@ class ScoringProxyStreamingTests {
 
 	@Test
 	void forwardWhenBodyIsHundredMegabytesThenItStreamsWithinAWindow() throws IOException {
-		TokenBroker broker = mock(TokenBroker.class);
-		Instant fetched = Instant.parse("2026-11-28T10:00:00Z");
-		BrokeredToken key = new BrokeredToken(this.fraud.name(), "Bearer", "the-key", fetched.plusSeconds(300),
-				fetched.plusSeconds(600), fetched, "key",
-				"http://127.0.0.1:" + this.endpoint.getAddress().getPort() + "/score");
-		given(broker.tokenFor(eq(this.fraud), any())).willReturn(new TokenBroker.Served(key, false, false));
+		TokenBroker broker = brokerServing("Bearer", "the-key");
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(200), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(60));
 		ScoringProxy proxy = new ScoringProxy(broker, HttpClient.newBuilder().build(), properties,
@@ -115,6 +118,36 @@ class ScoringProxyStreamingTests {
 		assertThat(outcome.status()).isEqualTo(200);
 		assertThat(response.getContentAsString()).isEqualTo("received=" + BODY + " authorization=Bearer the-key");
 		assertThat(body.maxLead).as("bytes read from the caller but not yet at the endpoint").isLessThan(WINDOW);
+	}
+
+	@Test
+	void forwardWhenTheEndpointRedirectsThenTheRedirectIsAnsweredAsIsWithoutHopByHopHeaders() throws IOException {
+		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"), HttpClient.newBuilder().build(),
+				new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64), Duration.ofSeconds(3),
+						Duration.ofSeconds(10)),
+				new SimpleMeterRegistry());
+		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/services/fraud/moved");
+		MockHttpServletResponse response = new MockHttpServletResponse();
+
+		ScoringProxy.Outcome outcome = proxy.forward(this.fraud, "/moved", request, response);
+
+		assertThat(outcome.status()).isEqualTo(302);
+		assertThat(response.getStatus()).isEqualTo(302);
+		assertThat(response.getHeader("Location")).isEqualTo("https://elsewhere.example/score");
+		assertThat(response.getHeader("X-Service")).isEqualTo("moved");
+		assertThat(response.getHeader("Proxy-Authenticate")).isNull();
+		assertThat(response.getHeader("Trailer")).isNull();
+		assertThat(this.received.get()).isZero();
+	}
+
+	private TokenBroker brokerServing(String type, String value) {
+		TokenBroker broker = mock(TokenBroker.class);
+		Instant fetched = Instant.parse("2026-11-28T10:00:00Z");
+		BrokeredToken key = new BrokeredToken(this.fraud.name(), type, value, fetched.plusSeconds(300),
+				fetched.plusSeconds(600), fetched, "key",
+				"http://127.0.0.1:" + this.endpoint.getAddress().getPort() + "/score");
+		given(broker.tokenFor(eq(this.fraud), any())).willReturn(new TokenBroker.Served(key, false, false));
+		return broker;
 	}
 
 	/** A body made up as it is read, noting how far ahead of the endpoint it gets. */
