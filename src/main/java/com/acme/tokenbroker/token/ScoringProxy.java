@@ -110,6 +110,8 @@ final class ScoringProxy {
 		String statusClass = "error";
 		try {
 			HttpResponse<InputStream> answer = send(name, target, request, body, served.token());
+			// the endpoint answered, even if the broker then answers its own 503
+			statusClass = (answer.statusCode() / 100) + "xx";
 			boolean refreshed = false;
 			boolean retried = false;
 			if (answer.statusCode() == 401 || answer.statusCode() == 403) {
