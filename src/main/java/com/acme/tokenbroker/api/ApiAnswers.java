@@ -37,6 +37,8 @@ class ApiAnswers implements OpenApiCustomizer {
 
 	static final String SINKS = "file sinks";
 
+	static final String PROXY = "scoring proxy";
+
 	static final String PROBLEM_JSON = "application/problem+json";
 
 	private static final String PROBLEM_REF = "#/components/schemas/Problem";
@@ -86,6 +88,9 @@ class ApiAnswers implements OpenApiCustomizer {
 					"Another broker instance of the fleet is rotating the keys of service '" + SERVICE
 							+ "'; follow it there, or ask again once it has ended",
 					"Another instance of the fleet is rotating this service's keys"),
+			new Kind("payload-too-large", 413, "Payload too large",
+					"The request body exceeds broker.proxy.max-body-size",
+					"The proxied request's body exceeds broker.proxy.max-body-size"),
 			new Kind("request-header-too-large", 431, "Request header too large",
 					"The request line and headers exceed the server's limit of 16384 bytes",
 					"The request line and headers exceed server.max-http-request-header-size"),
@@ -94,6 +99,14 @@ class ApiAnswers implements OpenApiCustomizer {
 					"A failure of the broker, logged and never detailed"),
 			new Kind("not-implemented", 501, "Not implemented",
 					"The request's method or transfer coding is not implemented", "A method such as CONNECT"),
+			new Kind("scoring-unreachable", 502, "Scoring endpoint unreachable",
+					"The scoring endpoint of service '" + SERVICE + "' could not be reached (ConnectException)",
+					"The service's scoring endpoint refused or dropped the connection, failed TLS or is not known; "
+							+ "distinct from the broker's own 503s"),
+			new Kind("scoring-timeout", 504, "Scoring endpoint timed out",
+					"The scoring endpoint of service '" + SERVICE
+							+ "' did not answer within 90 s (broker.proxy.request-deadline)",
+					"The service's scoring endpoint did not answer within broker.proxy.request-deadline"),
 			new Kind(TokenUnavailableException.Reason.UPSTREAM_UNAVAILABLE,
 					"No usable token for service '" + SERVICE + "' (last fetch: unavailable; next attempt in 8 s)",
 					"The upstream failed or could not be reached, and no usable token is cached"),
@@ -254,9 +267,37 @@ class ApiAnswers implements OpenApiCustomizer {
 		noStore(success(sinks, "200", "The sinks, possibly none"));
 		errors(sinks, EVERY_OPERATION);
 
+		Operation proxy = operation(openApi, "/services/{service}", PathItem.HttpMethod.POST);
+		proxy.operationId("proxyToService").summary("Call the service with the served credential").description("""
+				The request is forwarded to the service's scoring URI (from its metadata) with the \
+				credential the broker serves in `Authorization`; the answer comes back as the service \
+				gave it (status, headers but hop-by-hop, body), redirects included. GET, PUT, PATCH and \
+				DELETE, and any path below (`/services/{service}/swagger.json` to the scoring URI's \
+				`/swagger.json`, never outside it) are forwarded alike. Authorized as GET \
+				/tokens/{service}. The caller's own `Authorization` and `Cookie` and hop-by-hop headers \
+				are not forwarded. When the service refuses the credential (401 or 403) the broker \
+				replaces it (as POST /tokens/{service}/rejections) and sends a request of at most \
+				broker.proxy.replay-buffer once more; a larger one is answered the refusal with \
+				`Token-Refreshed: true`, to be sent again. The service's own errors are answered as \
+				they are; 502 and 504 problems are the broker's, when the service cannot be reached.""");
+		serviceParameter(proxy);
+		proxy.requestBody(new RequestBody().required(false)
+			.description("Whatever the service takes, streamed through; at most broker.proxy.max-body-size")
+			.content(new Content().addMediaType("*/*",
+					new MediaType().schema(schema("string", null).format("binary")))));
+		ApiResponse answered = success(proxy, "200", "The service's answer, whatever its status, as it gave it");
+		answered.setContent(
+				new Content().addMediaType("*/*", new MediaType().schema(schema("string", null).format("binary"))));
+		answered.addHeaderObject("Token-Refreshed", header("`true` when the broker replaced the credential "
+				+ "the service refused, whether or not the request was sent again", "boolean"));
+		errors(proxy,
+				concat(SERVICE_NAMED,
+						List.of("invalid-request", "payload-too-large", "scoring-unreachable", "scoring-timeout"),
+						EVERY_OPERATION, reasons(TokenUnavailableException.Reason.MIN_TTL_UNSATISFIABLE)));
+
 		openApi.getPaths().values().forEach((path) -> path.readOperations().forEach((operation) -> {
-			operation.setTags(List
-				.of((operation == rotate || operation == rotation) ? KEYS : (operation == sinks) ? SINKS : TOKENS));
+			operation.setTags(List.of((operation == rotate || operation == rotation) ? KEYS
+					: (operation == sinks) ? SINKS : (operation == proxy) ? PROXY : TOKENS));
 			require(operation.getSummary() != null, "every operation is described here: " + operation.getOperationId());
 		}));
 	}

@@ -52,7 +52,9 @@ class ApiDocumentationConfiguration {
 					new Tag().name(ApiAnswers.KEYS)
 						.description("Key rotation of key-auth services, for callers of broker.access.admin-rules"),
 					new Tag().name(ApiAnswers.SINKS)
-						.description("The state of the file sinks, for callers of broker.access.admin-rules")))
+						.description("The state of the file sinks, for callers of broker.access.admin-rules"),
+					new Tag().name(ApiAnswers.PROXY)
+						.description("Calls to a service through the broker, which adds the credential")))
 			.components(new Components().addSecuritySchemes(CALLER_TOKEN,
 					new SecurityScheme().type(SecurityScheme.Type.HTTP)
 						.scheme("bearer")

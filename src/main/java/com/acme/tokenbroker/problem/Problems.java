@@ -59,6 +59,17 @@ public final class Problems {
 	/** Any other error status the server answers itself, before the broker's code. */
 	public static final URI HTTP_ERROR = type("http-error");
 
+	/** The injecting proxy: the service's scoring endpoint could not be reached. */
+	public static final URI SCORING_UNREACHABLE = type("scoring-unreachable");
+
+	/** The injecting proxy: the scoring endpoint did not answer within the deadline. */
+	public static final URI SCORING_TIMEOUT = type("scoring-timeout");
+
+	/**
+	 * The injecting proxy: the request body exceeds {@code broker.proxy.max-body-size}.
+	 */
+	public static final URI PAYLOAD_TOO_LARGE = type("payload-too-large");
+
 	private Problems() {
 	}
 

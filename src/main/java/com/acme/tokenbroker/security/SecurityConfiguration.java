@@ -41,9 +41,10 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 /**
  * Inbound security. Actuator endpoints live on the management port and need no caller
  * token (probes and scrapers), nor does the OpenAPI document; everything else requires a
- * JWT from a trusted issuer ({@code broker.access.issuers}), and {@code /tokens/**}
- * additionally an access rule for the service, checked by the controller. Failures are
- * problem+json with the RFC 6750 {@code WWW-Authenticate} header kept.
+ * JWT from a trusted issuer ({@code broker.access.issuers}), and {@code /tokens/**} and
+ * {@code /services/**} (the injecting proxy) additionally an access rule for the service,
+ * checked by the controller. Failures are problem+json with the RFC 6750
+ * {@code WWW-Authenticate} header kept.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -132,7 +133,7 @@ class SecurityConfiguration {
 		http.authorizeHttpRequests(
 				(requests) -> requests.requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs.yaml")
 					.permitAll()
-					.requestMatchers("/tokens", "/tokens/**", "/admin/**")
+					.requestMatchers("/tokens", "/tokens/**", "/services/**", "/admin/**")
 					.authenticated()
 					.anyRequest()
 					.denyAll())

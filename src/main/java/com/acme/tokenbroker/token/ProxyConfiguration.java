@@ -1,0 +1,23 @@
+package com.acme.tokenbroker.token;
+
+import com.acme.tokenbroker.system.OutboundTls;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the injecting proxy: its own HTTP client, with the trust of every outbound call
+ * ({@link OutboundTls}), HTTP/1.1, no redirect followed, and the proxy's connect timeout.
+ */
+@Configuration(proxyBeanMethods = false)
+class ProxyConfiguration {
+
+	@Bean
+	ScoringProxy scoringProxy(TokenBroker broker, OutboundTls tls, ProxyProperties properties,
+			MeterRegistry meterRegistry) {
+		return new ScoringProxy(broker, tls.httpClientBuilder(properties.connectTimeout()).build(), properties,
+				meterRegistry);
+	}
+
+}

@@ -1,0 +1,138 @@
+package com.acme.tokenbroker.token;
+
+import java.io.IOException;
+import java.util.regex.Pattern;
+
+import com.acme.tokenbroker.catalog.InvalidServiceNameException;
+import com.acme.tokenbroker.catalog.ServiceCatalog;
+import com.acme.tokenbroker.catalog.ServiceDescriptor;
+import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.security.AccessPolicy;
+import com.acme.tokenbroker.security.Caller;
+import io.micrometer.core.instrument.Clock;
+import io.swagger.v3.oas.annotations.Hidden;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /services/{service}/**}: the injecting proxy (docs/proxy.md). The caller is
+ * authorized exactly as for {@code GET /tokens/{service}} (403 whether or not the service
+ * exists, then 404), and {@link ScoringProxy} forwards the request to the service's
+ * scoring URI with the served credential. One access log line per request names the
+ * caller, the service, the method, the path without its query, the status and the time
+ * taken; never a credential.
+ */
+@RestController
+class ScoringProxyController {
+
+	static final String PREFIX = "/services/";
+
+	/** What the access log shows of a name as sent: it may not be a valid one. */
+	private static final Pattern LOGGABLE = Pattern.compile("[^A-Za-z0-9._@:-]");
+
+	private static final Logger accessLog = LoggerFactory.getLogger("com.acme.tokenbroker.proxy.access");
+
+	private final ServiceCatalog catalog;
+
+	private final AccessPolicy accessPolicy;
+
+	private final ScoringProxy proxy;
+
+	private final ProxyProperties properties;
+
+	private final Clock ticker;
+
+	ScoringProxyController(ServiceCatalog catalog, AccessPolicy accessPolicy, ScoringProxy proxy,
+			ProxyProperties properties, MeterRegistry meterRegistry) {
+		this.catalog = catalog;
+		this.accessPolicy = accessPolicy;
+		this.proxy = proxy;
+		this.properties = properties;
+		this.ticker = meterRegistry.config().clock();
+	}
+
+	// The one operation the document shows (docs/openapi.yaml); the others are forwarded
+	// alike
+	@PostMapping("/services/{service}")
+	void score(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	@Hidden
+	@RequestMapping(path = "/services/{service}",
+			method = { RequestMethod.GET, RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE })
+	void otherMethods(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt,
+			HttpServletRequest request, HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	@Hidden
+	@RequestMapping(path = "/services/{service}/**", method = { RequestMethod.GET, RequestMethod.POST,
+			RequestMethod.PUT, RequestMethod.PATCH, RequestMethod.DELETE })
+	void below(@PathVariable("service") String service, @AuthenticationPrincipal Jwt jwt, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		forward(service, jwt, request, response);
+	}
+
+	private void forward(String service, Jwt jwt, HttpServletRequest request, HttpServletResponse response)
+			throws IOException {
+		long start = this.ticker.monotonicTime();
+		int status = 500;
+		String refreshed = "false";
+		String remainder = "";
+		try {
+			if (!this.properties.enabled()) {
+				throw new ErrorResponseException(HttpStatus.NOT_FOUND, Problems.of(HttpStatus.NOT_FOUND,
+						Problems.NOT_FOUND, "Not found", "Nothing is served at this path"), null);
+			}
+			ServiceDescriptor descriptor = TokenController.authorize(this.catalog, this.accessPolicy, service, jwt);
+			remainder = remainder(request, service);
+			ScoringProxy.Outcome outcome = this.proxy.forward(descriptor, remainder, request, response);
+			status = outcome.status();
+			refreshed = outcome.retried() ? "retried" : Boolean.toString(outcome.refreshed());
+		}
+		catch (RuntimeException ex) {
+			status = (ex instanceof ErrorResponse error) ? error.getStatusCode().value()
+					: (ex instanceof InvalidServiceNameException) ? 400 : 500;
+			throw ex;
+		}
+		finally {
+			accessLog.info("proxy caller={} service={} method={} path={} status={} refreshed={} durationMs={}",
+					subject(jwt), LOGGABLE.matcher(service).replaceAll("?"), request.getMethod(),
+					remainder.isEmpty() ? "/" : remainder, status, refreshed,
+					(this.ticker.monotonicTime() - start) / 1_000_000);
+		}
+	}
+
+	private static String subject(Jwt jwt) {
+		return (jwt != null) ? Caller.from(jwt).subject() : "-";
+	}
+
+	/** The raw path after {@code /services/{service}}, as the caller sent it. */
+	private static String remainder(HttpServletRequest request, String service) {
+		String uri = request.getRequestURI().substring(request.getContextPath().length());
+		String prefix = PREFIX + service;
+		if (!uri.startsWith(prefix)) {
+			// the service name sent encoded: it has no characters that need it
+			throw new ErrorResponseException(HttpStatus.BAD_REQUEST, Problems.of(HttpStatus.BAD_REQUEST,
+					Problems.INVALID_REQUEST, "Invalid proxy request", "The service name must not be encoded"), null);
+		}
+		return uri.substring(prefix.length());
+	}
+
+}
