@@ -14,6 +14,8 @@ Runs (each figure with its unit goes to target/bench/results.json, and a table t
 On Java 25+ the brokers start as the container image starts the broker: extracted jars and an AOT cache made by a
 training run first (prepare_launch); on older runtimes, the fat jar.
   budget        1,000 services warming at start: the most upstream calls in any one-second window vs the configured rate
+  proxy         POST /services/{service} (the injecting proxy) against POST to the service's scoring URI with the served
+                credential, small and 1 MB bodies: p50 at 1 connection, throughput at 32 (a broker of its own)
 
 Only loopback addresses are used. Every process started here is stopped before the script ends.
 """
@@ -219,12 +221,20 @@ def to_ms(value):
     return round(float(match.group(1)) * UNITS[match.group(2)], 3)
 
 
-def wrk(url, seconds, token=None, accept="application/json", cpus=None):
-    """cpus: the CPU list wrk is pinned to (taskset), or None to run it where the scheduler puts it."""
-    command = (["taskset", "-c", cpus] if cpus else []) + ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-H", f"Accept: {accept}"]
+def wrk(url, seconds, token=None, accept="application/json", cpus=None, connections=WRK_CONNECTIONS, script=None):
+    """cpus: the CPU list wrk is pinned to (taskset), or None to run it where the scheduler puts it. script: a wrk Lua
+    script (e.g. post_script's POST with a body)."""
+    threads = min(WRK_THREADS, connections)
+    command = (["taskset", "-c", cpus] if cpus else []) + ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Accept: {accept}"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if script:
+        command += ["-s", script]
+    return parse_wrk(subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(output):
+    """requests_per_second, p50_ms, p99_ms, max_ms, non_2xx and socket_errors of wrk --latency's output."""
     result = {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
     latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", output)
     result["max_ms"] = to_ms(latency.group(3))
@@ -330,6 +340,156 @@ def budget(broker, services, rate, limit=600):
             "max_calls_in_any_second": worst, "warm_up_seconds": round(samples[-1][0] - started, 1) if samples else None}
 
 
+# The simulator's example input, about 100 bytes, and a body just under the simulated scoring endpoint's 1 MiB limit.
+PROXY_SMALL_BODY = b'{"data":[[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0],[1.0,0.9,0.8,0.7,0.6,0.5,0.4,0.3,0.2,0.1]]}'
+PROXY_LARGE_BYTES = 1_000_000
+
+
+def scoring_body(size):
+    """A JSON scoring body of exactly size bytes."""
+    return b'{"data":"' + b"x" * (size - 11) + b'"}'
+
+
+def post_script(out, name, body):
+    """A wrk Lua script that POSTs body (written beside it) as JSON; wrk adds its Content-Length."""
+    body_path = os.path.join(out, f"{name}.body")
+    with open(body_path, "wb") as file:
+        file.write(body)
+    script = os.path.join(out, f"{name}.lua")
+    with open(script, "w") as file:
+        file.write(f"""local file = io.open("{body_path}", "rb")
+wrk.method = "POST"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
+""")
+    return script
+
+
+def post_status(url, body, token):
+    """The status of one POST; the simulator's TLS certificate is its own, on loopback, so it is not verified."""
+    import ssl
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30, context=ssl._create_unverified_context()) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def outlives(expires_at, seconds, now=None):
+    """Whether an ISO-8601 instant (the broker's expiresAt) is more than seconds away."""
+    import datetime
+    expires = datetime.datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (expires - now).total_seconds() > seconds
+
+
+def proxy_comparison(direct, proxied):
+    """One body size: direct and proxied runs at 1 connection (latency) and at WRK_CONNECTIONS (throughput), and what
+    the proxy adds: p50 at 1 connection, throughput at full load."""
+    return {
+        "direct": direct, "proxy": proxied,
+        "added_p50_ms": round(proxied["latency"]["p50_ms"] - direct["latency"]["p50_ms"], 3),
+        "added_p99_ms": round(proxied["latency"]["p99_ms"] - direct["latency"]["p99_ms"], 3),
+        "throughput_vs_direct": round(proxied["load"]["requests_per_second"]
+                                      / direct["load"]["requests_per_second"], 3),
+        "non_2xx": sum(run[key]["non_2xx"] for run in (direct, proxied) for key in ("latency", "load")),
+    }
+
+
+def proxy_headline(sizes):
+    """The headline figures: the worse body size for each (the largest added p50, the lowest throughput ratio)."""
+    latency = max(sizes, key=lambda name: sizes[name]["added_p50_ms"])
+    throughput = min(sizes, key=lambda name: sizes[name]["throughput_vs_direct"])
+    return {"added_p50_ms": sizes[latency]["added_p50_ms"], "added_p50_body": latency,
+            "throughput_vs_direct": sizes[throughput]["throughput_vs_direct"], "throughput_body": throughput,
+            "non_2xx": sum(size["non_2xx"] for size in sizes.values())}
+
+
+def proxy_benchmark(broker, out, seconds, service=HOT_SERVICE):
+    """The injecting proxy (POST /services/{service}) against calling the service's scoring URI directly with the
+    credential the broker serves for it, same load, small and 1 MB bodies. The simulated scoring endpoint runs in the
+    broker's JVM, so both sides share its CPU."""
+    caller = broker.caller_token()
+    served = json.loads(broker.token_json(service, caller))
+    if served["tokenType"].lower() != "bearer":
+        raise RuntimeError(f"{service}: token type {served['tokenType']}, expected Bearer")
+    credential, direct_url, proxy_url = served["accessToken"], served["scoringUri"], broker.url(f"/services/{service}")
+    # The direct runs reuse this one credential: it must outlive them (the simulator's tokens live 12.5 hours; a
+    # refresh by the broker meanwhile leaves it valid).
+    if not outlives(served["expiresAt"], 2 * (4 * seconds + 6) + 120):
+        raise RuntimeError(f"{service}: the served credential expires at {served['expiresAt']}, before the runs end")
+    results = {"service": service, "credential_type": served["credentialType"],
+               "credential_expires_at": served["expiresAt"], "connections": {"latency": 1, "load": WRK_CONNECTIONS},
+               "seconds": seconds}
+    sizes = {}
+    for name, body in (("small", PROXY_SMALL_BODY), ("large", scoring_body(PROXY_LARGE_BYTES))):
+        script = post_script(out, f"proxy-{name}", body)
+        for url, token in ((direct_url, credential), (proxy_url, caller)):
+            status = post_status(url, body, token)
+            if status != 200:
+                raise RuntimeError(f"POST {'direct' if url == direct_url else 'through the proxy'} ({name} body): "
+                                   f"{status}; see {broker.name}.log")
+            wrk(url, 3, token, script=script)
+        direct, proxied = {}, {}
+        for key, connections in (("latency", 1), ("load", WRK_CONNECTIONS)):
+            direct[key] = wrk(direct_url, seconds, credential, connections=connections, script=script)
+            proxied[key] = wrk(proxy_url, seconds, caller, connections=connections, script=script)
+        sizes[name] = {"body_bytes": len(body), **proxy_comparison(direct, proxied)}
+    results.update(sizes)
+    results.update(proxy_headline(sizes))
+    return results
+
+
+def proxy_targets(proxy):
+    """Issue 16's proxy targets; a run with any non-2xx answer meets neither."""
+    clean = proxy["non_2xx"] == 0
+    rows = [
+        (f"proxy.added_p50_ms ({proxy['added_p50_body']} body)", proxy["added_p50_ms"], "ms", "<= 1",
+         clean and proxy["added_p50_ms"] <= 1),
+        (f"proxy.throughput_vs_direct ({proxy['throughput_body']} body)", proxy["throughput_vs_direct"], "×", ">= 0.8",
+         clean and proxy["throughput_vs_direct"] >= 0.8),
+    ]
+    return [{"measure": name, "value": value, "unit": unit, "target": target, "met": bool(met)}
+            for name, value, unit, target, met in rows]
+
+
+def proxy_markdown(proxy):
+    lines = [f"Proxy (issue 16): POST /services/{proxy['service']} against POST to its scoring URI with the served "
+             f"credential ({proxy['credential_type']}), {proxy['seconds']} s each, 1 connection for latency, "
+             f"{proxy['connections']['load']} for throughput; the simulated scoring endpoint runs in the broker's JVM.",
+             "", "| Body | Direct, 1 conn. | Proxy, 1 conn. | Direct, loaded | Proxy, loaded | Added p50 | Throughput |",
+             "|---|---|---|---|---|---|---|"]
+    for name in ("small", "large"):
+        size = proxy[name]
+        cells = [f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, {run['requests_per_second']:.0f} req/s"
+                 for run in (size["direct"]["latency"], size["proxy"]["latency"], size["direct"]["load"],
+                             size["proxy"]["load"])]
+        lines.append(f"| {name}, {size['body_bytes']:,} B | {' | '.join(cells)} | {size['added_p50_ms']} ms | "
+                     f"{size['throughput_vs_direct']}× |")
+    if proxy["non_2xx"]:
+        lines += ["", f"{proxy['non_2xx']} non-2xx answers during the proxy runs: its figures are not comparable."]
+    return "\n".join(lines) + "\n"
+
+
+def run_proxy(options, launch, jvm, out, brokers):
+    """A broker of its own for the proxy benchmark, so its load leaves the other figures alone."""
+    # The simulator's scoring endpoint is the JDK's HttpsServer, which writes an answer's headers and body apart without
+    # TCP_NODELAY: a lone client then waits out its delayed ACK, about 40 ms a request, which real scoring endpoints do
+    # not cost. The property is read by the simulator's server only (the broker's own servers are Tomcat's).
+    broker = Broker(options.java, launch, out, "broker-proxy", ["--broker.tokens.warm-up=false", *options.broker_arg],
+                    [*jvm, "-Dsun.net.httpserver.nodelay=true"]).start()
+    brokers.append(broker)
+    broker.first_token_seconds()
+    try:
+        return proxy_benchmark(broker, out, options.seconds)
+    finally:
+        broker.stop()
+
+
 def plain_boot_ready(java, classpath, out, limit=120):
     """A plain Spring Boot app with the broker's starters (no broker beans), process start to ready."""
     port, management = free_port(), free_port()
@@ -359,8 +519,9 @@ def main():
     parser.add_argument("--java", default="java")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--jvm", default="")
-    parser.add_argument("--only", choices=["hot"], help="hot: only the hot path (broker, framework floor, nginx), "
-                        "for iterating; the full run is what bench/results.md holds")
+    parser.add_argument("--only", choices=["hot", "proxy"], help="hot: only the hot path (broker, framework floor, "
+                        "nginx); proxy: only the proxy against direct scoring calls; for iterating, the full run is "
+                        "what bench/results.md holds")
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="an extra argument for the hot-path broker, e.g. --server.tomcat.threads.max=4 (repeatable)")
     options = parser.parse_args()
@@ -380,6 +541,14 @@ def main():
     fat_jar = ["-jar", options.jar]
     jvm = jvm + aot_flags
     try:
+        if options.only == "proxy":
+            results["proxy"] = run_proxy(options, launch, jvm, out, brokers)
+            results["targets"] = proxy_targets(results["proxy"])
+            with open(os.path.join(out, "results-proxy.json"), "w") as file:
+                json.dump(results, file, indent=2)
+            print(proxy_markdown(results["proxy"]))
+            print(json.dumps(results["targets"], indent=2))
+            return 0
         # 10 services (3 of the simulator profile + 7), warmed at start.
         ten = os.path.join(out, "services-10.yml")
         services_yaml(ten, 7)
@@ -451,6 +620,9 @@ def main():
         results["refresh_under_load"] = {"run": under_refresh, "upstream_refreshes_during_run": refreshes,
                                          "p99_vs_steady": round(under_refresh["p99_ms"] / hot["p99_ms"], 3)}
 
+        # The injecting proxy against direct scoring calls (issue 16).
+        results["proxy"] = run_proxy(options, launch, jvm, out, brokers)
+
         # 10,000 services: footprint per cached entry.
         many = os.path.join(out, "services-10000.yml")
         services_yaml(many, 9997)
@@ -518,7 +690,7 @@ def main():
 
 
 def targets(r):
-    """Issue 14's targets, each with the figure of this run and whether it is met."""
+    """Issues 14's and 16's targets, each with the figure of this run and whether it is met."""
     hot, nginx = r["hot_path"]["broker"], r["hot_path"]["nginx"]
     pinned = r["hot_path"].get("pinned") or {"broker": hot, "nginx": nginx}
     memory = r["footprint_10_services"]["memory_after_hot_path"]
@@ -536,7 +708,7 @@ def targets(r):
         ("footprint_10000_services.bytes_per_cached_entry_estimate", per_entry, "B", "<= 4096", lambda v: v <= 4096),
     ]
     return [{"measure": name, "value": value, "unit": unit, "target": target, "met": bool(met(value))}
-            for name, value, unit, target, met in rows]
+            for name, value, unit, target, met in rows] + (proxy_targets(r["proxy"]) if "proxy" in r else [])
 
 
 def markdown(r):
@@ -571,7 +743,9 @@ def markdown(r):
     if "pss_mib" in m:
         lines += ["", f"After the hot path: PSS {m['pss_mib']} MiB (own {m.get('pss_anon_mib')} MiB, files "
                       f"{m.get('pss_file_mib')} MiB)."]
-    lines += ["", "| Target (issue 14) | This run | Target | Met |", "|---|---|---|---|"]
+    if "proxy" in r:
+        lines += ["", proxy_markdown(r["proxy"]).rstrip("\n")]
+    lines += ["", "| Target (issues 14, 16) | This run | Target | Met |", "|---|---|---|---|"]
     lines += [f"| {t['measure']} | {t['value']} {t['unit']} | {t['target']} | {'yes' if t['met'] else 'no'} |"
               for t in r["targets"]]
     return "\n".join(lines) + "\n"
