@@ -70,7 +70,7 @@ class TokenRejectionController {
 					schema = @Schema(implementation = TokenResponse.class)))
 	@PostMapping(path = "/tokens/{service}/rejections", produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<byte[]> rejected(@PathVariable("service") String service, HttpServletRequest request,
-			@AuthenticationPrincipal Jwt jwt) throws IOException {
+			@AuthenticationPrincipal Jwt jwt) {
 		ServiceDescriptor descriptor = TokenController.authorize(this.catalog, this.accessPolicy, service, jwt);
 		CredentialFingerprint rejected = parse(read(request));
 		TokenBroker.Served served = this.broker.replaceRejected(descriptor, rejected);
@@ -86,12 +86,16 @@ class TokenRejectionController {
 	 * The body, read only after the grant and never beyond the limit and one byte: a
 	 * declared or streamed huge body is refused from what was read, not buffered whole.
 	 */
-	private static byte[] read(HttpServletRequest request) throws IOException {
+	private static byte[] read(HttpServletRequest request) {
 		if (request.getContentLengthLong() > MAX_BODY_BYTES) {
 			throw tooLarge();
 		}
 		try (InputStream in = request.getInputStream()) {
 			return in.readNBytes(MAX_BODY_BYTES + 1);
+		}
+		catch (IOException ex) {
+			// a body cut short or too slow is the caller's, as a malformed one
+			throw invalid("The body could not be read to its end");
 		}
 	}
 

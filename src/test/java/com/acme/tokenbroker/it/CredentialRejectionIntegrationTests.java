@@ -355,7 +355,23 @@ class CredentialRejectionIntegrationTests {
 		assertThat(statusWithPartialBody(grantedCaller, "Transfer-Encoding: chunked", chunk)).isEqualTo(400);
 	}
 
+	/**
+	 * A body that ends before its declared length (the caller closed its side) is a 400
+	 * like any malformed body, not an internal error logged with its stack trace.
+	 */
+	@Test
+	void aBodyCutShortIsA400(CapturedOutput output) throws Exception {
+		byte[] start = "{\"fingerprint\":".getBytes(StandardCharsets.US_ASCII);
+		assertThat(statusWithPartialBody(caller(), "Content-Length: 100", start, true)).isEqualTo(400);
+		assertThat(output.getAll()).doesNotContain("Unexpected error");
+	}
+
 	private int statusWithPartialBody(String bearer, String framing, byte[] partialBody) throws Exception {
+		return statusWithPartialBody(bearer, framing, partialBody, false);
+	}
+
+	private int statusWithPartialBody(String bearer, String framing, byte[] partialBody, boolean endOfInput)
+			throws Exception {
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
 			socket.setSoTimeout(5000);
@@ -365,6 +381,9 @@ class CredentialRejectionIntegrationTests {
 			out.write(head.getBytes(StandardCharsets.ISO_8859_1));
 			out.write(partialBody);
 			out.flush();
+			if (endOfInput) {
+				socket.shutdownOutput();
+			}
 			// the body is never completed: the answer must come from what was sent
 			String statusLine = new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
 			assertThat(statusLine).startsWith("HTTP/1.1 ");
