@@ -60,6 +60,11 @@ final class ProxyAuthorizingAzureHttpClient implements HttpClient {
 		if (authorization != null) {
 			request.getHeaders().set(PROXY_AUTHORIZATION, authorization);
 		}
+		else {
+			// a request azure-core sends again (a retry, a redirect's copy) keeps the
+			// header it got for an earlier destination
+			request.getHeaders().remove(PROXY_AUTHORIZATION);
+		}
 		return request;
 	}
 

@@ -1,5 +1,7 @@
 package com.acme.tokenbroker.token;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Map;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
@@ -9,6 +11,7 @@ import com.acme.tokenbroker.security.AccessPolicy;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +24,6 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -34,8 +36,8 @@ import org.springframework.web.bind.annotation.RestController;
  * Authorized exactly as that {@code GET}: the caller's grant first (403 whether or not
  * the service exists), then the service (404), then the body (400). The body is
  * {@code {"fingerprint":"sha256:<hex or base64url>"}} or {@code {"credential":"..."}}; it
- * is read as bytes (which Spring's request logging does not print) and no answer or log
- * quotes it.
+ * is read as bytes after the grant, at most {@value #MAX_BODY_BYTES} and one (which
+ * Spring's request logging does not print), and no answer or log quotes it.
  */
 @RestController
 class TokenRejectionController {
@@ -67,10 +69,10 @@ class TokenRejectionController {
 			content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
 					schema = @Schema(implementation = TokenResponse.class)))
 	@PostMapping(path = "/tokens/{service}/rejections", produces = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<byte[]> rejected(@PathVariable("service") String service, @RequestBody(required = false) byte[] body,
+	ResponseEntity<byte[]> rejected(@PathVariable("service") String service, HttpServletRequest request,
 			@AuthenticationPrincipal Jwt jwt) {
 		ServiceDescriptor descriptor = TokenController.authorize(this.catalog, this.accessPolicy, service, jwt);
-		CredentialFingerprint rejected = parse(body);
+		CredentialFingerprint rejected = parse(read(request));
 		TokenBroker.Served served = this.broker.replaceRejected(descriptor, rejected);
 		TokenResponseBodies.Rendered rendered = this.bodies.of(served);
 		return ResponseEntity.ok()
@@ -78,6 +80,27 @@ class TokenRejectionController {
 					rendered.refreshBy()))
 			.contentType(MediaType.APPLICATION_JSON)
 			.body(rendered.body(served.stale()));
+	}
+
+	/**
+	 * The body, read only after the grant and never beyond the limit and one byte: a
+	 * declared or streamed huge body is refused from what was read, not buffered whole.
+	 */
+	private static byte[] read(HttpServletRequest request) {
+		if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+			throw tooLarge();
+		}
+		try (InputStream in = request.getInputStream()) {
+			return in.readNBytes(MAX_BODY_BYTES + 1);
+		}
+		catch (IOException ex) {
+			// a body cut short or too slow is the caller's, as a malformed one
+			throw invalid("The body could not be read to its end");
+		}
+	}
+
+	private static ErrorResponseException tooLarge() {
+		return invalid("The body must be at most " + MAX_BODY_BYTES + " bytes");
 	}
 
 	/**
@@ -89,7 +112,7 @@ class TokenRejectionController {
 			throw invalid("The body must be {\"fingerprint\":\"sha256:...\"} or {\"credential\":\"...\"}");
 		}
 		if (body.length > MAX_BODY_BYTES) {
-			throw invalid("The body must be at most " + MAX_BODY_BYTES + " bytes");
+			throw tooLarge();
 		}
 		JsonNode json;
 		try {

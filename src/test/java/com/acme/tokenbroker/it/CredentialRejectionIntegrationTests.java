@@ -1,5 +1,8 @@
 package com.acme.tokenbroker.it;
 
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,6 +49,7 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -100,6 +104,9 @@ class CredentialRejectionIntegrationTests {
 
 	@Autowired
 	Http api;
+
+	@LocalServerPort
+	int port;
 
 	@Autowired
 	ServiceKeysClient keys;
@@ -328,6 +335,60 @@ class CredentialRejectionIntegrationTests {
 		}
 		assertThat(upstreamCalls()).as("a malformed report never reaches an upstream").isEqualTo(calls);
 		assertThat(output.getAll()).doesNotContain(secret);
+	}
+
+	/**
+	 * An oversized body is refused from what was read of it, not buffered whole: a caller
+	 * (granted or not) that declares or streams a huge body gets its 400 (or 403) at
+	 * once, and the broker never holds more than the limit in memory.
+	 */
+	@Test
+	void anOversizedBodyIsRefusedWithoutReadingItWhole() throws Exception {
+		String grantedCaller = caller();
+		String fraudApp = CallerTokens.mint(SIMULATOR, "fraud-app", Duration.ofHours(1));
+		// declared far beyond the limit, none of it sent: no answer would come if the
+		// broker waited for the whole body
+		assertThat(statusWithPartialBody(grantedCaller, "Content-Length: 1073741824", new byte[0])).isEqualTo(400);
+		assertThat(statusWithPartialBody(fraudApp, "Content-Length: 1073741824", new byte[0])).isEqualTo(403);
+		// chunked, with no length: the limit and one byte are read, and then the answer
+		byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+		assertThat(statusWithPartialBody(grantedCaller, "Transfer-Encoding: chunked", chunk)).isEqualTo(400);
+	}
+
+	/**
+	 * A body that ends before its declared length (the caller closed its side) is a 400
+	 * like any malformed body, not an internal error logged with its stack trace.
+	 */
+	@Test
+	void aBodyCutShortIsA400(CapturedOutput output) throws Exception {
+		byte[] start = "{\"fingerprint\":".getBytes(StandardCharsets.US_ASCII);
+		assertThat(statusWithPartialBody(caller(), "Content-Length: 100", start, true)).isEqualTo(400);
+		assertThat(output.getAll()).doesNotContain("Unexpected error");
+	}
+
+	private int statusWithPartialBody(String bearer, String framing, byte[] partialBody) throws Exception {
+		return statusWithPartialBody(bearer, framing, partialBody, false);
+	}
+
+	private int statusWithPartialBody(String bearer, String framing, byte[] partialBody, boolean endOfInput)
+			throws Exception {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 5000);
+			socket.setSoTimeout(5000);
+			String head = "POST /tokens/key-quiet/rejections HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+					+ bearer + "\r\nContent-Type: application/json\r\n" + framing + "\r\n\r\n";
+			OutputStream out = socket.getOutputStream();
+			out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+			out.write(partialBody);
+			out.flush();
+			if (endOfInput) {
+				socket.shutdownOutput();
+			}
+			// the body is never completed: the answer must come from what was sent
+			String statusLine = new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+			assertThat(statusLine).startsWith("HTTP/1.1 ");
+			return Integer.parseInt(statusLine.substring(9, 12));
+		}
 	}
 
 	@Test

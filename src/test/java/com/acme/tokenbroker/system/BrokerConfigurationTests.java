@@ -9,6 +9,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.core.NestedExceptionUtils;
 
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -111,6 +115,24 @@ class BrokerConfigurationTests {
 	void aServiceNamingAnUnknownIdentityStopsTheBoot() {
 		assertThat(failingProperty("spring.profiles.active=simulator", "broker.services.fraud-scoring.identity=nobody"))
 			.isEqualTo("broker.services.fraud-scoring.identity");
+	}
+
+	/**
+	 * A proxy URL that is no URL stops the boot naming the property; neither the report
+	 * nor the exception repeats the value, which holds the proxy's password.
+	 */
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void aMalformedProxyUrlStopsTheBootWithoutShowingItsPassword(CapturedOutput output) {
+		String password = "proxy~pw-" + java.util.UUID.randomUUID();
+		Throwable failure = boot("spring.profiles.active=simulator",
+				"broker.upstream.proxy.url=http://broker:" + password + "@proxy host:3128");
+
+		assertThat(failure).isNotNull();
+		assertThat(output.getAll()).contains("broker.upstream.proxy.url").doesNotContain(password);
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			assertThat(String.valueOf(cause.getMessage())).doesNotContain(password);
+		}
 	}
 
 	@Test

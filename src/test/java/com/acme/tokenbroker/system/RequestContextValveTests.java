@@ -90,7 +90,8 @@ class RequestContextValveTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "", "two words", "a;b", "quote\"", "naïve", "<script>",
+	@ValueSource(strings = { "", "two words", "a;b", "quote\"", "naïve", "<script>", "id\r\n12:00 ERROR forged",
+			"id\nforged", "tab\tid", "back\\slash", "{\"json\":1}",
 			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" })
 	void invokeWhenTheRequestIdIsEmptyTooLongOrHasOtherCharactersThenANewOneIsMade(String requestId) throws Exception {
 		this.coyoteRequest.getMimeHeaders().addValue("X-Request-Id").setString(requestId);
