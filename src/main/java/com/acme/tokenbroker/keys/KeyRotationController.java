@@ -53,7 +53,7 @@ class KeyRotationController {
 		}
 		KeyRotation rotation;
 		try {
-			rotation = this.rotator.rotate(descriptor, describe(caller));
+			rotation = this.rotator.rotate(descriptor, caller.describe());
 		}
 		catch (RotationElsewhereException ex) {
 			throw problem(HttpStatus.CONFLICT, "rotation-elsewhere", "Rotation running elsewhere",
@@ -98,10 +98,6 @@ class KeyRotationController {
 		return this.catalog.find(name)
 			.orElseThrow(() -> problem(HttpStatus.NOT_FOUND, "unknown-service", "Unknown service",
 					"No service named '" + name + "' is configured"));
-	}
-
-	private static String describe(Caller caller) {
-		return "sub:" + caller.subject() + ((caller.clientId() != null) ? ",azp:" + caller.clientId() : "");
 	}
 
 	private static ErrorResponseException problem(HttpStatus status, String slug, String title, String detail) {

@@ -25,6 +25,38 @@ public record Caller(String issuer, String subject, String clientId, Set<String>
 				jwt.getSubject(), clientId, strings(jwt, "roles"), strings(jwt, "groups"));
 	}
 
+	/**
+	 * @return the caller as log and audit lines name it: {@code sub:<subject>} and
+	 * {@code ,azp:<client id>} when there is one, each made printable
+	 */
+	public String describe() {
+		return "sub:" + printable(this.subject) + ((this.clientId != null) ? ",azp:" + printable(this.clientId) : "");
+	}
+
+	/**
+	 * A claim as a text log line may hold it: a control character (a CR or LF would start
+	 * a forged line) becomes {@code ?}. Claims come from a trusted issuer, but their
+	 * values are whatever the token's holder was named.
+	 * @param value a claim's value, or {@code null}
+	 * @return the value with every control character replaced
+	 */
+	public static String printable(String value) {
+		if (value == null) {
+			return "-";
+		}
+		StringBuilder printable = null;
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (Character.isISOControl(c)) {
+				if (printable == null) {
+					printable = new StringBuilder(value);
+				}
+				printable.setCharAt(i, '?');
+			}
+		}
+		return (printable != null) ? printable.toString() : value;
+	}
+
 	private static Set<String> strings(Jwt jwt, String claim) {
 		Object value = jwt.getClaims().get(claim);
 		if (value instanceof String single) {
