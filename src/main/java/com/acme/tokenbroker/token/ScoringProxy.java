@@ -29,6 +29,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
@@ -73,6 +75,8 @@ final class ScoringProxy {
 			Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
 			Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30) };
 
+	private static final Logger logger = LoggerFactory.getLogger(ScoringProxy.class);
+
 	private final TokenBroker broker;
 
 	private final HttpClient client;
@@ -98,7 +102,9 @@ final class ScoringProxy {
 	 * @return what happened, for the access log
 	 * @throws ErrorResponseException a problem (400, 413, 502, 504, or the broker's own
 	 * 503) when nothing was written yet
-	 * @throws IOException when the answer could not be streamed to the end
+	 * @throws AnswerAborted when the scoring endpoint failed while the answer's body was
+	 * streamed (logged here, once)
+	 * @throws IOException when the answer could not be written to the caller
 	 */
 	Outcome forward(ServiceDescriptor service, String remainder, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
@@ -131,7 +137,14 @@ final class ScoringProxy {
 				}
 			}
 			statusClass = (answer.statusCode() / 100) + "xx";
-			write(answer, refreshed, response);
+			try {
+				write(name, answer, refreshed, response);
+			}
+			catch (AnswerAborted ex) {
+				statusClass = "error";
+				logger.warn("{}; the caller's connection is closed", ex.getMessage());
+				throw ex;
+			}
 			return new Outcome(answer.statusCode(), refreshed, retried);
 		}
 		finally {
@@ -222,8 +235,8 @@ final class ScoringProxy {
 		}
 	}
 
-	private static void write(HttpResponse<InputStream> answer, boolean refreshed, HttpServletResponse response)
-			throws IOException {
+	private static void write(ServiceName name, HttpResponse<InputStream> answer, boolean refreshed,
+			HttpServletResponse response) throws IOException {
 		response.setStatus(answer.statusCode());
 		Map<String, List<String>> headers = answer.headers().map();
 		Set<String> dropped = dropped(java.util.Collections.enumeration(headers.getOrDefault("connection", List.of())));
@@ -240,9 +253,39 @@ final class ScoringProxy {
 		}
 		try (InputStream in = answer.body()) {
 			OutputStream out = response.getOutputStream();
-			in.transferTo(out);
+			byte[] buffer = new byte[16 * 1024];
+			for (int read = read(name, in, buffer); read >= 0; read = read(name, in, buffer)) {
+				// a failure here is the caller's connection, not the endpoint's
+				out.write(buffer, 0, read);
+			}
 			out.flush();
 		}
+	}
+
+	private static int read(ServiceName name, InputStream in, byte[] buffer) throws AnswerAborted {
+		try {
+			return in.read(buffer);
+		}
+		catch (IOException ex) {
+			throw new AnswerAborted("The scoring endpoint of service '" + name
+					+ "' failed while its answer was streamed (" + ex.getClass().getSimpleName() + ")");
+		}
+	}
+
+	/**
+	 * The scoring endpoint failed after the answer's status and headers were passed on:
+	 * no problem can be answered any more, so the caller's connection is to be closed
+	 * without ending the answer (no last chunk, or fewer bytes than its
+	 * {@code Content-Length}), for the caller to see it broken rather than complete. Its
+	 * message names the service and the failure's kind, never a credential; it has no
+	 * cause, as the endpoint's failure is no fault of the broker's to trace.
+	 */
+	static final class AnswerAborted extends IOException {
+
+		AnswerAborted(String message) {
+			super(message);
+		}
+
 	}
 
 	/** The header names a {@code Connection} header lists, lower case. */
