@@ -20,6 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
@@ -51,7 +55,7 @@ import org.springframework.web.ErrorResponseException;
  * answered with {@code Token-Refreshed: true} when a replacement was fetched, for the
  * caller to send again.
  */
-final class ScoringProxy {
+final class ScoringProxy implements AutoCloseable {
 
 	/** On an answer sent after the broker replaced a credential the endpoint refused. */
 	static final String REFRESHED_HEADER = "Token-Refreshed";
@@ -85,11 +89,29 @@ final class ScoringProxy {
 
 	private final MeterRegistry meters;
 
+	/**
+	 * Aborts a read of an answer's body past {@code read-timeout}: the JDK client has no
+	 * timeout once the headers arrived. One daemon thread; a cancelled wait is removed at
+	 * once, as nearly every wait is.
+	 */
+	private final ScheduledThreadPoolExecutor watchdog;
+
 	ScoringProxy(TokenBroker broker, HttpClient client, ProxyProperties properties, MeterRegistry meters) {
 		this.broker = broker;
 		this.client = client;
 		this.properties = properties;
 		this.meters = meters;
+		this.watchdog = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "proxy-read-timeout");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.watchdog.setRemoveOnCancelPolicy(true);
+	}
+
+	@Override
+	public void close() {
+		this.watchdog.shutdownNow();
 	}
 
 	/**
@@ -138,7 +160,7 @@ final class ScoringProxy {
 			}
 			statusClass = (answer.statusCode() / 100) + "xx";
 			try {
-				write(name, answer, refreshed, response);
+				write(name, answer, refreshed, response, this.properties.readTimeout());
 			}
 			catch (AnswerAborted ex) {
 				statusClass = "error";
@@ -235,8 +257,8 @@ final class ScoringProxy {
 		}
 	}
 
-	private static void write(ServiceName name, HttpResponse<InputStream> answer, boolean refreshed,
-			HttpServletResponse response) throws IOException {
+	private void write(ServiceName name, HttpResponse<InputStream> answer, boolean refreshed,
+			HttpServletResponse response, Duration readTimeout) throws IOException {
 		response.setStatus(answer.statusCode());
 		Map<String, List<String>> headers = answer.headers().map();
 		Set<String> dropped = dropped(java.util.Collections.enumeration(headers.getOrDefault("connection", List.of())));
@@ -254,7 +276,8 @@ final class ScoringProxy {
 		try (InputStream in = answer.body()) {
 			OutputStream out = response.getOutputStream();
 			byte[] buffer = new byte[16 * 1024];
-			for (int read = read(name, in, buffer); read >= 0; read = read(name, in, buffer)) {
+			for (int read = read(name, in, buffer, readTimeout); read >= 0; read = read(name, in, buffer,
+					readTimeout)) {
 				// a failure here is the caller's connection, not the endpoint's
 				out.write(buffer, 0, read);
 			}
@@ -262,13 +285,34 @@ final class ScoringProxy {
 		}
 	}
 
-	private static int read(ServiceName name, InputStream in, byte[] buffer) throws AnswerAborted {
+	/**
+	 * The next part of the answer's body; past the read timeout, the body is closed,
+	 * which ends the waiting read with an {@link IOException}.
+	 */
+	private int read(ServiceName name, InputStream in, byte[] buffer, Duration readTimeout) throws AnswerAborted {
+		AtomicBoolean timedOut = new AtomicBoolean();
+		ScheduledFuture<?> timeout = this.watchdog.schedule(() -> {
+			timedOut.set(true);
+			try {
+				in.close();
+			}
+			catch (IOException ex) {
+				// the read fails either way
+			}
+		}, readTimeout.toNanos(), TimeUnit.NANOSECONDS);
 		try {
 			return in.read(buffer);
 		}
 		catch (IOException ex) {
-			throw new AnswerAborted("The scoring endpoint of service '" + name
-					+ "' failed while its answer was streamed (" + ex.getClass().getSimpleName() + ")");
+			throw new AnswerAborted(
+					"The scoring endpoint of service '" + name + "' failed while its answer was streamed ("
+							+ (timedOut.get()
+									? "nothing for " + readTimeout.toMillis() + " ms, broker.proxy.read-timeout"
+									: ex.getClass().getSimpleName())
+							+ ")");
+		}
+		finally {
+			timeout.cancel(false);
 		}
 	}
 

@@ -94,6 +94,30 @@ class ScoringProxyAnswerFailureTests {
 		assertThat(output.getAll()).doesNotContain(KEY).doesNotContain("\tat ");
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "Content-Length: 1000", "Transfer-Encoding: chunked" })
+	void forwardWhenTheEndpointStallsMidBodyThenTheAnswerIsAbortedAfterTheReadTimeout(String framing,
+			CapturedOutput output) throws Exception {
+		boolean chunked = framing.startsWith("Transfer-Encoding");
+		String part = "x".repeat(100);
+		startEndpoint("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framing + "\r\n\r\n"
+				+ (chunked ? "64\r\n" + part + "\r\n" : part), true);
+		ScoringProxy proxy = proxy(Duration.ofMillis(200));
+		MockHttpServletResponse response = new MockHttpServletResponse();
+
+		assertThatExceptionOfType(ScoringProxy.AnswerAborted.class)
+			.isThrownBy(
+					() -> proxy.forward(this.fraud, "", new MockHttpServletRequest("GET", "/services/fraud"), response))
+			.satisfies((ex) -> assertThat(ex.getMessage()).contains("fraud")
+				.contains("broker.proxy.read-timeout")
+				.doesNotContain(KEY));
+
+		assertThat(response.getContentAsString()).isEqualTo(part);
+		assertThat(this.meters.get(ScoringProxy.REQUESTS_METER).tag("status", "error").timer().count()).isEqualTo(1);
+		assertThat(output.getAll()).doesNotContain(KEY).doesNotContain("\tat ");
+		proxy.close();
+	}
+
 	private ScoringProxy proxy(Duration readTimeout) {
 		TokenBroker broker = mock(TokenBroker.class);
 		Instant fetched = Instant.parse("2026-11-28T10:00:00Z");
@@ -101,8 +125,9 @@ class ScoringProxyAnswerFailureTests {
 				fetched.plusSeconds(600), fetched, "key",
 				"http://127.0.0.1:" + this.endpoint.getLocalPort() + "/score");
 		given(broker.tokenFor(eq(this.fraud), any())).willReturn(new TokenBroker.Served(key, false, false));
-		return new ScoringProxy(broker, HttpClient.newBuilder().build(), new ProxyProperties(true,
-				DataSize.ofMegabytes(1), DataSize.ofKilobytes(64), Duration.ofSeconds(3), Duration.ofSeconds(10)),
+		return new ScoringProxy(
+				broker, HttpClient.newBuilder().build(), new ProxyProperties(true, DataSize.ofMegabytes(1),
+						DataSize.ofKilobytes(64), Duration.ofSeconds(3), Duration.ofSeconds(10), readTimeout),
 				this.meters);
 	}
 
