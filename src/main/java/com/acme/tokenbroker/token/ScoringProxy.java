@@ -273,6 +273,10 @@ final class ScoringProxy implements AutoCloseable {
 		if (refreshed) {
 			response.setHeader(REFRESHED_HEADER, "true");
 		}
+		// the status and headers go to the caller as they came, before any body: from
+		// here
+		// on a failure can only abort the answer, whatever its size (AnswerAborted)
+		response.flushBuffer();
 		try (InputStream in = answer.body()) {
 			OutputStream out = response.getOutputStream();
 			byte[] buffer = new byte[16 * 1024];
