@@ -53,7 +53,9 @@ import org.springframework.web.ErrorResponseException;
  * ({@link TokenBroker#replaceRejected}: single flight, bounded by
  * {@code min-refresh-interval}); a larger body is not replayed, and the refusal is
  * answered with {@code Token-Refreshed: true} when a replacement was fetched, for the
- * caller to send again.
+ * caller to send again. The answer's status and headers are passed on before its body; a
+ * body the endpoint then breaks off, or stalls past {@code broker.proxy.read-timeout},
+ * aborts the answer ({@link AnswerAborted}).
  */
 final class ScoringProxy implements AutoCloseable {
 
