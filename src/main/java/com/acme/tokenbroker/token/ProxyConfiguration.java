@@ -13,6 +13,11 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class ProxyConfiguration {
 
+	// The client keeps the JDK's default executor. Every exchange is sent synchronously
+	// from a request thread, so the client's own work (delivering an answer's headers
+	// and body parts) grows with the exchanges under way, which the server's request
+	// threads bound already; a bounded executor would set no other bound, only make one
+	// exchange's body part wait behind another's tasks.
 	@Bean
 	ScoringProxy scoringProxy(TokenBroker broker, OutboundTls tls, ProxyProperties properties,
 			MeterRegistry meterRegistry) {

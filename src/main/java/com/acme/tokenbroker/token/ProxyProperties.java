@@ -20,12 +20,14 @@ import org.springframework.util.unit.DataSize;
  * through and are not replayed
  * @param connectTimeout TCP and TLS connect timeout to the scoring endpoint
  * @param requestDeadline from sending the request until the scoring endpoint's status and
- * headers arrive (the body then streams as fast as the endpoint sends it); past it, a 504
+ * headers arrive; past it, a 504
+ * @param readTimeout then, the longest wait for the next part of the answer's body; past
+ * it, the answer is aborted (the status and headers are sent already)
  */
 @ConfigurationProperties("broker.proxy")
 record ProxyProperties(@DefaultValue("true") boolean enabled, @DefaultValue("100MB") DataSize maxBodySize,
 		@DefaultValue("64KB") DataSize replayBuffer, @DefaultValue("3s") Duration connectTimeout,
-		@DefaultValue("90s") Duration requestDeadline) {
+		@DefaultValue("90s") Duration requestDeadline, @DefaultValue("30s") Duration readTimeout) {
 
 	/** The largest replay buffer: it is one array per request. */
 	static final DataSize MAX_REPLAY_BUFFER = DataSize.ofMegabytes(16);
@@ -38,8 +40,9 @@ record ProxyProperties(@DefaultValue("true") boolean enabled, @DefaultValue("100
 			throw new IllegalArgumentException("broker.proxy.replay-buffer must be at most " + MAX_REPLAY_BUFFER);
 		}
 		if (connectTimeout.isNegative() || connectTimeout.isZero() || requestDeadline.isNegative()
-				|| requestDeadline.isZero()) {
-			throw new IllegalArgumentException("broker.proxy.connect-timeout and request-deadline must be positive");
+				|| requestDeadline.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
+			throw new IllegalArgumentException(
+					"broker.proxy.connect-timeout, request-deadline and read-timeout must be positive");
 		}
 	}
 

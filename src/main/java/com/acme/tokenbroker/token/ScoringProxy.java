@@ -20,6 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
@@ -29,6 +33,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
@@ -47,9 +53,11 @@ import org.springframework.web.ErrorResponseException;
  * ({@link TokenBroker#replaceRejected}: single flight, bounded by
  * {@code min-refresh-interval}); a larger body is not replayed, and the refusal is
  * answered with {@code Token-Refreshed: true} when a replacement was fetched, for the
- * caller to send again.
+ * caller to send again. The answer's status and headers are passed on before its body; a
+ * body the endpoint then breaks off, or stalls past {@code broker.proxy.read-timeout},
+ * aborts the answer ({@link AnswerAborted}).
  */
-final class ScoringProxy {
+final class ScoringProxy implements AutoCloseable {
 
 	/** On an answer sent after the broker replaced a credential the endpoint refused. */
 	static final String REFRESHED_HEADER = "Token-Refreshed";
@@ -73,6 +81,8 @@ final class ScoringProxy {
 			Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
 			Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30) };
 
+	private static final Logger logger = LoggerFactory.getLogger(ScoringProxy.class);
+
 	private final TokenBroker broker;
 
 	private final HttpClient client;
@@ -81,11 +91,29 @@ final class ScoringProxy {
 
 	private final MeterRegistry meters;
 
+	/**
+	 * Aborts a read of an answer's body past {@code read-timeout}: the JDK client has no
+	 * timeout once the headers arrived. One daemon thread; a cancelled wait is removed at
+	 * once, as nearly every wait is.
+	 */
+	private final ScheduledThreadPoolExecutor watchdog;
+
 	ScoringProxy(TokenBroker broker, HttpClient client, ProxyProperties properties, MeterRegistry meters) {
 		this.broker = broker;
 		this.client = client;
 		this.properties = properties;
 		this.meters = meters;
+		this.watchdog = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "proxy-read-timeout");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.watchdog.setRemoveOnCancelPolicy(true);
+	}
+
+	@Override
+	public void close() {
+		this.watchdog.shutdownNow();
 	}
 
 	/**
@@ -98,7 +126,9 @@ final class ScoringProxy {
 	 * @return what happened, for the access log
 	 * @throws ErrorResponseException a problem (400, 413, 502, 504, or the broker's own
 	 * 503) when nothing was written yet
-	 * @throws IOException when the answer could not be streamed to the end
+	 * @throws AnswerAborted when the scoring endpoint failed while the answer's body was
+	 * streamed (logged here, once)
+	 * @throws IOException when the answer could not be written to the caller
 	 */
 	Outcome forward(ServiceDescriptor service, String remainder, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
@@ -131,7 +161,14 @@ final class ScoringProxy {
 				}
 			}
 			statusClass = (answer.statusCode() / 100) + "xx";
-			write(answer, refreshed, response);
+			try {
+				write(name, answer, refreshed, response, this.properties.readTimeout());
+			}
+			catch (AnswerAborted ex) {
+				statusClass = "error";
+				logger.warn("{}; the caller's connection is closed", ex.getMessage());
+				throw ex;
+			}
 			return new Outcome(answer.statusCode(), refreshed, retried);
 		}
 		finally {
@@ -222,8 +259,8 @@ final class ScoringProxy {
 		}
 	}
 
-	private static void write(HttpResponse<InputStream> answer, boolean refreshed, HttpServletResponse response)
-			throws IOException {
+	private void write(ServiceName name, HttpResponse<InputStream> answer, boolean refreshed,
+			HttpServletResponse response, Duration readTimeout) throws IOException {
 		response.setStatus(answer.statusCode());
 		Map<String, List<String>> headers = answer.headers().map();
 		Set<String> dropped = dropped(java.util.Collections.enumeration(headers.getOrDefault("connection", List.of())));
@@ -238,11 +275,67 @@ final class ScoringProxy {
 		if (refreshed) {
 			response.setHeader(REFRESHED_HEADER, "true");
 		}
+		// the status and headers go to the caller as they came, before any body: from
+		// here
+		// on a failure can only abort the answer, whatever its size (AnswerAborted)
+		response.flushBuffer();
 		try (InputStream in = answer.body()) {
 			OutputStream out = response.getOutputStream();
-			in.transferTo(out);
+			byte[] buffer = new byte[16 * 1024];
+			for (int read = read(name, in, buffer, readTimeout); read >= 0; read = read(name, in, buffer,
+					readTimeout)) {
+				// a failure here is the caller's connection, not the endpoint's
+				out.write(buffer, 0, read);
+			}
 			out.flush();
 		}
+	}
+
+	/**
+	 * The next part of the answer's body; past the read timeout, the body is closed,
+	 * which ends the waiting read with an {@link IOException}.
+	 */
+	private int read(ServiceName name, InputStream in, byte[] buffer, Duration readTimeout) throws AnswerAborted {
+		AtomicBoolean timedOut = new AtomicBoolean();
+		ScheduledFuture<?> timeout = this.watchdog.schedule(() -> {
+			timedOut.set(true);
+			try {
+				in.close();
+			}
+			catch (IOException ex) {
+				// the read fails either way
+			}
+		}, readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+		try {
+			return in.read(buffer);
+		}
+		catch (IOException ex) {
+			throw new AnswerAborted(
+					"The scoring endpoint of service '" + name + "' failed while its answer was streamed ("
+							+ (timedOut.get()
+									? "nothing for " + readTimeout.toMillis() + " ms, broker.proxy.read-timeout"
+									: ex.getClass().getSimpleName())
+							+ ")");
+		}
+		finally {
+			timeout.cancel(false);
+		}
+	}
+
+	/**
+	 * The scoring endpoint failed after the answer's status and headers were passed on:
+	 * no problem can be answered any more, so the caller's connection is to be closed
+	 * without ending the answer (no last chunk, or fewer bytes than its
+	 * {@code Content-Length}), for the caller to see it broken rather than complete. Its
+	 * message names the service and the failure's kind, never a credential; it has no
+	 * cause, as the endpoint's failure is no fault of the broker's to trace.
+	 */
+	static final class AnswerAborted extends IOException {
+
+		AnswerAborted(String message) {
+			super(message);
+		}
+
 	}
 
 	/** The header names a {@code Connection} header lists, lower case. */

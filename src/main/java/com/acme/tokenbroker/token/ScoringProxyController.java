@@ -106,6 +106,14 @@ class ScoringProxyController {
 			status = outcome.status();
 			refreshed = outcome.retried() ? "retried" : Boolean.toString(outcome.refreshed());
 		}
+		catch (ScoringProxy.AnswerAborted ex) {
+			// logged by the proxy; the status and headers are sent, the answer is not
+			// ended
+			status = response.getStatus();
+			if (!TomcatExchange.closeNow(response, ex)) {
+				throw ex;
+			}
+		}
 		catch (RuntimeException ex) {
 			status = (ex instanceof ErrorResponse error) ? error.getStatusCode().value()
 					: (ex instanceof InvalidServiceNameException) ? 400 : 500;

@@ -1,5 +1,6 @@
 package com.acme.tokenbroker.token;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Map;
@@ -9,10 +10,12 @@ import java.util.function.BiConsumer;
 import com.acme.tokenbroker.system.RequestContextValve;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.RequestFacade;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.connector.ResponseFacade;
+import org.apache.coyote.ActionCode;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.apache.tomcat.util.buf.ByteChunk;
 import org.apache.tomcat.util.buf.MessageBytes;
@@ -68,6 +71,38 @@ final class TomcatExchange {
 			return null;
 		}
 		return new TomcatExchange(tomcatRequest, tomcatResponse);
+	}
+
+	/**
+	 * Close the caller's connection at once, without ending the answer under way: no last
+	 * chunk, or fewer bytes than its {@code Content-Length}, so that the caller sees it
+	 * broken, not complete. What Tomcat does itself when a servlet fails after the answer
+	 * was committed, without the error log of an exception escaping the servlet.
+	 * @param response the response, possibly wrapped
+	 * @param why the reason, for Tomcat's debug log
+	 * @return whether it was done: {@code false} where Tomcat's own response cannot be
+	 * reached
+	 */
+	static boolean closeNow(ServletResponse response, Throwable why) {
+		ServletResponse inner = response;
+		while (inner instanceof ServletResponseWrapper wrapper) {
+			inner = wrapper.getResponse();
+		}
+		if (RESPONSE == null || !(inner instanceof ResponseFacade facade)) {
+			return false;
+		}
+		Response tomcat = (Response) RESPONSE.get(facade);
+		if (tomcat == null) {
+			return false;
+		}
+		try {
+			tomcat.flushBuffer();
+		}
+		catch (IOException ex) {
+			// the caller is gone already
+		}
+		tomcat.getCoyoteResponse().action(ActionCode.CLOSE_NOW, why);
+		return true;
 	}
 
 	private static VarHandle field(Class<?> type, String name, Class<?> fieldType) {

@@ -102,6 +102,26 @@ class UpstreamTokenSource implements TokenSource {
 	}
 
 	/**
+	 * The service refused the credential: with {@code auth-mode: auto} the metadata is
+	 * re-read first (at most once per {@code min-refresh-interval}), because a
+	 * redeployment that switched the mode is not seen by a fetch in the old one: a
+	 * workspace token or an Entra token is still issued, and {@code listKeys} may still
+	 * answer, for a service that no longer accepts them.
+	 */
+	@Override
+	public BrokeredToken loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
+		if (service.authMode() == AuthMode.AUTO && mayReRead(service)) {
+			Discovered known = this.metadata.get(service.name());
+			ServiceMetadata current = metadata(service, true);
+			if (known != null && current.authMode() != known.metadata().authMode()) {
+				logger.info("Service '{}' now uses {} instead of {}", service.name(), current.authMode(),
+						known.metadata().authMode());
+			}
+		}
+		return load(service, rejected);
+	}
+
+	/**
 	 * The upstream refusing the credential the broker asked for, as Azure ML does when
 	 * the service no longer uses that mode: 400 (v1 "Key authentication is not enabled",
 	 * v2 "has authMode ...") or 401 from the token or {@code listKeys} call. A 403 is a

@@ -93,7 +93,7 @@ class ScoringProxyStreamingTests {
 	void forwardWhenBodyIsHundredMegabytesThenItStreamsWithinAWindow() throws IOException {
 		TokenBroker broker = brokerServing("Bearer", "the-key");
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(200), DataSize.ofKilobytes(64),
-				Duration.ofSeconds(3), Duration.ofSeconds(60));
+				Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofSeconds(30));
 		ScoringProxy proxy = new ScoringProxy(broker, HttpClient.newBuilder().build(), properties,
 				new SimpleMeterRegistry());
 		Generated body = new Generated(BODY, this.received);
@@ -124,7 +124,7 @@ class ScoringProxyStreamingTests {
 	void forwardWhenTheEndpointRedirectsThenTheRedirectIsAnsweredAsIsWithoutHopByHopHeaders() throws IOException {
 		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"), HttpClient.newBuilder().build(),
 				new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64), Duration.ofSeconds(3),
-						Duration.ofSeconds(10)),
+						Duration.ofSeconds(10), Duration.ofSeconds(30)),
 				new SimpleMeterRegistry());
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/services/fraud/moved");
 		MockHttpServletResponse response = new MockHttpServletResponse();
