@@ -122,13 +122,13 @@ class ScoringProxyController {
 		finally {
 			accessLog.info("proxy caller={} service={} method={} path={} status={} refreshed={} durationMs={}",
 					subject(jwt), LOGGABLE.matcher(service).replaceAll("?"), request.getMethod(),
-					remainder.isEmpty() ? "/" : remainder, status, refreshed,
+					remainder.isEmpty() ? "/" : Caller.printable(remainder), status, refreshed,
 					(this.ticker.monotonicTime() - start) / 1_000_000);
 		}
 	}
 
 	private static String subject(Jwt jwt) {
-		return (jwt != null) ? Caller.from(jwt).subject() : "-";
+		return (jwt != null) ? Caller.printable(Caller.from(jwt).subject()) : "-";
 	}
 
 	/** The raw path after {@code /services/{service}}, as the caller sent it. */
