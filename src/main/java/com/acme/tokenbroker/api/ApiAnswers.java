@@ -175,12 +175,7 @@ class ApiAnswers implements OpenApiCustomizer {
 				+ "time but still valid while the broker keeps trying");
 		served.getContent().get("text/plain").getSchema().description("The bare token");
 		served.getContent().get("application/json").addExamples("fresh", tokenExample());
-		served.addHeaderObject("Cache-Control", header("`no-store`: a token is never cached by intermediaries"))
-			.addHeaderObject("Pragma", header("`no-cache`"))
-			.addHeaderObject("Token-Stale", header("`true` when the token is past its refresh time", "boolean"))
-			.addHeaderObject("Token-Expires-At", header("The token's expiry, ISO-8601 UTC", "string", "date-time"))
-			.addHeaderObject("Token-Refresh-By",
-					header("When to ask the broker again, ISO-8601 UTC", "string", "date-time"));
+		tokenHeaders(served);
 		errors(token, concat(SERVICE_NAMED, List.of("invalid-request"), EVERY_OPERATION,
 				reasons(TokenUnavailableException.Reason.CREDENTIAL_REJECTED)));
 
@@ -211,12 +206,7 @@ class ApiAnswers implements OpenApiCustomizer {
 		ApiResponse replaced = success(rejections, "200",
 				"The credential to use now, in the body and headers of GET /tokens/{service}");
 		replaced.getContent().get("application/json").addExamples("replaced", tokenExample());
-		replaced.addHeaderObject("Cache-Control", header("`no-store`: a token is never cached by intermediaries"))
-			.addHeaderObject("Pragma", header("`no-cache`"))
-			.addHeaderObject("Token-Stale", header("`true` when the token is past its refresh time", "boolean"))
-			.addHeaderObject("Token-Expires-At", header("The token's expiry, ISO-8601 UTC", "string", "date-time"))
-			.addHeaderObject("Token-Refresh-By",
-					header("When to ask the broker again, ISO-8601 UTC", "string", "date-time"));
+		tokenHeaders(replaced);
 		errors(rejections, concat(SERVICE_NAMED, List.of("invalid-request"), EVERY_OPERATION, reasons()));
 
 		Operation status = operation(openApi, "/tokens/{service}/status", PathItem.HttpMethod.GET);
@@ -300,6 +290,16 @@ class ApiAnswers implements OpenApiCustomizer {
 					: (operation == sinks) ? SINKS : (operation == proxy) ? PROXY : TOKENS));
 			require(operation.getSummary() != null, "every operation is described here: " + operation.getOperationId());
 		}));
+	}
+
+	/** The headers of every answer that carries a token. */
+	private static void tokenHeaders(ApiResponse response) {
+		response.addHeaderObject("Cache-Control", header("`no-store`: a token is never cached by intermediaries"))
+			.addHeaderObject("Pragma", header("`no-cache`"))
+			.addHeaderObject("Token-Stale", header("`true` when the token is past its refresh time", "boolean"))
+			.addHeaderObject("Token-Expires-At", header("The token's expiry, ISO-8601 UTC", "string", "date-time"))
+			.addHeaderObject("Token-Refresh-By",
+					header("When to ask the broker again, ISO-8601 UTC", "string", "date-time"));
 	}
 
 	/** A token answer, the token itself a placeholder: no example holds a credential. */
