@@ -239,6 +239,43 @@ public final class OutboundProxy {
 	}
 
 	/**
+	 * The route of every call, for clients other than the JDK's: this proxy for the hosts
+	 * it covers, direct for the others.
+	 * @return the selector, or {@code null} for {@link #DIRECT}
+	 */
+	public ProxySelector selector() {
+		return isDirect() ? null : new Selector();
+	}
+
+	/**
+	 * This proxy's Basic credentials, for clients other than the JDK's, which answer the
+	 * proxy's {@code 407} with them.
+	 * @return the proxy's address and credentials, or {@code null} when it has none
+	 */
+	public Credentials credentials() {
+		return hasCredentials() ? new Credentials(this.address.getHostString(), this.address.getPort(), this.username,
+				(this.password != null) ? this.password.clone() : new char[0]) : null;
+	}
+
+	/**
+	 * A proxy's credentials.
+	 *
+	 * @param host the proxy's host
+	 * @param port its port
+	 * @param username the user name
+	 * @param password the password
+	 */
+	public record Credentials(String host, int port, String username, char[] password) {
+
+		/** Names the proxy and the user; never the password. */
+		@Override
+		public String toString() {
+			return "Credentials[" + this.host + ":" + this.port + ", " + this.username + "]";
+		}
+
+	}
+
+	/**
 	 * A client that sends this proxy's credentials with every call it proxies.
 	 * @param client a client built with {@link #applyTo}
 	 * @return the client, wrapped where the proxy has credentials

@@ -6,33 +6,49 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Enumeration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.net.ssl.SSLContext;
 
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.system.OutboundProxy;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,43 +93,120 @@ final class ScoringProxy implements AutoCloseable {
 	 */
 	private static final Set<String> CALLER_ONLY = Set.of("authorization", "cookie");
 
+	/** Sent with {@code Content-Length: 0} when the caller sent no body. */
+	private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
+
 	private static final Duration[] SLOS = { Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
 			Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
 			Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30) };
+
+	/**
+	 * The most connections to scoring endpoints held open; the server's request threads
+	 * bound the exchanges under way below it.
+	 */
+	static final int MAX_CONNECTIONS = 1024;
+
+	/** A pooled connection idle this long is checked before it carries a request. */
+	private static final TimeValue VALIDATE_AFTER_INACTIVITY = TimeValue.ofSeconds(1);
+
+	/** Pooled connections idle this long are closed. */
+	private static final TimeValue MAX_IDLE = TimeValue.ofSeconds(30);
 
 	private static final Logger logger = LoggerFactory.getLogger(ScoringProxy.class);
 
 	private final TokenBroker broker;
 
-	private final HttpClient client;
+	private final CloseableHttpClient client;
 
 	private final ProxyProperties properties;
 
 	private final MeterRegistry meters;
 
+	private final Clock ticker;
+
 	/**
-	 * Aborts a read of an answer's body past {@code read-timeout}: the JDK client has no
-	 * timeout once the headers arrived. One daemon thread; a cancelled wait is removed at
-	 * once, as nearly every wait is.
+	 * Ends an exchange past its deadline (until the answer's head) or its read timeout
+	 * (then, between parts of the body): one task per exchange, armed again only when it
+	 * fires early. One daemon thread; a cancelled task is removed at once, as nearly
+	 * every one is.
 	 */
 	private final ScheduledThreadPoolExecutor watchdog;
 
-	ScoringProxy(TokenBroker broker, HttpClient client, ProxyProperties properties, MeterRegistry meters) {
+	ScoringProxy(TokenBroker broker, CloseableHttpClient client, ProxyProperties properties, MeterRegistry meters) {
 		this.broker = broker;
 		this.client = client;
 		this.properties = properties;
 		this.meters = meters;
+		this.ticker = meters.config().clock();
 		this.watchdog = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "proxy-read-timeout");
+			Thread thread = new Thread(task, "proxy-timeouts");
 			thread.setDaemon(true);
 			return thread;
 		});
 		this.watchdog.setRemoveOnCancelPolicy(true);
 	}
 
+	/**
+	 * The proxy's HTTP client: Apache HttpClient's classic (blocking) client, so that an
+	 * exchange runs on the caller's request thread from the request's first byte to the
+	 * answer's last, without a hand-over between threads; pooled keep-alive connections,
+	 * HTTP/1.1, the broker's outbound trust and proxy, and nothing done on the caller's
+	 * behalf: no redirect followed, no retry, no cookie kept, no content decoded.
+	 * @param tls the trust store of every outbound call, or {@code null} for the JVM's
+	 * @param outboundProxy the outbound proxy ({@link OutboundProxy#DIRECT} for none)
+	 * @param properties the proxy's timeouts
+	 * @return a new client
+	 */
+	static CloseableHttpClient client(SSLContext tls, OutboundProxy outboundProxy, ProxyProperties properties) {
+		ConnectionConfig connections = ConnectionConfig.custom()
+			.setConnectTimeout(Timeout.of(properties.connectTimeout()))
+			// until the answer's head; the request deadline, checked by the watchdog, is
+			// the bound that counts
+			.setSocketTimeout(Timeout.of(properties.requestDeadline()))
+			.setValidateAfterInactivity(VALIDATE_AFTER_INACTIVITY)
+			.build();
+		PoolingHttpClientConnectionManagerBuilder manager = PoolingHttpClientConnectionManagerBuilder.create()
+			.setDefaultConnectionConfig(connections)
+			.setMaxConnTotal(MAX_CONNECTIONS)
+			.setMaxConnPerRoute(MAX_CONNECTIONS);
+		if (tls != null) {
+			manager.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
+		}
+		HttpClientBuilder builder = HttpClientBuilder.create()
+			.setConnectionManager(manager.build())
+			.setDefaultRequestConfig(RequestConfig.custom()
+				.setConnectionRequestTimeout(Timeout.of(properties.connectTimeout()))
+				.setResponseTimeout(Timeout.of(properties.requestDeadline()))
+				.setRedirectsEnabled(false)
+				.setExpectContinueEnabled(false)
+				.build())
+			.disableRedirectHandling()
+			.disableAutomaticRetries()
+			.disableCookieManagement()
+			.disableContentCompression()
+			.evictIdleConnections(MAX_IDLE);
+		if (!outboundProxy.isDirect()) {
+			builder.setRoutePlanner(new SystemDefaultRoutePlanner(outboundProxy.selector()));
+			OutboundProxy.Credentials credentials = outboundProxy.credentials();
+			if (credentials != null) {
+				BasicCredentialsProvider provider = new BasicCredentialsProvider();
+				provider.setCredentials(new AuthScope(credentials.host(), credentials.port()),
+						new UsernamePasswordCredentials(credentials.username(), credentials.password()));
+				builder.setDefaultCredentialsProvider(provider);
+			}
+		}
+		return builder.build();
+	}
+
 	@Override
 	public void close() {
 		this.watchdog.shutdownNow();
+		try {
+			this.client.close();
+		}
+		catch (IOException ex) {
+			// closing pooled connections: nothing is waiting for them
+		}
 	}
 
 	/**
@@ -138,40 +231,46 @@ final class ScoringProxy implements AutoCloseable {
 		Body body = body(request);
 		Timer.Sample sample = Timer.start(this.meters);
 		String statusClass = "error";
+		Exchange exchange = null;
 		try {
-			HttpResponse<InputStream> answer = send(name, target, request, body, served.token());
+			exchange = send(name, target, request, body, served.token());
+			ClassicHttpResponse answer = exchange.answer;
 			// the endpoint answered, even if the broker then answers its own 503
-			statusClass = (answer.statusCode() / 100) + "xx";
+			statusClass = (answer.getCode() / 100) + "xx";
 			boolean refreshed = false;
 			boolean retried = false;
-			if (answer.statusCode() == 401 || answer.statusCode() == 403) {
-				TokenBroker.Served replacement = replacement(service, served.token(), body.isReplayable(), answer);
+			if (answer.getCode() == 401 || answer.getCode() == 403) {
+				TokenBroker.Served replacement = replacement(service, served.token(), body.isReplayable(), exchange);
 				if (replacement != null) {
 					refreshed = true;
 					if (body.isReplayable()) {
-						answer.body().close();
+						exchange.close();
 						Counter.builder(RETRIES_METER)
 							.description("Requests the proxy sent again after the broker replaced a refused credential")
 							.tag("service", name.value())
 							.register(this.meters)
 							.increment();
 						retried = true;
-						answer = send(name, target, request, body, replacement.token());
+						exchange = send(name, target, request, body, replacement.token());
+						answer = exchange.answer;
 					}
 				}
 			}
-			statusClass = (answer.statusCode() / 100) + "xx";
+			statusClass = (answer.getCode() / 100) + "xx";
 			try {
-				write(name, answer, refreshed, response, this.properties.readTimeout());
+				write(name, exchange, refreshed, response);
 			}
 			catch (AnswerAborted ex) {
 				statusClass = "error";
 				logger.warn("{}; the caller's connection is closed", ex.getMessage());
 				throw ex;
 			}
-			return new Outcome(answer.statusCode(), refreshed, retried);
+			return new Outcome(answer.getCode(), refreshed, retried);
 		}
 		finally {
+			if (exchange != null) {
+				exchange.close();
+			}
 			sample.stop(Timer.builder(REQUESTS_METER)
 				.description("Requests forwarded to a service's scoring endpoint, until the answer's last byte")
 				.tag("service", name.value())
@@ -197,40 +296,46 @@ final class ScoringProxy implements AutoCloseable {
 	 * makes it the broker's own 503.
 	 */
 	private TokenBroker.Served replacement(ServiceDescriptor service, BrokeredToken refused, boolean replayable,
-			HttpResponse<InputStream> answer) throws IOException {
+			Exchange exchange) {
 		try {
 			return this.broker.replaceRejected(service, CredentialFingerprint.of(refused.value()));
 		}
 		catch (TokenUnavailableException ex) {
 			if (replayable) {
-				answer.body().close();
+				exchange.close();
 				throw ex;
 			}
 			return null;
 		}
 	}
 
-	private HttpResponse<InputStream> send(ServiceName name, URI target, HttpServletRequest request, Body body,
+	private Exchange send(ServiceName name, URI target, HttpServletRequest request, Body body,
 			BrokeredToken credential) {
-		HttpRequest.Builder builder = HttpRequest.newBuilder(target)
-			.timeout(this.properties.requestDeadline())
-			.method(request.getMethod(), body.publisher());
-		copyRequestHeaders(request, builder);
-		builder.header("Authorization", credential.tokenType() + " " + credential.value());
+		HttpUriRequestBase outbound = new HttpUriRequestBase(request.getMethod(), target);
+		copyRequestHeaders(request, outbound);
+		outbound.setHeader("Authorization", credential.tokenType() + " " + credential.value());
+		outbound.setEntity(body.entity(request.getMethod()));
+		Exchange exchange = new Exchange(outbound,
+				this.ticker.monotonicTime() + this.properties.requestDeadline().toNanos());
+		exchange.arm();
 		try {
-			return this.client.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+			exchange.answer = this.client.executeOpen(null, outbound, null);
+			exchange.readingBody();
+			return exchange;
 		}
-		catch (HttpConnectTimeoutException ex) {
+		catch (ConnectTimeoutException ex) {
+			exchange.close();
 			throw unreachable(name, "connecting timed out");
 		}
-		catch (HttpTimeoutException ex) {
-			throw new ErrorResponseException(HttpStatus.GATEWAY_TIMEOUT, Problems.of(HttpStatus.GATEWAY_TIMEOUT,
-					Problems.SCORING_TIMEOUT, "Scoring endpoint timed out",
-					"The scoring endpoint of service '" + name + "' did not answer within "
-							+ this.properties.requestDeadline().toSeconds() + " s (broker.proxy.request-deadline)"),
-					ex);
-		}
 		catch (IOException ex) {
+			exchange.close();
+			if (exchange.timedOut || ex instanceof SocketTimeoutException) {
+				throw new ErrorResponseException(HttpStatus.GATEWAY_TIMEOUT, Problems.of(HttpStatus.GATEWAY_TIMEOUT,
+						Problems.SCORING_TIMEOUT, "Scoring endpoint timed out",
+						"The scoring endpoint of service '" + name + "' did not answer within "
+								+ this.properties.requestDeadline().toSeconds() + " s (broker.proxy.request-deadline)"),
+						null);
+			}
 			if (body.exceeded()) {
 				throw tooLarge();
 			}
@@ -239,13 +344,13 @@ final class ScoringProxy implements AutoCloseable {
 			}
 			throw unreachable(name, ex.getClass().getSimpleName());
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw unreachable(name, "interrupted");
+		catch (RuntimeException ex) {
+			exchange.close();
+			throw ex;
 		}
 	}
 
-	private static void copyRequestHeaders(HttpServletRequest request, HttpRequest.Builder builder) {
+	private static void copyRequestHeaders(HttpServletRequest request, HttpUriRequestBase outbound) {
 		Set<String> dropped = dropped(request.getHeaders("Connection"));
 		for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements();) {
 			String header = names.nextElement();
@@ -254,72 +359,172 @@ final class ScoringProxy implements AutoCloseable {
 				continue;
 			}
 			for (Enumeration<String> values = request.getHeaders(header); values.hasMoreElements();) {
-				builder.header(header, values.nextElement());
+				outbound.addHeader(header, values.nextElement());
 			}
 		}
 	}
 
-	private void write(ServiceName name, HttpResponse<InputStream> answer, boolean refreshed,
-			HttpServletResponse response, Duration readTimeout) throws IOException {
-		response.setStatus(answer.statusCode());
-		Map<String, List<String>> headers = answer.headers().map();
-		Set<String> dropped = dropped(java.util.Collections.enumeration(headers.getOrDefault("connection", List.of())));
-		headers.forEach((header, values) -> {
-			String lower = header.toLowerCase(Locale.ROOT);
-			boolean length = lower.equals("content-length");
-			if (header.startsWith(":") || (HOP_BY_HOP.contains(lower) && !length) || dropped.contains(lower)) {
-				return;
+	private void write(ServiceName name, Exchange exchange, boolean refreshed, HttpServletResponse response)
+			throws IOException {
+		ClassicHttpResponse answer = exchange.answer;
+		response.setStatus(answer.getCode());
+		Header[] headers = answer.getHeaders();
+		Set<String> dropped = null;
+		for (Header header : headers) {
+			if (header.getName().equalsIgnoreCase("connection")) {
+				dropped = (dropped != null) ? dropped : new TreeSet<>();
+				dropped.addAll(dropped(java.util.Collections.enumeration(java.util.List.of(header.getValue()))));
 			}
-			values.forEach((value) -> response.addHeader(header, value));
-		});
+		}
+		for (Header header : headers) {
+			String lower = header.getName().toLowerCase(Locale.ROOT);
+			boolean length = lower.equals("content-length");
+			if ((HOP_BY_HOP.contains(lower) && !length) || (dropped != null && dropped.contains(lower))) {
+				continue;
+			}
+			response.addHeader(header.getName(), header.getValue());
+		}
 		if (refreshed) {
 			response.setHeader(REFRESHED_HEADER, "true");
 		}
 		// the status and headers go to the caller as they came, before any body: from
-		// here
-		// on a failure can only abort the answer, whatever its size (AnswerAborted)
+		// here on a failure can only abort the answer, whatever its size (AnswerAborted)
 		response.flushBuffer();
-		try (InputStream in = answer.body()) {
-			OutputStream out = response.getOutputStream();
-			byte[] buffer = new byte[16 * 1024];
-			for (int read = read(name, in, buffer, readTimeout); read >= 0; read = read(name, in, buffer,
-					readTimeout)) {
-				// a failure here is the caller's connection, not the endpoint's
-				out.write(buffer, 0, read);
-			}
-			out.flush();
+		HttpEntity entity = answer.getEntity();
+		if (entity == null) {
+			return;
 		}
+		InputStream in = entity.getContent();
+		OutputStream out = response.getOutputStream();
+		byte[] buffer = new byte[16 * 1024];
+		for (int read = read(name, exchange, in, buffer); read >= 0; read = read(name, exchange, in, buffer)) {
+			// a failure here is the caller's connection, not the endpoint's
+			out.write(buffer, 0, read);
+		}
+		out.flush();
 	}
 
 	/**
-	 * The next part of the answer's body; past the read timeout, the body is closed,
-	 * which ends the waiting read with an {@link IOException}.
+	 * The next part of the answer's body; past the read timeout, the watchdog ends the
+	 * exchange, which ends the waiting read with an {@link IOException}.
 	 */
-	private int read(ServiceName name, InputStream in, byte[] buffer, Duration readTimeout) throws AnswerAborted {
-		AtomicBoolean timedOut = new AtomicBoolean();
-		ScheduledFuture<?> timeout = this.watchdog.schedule(() -> {
-			timedOut.set(true);
-			try {
-				in.close();
-			}
-			catch (IOException ex) {
-				// the read fails either way
-			}
-		}, readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+	private int read(ServiceName name, Exchange exchange, InputStream in, byte[] buffer) throws AnswerAborted {
 		try {
-			return in.read(buffer);
+			int read = in.read(buffer);
+			exchange.progress();
+			return read;
 		}
 		catch (IOException ex) {
 			throw new AnswerAborted(
 					"The scoring endpoint of service '" + name + "' failed while its answer was streamed ("
-							+ (timedOut.get()
-									? "nothing for " + readTimeout.toMillis() + " ms, broker.proxy.read-timeout"
-									: ex.getClass().getSimpleName())
+							+ (exchange.timedOut ? "nothing for " + this.properties.readTimeout().toMillis()
+									+ " ms, broker.proxy.read-timeout" : ex.getClass().getSimpleName())
 							+ ")");
 		}
-		finally {
-			timeout.cancel(false);
+	}
+
+	/**
+	 * One request to the scoring endpoint and its answer, with the one watchdog task that
+	 * ends it: at the request deadline while the head is awaited, then when no part of
+	 * the body came for the read timeout. Closing it releases the connection to the pool
+	 * if the answer was read to its end, else closes the connection.
+	 */
+	private final class Exchange implements AutoCloseable {
+
+		private final HttpUriRequestBase request;
+
+		private final long deadline;
+
+		private volatile ClassicHttpResponse answer;
+
+		private volatile boolean body;
+
+		private volatile long lastProgress;
+
+		private volatile boolean timedOut;
+
+		private volatile boolean closed;
+
+		private volatile ScheduledFuture<?> timer;
+
+		Exchange(HttpUriRequestBase request, long deadline) {
+			this.request = request;
+			this.deadline = deadline;
 		}
+
+		void arm() {
+			schedule(this.deadline - ScoringProxy.this.ticker.monotonicTime());
+		}
+
+		void readingBody() {
+			this.lastProgress = ScoringProxy.this.ticker.monotonicTime();
+			this.body = true;
+		}
+
+		void progress() {
+			this.lastProgress = ScoringProxy.this.ticker.monotonicTime();
+		}
+
+		private void schedule(long delayNanos) {
+			try {
+				this.timer = ScoringProxy.this.watchdog.schedule(this::check, Math.max(delayNanos, 0),
+						TimeUnit.NANOSECONDS);
+			}
+			catch (java.util.concurrent.RejectedExecutionException ex) {
+				// the proxy is closing: the exchange ends with the server
+			}
+		}
+
+		private void check() {
+			if (this.closed) {
+				return;
+			}
+			long now = ScoringProxy.this.ticker.monotonicTime();
+			long due = this.body ? this.lastProgress + ScoringProxy.this.properties.readTimeout().toNanos()
+					: this.deadline;
+			if (now - due >= 0) {
+				this.timedOut = true;
+				abort();
+			}
+			else {
+				schedule(due - now);
+			}
+		}
+
+		private void abort() {
+			this.request.cancel();
+			ClassicHttpResponse current = this.answer;
+			if (current != null) {
+				try {
+					current.close();
+				}
+				catch (IOException ex) {
+					// the waiting read fails either way
+				}
+			}
+		}
+
+		@Override
+		public void close() {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			ScheduledFuture<?> current = this.timer;
+			if (current != null) {
+				current.cancel(false);
+			}
+			ClassicHttpResponse answer = this.answer;
+			if (answer != null) {
+				try {
+					answer.close();
+				}
+				catch (IOException ex) {
+					// the connection is discarded either way
+				}
+			}
+		}
+
 	}
 
 	/**
@@ -499,13 +704,18 @@ final class ScoringProxy implements AutoCloseable {
 			return this.stream != null && this.stream.unreadable;
 		}
 
-		HttpRequest.BodyPublisher publisher() {
+		/**
+		 * The body to send: none for a bodiless request of a method without one, an empty
+		 * one ({@code Content-Length: 0}) for the others.
+		 */
+		HttpEntity entity(String method) {
 			if (this.bytes != null) {
-				return (this.bytes.length == 0) ? HttpRequest.BodyPublishers.noBody()
-						: HttpRequest.BodyPublishers.ofByteArray(this.bytes);
+				if (this.bytes.length == 0 && !METHODS_WITH_BODY.contains(method)) {
+					return null;
+				}
+				return new ByteArrayEntity(this.bytes, null);
 			}
-			HttpRequest.BodyPublisher streamed = HttpRequest.BodyPublishers.ofInputStream(() -> this.stream);
-			return (this.length >= 0) ? HttpRequest.BodyPublishers.fromPublisher(streamed, this.length) : streamed;
+			return new InputStreamEntity(this.stream, this.length, null);
 		}
 
 	}

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.system.OutboundProxy;
 import com.acme.tokenbroker.support.TestCatalog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -125,9 +125,9 @@ class ScoringProxyAnswerFailureTests {
 				fetched.plusSeconds(600), fetched, "key",
 				"http://127.0.0.1:" + this.endpoint.getLocalPort() + "/score");
 		given(broker.tokenFor(eq(this.fraud), any())).willReturn(new TokenBroker.Served(key, false, false));
-		return new ScoringProxy(
-				broker, HttpClient.newBuilder().build(), new ProxyProperties(true, DataSize.ofMegabytes(1),
-						DataSize.ofKilobytes(64), Duration.ofSeconds(3), Duration.ofSeconds(10), readTimeout),
+		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
+				Duration.ofSeconds(3), Duration.ofSeconds(10), readTimeout);
+		return new ScoringProxy(broker, ScoringProxy.client(null, OutboundProxy.DIRECT, properties), properties,
 				this.meters);
 	}
 

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
+import com.acme.tokenbroker.system.OutboundProxy;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -94,8 +94,8 @@ class ScoringProxyStreamingTests {
 		TokenBroker broker = brokerServing("Bearer", "the-key");
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(200), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofSeconds(30));
-		ScoringProxy proxy = new ScoringProxy(broker, HttpClient.newBuilder().build(), properties,
-				new SimpleMeterRegistry());
+		ScoringProxy proxy = new ScoringProxy(broker, ScoringProxy.client(null, OutboundProxy.DIRECT, properties),
+				properties, new SimpleMeterRegistry());
 		Generated body = new Generated(BODY, this.received);
 		MockHttpServletRequest request = new MockHttpServletRequest("POST", "/services/fraud") {
 
@@ -122,10 +122,10 @@ class ScoringProxyStreamingTests {
 
 	@Test
 	void forwardWhenTheEndpointRedirectsThenTheRedirectIsAnsweredAsIsWithoutHopByHopHeaders() throws IOException {
-		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"), HttpClient.newBuilder().build(),
-				new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64), Duration.ofSeconds(3),
-						Duration.ofSeconds(10), Duration.ofSeconds(30)),
-				new SimpleMeterRegistry());
+		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
+				Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(30));
+		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"),
+				ScoringProxy.client(null, OutboundProxy.DIRECT, properties), properties, new SimpleMeterRegistry());
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/services/fraud/moved");
 		MockHttpServletResponse response = new MockHttpServletResponse();
 
