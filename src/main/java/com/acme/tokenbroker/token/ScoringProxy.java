@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import javax.net.ssl.SSLContext;
 
@@ -215,6 +216,8 @@ final class ScoringProxy implements AutoCloseable {
 	 * @param remainder the raw path after {@code /services/{service}}, empty or starting
 	 * with {@code /}
 	 * @param request the caller's request
+	 * @param beforeCommit adds the broker's own headers to the answer, after the
+	 * endpoint's and before they are sent
 	 * @param response where the answer goes
 	 * @return what happened, for the access log
 	 * @throws ErrorResponseException a problem (400, 413, 502, 504, or the broker's own
@@ -224,7 +227,7 @@ final class ScoringProxy implements AutoCloseable {
 	 * @throws IOException when the answer could not be written to the caller
 	 */
 	Outcome forward(ServiceDescriptor service, String remainder, HttpServletRequest request,
-			HttpServletResponse response) throws IOException {
+			Consumer<HttpServletResponse> beforeCommit, HttpServletResponse response) throws IOException {
 		ServiceName name = service.name();
 		TokenBroker.Served served = this.broker.tokenFor(service, Duration.ZERO);
 		URI target = target(scoringUri(served.token()), remainder, request.getQueryString());
@@ -258,7 +261,7 @@ final class ScoringProxy implements AutoCloseable {
 			}
 			statusClass = (answer.getCode() / 100) + "xx";
 			try {
-				write(name, exchange, refreshed, response);
+				write(name, exchange, refreshed, beforeCommit, response);
 			}
 			catch (AnswerAborted ex) {
 				statusClass = "error";
@@ -364,8 +367,8 @@ final class ScoringProxy implements AutoCloseable {
 		}
 	}
 
-	private void write(ServiceName name, Exchange exchange, boolean refreshed, HttpServletResponse response)
-			throws IOException {
+	private void write(ServiceName name, Exchange exchange, boolean refreshed,
+			Consumer<HttpServletResponse> beforeCommit, HttpServletResponse response) throws IOException {
 		ClassicHttpResponse answer = exchange.answer;
 		response.setStatus(answer.getCode());
 		Header[] headers = answer.getHeaders();
@@ -387,6 +390,7 @@ final class ScoringProxy implements AutoCloseable {
 		if (refreshed) {
 			response.setHeader(REFRESHED_HEADER, "true");
 		}
+		beforeCommit.accept(response);
 		// the status and headers go to the caller as they came, before any body: from
 		// here on a failure can only abort the answer, whatever its size (AnswerAborted)
 		response.flushBuffer();

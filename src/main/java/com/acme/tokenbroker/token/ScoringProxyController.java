@@ -1,6 +1,7 @@
 package com.acme.tokenbroker.token;
 
 import java.io.IOException;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import com.acme.tokenbroker.catalog.InvalidServiceNameException;
@@ -40,6 +41,12 @@ import org.springframework.web.bind.annotation.RestController;
 class ScoringProxyController {
 
 	static final String PREFIX = "/services/";
+
+	/** The metric Spring's server observation records for every request. */
+	static final String REQUESTS_METRIC = "http.server.requests";
+
+	/** The {@code uri} tag of the mapping of a request to the service's base path. */
+	static final String PATH_PATTERN = "/services/{service}";
 
 	/** What the access log shows of a name as sent: it may not be a valid one. */
 	private static final Pattern LOGGABLE = Pattern.compile("[^A-Za-z0-9._@:-]");
@@ -92,17 +99,53 @@ class ScoringProxyController {
 	private void forward(String service, Jwt jwt, HttpServletRequest request, HttpServletResponse response)
 			throws IOException {
 		long start = this.ticker.monotonicTime();
-		int status = 500;
-		String refreshed = "false";
+		String caller = subject(jwt);
 		String remainder = "";
+		ServiceDescriptor descriptor;
+		RuntimeException pending = (RuntimeException) request.getAttribute(ScoringProxyFilter.PENDING_PROBLEM);
+		if (pending != null) {
+			// the fast path's failure, logged there, answered here as every other problem
+			request.removeAttribute(ScoringProxyFilter.PENDING_PROBLEM);
+			throw pending;
+		}
 		try {
 			if (!this.properties.enabled()) {
 				throw new ErrorResponseException(HttpStatus.NOT_FOUND, Problems.of(HttpStatus.NOT_FOUND,
 						Problems.NOT_FOUND, "Not found", "Nothing is served at this path"), null);
 			}
-			ServiceDescriptor descriptor = TokenController.authorize(this.catalog, this.accessPolicy, service, jwt);
+			descriptor = TokenController.authorize(this.catalog, this.accessPolicy, service, jwt);
 			remainder = remainder(request, service);
-			ScoringProxy.Outcome outcome = this.proxy.forward(descriptor, remainder, request, response);
+		}
+		catch (RuntimeException ex) {
+			accessLog(caller, service, request, remainder, status(ex), "false", false, start);
+			throw ex;
+		}
+		// Spring Security's header writer adds its headers when the answer commits
+		forwardAuthorized(descriptor, caller, remainder, request, (answer) -> {
+		}, response, start);
+	}
+
+	/**
+	 * Forward a request whose caller is authorized for the service, and log its access
+	 * line; shared by the full chain (this controller) and the fast path
+	 * ({@link ScoringProxyFilter}).
+	 * @param service the service
+	 * @param caller the caller's subject, printable
+	 * @param remainder the raw path after {@code /services/{service}}
+	 * @param request the caller's request
+	 * @param beforeCommit adds the broker's own headers to the answer, before its status
+	 * and headers are sent
+	 * @param response where the answer goes
+	 * @param start when the request started, on the meter registry's monotonic clock
+	 * @throws IOException when the answer could not be written to the caller
+	 */
+	void forwardAuthorized(ServiceDescriptor service, String caller, String remainder, HttpServletRequest request,
+			Consumer<HttpServletResponse> beforeCommit, HttpServletResponse response, long start) throws IOException {
+		int status = 500;
+		String refreshed = "false";
+		boolean aborted = false;
+		try {
+			ScoringProxy.Outcome outcome = this.proxy.forward(service, remainder, request, beforeCommit, response);
 			status = outcome.status();
 			refreshed = outcome.retried() ? "retried" : Boolean.toString(outcome.refreshed());
 		}
@@ -110,29 +153,39 @@ class ScoringProxyController {
 			// logged by the proxy; the status and headers are sent, the answer is not
 			// ended
 			status = response.getStatus();
+			aborted = true;
 			if (!TomcatExchange.closeNow(response, ex)) {
 				throw ex;
 			}
 		}
 		catch (RuntimeException ex) {
-			status = (ex instanceof ErrorResponse error) ? error.getStatusCode().value()
-					: (ex instanceof InvalidServiceNameException) ? 400 : 500;
+			status = status(ex);
 			throw ex;
 		}
 		finally {
-			accessLog.info("proxy caller={} service={} method={} path={} status={} refreshed={} durationMs={}",
-					subject(jwt), LOGGABLE.matcher(service).replaceAll("?"), request.getMethod(),
-					remainder.isEmpty() ? "/" : Caller.printable(remainder), status, refreshed,
-					(this.ticker.monotonicTime() - start) / 1_000_000);
+			accessLog(caller, service.name().value(), request, remainder, status, refreshed, aborted, start);
 		}
 	}
 
-	private static String subject(Jwt jwt) {
+	private static int status(RuntimeException ex) {
+		return (ex instanceof ErrorResponse error) ? error.getStatusCode().value()
+				: (ex instanceof InvalidServiceNameException) ? 400 : 500;
+	}
+
+	private void accessLog(String caller, String service, HttpServletRequest request, String remainder, int status,
+			String refreshed, boolean aborted, long start) {
+		accessLog.info("proxy caller={} service={} method={} path={} status={} refreshed={} aborted={} durationMs={}",
+				caller, LOGGABLE.matcher(service).replaceAll("?"), request.getMethod(),
+				remainder.isEmpty() ? "/" : Caller.printable(remainder), status, refreshed, aborted,
+				(this.ticker.monotonicTime() - start) / 1_000_000);
+	}
+
+	static String subject(Jwt jwt) {
 		return (jwt != null) ? Caller.printable(Caller.from(jwt).subject()) : "-";
 	}
 
 	/** The raw path after {@code /services/{service}}, as the caller sent it. */
-	private static String remainder(HttpServletRequest request, String service) {
+	static String remainder(HttpServletRequest request, String service) {
 		String uri = request.getRequestURI().substring(request.getContextPath().length());
 		String prefix = PREFIX + service;
 		if (!uri.startsWith(prefix)) {

@@ -77,9 +77,9 @@ class ScoringProxyAnswerFailureTests {
 		ScoringProxy proxy = proxy(Duration.ofSeconds(30));
 		MockHttpServletResponse response = new MockHttpServletResponse();
 
-		assertThatExceptionOfType(ScoringProxy.AnswerAborted.class)
-			.isThrownBy(
-					() -> proxy.forward(this.fraud, "", new MockHttpServletRequest("GET", "/services/fraud"), response))
+		assertThatExceptionOfType(ScoringProxy.AnswerAborted.class).isThrownBy(
+				() -> proxy.forward(this.fraud, "", new MockHttpServletRequest("GET", "/services/fraud"), (answer) -> {
+				}, response))
 			.satisfies((ex) -> assertThat(ex.getMessage()).contains("fraud").doesNotContain(KEY));
 
 		assertThat(response.getStatus()).isEqualTo(200);
@@ -105,9 +105,9 @@ class ScoringProxyAnswerFailureTests {
 		ScoringProxy proxy = proxy(Duration.ofMillis(200));
 		MockHttpServletResponse response = new MockHttpServletResponse();
 
-		assertThatExceptionOfType(ScoringProxy.AnswerAborted.class)
-			.isThrownBy(
-					() -> proxy.forward(this.fraud, "", new MockHttpServletRequest("GET", "/services/fraud"), response))
+		assertThatExceptionOfType(ScoringProxy.AnswerAborted.class).isThrownBy(
+				() -> proxy.forward(this.fraud, "", new MockHttpServletRequest("GET", "/services/fraud"), (answer) -> {
+				}, response))
 			.satisfies((ex) -> assertThat(ex.getMessage()).contains("fraud")
 				.contains("broker.proxy.read-timeout")
 				.doesNotContain(KEY));

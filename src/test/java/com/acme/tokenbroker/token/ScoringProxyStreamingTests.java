@@ -113,7 +113,8 @@ class ScoringProxyStreamingTests {
 		request.addHeader("Authorization", "Bearer caller-token");
 		MockHttpServletResponse response = new MockHttpServletResponse();
 
-		ScoringProxy.Outcome outcome = proxy.forward(this.fraud, "", request, response);
+		ScoringProxy.Outcome outcome = proxy.forward(this.fraud, "", request, (answer) -> {
+		}, response);
 
 		assertThat(outcome.status()).isEqualTo(200);
 		assertThat(response.getContentAsString()).isEqualTo("received=" + BODY + " authorization=Bearer the-key");
@@ -129,7 +130,8 @@ class ScoringProxyStreamingTests {
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/services/fraud/moved");
 		MockHttpServletResponse response = new MockHttpServletResponse();
 
-		ScoringProxy.Outcome outcome = proxy.forward(this.fraud, "/moved", request, response);
+		ScoringProxy.Outcome outcome = proxy.forward(this.fraud, "/moved", request, (answer) -> {
+		}, response);
 
 		assertThat(outcome.status()).isEqualTo(302);
 		assertThat(response.getStatus()).isEqualTo(302);
