@@ -41,6 +41,12 @@ import static org.awaitility.Awaitility.await;
  * callers' key set is fetched from {@code https://127.0.0.1:<port>} (the same Entra
  * listener, whose certificate names both) and 127.0.0.1 is a non-proxy host, so a
  * refusing proxy fails the broker's upstream calls, not the check of its callers.
+ * <p>
+ * The injecting proxy ({@code /services/{service}}) has an HTTP client of its own (Apache
+ * HttpClient): it takes the same route, answers the authenticating proxy's 407 with the
+ * same credentials, and honours the same non-proxy list. The simulator's scoring URIs are
+ * on its region listeners, so a scoring call's tunnel is told from the token fetch's by
+ * fetching the token first.
  */
 @RequiresTinyproxy
 @ExtendWith(OutputCaptureExtension.class)
@@ -106,6 +112,25 @@ class OutboundProxyIntegrationTests {
 
 	private Http.Response fetchToken(ConfigurableApplicationContext broker) {
 		return new Http(BrokerInstances.port(broker)).get("/tokens/v1-weu", CallerTokens.app(simulator));
+	}
+
+	/** The scoring URI of {@code v1-weu}, as a CONNECT names it. */
+	private static String scoringTarget() {
+		return hostAndPort(simulator.scoringUri(TestWorkspaces.workspaces().get("weu").name(), "v1-weu"));
+	}
+
+	private Http.Response score(ConfigurableApplicationContext broker) {
+		return new Http(BrokerInstances.port(broker)).postJson("/services/v1-weu", CallerTokens.app(simulator),
+				"{\"data\":[[1,2,3]]}");
+	}
+
+	/**
+	 * The access line of a scoring call answered 200, written once the answer is
+	 * complete.
+	 */
+	private static void awaitScoredAccessLine(CapturedOutput output) {
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> output.getAll().contains("proxy caller=app service=v1-weu method=POST path=/ status=200"));
 	}
 
 	@Test
@@ -216,6 +241,53 @@ class OutboundProxyIntegrationTests {
 		assertThat(response.json().get("type").stringValue())
 			.isEqualTo("urn:token-broker:problem:upstream-unavailable");
 		assertThat(simulator.entraCallCount()).isEqualTo(entraCalls);
+	}
+
+	@Test
+	void withTheRightCredentialsProxiedScoringCallsTunnelThroughTheAuthenticatingProxy(CapturedOutput output) {
+		Map<String, String> properties = brokerProperties();
+		properties.put("broker.upstream.proxy.url", authenticating.url().toString());
+		properties.put("broker.upstream.proxy.username", USER);
+		properties.put("broker.upstream.proxy.password", PASSWORD);
+		properties.put("broker.upstream.proxy.non-proxy-hosts", "127.0.0.1");
+		ConfigurableApplicationContext broker = this.brokers.start(properties);
+		Http.Response token = fetchToken(broker);
+		int connectsBefore = authenticating.connects().size();
+		long entraCalls = simulator.entraCallCount();
+		long tokenCalls = simulator.callCount("westeurope", Operation.MMS_TOKEN);
+		long scored = simulator.callCount("westeurope", Operation.SCORE);
+
+		Http.Response response = score(broker);
+
+		assertThat(token.status()).as(token.body()).isEqualTo(200);
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		assertThat(response.json().get("score").isNumber()).as(response.body()).isTrue();
+		assertThat(simulator.callCount("westeurope", Operation.SCORE)).isEqualTo(scored + 1);
+		assertThat(simulator.entraCallCount()).as("the credential was the cached one").isEqualTo(entraCalls);
+		assertThat(simulator.callCount("westeurope", Operation.MMS_TOKEN)).isEqualTo(tokenCalls);
+		List<String> connects = authenticating.connects();
+		assertThat(connects.subList(connectsBefore, connects.size())).as("the scoring call's tunnel")
+			.contains(scoringTarget());
+		awaitScoredAccessLine(output);
+		assertThat(output.getAll()).doesNotContain(PASSWORD);
+	}
+
+	@Test
+	void withNoProxyCoveringTheScoringHostProxiedScoringCallsGoDirect(CapturedOutput output) {
+		Map<String, String> properties = brokerProperties();
+		properties.put("HTTPS_PROXY", "http://" + USER + ":" + PASSWORD + "@127.0.0.1:" + authenticating.port());
+		// the scoring URIs are on localhost, as are the simulator's Entra ID and regions
+		properties.put("NO_PROXY", "localhost,127.0.0.1");
+		int connectsBefore = authenticating.connects().size();
+		long scored = simulator.callCount("westeurope", Operation.SCORE);
+
+		Http.Response response = score(this.brokers.start(properties));
+
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		assertThat(simulator.callCount("westeurope", Operation.SCORE)).isEqualTo(scored + 1);
+		assertThat(authenticating.connects()).as("no tunnel through the proxy").hasSize(connectsBefore);
+		awaitScoredAccessLine(output);
+		assertThat(output.getAll()).doesNotContain(PASSWORD);
 	}
 
 }
