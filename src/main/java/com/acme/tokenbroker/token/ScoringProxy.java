@@ -38,10 +38,12 @@ import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
+import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
@@ -110,6 +112,9 @@ final class ScoringProxy implements AutoCloseable {
 	/** A pooled connection idle this long is checked before it carries a request. */
 	private static final TimeValue VALIDATE_AFTER_INACTIVITY = TimeValue.ofSeconds(1);
 
+	/** Set on an exchange's context once the connection to the endpoint is open. */
+	private static final String REACHED = ScoringProxy.class.getName() + ".reached";
+
 	/** Pooled connections idle this long are closed. */
 	private static final TimeValue MAX_IDLE = TimeValue.ofSeconds(30);
 
@@ -174,6 +179,14 @@ final class ScoringProxy implements AutoCloseable {
 			manager.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
 		}
 		HttpClientBuilder builder = HttpClientBuilder.create()
+			// runs only once a connection to the endpoint is open (through the proxy's
+			// tunnel, if any): an answer without this mark is the outbound proxy's
+			// refusal
+			.addExecInterceptorAfter(ChainElement.CONNECT.name(), "scoring-endpoint-reached",
+					(request, scope, chain) -> {
+						scope.clientContext.setAttribute(REACHED, Boolean.TRUE);
+						return chain.proceed(request, scope);
+					})
 			.setConnectionManager(manager.build())
 			.setDefaultRequestConfig(RequestConfig.custom()
 				.setConnectionRequestTimeout(Timeout.of(properties.connectTimeout()))
@@ -321,8 +334,16 @@ final class ScoringProxy implements AutoCloseable {
 		Exchange exchange = new Exchange(outbound,
 				this.ticker.monotonicTime() + this.properties.requestDeadline().toNanos());
 		exchange.arm();
+		HttpClientContext context = HttpClientContext.create();
 		try {
-			exchange.answer = this.client.executeOpen(null, outbound, null);
+			exchange.answer = this.client.executeOpen(null, outbound, context);
+			if (context.getAttribute(REACHED) == null) {
+				// Apache HttpClient returns the proxy's answer to a refused CONNECT
+				int status = exchange.answer.getCode();
+				exchange.close();
+				throw unreachable(name, "the outbound proxy refused the tunnel with " + status
+						+ ((status == 407) ? ", check broker.upstream.proxy credentials" : ""));
+			}
 			exchange.readingBody();
 			return exchange;
 		}
