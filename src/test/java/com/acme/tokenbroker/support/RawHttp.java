@@ -40,6 +40,23 @@ public final class RawHttp {
 	 * @return the raw responses, in order
 	 */
 	public List<Response> exchange(List<List<String>> requests) {
+		return exchange(requests, new byte[0]);
+	}
+
+	/**
+	 * One request with {@code Connection: close} added, and a body sent after its head
+	 * (the head declares it, e.g. with {@code Content-Length}).
+	 * @param request the request's head, lines without line ends
+	 * @param body the bytes sent after the head
+	 * @return the raw response
+	 */
+	public Response send(List<String> request, byte[] body) {
+		List<String> lines = new ArrayList<>(request);
+		lines.add("Connection: close");
+		return exchange(List.of(lines), body).get(0);
+	}
+
+	private List<Response> exchange(List<List<String>> requests, byte[] lastBody) {
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port.getAsInt()), 5000);
 			socket.setSoTimeout(20_000);
@@ -53,6 +70,9 @@ public final class RawHttp {
 				}
 				head.append("\r\n");
 				out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+				if (i == requests.size() - 1) {
+					out.write(lastBody);
+				}
 				out.flush();
 				responses.add(read(in, i == requests.size() - 1));
 			}
