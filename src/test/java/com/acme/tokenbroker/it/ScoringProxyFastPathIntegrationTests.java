@@ -3,6 +3,7 @@ package com.acme.tokenbroker.it;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -390,29 +391,60 @@ class ScoringProxyFastPathIntegrationTests {
 		assertThat(trace.response().status()).isEqualTo(405);
 	}
 
+	static Stream<Arguments> formBodies() {
+		String boundary = "----scoring-boundary";
+		String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n[[1,2,3]]\r\n--"
+				+ boundary + "--\r\n";
+		return Stream.of(Arguments.of("PUT", "application/x-www-form-urlencoded", "a=1&b=two+words&c=%26"),
+				Arguments.of("PATCH", "application/x-www-form-urlencoded", "a=1&b=two"),
+				Arguments.of("POST", "application/x-www-form-urlencoded", "a=1&b=two+words"),
+				Arguments.of("POST", "multipart/form-data; boundary=" + boundary, multipart),
+				Arguments.of("PUT", "multipart/form-data; boundary=" + boundary, multipart));
+	}
+
 	/**
-	 * Spring's form filter, which reads a form body sent with {@code PUT}, {@code PATCH}
-	 * or {@code DELETE} into parameters, is behind the fast path (its Javadoc).
+	 * A form or multipart body reaches the scoring endpoint as sent, on both paths:
+	 * neither Spring's form filter (which reads a form sent with {@code PUT},
+	 * {@code PATCH} or {@code DELETE} into parameters) nor Spring MVC's multipart
+	 * resolution reads it first.
 	 */
-	@Test
-	void aFormBodySentWithPutReachesTheScoringEndpointIntact() {
-		String token = verified(CallerTokens.APP, "key-v1");
-		byte[] form = "a=1&b=two+words&c=%26".getBytes(StandardCharsets.US_ASCII);
+	@ParameterizedTest(name = "{0} {1}")
+	@MethodSource("formBodies")
+	void aFormOrMultipartBodyReachesTheScoringEndpointIntactOnBothPaths(String method, String contentType,
+			String body) {
+		String token = newCaller();
+		byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
 
-		Sent put = send(request("PUT", "/services/key-v1", token, "application/x-www-form-urlencoded", form.length),
-				form);
+		Sent first = send(request(method, "/services/key-v1", token, contentType, bytes.length), bytes);
+		RecordedExchange viaFullChain = method.equals("POST") ? null : lastReceived(method);
+		Sent second = send(request(method, "/services/key-v1", token, contentType, bytes.length), bytes);
+		RecordedExchange viaFastPath = method.equals("POST") ? null : lastReceived(method);
 
-		assertThat(put.answeredByFastPath()).isTrue();
-		// the scoring path takes POST only: the simulator records any other method, body
-		// included, and answers 405, forwarded as is
-		assertThat(put.response().status()).as(put.response()::head).isEqualTo(405);
-		RecordedExchange received = SIMULATOR.exchanges()
+		assertThat(first.passedOn()).isTrue();
+		assertThat(second.answeredByFastPath()).isTrue();
+		if (method.equals("POST")) {
+			// the simulated endpoint does not record its scoring calls; its score is a
+			// hash of the body it received
+			double expected = Math.floorMod(Arrays.hashCode(bytes), 1000) / 1000.0;
+			for (Sent sent : List.of(first, second)) {
+				assertThat(sent.response().status()).as(sent.response()::head).isEqualTo(200);
+				assertThat(sent.json().get("score").doubleValue()).isEqualTo(expected);
+			}
+			return;
+		}
+		for (RecordedExchange received : List.of(viaFullChain, viaFastPath)) {
+			assertThat(received.requestContentType()).isEqualTo(contentType);
+			assertThat(received.requestBody()).isEqualTo(body);
+		}
+		assertThat(viaFastPath).isNotSameAs(viaFullChain);
+	}
+
+	private static RecordedExchange lastReceived(String method) {
+		return SIMULATOR.exchanges()
 			.stream()
-			.filter((exchange) -> exchange.method().equals("PUT") && exchange.path().endsWith("/key-v1"))
+			.filter((exchange) -> exchange.method().equals(method) && exchange.path().endsWith("/key-v1"))
 			.reduce((first, second) -> second)
 			.orElseThrow();
-		assertThat(received.requestContentType()).isEqualTo("application/x-www-form-urlencoded");
-		assertThat(received.requestBody()).isEqualTo("a=1&b=two+words&c=%26");
 	}
 
 	@Test
