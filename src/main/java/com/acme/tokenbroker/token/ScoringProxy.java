@@ -46,10 +46,11 @@ import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.InputStreamEntity;
+import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
@@ -111,6 +112,9 @@ final class ScoringProxy implements AutoCloseable {
 
 	/** A pooled connection idle this long is checked before it carries a request. */
 	private static final TimeValue VALIDATE_AFTER_INACTIVITY = TimeValue.ofSeconds(1);
+
+	/** The largest part of a body read or written at once, each way. */
+	private static final int COPY_BUFFER = 64 * 1024;
 
 	/** Set on an exchange's context once the connection to the endpoint is open. */
 	private static final String REACHED = ScoringProxy.class.getName() + ".reached";
@@ -421,7 +425,8 @@ final class ScoringProxy implements AutoCloseable {
 		}
 		InputStream in = entity.getContent();
 		OutputStream out = response.getOutputStream();
-		byte[] buffer = new byte[16 * 1024];
+		long length = entity.getContentLength();
+		byte[] buffer = new byte[(int) ((length >= 0) ? Math.max(Math.min(length, COPY_BUFFER), 1) : COPY_BUFFER)];
 		for (int read = read(name, exchange, in, buffer); read >= 0; read = read(name, exchange, in, buffer)) {
 			// a failure here is the caller's connection, not the endpoint's
 			out.write(buffer, 0, read);
@@ -740,7 +745,65 @@ final class ScoringProxy implements AutoCloseable {
 				}
 				return new ByteArrayEntity(this.bytes, null);
 			}
-			return new InputStreamEntity(this.stream, this.length, null);
+			return new StreamedEntity(this.stream, this.length);
+		}
+
+	}
+
+	/**
+	 * A request body streamed once, written in parts of {@link #COPY_BUFFER}: each write
+	 * is a TLS record and a system call, and Apache HttpClient's own stream entity writes
+	 * 4 KB at a time, 250 of each for a 1 MB body.
+	 */
+	private static final class StreamedEntity extends AbstractHttpEntity {
+
+		private final InputStream in;
+
+		private final long length;
+
+		StreamedEntity(InputStream in, long length) {
+			super((ContentType) null, null, length < 0);
+			this.in = in;
+			this.length = length;
+		}
+
+		@Override
+		public InputStream getContent() {
+			return this.in;
+		}
+
+		@Override
+		public long getContentLength() {
+			return this.length;
+		}
+
+		@Override
+		public boolean isRepeatable() {
+			return false;
+		}
+
+		@Override
+		public boolean isStreaming() {
+			return true;
+		}
+
+		@Override
+		public void writeTo(OutputStream out) throws IOException {
+			try (InputStream body = this.in) {
+				byte[] buffer = new byte[COPY_BUFFER];
+				long remaining = this.length;
+				int read;
+				while (remaining != 0 && (read = body.read(buffer, 0,
+						(int) ((remaining < 0) ? buffer.length : Math.min(buffer.length, remaining)))) != -1) {
+					out.write(buffer, 0, read);
+					remaining = (remaining < 0) ? remaining : remaining - read;
+				}
+			}
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.in.close();
 		}
 
 	}
