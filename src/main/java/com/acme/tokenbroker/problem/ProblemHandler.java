@@ -12,6 +12,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -37,6 +38,18 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	ResponseEntity<ProblemDetail> invalidServiceName(InvalidServiceNameException ex) {
 		return problem(Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_SERVICE_NAME, "Invalid service name",
 				ex.getMessage()), new HttpHeaders());
+	}
+
+	/**
+	 * The firewall checks a header only when it is read, so a value it refuses may be met
+	 * inside a controller (the injecting proxy reads every header to forward it): the
+	 * firewall's own 400, as its {@code RequestRejectedHandler} answers a refused URL,
+	 * not an unexpected error.
+	 */
+	@ExceptionHandler(RequestRejectedException.class)
+	ResponseEntity<ProblemDetail> requestRejected() {
+		return problem(Problems.of(HttpStatus.BAD_REQUEST, Problems.REQUEST_REJECTED, Problems.REQUEST_REJECTED_TITLE,
+				Problems.REQUEST_REJECTED_DETAIL), new HttpHeaders());
 	}
 
 	@ExceptionHandler(Exception.class)

@@ -36,6 +36,15 @@ public final class Problems {
 
 	public static final URI REQUEST_REJECTED = type("request-rejected");
 
+	/** The title of the answer to a request the firewall refuses, wherever it is met. */
+	public static final String REQUEST_REJECTED_TITLE = "Request rejected";
+
+	/**
+	 * The detail of a request the firewall refuses: it names nothing the caller sent,
+	 * which may be what was refused.
+	 */
+	public static final String REQUEST_REJECTED_DETAIL = "The request URL or headers are not acceptable";
+
 	public static final URI INTERNAL = type("internal-error");
 
 	/** No endpoint at this path (an unmapped path, or one with a trailing slash). */

@@ -153,7 +153,7 @@ class SecurityConfiguration {
 	@Bean
 	RequestRejectedHandler requestRejectedHandler(JsonMapper jsonMapper) {
 		return (request, response, ex) -> Problems.write(jsonMapper, request, response, HttpStatus.BAD_REQUEST,
-				Problems.REQUEST_REJECTED, "Request rejected", "The request URL or headers are not acceptable");
+				Problems.REQUEST_REJECTED, Problems.REQUEST_REJECTED_TITLE, Problems.REQUEST_REJECTED_DETAIL);
 	}
 
 	/**

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -169,7 +170,7 @@ class ScoringProxyController {
 
 	private static int status(RuntimeException ex) {
 		return (ex instanceof ErrorResponse error) ? error.getStatusCode().value()
-				: (ex instanceof InvalidServiceNameException) ? 400 : 500;
+				: (ex instanceof InvalidServiceNameException || ex instanceof RequestRejectedException) ? 400 : 500;
 	}
 
 	private void accessLog(String caller, String service, HttpServletRequest request, String remainder, int status,

@@ -329,6 +329,48 @@ class ScoringProxyFastPathIntegrationTests {
 	}
 
 	/**
+	 * A header value the firewall refuses is only met when the proxy reads the headers to
+	 * forward them, inside the controller: it is still the firewall's 400, as a refused
+	 * URL is, not a 500 logged as an unexpected error, and nothing is forwarded.
+	 */
+	@Test
+	void aHeaderValueTheFirewallRefusesIsItsRejectionOnBothPaths(CapturedOutput output) {
+		byte[] body = "{\"data\":[[1,2,3]]}".getBytes(StandardCharsets.UTF_8);
+		String token = newCaller();
+		List<String> request = new ArrayList<>(post("/services/key-v1", token, body));
+		// NEL, a control character: RawHttp writes ISO-8859-1, Tomcat reads it back so
+		request.add("X-Odd: a\u0085b");
+		String accessLine = "proxy caller=app service=key-v1 method=POST path=/ status=400 ";
+		int lines = count(output, accessLine);
+		long scored = SIMULATOR.callCount(REGION, Operation.SCORE);
+		int logged = output.getAll().length();
+
+		Sent full = send(request, body);
+		Sent fast = send(request, body);
+		Sent refusedUrl = send(post("/services/key-v1;a=b", token, body), body);
+
+		assertThat(full.passedOn()).as("a token never seen takes the full chain").isTrue();
+		assertThat(fast.handedOn()).as("the fast path met the rejection and handed it on").isTrue();
+		for (Sent sent : List.of(full, fast)) {
+			assertThat(sent.response().status()).as(sent.response()::head).isEqualTo(400);
+			assertThat(sent.response().header("Content-Type")).startsWith("application/problem+json");
+			assertThat(sent.response().header("Cache-Control")).isEqualTo("no-store");
+			JsonNode problem = sent.json();
+			assertThat(problem.get("type").stringValue()).isEqualTo("urn:token-broker:problem:request-rejected");
+			for (String field : List.of("type", "title", "status", "detail")) {
+				assertThat(problem.get(field)).as(field + " as the firewall's other rejections")
+					.isEqualTo(refusedUrl.json().get(field));
+			}
+		}
+		assertThat(fast.comparable()).isEqualTo(full.comparable());
+		assertThat(SIMULATOR.callCount(REGION, Operation.SCORE)).as("nothing reached the scoring endpoint")
+			.isEqualTo(scored);
+		assertThat(count(output, accessLine) - lines).as("one access line each").isEqualTo(2);
+		String since = output.getAll().substring(logged);
+		assertThat(since).doesNotContain("ERROR").doesNotContain("RequestRejectedException");
+	}
+
+	/**
 	 * Name, method, path, whose token ({@code app}, {@code fraud-app}, {@code new},
 	 * {@code forged}, {@code none}), the full chain's status and problem type (or
 	 * {@code null} for an answer that is none).
