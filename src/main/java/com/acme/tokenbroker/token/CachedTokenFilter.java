@@ -264,7 +264,7 @@ final class CachedTokenFilter implements Filter {
 	/**
 	 * @return the value of a header present exactly once, else {@code null}
 	 */
-	private static String single(HttpServletRequest request, String name) {
+	static String single(HttpServletRequest request, String name) {
 		Enumeration<String> values = request.getHeaders(name);
 		if (values == null || !values.hasMoreElements()) {
 			return null;

@@ -1,7 +1,6 @@
 package com.acme.tokenbroker.token;
 
 import java.io.IOException;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +119,8 @@ final class ScoringProxyFilter implements Filter {
 			ServiceDescriptor service = (uri != null && httpRequest.getContextPath().isEmpty()
 					&& METHODS.contains(httpRequest.getMethod())) ? service(uri) : null;
 			Caller caller = (service != null)
-					? this.verified.verifiedCaller(single(httpRequest, HttpHeaders.AUTHORIZATION)) : null;
+					? this.verified.verifiedCaller(CachedTokenFilter.single(httpRequest, HttpHeaders.AUTHORIZATION))
+					: null;
 			if (caller != null && this.accessPolicy.isAllowed(caller, service.name())) {
 				HttpServletRequest firewalled;
 				try {
@@ -185,18 +185,6 @@ final class ScoringProxyFilter implements Filter {
 			case 5 -> "SERVER_ERROR";
 			default -> "UNKNOWN";
 		};
-	}
-
-	/**
-	 * @return the value of a header present exactly once, else {@code null}
-	 */
-	private static String single(HttpServletRequest request, String name) {
-		Enumeration<String> values = request.getHeaders(name);
-		if (values == null || !values.hasMoreElements()) {
-			return null;
-		}
-		String value = values.nextElement();
-		return values.hasMoreElements() ? null : value;
 	}
 
 }
