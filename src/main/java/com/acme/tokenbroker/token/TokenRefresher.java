@@ -1,9 +1,6 @@
 package com.acme.tokenbroker.token;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,15 +22,6 @@ import org.springframework.context.SmartLifecycle;
  */
 public class TokenRefresher implements SmartLifecycle {
 
-	/**
-	 * From this many services on, a full collection runs once the warm-up has ended. The
-	 * serial collector gives heap back to the system only after a full collection, and
-	 * binding a large catalog and warming its tokens leaves far more garbage in the old
-	 * generation than the cache holds: without it, the heap that start-up grew stays
-	 * resident for good.
-	 */
-	static final int COMPACT_AFTER_WARM_UP = 1_000;
-
 	private static final Logger logger = LoggerFactory.getLogger(TokenRefresher.class);
 
 	private final TokenCache cache;
@@ -46,20 +34,12 @@ public class TokenRefresher implements SmartLifecycle {
 
 	private volatile ScheduledExecutorService scheduler;
 
-	private final List<RefreshTick> ticks;
-
-	private final Runnable compaction;
+	private final java.util.List<RefreshTick> ticks;
 
 	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties, Identities identities,
-			List<RefreshTick> ticks) {
-		this(cache, catalog, properties, identities, ticks, System::gc);
-	}
-
-	TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties, Identities identities,
-			List<RefreshTick> ticks, Runnable compaction) {
-		this.compaction = compaction;
+			java.util.List<RefreshTick> ticks) {
 		this.identities = identities;
-		this.ticks = List.copyOf(ticks);
+		this.ticks = java.util.List.copyOf(ticks);
 		this.cache = cache;
 		this.catalog = catalog;
 		this.properties = properties;
@@ -69,17 +49,8 @@ public class TokenRefresher implements SmartLifecycle {
 	public void start() {
 		if (this.properties.warmUp()) {
 			logger.info("Warming up tokens for {} configured services", this.catalog.services().size());
-			List<CompletableFuture<BrokeredToken>> loads = new ArrayList<>();
 			for (ServiceDescriptor service : this.catalog.services()) {
-				loads.add(this.cache.load(service));
-			}
-			if (loads.size() >= COMPACT_AFTER_WARM_UP) {
-				// once every load ended, failed ones included
-				CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).handle((done, failure) -> {
-					logger.info("Warm-up of {} services ended; collecting its garbage once", loads.size());
-					this.compaction.run();
-					return null;
-				});
+				this.cache.load(service);
 			}
 		}
 		Duration interval = this.properties.refreshCheckInterval();
