@@ -1,5 +1,7 @@
 package com.acme.tokenbroker.fleet;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * for a refusal, the first backoff otherwise); until then every instance, waiting or
  * newly asking, reports that failure (or serves the fleet's stale token) without calling
  * the upstream: N instances make one call, not N (issue 12, item 10).</li>
+ * <li>A report that the service refused the served credential ({@link #loadReplacing})
+ * fetches a replacement through the same lock; when the shared token is that credential
+ * and was fetched within {@code min-refresh-interval}, the upstream issued it again a
+ * moment ago and it is the answer, without a fetch: one upstream call per fleet and
+ * interval, not one per instance that gets a report.</li>
  * <li>With Redis unreachable or its breaker open, the instance fetches alone, as without
  * a fleet.</li>
  * </ol>
@@ -106,7 +113,10 @@ class SharedTokenSource implements TokenSource {
 	 * higher sequence number), so no instance takes the rejected credential back from
 	 * Redis as newer than what it holds. Any other usable shared token is a replacement a
 	 * peer shared meanwhile, whatever its expiry: it is taken without an upstream call
-	 * (once due, as in {@link #load}, only when the upstream fails).
+	 * (once due, as in {@link #load}, only when the upstream fails). A shared token of
+	 * the rejected value fetched within {@code min-refresh-interval} is taken too: the
+	 * upstream issued it again a moment ago, and the caller answers the report as
+	 * re-issued.
 	 */
 	@Override
 	public BrokeredToken loadReplacing(ServiceDescriptor service, BrokeredToken rejected) {
@@ -119,7 +129,12 @@ class SharedTokenSource implements TokenSource {
 		String owner;
 		BrokeredToken shared;
 		try {
-			shared = unlessRejected(read(service, tokenKey), rejected);
+			shared = read(service, tokenKey);
+			if (isRejectedRecently(shared, rejected)) {
+				count("rejected_recently");
+				return shared;
+			}
+			shared = unlessRejected(shared, rejected);
 			if (isNewerAndNotDue(shared, held)) {
 				count("shared");
 				return shared;
@@ -142,7 +157,13 @@ class SharedTokenSource implements TokenSource {
 	private BrokeredToken fetchHoldingLock(ServiceDescriptor service, BrokeredToken held, BrokeredToken rejected,
 			String tokenKey, String lockKey, String owner) {
 		try {
-			BrokeredToken shared = unlessRejected(readQuietly(service, tokenKey), rejected);
+			BrokeredToken shared = readQuietly(service, tokenKey);
+			// a peer's fetch for the same report may have ended since the first look
+			if (isRejectedRecently(shared, rejected)) {
+				count("rejected_recently");
+				return shared;
+			}
+			shared = unlessRejected(shared, rejected);
 			if (isNewerAndNotDue(shared, held)) {
 				count("shared");
 				return shared;
@@ -314,10 +335,28 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	/**
-	 * A shared token of the rejected credential's value is no answer to its rejection.
+	 * A shared token of the rejected credential's value is no answer to its rejection
+	 * (unless {@link #isRejectedRecently}, checked before).
 	 */
 	private static BrokeredToken unlessRejected(BrokeredToken shared, BrokeredToken rejected) {
-		return (shared != null && rejected != null && shared.value().equals(rejected.value())) ? null : shared;
+		return (shared != null && rejected != null && sameValue(shared, rejected)) ? null : shared;
+	}
+
+	/**
+	 * A shared token of the rejected credential's value that was fetched within
+	 * {@code min-refresh-interval} ({@link RefreshPolicy#fleetRejectionHeld}): the
+	 * upstream issued the rejected credential again a moment ago, for a peer's report or
+	 * refresh. It is answered as the upstream's latest answer (the broker then refuses
+	 * the report as re-issued) instead of asking the upstream once per instance.
+	 */
+	private boolean isRejectedRecently(BrokeredToken shared, BrokeredToken rejected) {
+		return shared != null && rejected != null && sameValue(shared, rejected)
+				&& this.policy.fleetRejectionHeld(shared, this.clock.instant());
+	}
+
+	private static boolean sameValue(BrokeredToken a, BrokeredToken b) {
+		return MessageDigest.isEqual(a.value().getBytes(StandardCharsets.UTF_8),
+				b.value().getBytes(StandardCharsets.UTF_8));
 	}
 
 	private BrokeredToken read(ServiceDescriptor service, String tokenKey) {
@@ -393,7 +432,8 @@ class SharedTokenSource implements TokenSource {
 			.description(
 					"Second-level lookups: shared (taken from Redis), fetched (this instance fetched for the fleet), "
 							+ "waited (a peer's result), peer_busy, peer_failed (a peer's failure, shared), alone (Redis unavailable), undecryptable, replayed (older than one "
-							+ "seen), shared_stale")
+							+ "seen), shared_stale, rejected_recently (a reported credential the upstream issued again "
+							+ "within min-refresh-interval, answered without a fetch)")
 			.tag("outcome", name)
 			.register(this.meterRegistry)).increment();
 	}

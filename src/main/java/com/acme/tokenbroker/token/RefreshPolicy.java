@@ -34,8 +34,9 @@ import com.acme.tokenbroker.upstream.UpstreamException;
  * upstream refusing the credential re-reads it at most once per
  * {@code minRefreshInterval} ({@link #mayReReadMetadata});</li>
  * <li>a caller's report that the service refused the served credential fetches a
- * replacement under the same schedule as a request
- * ({@link #rejectionFetchHeldUntil}).</li>
+ * replacement under the same schedule as a request ({@link #rejectionFetchHeldUntil}),
+ * and in a fleet a credential a peer fetched within {@code minRefreshInterval} answers it
+ * ({@link #fleetRejectionHeld}).</li>
  * </ul>
  * The one timing rule that is not here is the broker's own sign-in to Entra ID
  * ({@code principal.SignInPolicy}): the identity sits below the token cache and cannot
@@ -204,6 +205,22 @@ public class RefreshPolicy {
 	 */
 	public Instant rejectionFetchHeldUntil(RefreshState state, boolean breakerClosed, Instant now) {
 		return requestFetchHeldUntil(state, Duration.ZERO, breakerClosed, now);
+	}
+
+	/**
+	 * Whether a fleet's shared credential of the value a caller reported refused answers
+	 * that report without an upstream call: it is usable and was fetched less than
+	 * {@code minRefreshInterval} ago, so it is the upstream's latest answer, which a new
+	 * fetch would most likely repeat. Every instance has its own
+	 * {@link #rejectionFetchHeldUntil}; this rule holds the fleet to one upstream call
+	 * per {@code minRefreshInterval} for a credential the upstream keeps issuing, not one
+	 * per instance that gets a report.
+	 * @param shared the fleet's shared token, of the rejected value
+	 * @param now the current instant
+	 * @return whether to answer the report with it instead of fetching
+	 */
+	public boolean fleetRejectionHeld(BrokeredToken shared, Instant now) {
+		return isUsable(shared, now) && now.isBefore(shared.fetchedAt().plus(this.properties.minRefreshInterval()));
 	}
 
 	/**

@@ -153,7 +153,7 @@ class SharedTokenSourceTests {
 	@Test
 	void aRejectionIsNotAnsweredWithTheSharedEntryOfTheRejectedValueEvenWhenItIsNewer() {
 		BrokeredToken rejected = token("rejected", Duration.ofMinutes(10));
-		share(token("rejected", Duration.ZERO));
+		share(token("rejected", Duration.ofSeconds(30)));
 
 		BrokeredToken served = source((service, held) -> {
 			this.upstreamCalls.incrementAndGet();
@@ -165,6 +165,20 @@ class SharedTokenSourceTests {
 		assertThat(source((service, held) -> {
 			throw new AssertionError("the replacement is shared");
 		}).load(this.fraud, rejected).value()).as("the fleet takes the replacement").isEqualTo("replacement");
+	}
+
+	@Test
+	void aRejectionIsAnsweredWithTheSharedEntryOfTheRejectedValueFetchedWithinMinRefreshInterval() {
+		BrokeredToken rejected = token("rejected", Duration.ofMinutes(10));
+		share(token("rejected", Duration.ofSeconds(29)));
+
+		BrokeredToken served = source((service, held) -> {
+			throw new AssertionError("the upstream issued it again a moment ago");
+		}).loadReplacing(this.fraud, rejected);
+
+		assertThat(served.value()).as("the upstream's latest answer").isEqualTo("rejected");
+		assertThat(served.fetchedAt()).isEqualTo(this.clock.instant().minusSeconds(29));
+		assertThat(this.meters.counter("broker.fleet.lookups", "outcome", "rejected_recently").count()).isEqualTo(1);
 	}
 
 	@Test

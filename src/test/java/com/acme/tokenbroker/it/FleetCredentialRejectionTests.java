@@ -23,6 +23,8 @@ import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.TokenCache;
 import com.acme.tokenbroker.upstream.KeySlot;
 import com.acme.tokenbroker.upstream.ServiceKeysClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * entry never answers it with the rejected credential, even when that entry is newer than
  * what the reporting instance holds (a peer re-read the key before it was regenerated). A
  * report on another instance then takes the shared replacement without an upstream call.
+ * A credential the upstream keeps issuing is re-read once per fleet and
+ * {@code min-refresh-interval}, whichever instances get the reports.
  */
 @RequiresRedis
 class FleetCredentialRejectionTests {
@@ -48,6 +52,8 @@ class FleetCredentialRejectionTests {
 	static final String REGION = "westeurope";
 
 	static final MutableClock CLOCK = MutableClock.startingNow();
+
+	static final Duration PAST_MIN_REFRESH_INTERVAL = Duration.ofSeconds(31);
 
 	static final String PREFIX = "tb-test-" + UUID.randomUUID();
 
@@ -93,6 +99,9 @@ class FleetCredentialRejectionTests {
 		CLOCK.advance(Duration.ofMinutes(6));
 		instances.get(0).getBean(TokenCache.class).runDueRefreshes().values().forEach((fetch) -> fetch.join());
 		regenerateOutsideTheBroker();
+		// a shared key read within min-refresh-interval is the upstream's latest answer
+		// to a report of it; past the interval the report re-reads it
+		CLOCK.advance(PAST_MIN_REFRESH_INTERVAL);
 		long reads = simulator.callCount(REGION, Operation.MMS_LIST_KEYS);
 
 		Http.Response replaced = reject(1, oldKey);
@@ -110,6 +119,42 @@ class FleetCredentialRejectionTests {
 		assertThat(key(followed)).isEqualTo(newKey);
 		assertThat(key(get(0))).isEqualTo(newKey);
 		assertThat(simulator.callCount(REGION, Operation.MMS_LIST_KEYS) - reads).isEqualTo(1);
+	}
+
+	@Test
+	void aCredentialTheUpstreamStillIssuesIsReReadOncePerFleetWithinTheInterval() {
+		String served = key(get(0));
+		assertThat(key(get(1))).as("the second instance takes the shared key").isEqualTo(served);
+		// past min-refresh-interval for every instance: each one's own schedule lets its
+		// report fetch
+		CLOCK.advance(PAST_MIN_REFRESH_INTERVAL);
+		long reads = simulator.callCount(REGION, Operation.MMS_LIST_KEYS);
+		double heldForTheFleet = lookups(1, "rejected_recently");
+
+		for (int instance = 0; instance < instances.size(); instance++) {
+			Http.Response refused = reject(instance, served);
+
+			assertThat(refused.status()).as(refused::body).isEqualTo(503);
+			assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+			assertThat(refused.json().get("type").stringValue())
+				.isEqualTo("urn:token-broker:problem:credential-rejected");
+			assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+			assertThat(refused.body()).doesNotContain(served);
+		}
+
+		assertThat(simulator.callCount(REGION, Operation.MMS_LIST_KEYS) - reads).as("one re-read for the fleet")
+			.isEqualTo(1);
+		assertThat(lookups(1, "rejected_recently") - heldForTheFleet).isEqualTo(1);
+		assertThat(key(get(1))).isEqualTo(served);
+	}
+
+	private static double lookups(int instance, String outcome) {
+		Counter counter = instances.get(instance)
+			.getBean(MeterRegistry.class)
+			.find("broker.fleet.lookups")
+			.tag("outcome", outcome)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	private static void regenerateOutsideTheBroker() {

@@ -148,6 +148,16 @@ class RefreshPolicyTests {
 		assertThat(this.credentials.mayReReadMetadata(null, FETCHED.plus(at))).isTrue();
 	}
 
+	@ParameterizedTest(name = "expires at +{0}, at +{1}: held={2}")
+	@CsvSource({ "PT12H, PT0S, true", "PT12H, PT29.999S, true", "PT12H, PT30S, false", "PT12H, PT5M, false",
+			"PT5M, PT0S, false", "PT5M10S, PT10S, false" })
+	void fleetRejectionHeldWhileTheSharedTokenIsUsableAndFetchedWithinMinRefreshInterval(Duration expiresAfter,
+			Duration at, boolean held) {
+		BrokeredToken shared = token(Duration.ofMinutes(5), expiresAfter);
+
+		assertThat(this.policy.fleetRejectionHeld(shared, FETCHED.plus(at))).isEqualTo(held);
+	}
+
 	/**
 	 * The request path's rule, as a table: the state after one attempt at 0 (a success
 	 * with a runway, or a failure of a kind with its retry scheduled), a caller arriving
