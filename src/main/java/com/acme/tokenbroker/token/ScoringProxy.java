@@ -430,6 +430,8 @@ final class ScoringProxy implements AutoCloseable {
 		for (int read = read(name, exchange, in, buffer); read >= 0; read = read(name, exchange, in, buffer)) {
 			// a failure here is the caller's connection, not the endpoint's
 			out.write(buffer, 0, read);
+			// a caller slow to take the answer is not the endpoint stalling
+			exchange.progress();
 		}
 		out.flush();
 	}
@@ -442,6 +444,9 @@ final class ScoringProxy implements AutoCloseable {
 		try {
 			int read = in.read(buffer);
 			exchange.progress();
+			if (read < 0) {
+				exchange.readToEnd();
+			}
 			return read;
 		}
 		catch (IOException ex) {
@@ -475,6 +480,8 @@ final class ScoringProxy implements AutoCloseable {
 
 		private volatile boolean closed;
 
+		private volatile boolean readToEnd;
+
 		private volatile ScheduledFuture<?> timer;
 
 		Exchange(HttpUriRequestBase request, long deadline) {
@@ -493,6 +500,10 @@ final class ScoringProxy implements AutoCloseable {
 
 		void progress() {
 			this.lastProgress = ScoringProxy.this.ticker.monotonicTime();
+		}
+
+		void readToEnd() {
+			this.readToEnd = true;
 		}
 
 		private void schedule(long delayNanos) {
@@ -545,6 +556,12 @@ final class ScoringProxy implements AutoCloseable {
 				current.cancel(false);
 			}
 			ClassicHttpResponse answer = this.answer;
+			if (answer != null && !this.readToEnd) {
+				// closing the answer alone would read the rest of its body (to keep the
+				// connection): an answer left unread, for a caller gone or a refusal
+				// replaced, closes the connection instead
+				this.request.cancel();
+			}
 			if (answer != null) {
 				try {
 					answer.close();

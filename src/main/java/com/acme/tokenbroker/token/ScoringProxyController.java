@@ -159,6 +159,12 @@ class ScoringProxyController {
 				throw ex;
 			}
 		}
+		catch (IOException ex) {
+			// the caller's connection failed while the answer was written
+			status = response.getStatus();
+			aborted = true;
+			throw ex;
+		}
 		catch (RuntimeException ex) {
 			status = status(ex);
 			throw ex;

@@ -60,11 +60,9 @@ import org.springframework.security.web.header.writers.frameoptions.XFrameOption
  * <p>
  * It spares a proxied request what the token fast path spares a token request (bench/
  * README.md): the caller token's decoding and verification, the security context, the
- * server observation and MVC's dispatch. Spring's form filter, which reads a form body
- * sent with {@code PUT}, {@code PATCH} or {@code DELETE} into parameters, does not run
- * either, so such a body reaches the scoring endpoint. A request forwarded here is
- * recorded in the server observation's {@code http.server.requests} timer with its tags
- * ({@code uri} is the controller's mapping).
+ * server observation and MVC's dispatch. A request forwarded here is recorded in the
+ * server observation's {@code http.server.requests} timer with its tags ({@code uri} is
+ * the controller's mapping).
  */
 final class ScoringProxyFilter implements Filter {
 

@@ -17,7 +17,10 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.system.OutboundProxy;
 import com.acme.tokenbroker.support.TestCatalog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -116,6 +119,53 @@ class ScoringProxyAnswerFailureTests {
 		assertThat(this.meters.get(ScoringProxy.REQUESTS_METER).tag("status", "error").timer().count()).isEqualTo(1);
 		assertThat(output.getAll()).doesNotContain(KEY).doesNotContain("\tat ");
 		proxy.close();
+	}
+
+	/**
+	 * A caller that goes away while a long answer streams: its write fails, and the
+	 * exchange is closed at once, the connection to the endpoint with it, rather than
+	 * reading the rest of the answer (up to the request deadline, 10 s here) to keep the
+	 * connection.
+	 */
+	@Test
+	void forwardWhenTheCallerGoesAwayMidBodyThenTheEndpointsConnectionIsClosedAtOnce() throws Exception {
+		startEndpoint("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
+				+ "x".repeat(100), true);
+		MockHttpServletResponse goneCaller = new MockHttpServletResponse() {
+
+			@Override
+			public ServletOutputStream getOutputStream() {
+				return new ServletOutputStream() {
+
+					@Override
+					public boolean isReady() {
+						return true;
+					}
+
+					@Override
+					public void setWriteListener(WriteListener listener) {
+					}
+
+					@Override
+					public void write(int b) throws IOException {
+						throw new IOException("the caller is gone");
+					}
+
+				};
+			}
+
+		};
+		try (ScoringProxy proxy = proxy(Duration.ofSeconds(30))) {
+			long started = System.nanoTime();
+
+			assertThatExceptionOfType(IOException.class).isThrownBy(() -> proxy.forward(this.fraud, "",
+					new MockHttpServletRequest("GET", "/services/fraud"), (answer) -> {
+					}, goneCaller))
+				.isNotInstanceOf(ScoringProxy.AnswerAborted.class)
+				.withMessage("the caller is gone");
+
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+		}
 	}
 
 	private ScoringProxy proxy(Duration readTimeout) {
