@@ -10,10 +10,13 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +89,11 @@ final class ScoringProxy implements AutoCloseable {
 
 	static final String RETRIES_METER = "broker.proxy.retries";
 
-	/** RFC 9110 §7.6.1, and what the JDK client sets itself or refuses. */
+	/**
+	 * RFC 9110 §7.6.1, and what the client sets itself (the host and the body's framing)
+	 * or must not pass on ({@code Expect}: the broker, not the endpoint, accepts the
+	 * caller's body).
+	 */
 	private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
 			"proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
 			"content-length", "expect");
@@ -401,7 +408,7 @@ final class ScoringProxy implements AutoCloseable {
 		for (Header header : headers) {
 			if (header.getName().equalsIgnoreCase("connection")) {
 				dropped = (dropped != null) ? dropped : new TreeSet<>();
-				dropped.addAll(dropped(java.util.Collections.enumeration(java.util.List.of(header.getValue()))));
+				dropped.addAll(dropped(Collections.enumeration(List.of(header.getValue()))));
 			}
 		}
 		for (Header header : headers) {
@@ -511,7 +518,7 @@ final class ScoringProxy implements AutoCloseable {
 				this.timer = ScoringProxy.this.watchdog.schedule(this::check, Math.max(delayNanos, 0),
 						TimeUnit.NANOSECONDS);
 			}
-			catch (java.util.concurrent.RejectedExecutionException ex) {
+			catch (RejectedExecutionException ex) {
 				// the proxy is closing: the exchange ends with the server
 			}
 		}
