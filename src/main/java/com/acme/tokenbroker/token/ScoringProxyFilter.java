@@ -58,9 +58,9 @@ import org.springframework.security.web.header.writers.frameoptions.XFrameOption
  * is handed to the full chain, whose controller raises it again, so that it is rendered
  * as every other problem is, byte for byte; its access line is logged here, once.
  * <p>
- * It spares a proxied request what the token fast path spares a token request (bench/
- * README.md): the caller token's decoding and verification, the security context, the
- * server observation and MVC's dispatch. A request forwarded here is recorded in the
+ * It spares a proxied request what the token fast path spares a token request (see
+ * bench/README.md): the caller token's decoding and verification, the security context,
+ * the server observation and MVC's dispatch. A request forwarded here is recorded in the
  * server observation's {@code http.server.requests} timer with its tags ({@code uri} is
  * the controller's mapping).
  */
