@@ -13,9 +13,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.security.web.firewall.HttpFirewall;
 
 /**
- * Wires the injecting proxy: its own HTTP client ({@link ScoringProxy#client}), with the
- * trust and outbound proxy of every outbound call ({@link OutboundTls}), and the proxy's
- * timeouts; and its fast path ({@link ScoringProxyFilter}).
+ * Wires the injecting proxy: its own HTTP client (built by {@link ScoringProxy}), with
+ * the trust and outbound proxy of every outbound call ({@link OutboundTls}), and the
+ * proxy's timeouts; and its fast path ({@link ScoringProxyFilter}).
  */
 @Configuration(proxyBeanMethods = false)
 class ProxyConfiguration {
@@ -23,8 +23,7 @@ class ProxyConfiguration {
 	@Bean
 	ScoringProxy scoringProxy(TokenBroker broker, OutboundTls tls, ProxyProperties properties,
 			MeterRegistry meterRegistry) {
-		return new ScoringProxy(broker, ScoringProxy.client(tls.sslContext(), tls.proxy(), properties), properties,
-				meterRegistry);
+		return new ScoringProxy(broker, tls.sslContext(), tls.proxy(), properties, meterRegistry);
 	}
 
 	/**

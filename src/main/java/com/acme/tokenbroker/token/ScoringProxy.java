@@ -135,6 +135,8 @@ final class ScoringProxy implements AutoCloseable {
 
 	private final CloseableHttpClient client;
 
+	private final OutboundProxy outbound;
+
 	private final ProxyProperties properties;
 
 	private final MeterRegistry meters;
@@ -149,9 +151,11 @@ final class ScoringProxy implements AutoCloseable {
 	 */
 	private final ScheduledThreadPoolExecutor watchdog;
 
-	ScoringProxy(TokenBroker broker, CloseableHttpClient client, ProxyProperties properties, MeterRegistry meters) {
+	ScoringProxy(TokenBroker broker, SSLContext tls, OutboundProxy outbound, ProxyProperties properties,
+			MeterRegistry meters) {
 		this.broker = broker;
-		this.client = client;
+		this.client = client(tls, outbound, properties);
+		this.outbound = outbound;
 		this.properties = properties;
 		this.meters = meters;
 		this.ticker = meters.config().clock();
@@ -174,7 +178,7 @@ final class ScoringProxy implements AutoCloseable {
 	 * @param properties the proxy's timeouts
 	 * @return a new client
 	 */
-	static CloseableHttpClient client(SSLContext tls, OutboundProxy outboundProxy, ProxyProperties properties) {
+	private static CloseableHttpClient client(SSLContext tls, OutboundProxy outboundProxy, ProxyProperties properties) {
 		ConnectionConfig connections = ConnectionConfig.custom()
 			.setConnectTimeout(Timeout.of(properties.connectTimeout()))
 			// until the answer's head; the request deadline, checked by the watchdog, is
@@ -255,6 +259,13 @@ final class ScoringProxy implements AutoCloseable {
 		ServiceName name = service.name();
 		TokenBroker.Served served = this.broker.tokenFor(service, Duration.ZERO);
 		URI target = target(scoringUri(served.token()), remainder, request.getQueryString());
+		if (!"https".equalsIgnoreCase(target.getScheme()) && this.outbound.isProxied(target)) {
+			// a proxy reads a plain http request whole, the credential in it included,
+			// and
+			// may answer it itself: a 401 of its own would pass for a refused credential
+			throw unreachable(name, "its scoring URI is plain http and would send the credential through the "
+					+ "outbound proxy in clear; reach it directly (broker.upstream.proxy.non-proxy-hosts) or over https");
+		}
 		Body body = body(request);
 		Timer.Sample sample = Timer.start(this.meters);
 		String statusClass = "error";

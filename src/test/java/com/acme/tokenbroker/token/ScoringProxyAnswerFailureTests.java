@@ -177,8 +177,7 @@ class ScoringProxyAnswerFailureTests {
 		given(broker.tokenFor(eq(this.fraud), any())).willReturn(new TokenBroker.Served(key, false, false));
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(10), readTimeout);
-		return new ScoringProxy(broker, ScoringProxy.client(null, OutboundProxy.DIRECT, properties), properties,
-				this.meters);
+		return new ScoringProxy(broker, null, OutboundProxy.DIRECT, properties, this.meters);
 	}
 
 	/**

@@ -94,8 +94,8 @@ class ScoringProxyStreamingTests {
 		TokenBroker broker = brokerServing("Bearer", "the-key");
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(200), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(60), Duration.ofSeconds(30));
-		ScoringProxy proxy = new ScoringProxy(broker, ScoringProxy.client(null, OutboundProxy.DIRECT, properties),
-				properties, new SimpleMeterRegistry());
+		ScoringProxy proxy = new ScoringProxy(broker, null, OutboundProxy.DIRECT, properties,
+				new SimpleMeterRegistry());
 		Generated body = new Generated(BODY, this.received);
 		MockHttpServletRequest request = new MockHttpServletRequest("POST", "/services/fraud") {
 
@@ -125,8 +125,8 @@ class ScoringProxyStreamingTests {
 	void forwardWhenTheEndpointRedirectsThenTheRedirectIsAnsweredAsIsWithoutHopByHopHeaders() throws IOException {
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(30));
-		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"),
-				ScoringProxy.client(null, OutboundProxy.DIRECT, properties), properties, new SimpleMeterRegistry());
+		ScoringProxy proxy = new ScoringProxy(brokerServing("Bearer", "the-key"), null, OutboundProxy.DIRECT,
+				properties, new SimpleMeterRegistry());
 		MockHttpServletRequest request = new MockHttpServletRequest("GET", "/services/fraud/moved");
 		MockHttpServletResponse response = new MockHttpServletResponse();
 

@@ -77,8 +77,7 @@ class ScoringProxyTunnelRefusalTests {
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(10));
 		MockHttpServletResponse response = new MockHttpServletResponse();
-		try (ScoringProxy proxy = new ScoringProxy(broker(), ScoringProxy.client(null, outbound, properties),
-				properties, new SimpleMeterRegistry())) {
+		try (ScoringProxy proxy = new ScoringProxy(broker(), null, outbound, properties, new SimpleMeterRegistry())) {
 			assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> proxy.forward(this.fraud, "",
 					new MockHttpServletRequest("POST", "/services/fraud"), (answer) -> {
 					}, response))
