@@ -1,7 +1,5 @@
 package com.acme.tokenbroker.fleet;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.system.Sleeper;
 import com.acme.tokenbroker.token.BrokeredToken;
+import com.acme.tokenbroker.token.CredentialValues;
 import com.acme.tokenbroker.token.RefreshPolicy;
 import com.acme.tokenbroker.token.TokenSource;
 import com.acme.tokenbroker.upstream.UpstreamException;
@@ -355,8 +354,7 @@ class SharedTokenSource implements TokenSource {
 	}
 
 	private static boolean sameValue(BrokeredToken a, BrokeredToken b) {
-		return MessageDigest.isEqual(a.value().getBytes(StandardCharsets.UTF_8),
-				b.value().getBytes(StandardCharsets.UTF_8));
+		return CredentialValues.equal(a.value(), b.value());
 	}
 
 	private BrokeredToken read(ServiceDescriptor service, String tokenKey) {

@@ -161,7 +161,7 @@ public class TokenCache {
 			return running;
 		}
 		BrokeredToken replaced = (rejected != null) ? current(name) : null;
-		if (replaced != null && !replaced.value().equals(rejected.value())) {
+		if (replaced != null && !CredentialValues.equal(replaced.value(), rejected.value())) {
 			// a fetch that ended between the caller's look and this one replaced it
 			complete(name, created, replaced, null);
 			return created;
@@ -264,7 +264,7 @@ public class TokenCache {
 	 * expire sooner than the one it replaces); otherwise as {@link #newer}.
 	 */
 	private static BrokeredToken replacing(BrokeredToken held, BrokeredToken fetched, BrokeredToken rejected) {
-		return held.value().equals(rejected.value()) ? fetched : newer(held, fetched);
+		return CredentialValues.equal(held.value(), rejected.value()) ? fetched : newer(held, fetched);
 	}
 
 	private void complete(ServiceName name, CompletableFuture<BrokeredToken> future, BrokeredToken token,
