@@ -32,12 +32,13 @@ COPY application.yml ./
 # JVM flags chosen by measurement (docs/deploy.md, "Footprint"; the method in bench/README.md): serial GC (one small
 # heap, no GC threads), the heap capped at half the container's memory limit (the rest is class data, code, threads),
 # a small young generation and old generation kept close to what is live (what the hot path touches stays resident),
-# small thread stacks, a bounded code cache, the AOT cache mapped where it was made instead of relocated (its pages
+# small thread stacks, a bounded code cache that frees old code (by a full collection, under the serial GC) only after
+# new code has filled half of it, the AOT cache mapped where it was made instead of relocated (its pages
 # stay clean file pages that every sidecar of this image on a node shares), freed native memory returned to the OS
 # every second, no perf-data file in /tmp, and exit on OutOfMemoryError so Kubernetes restarts the container.
 # The same flags are pom.xml's broker.jvm-flags (spring-boot:run, bench/run); DockerfileTests holds them equal.
 # The chart's jvmOptions replaces them.
-ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xmn12m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:ReservedCodeCacheSize=64m -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:TrimNativeHeapInterval=1000 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
+ENV JDK_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xmn12m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:ReservedCodeCacheSize=64m -XX:SweeperThreshold=50 -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -XX:TrimNativeHeapInterval=1000 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"
 
 # Spring AOT (-Dspring.aot.enabled=true): the context is built from the bean definitions generated when the jar was
 # built (process-aot, in the build stage, on the same Java release) instead of parsing configuration classes and
