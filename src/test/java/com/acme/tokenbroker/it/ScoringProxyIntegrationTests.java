@@ -31,6 +31,7 @@ import com.acme.tokenbroker.upstream.ServiceKeysClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.catalina.connector.Connector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +43,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -107,6 +110,22 @@ class ScoringProxyIntegrationTests {
 
 	@Autowired
 	ServiceKeysClient keys;
+
+	@Autowired
+	WebServerApplicationContext context;
+
+	/**
+	 * Tomcat reads a request body from the socket at most its read buffer at a time (8 KB
+	 * by default), each read a trip through its layers and, when the next part has not
+	 * arrived yet, through its poller: a large body forwarded by the proxy paid for that
+	 * in latency (bench/README.md). The API connector reads 16 KB at a time.
+	 */
+	@Test
+	void theApiConnectorReadsRequestBodiesSixteenKilobytesAtATime() {
+		Connector connector = ((TomcatWebServer) this.context.getWebServer()).getTomcat().getConnector();
+
+		assertThat(String.valueOf(connector.getProperty("socket.appReadBufSize"))).isEqualTo("16384");
+	}
 
 	@Autowired
 	ServiceCatalog catalog;
