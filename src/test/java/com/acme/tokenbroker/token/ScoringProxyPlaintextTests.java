@@ -27,6 +27,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
@@ -95,9 +97,10 @@ class ScoringProxyPlaintextTests {
 		this.endpoint.stop(0);
 	}
 
-	@Test
-	void forwardWhenThePlainHttpEndpointIsBehindTheOutboundProxyThenA502AndTheProxyNeverSeesTheCredential() {
-		String scoringUri = "http://127.0.0.1:" + this.endpoint.getAddress().getPort() + "/score";
+	@ParameterizedTest
+	@ValueSource(strings = { "http", "HTTP" })
+	void forwardWhenThePlainHttpEndpointIsBehindTheOutboundProxyThenA502AndTheProxyNeverSeesTheCredential(String scheme) {
+		String scoringUri = scheme + "://127.0.0.1:" + this.endpoint.getAddress().getPort() + "/score";
 		MockHttpServletResponse response = new MockHttpServletResponse();
 		try (ScoringProxy proxy = proxy(outbound(List.of()), scoringUri)) {
 			assertThatExceptionOfType(ErrorResponseException.class).isThrownBy(() -> proxy.forward(this.fraud, "",
