@@ -298,7 +298,8 @@ def ab_burst(url, headers=(), concurrency=BURST):
     ab's per request, from its connect to the answer's last byte, in whole milliseconds (ab's own percentile file
     reads past its array for fewer than 100 requests)."""
     with tempfile.NamedTemporaryFile(suffix=".tsv") as timings:
-        command = ["ab", "-q", "-n", str(concurrency), "-c", str(concurrency), "-s", "60", "-g", timings.name]
+        # -l: answers differ in length (tokens do); without it ab counts each as failed
+        command = ["ab", "-q", "-l", "-n", str(concurrency), "-c", str(concurrency), "-s", "60", "-g", timings.name]
         for header in headers:
             command += ["-H", header]
         output = subprocess.run(command + [url], capture_output=True, text=True)
@@ -307,6 +308,8 @@ def ab_burst(url, headers=(), concurrency=BURST):
         with open(timings.name) as file:
             # one line per request (after a header): its total time in whole ms is the fifth column
             latencies = sorted(int(line.split("\t")[4]) for line in list(file)[1:])
+    if len(latencies) != concurrency:
+        raise RuntimeError(f"ab recorded {len(latencies)} of {concurrency} requests: {output.stdout.strip()}")
 
     def count(label):
         match = re.search(rf"^{label}:\s+(\d+)", output.stdout, re.M)
@@ -358,7 +361,13 @@ http {{
             if http("GET", f"http://127.0.0.1:{port}/token.json")[0] == 200:
                 break
             time.sleep(0.05)
-        return ab_burst(f"http://127.0.0.1:{port}/token.json")
+        status, served = http("GET", f"http://127.0.0.1:{port}/token.json")
+        if status != 200 or served != body:
+            raise RuntimeError(f"nginx does not serve the token body (status {status}); see {root}/error.log")
+        burst = ab_burst(f"http://127.0.0.1:{port}/token.json")
+        if burst["ok"] != burst["requests"]:
+            raise RuntimeError(f"nginx answered {burst['ok']} of {burst['requests']} requests of the burst with 200")
+        return burst
     finally:
         process.terminate()
         process.wait(10)
