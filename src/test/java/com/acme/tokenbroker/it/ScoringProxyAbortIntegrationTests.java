@@ -21,6 +21,7 @@ import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.MutableClock;
+import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestServices;
 import com.acme.tokenbroker.support.TestWorkspaces;
@@ -145,14 +146,8 @@ class ScoringProxyAbortIntegrationTests {
 		Thread thread = new Thread(() -> {
 			try (Socket socket = this.endpoint.accept()) {
 				InputStream in = socket.getInputStream();
-				int matched = 0;
-				byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-				while (matched < end.length) {
-					int read = in.read();
-					if (read < 0) {
-						return;
-					}
-					matched = (read == end[matched]) ? matched + 1 : ((read == end[0]) ? 1 : 0);
+				if (!RawHttp.readHead(in, null)) {
+					return;
 				}
 				OutputStream out = socket.getOutputStream();
 				out.write(answer.getBytes(StandardCharsets.US_ASCII));

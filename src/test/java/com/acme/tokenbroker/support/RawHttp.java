@@ -90,6 +90,30 @@ public final class RawHttp {
 		return exchange(List.of(lines)).get(0);
 	}
 
+	/**
+	 * Read a request's head, up to and with the blank line that ends it, as a test's
+	 * stand-in server does before it answers.
+	 * @param in the connection's input
+	 * @param copy where the head's bytes go as they are read, or {@code null}
+	 * @return {@code true} when the head ended, {@code false} when the input did first
+	 * @throws IOException when reading fails
+	 */
+	public static boolean readHead(InputStream in, OutputStream copy) throws IOException {
+		byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+		int matched = 0;
+		while (matched < end.length) {
+			int read = in.read();
+			if (read < 0) {
+				return false;
+			}
+			if (copy != null) {
+				copy.write(read);
+			}
+			matched = (read == end[matched]) ? matched + 1 : ((read == end[0]) ? 1 : 0);
+		}
+		return true;
+	}
+
 	private static Response read(InputStream in, boolean toEnd) throws IOException {
 		ByteArrayOutputStream head = new ByteArrayOutputStream();
 		int matched = 0;

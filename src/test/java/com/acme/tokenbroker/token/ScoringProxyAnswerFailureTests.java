@@ -15,6 +15,7 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.system.OutboundProxy;
+import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.TestCatalog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.ServletOutputStream;
@@ -189,14 +190,8 @@ class ScoringProxyAnswerFailureTests {
 		Thread thread = new Thread(() -> {
 			try (Socket socket = this.endpoint.accept()) {
 				InputStream in = socket.getInputStream();
-				int matched = 0;
-				byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-				while (matched < end.length) {
-					int read = in.read();
-					if (read < 0) {
-						return;
-					}
-					matched = (read == end[matched]) ? matched + 1 : ((read == end[0]) ? 1 : 0);
+				if (!RawHttp.readHead(in, null)) {
+					return;
 				}
 				OutputStream out = socket.getOutputStream();
 				out.write(answer.getBytes(StandardCharsets.US_ASCII));

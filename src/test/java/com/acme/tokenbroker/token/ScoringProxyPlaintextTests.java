@@ -19,6 +19,7 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundProxy;
@@ -99,7 +100,8 @@ class ScoringProxyPlaintextTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "http", "HTTP" })
-	void forwardWhenThePlainHttpEndpointIsBehindTheOutboundProxyThenA502AndTheProxyNeverSeesTheCredential(String scheme) {
+	void forwardWhenThePlainHttpEndpointIsBehindTheOutboundProxyThenA502AndTheProxyNeverSeesTheCredential(
+			String scheme) {
 		String scoringUri = scheme + "://127.0.0.1:" + this.endpoint.getAddress().getPort() + "/score";
 		MockHttpServletResponse response = new MockHttpServletResponse();
 		try (ScoringProxy proxy = proxy(outbound(List.of()), scoringUri)) {
@@ -175,18 +177,7 @@ class ScoringProxyPlaintextTests {
 			while (!this.recordingProxy.isClosed()) {
 				try (Socket socket = this.recordingProxy.accept()) {
 					InputStream in = socket.getInputStream();
-					int matched = 0;
-					byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-					while (matched < end.length) {
-						int read = in.read();
-						if (read < 0) {
-							break;
-						}
-						synchronized (this.proxyRead) {
-							this.proxyRead.write(read);
-						}
-						matched = (read == end[matched]) ? matched + 1 : ((read == end[0]) ? 1 : 0);
-					}
+					RawHttp.readHead(in, this.proxyRead);
 					this.proxied.incrementAndGet();
 					OutputStream out = socket.getOutputStream();
 					out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nfrom-proxy"

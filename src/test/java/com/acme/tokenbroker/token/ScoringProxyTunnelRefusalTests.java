@@ -17,6 +17,7 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
+import com.acme.tokenbroker.support.RawHttp;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundProxy;
@@ -111,15 +112,7 @@ class ScoringProxyTunnelRefusalTests {
 			while (!this.refusingProxy.isClosed()) {
 				try (Socket socket = this.refusingProxy.accept()) {
 					InputStream in = socket.getInputStream();
-					int matched = 0;
-					byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-					while (matched < end.length) {
-						int read = in.read();
-						if (read < 0) {
-							break;
-						}
-						matched = (read == end[matched]) ? matched + 1 : ((read == end[0]) ? 1 : 0);
-					}
+					RawHttp.readHead(in, null);
 					this.connects.incrementAndGet();
 					String page = "<html>refused</html>";
 					OutputStream out = socket.getOutputStream();
