@@ -21,6 +21,7 @@ training run first (prepare_launch); on older runtimes, the fat jar.
 Only loopback addresses are used. Every process started here is stopped before the script ends.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -252,43 +253,53 @@ def pin(pid, cpus):
     subprocess.run(["taskset", "-a", "-cp", cpus, str(pid)], check=True, stdout=subprocess.DEVNULL)
 
 
-def nginx_ceiling(out, body, seconds, cpus=None, wrk_cpus=None):
+@contextlib.contextmanager
+def serving_nginx(out, body, cpus=None, worker_connections=1024, backlog=None):
+    """nginx (one worker, optionally on `cpus`) serving `body` as a static JSON file, checked to serve it; yields its
+    URL and stops it after."""
     root = tempfile.mkdtemp(dir=out, prefix="nginx-")
     # nginx's worker runs as nobody when started as root: mkdtemp's 0700 would make every answer a 403 error page
     os.chmod(root, 0o755)
     with open(os.path.join(root, "token.json"), "wb") as file:
         file.write(body)
     port = free_port()
+    listen = f"127.0.0.1:{port}" + (f" backlog={backlog}" if backlog else "")
     conf = os.path.join(root, "nginx.conf")
     with open(conf, "w") as file:
         file.write(f"""worker_processes 1;
 daemon off;
 pid {root}/nginx.pid;
 error_log {root}/error.log;
-events {{ worker_connections 1024; }}
+events {{ worker_connections {worker_connections}; }}
 http {{
   access_log off;
   server {{
-    listen 127.0.0.1:{port};
+    listen {listen};
     location = /token.json {{ root {root}; default_type application/json; add_header Cache-Control no-store; }}
   }}
 }}
 """)
     process = subprocess.Popen((["taskset", "-c", cpus] if cpus else []) + ["nginx", "-c", conf, "-p", root],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/token.json"
     try:
         for _ in range(100):
-            if http("GET", f"http://127.0.0.1:{port}/token.json")[0] == 200:
+            if http("GET", url)[0] == 200:
                 break
             time.sleep(0.05)
-        status, served = http("GET", f"http://127.0.0.1:{port}/token.json")
+        status, served = http("GET", url)
         if status != 200 or served != body:
             raise RuntimeError(f"nginx does not serve the token body (status {status}); see {root}/error.log")
-        wrk(f"http://127.0.0.1:{port}/token.json", 3, cpus=wrk_cpus)
-        return wrk(f"http://127.0.0.1:{port}/token.json", seconds, cpus=wrk_cpus)
+        yield url
     finally:
         process.terminate()
         process.wait(10)
+
+
+def nginx_ceiling(out, body, seconds, cpus=None, wrk_cpus=None):
+    with serving_nginx(out, body, cpus) as url:
+        wrk(url, 3, cpus=wrk_cpus)
+        return wrk(url, seconds, cpus=wrk_cpus)
 
 
 def ab_burst(url, headers=(), concurrency=BURST):
@@ -334,43 +345,11 @@ def cold_burst(broker, service):
 def nginx_burst(out, body):
     """The same burst against nginx serving the token body as a static file, with a listen backlog equal to the
     broker's accept-count: what the client and the kernel's connection handling cost on this machine."""
-    root = tempfile.mkdtemp(dir=out, prefix="nginx-burst-")
-    os.chmod(root, 0o755)
-    with open(os.path.join(root, "token.json"), "wb") as file:
-        file.write(body)
-    port = free_port()
-    conf = os.path.join(root, "nginx.conf")
-    with open(conf, "w") as file:
-        file.write(f"""worker_processes 1;
-daemon off;
-pid {root}/nginx.pid;
-error_log {root}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  server {{
-    listen 127.0.0.1:{port} backlog=1024;
-    location = /token.json {{ root {root}; default_type application/json; add_header Cache-Control no-store; }}
-  }}
-}}
-""")
-    process = subprocess.Popen(["nginx", "-c", conf, "-p", root], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if http("GET", f"http://127.0.0.1:{port}/token.json")[0] == 200:
-                break
-            time.sleep(0.05)
-        status, served = http("GET", f"http://127.0.0.1:{port}/token.json")
-        if status != 200 or served != body:
-            raise RuntimeError(f"nginx does not serve the token body (status {status}); see {root}/error.log")
-        burst = ab_burst(f"http://127.0.0.1:{port}/token.json")
-        if burst["ok"] != burst["requests"]:
-            raise RuntimeError(f"nginx answered {burst['ok']} of {burst['requests']} requests of the burst with 200")
-        return burst
-    finally:
-        process.terminate()
-        process.wait(10)
+    with serving_nginx(out, body, worker_connections=4096, backlog=1024) as url:
+        burst = ab_burst(url)
+    if burst["ok"] != burst["requests"]:
+        raise RuntimeError(f"nginx answered {burst['ok']} of {burst['requests']} requests of the burst with 200")
+    return burst
 
 
 def budget(broker, services, rate, limit=600):
