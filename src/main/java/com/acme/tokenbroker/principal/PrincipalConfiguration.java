@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +15,6 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -276,7 +277,11 @@ class PrincipalConfiguration {
 
 		private final HttpClient httpClient;
 
-		private String secretHash;
+		/**
+		 * A SHA-256 of the secret in use, to notice a rotated file without keeping a
+		 * copy.
+		 */
+		private byte[] secretDigest;
 
 		private TokenCredential credential;
 
@@ -298,15 +303,24 @@ class PrincipalConfiguration {
 			catch (IOException ex) {
 				throw new UncheckedIOException("Cannot read " + this.prefix + ".client-secret-file", ex);
 			}
-			String hash = Integer.toHexString(Objects.hash(secret));
-			if (this.credential == null || !hash.equals(this.secretHash)) {
+			byte[] digest = sha256(secret);
+			if (this.credential == null || !MessageDigest.isEqual(digest, this.secretDigest)) {
 				this.credential = common(this.prefix, new ClientSecretCredentialBuilder(), this.identity,
 						this.httpClient)
 					.clientSecret(secret)
 					.build();
-				this.secretHash = hash;
+				this.secretDigest = digest;
 			}
 			return this.credential;
+		}
+
+		private static byte[] sha256(String secret) {
+			try {
+				return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+			}
+			catch (NoSuchAlgorithmException ex) {
+				throw new IllegalStateException("SHA-256 is required of every Java runtime", ex);
+			}
 		}
 
 	}

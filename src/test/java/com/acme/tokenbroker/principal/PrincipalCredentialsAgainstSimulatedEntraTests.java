@@ -96,6 +96,30 @@ class PrincipalCredentialsAgainstSimulatedEntraTests {
 		assertThat(supplier.get()).isSameAs(second);
 	}
 
+	/**
+	 * A rotated secret was noticed by a 32-bit hash of the file's content: two secrets
+	 * with the same {@code String.hashCode} ("Aa…" and "BB…" with the same rest) left the
+	 * old one in use, until Entra refused it.
+	 */
+	@Test
+	void clientSecretFileRotationIsSeenWhenBothSecretsHashAlike() throws IOException {
+		String before = "Aa-rotated-secret-value-0123456789";
+		String after = "BB-rotated-secret-value-0123456789";
+		SecretLedger.record(before);
+		SecretLedger.record(after);
+		assertThat(after.hashCode()).isEqualTo(before.hashCode());
+		Path secretFile = this.directory.resolve("client-secret");
+		Files.writeString(secretFile, before);
+		var supplier = PrincipalConfiguration.credentialSupplier(
+				identity(IdentityProperties.Mode.CLIENT_SECRET, "broker-secret", null, secretFile, null),
+				this.httpClient);
+		var first = supplier.get();
+
+		Files.writeString(secretFile, after);
+
+		assertThat(supplier.get()).isNotSameAs(first);
+	}
+
 	@Test
 	void wrongClientSecretIsPrincipalUnavailableWithoutTheSecretInTheMessage() {
 		SecretLedger.record("wrong-secret-value-9876543210");
