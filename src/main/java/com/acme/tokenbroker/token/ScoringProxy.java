@@ -260,8 +260,7 @@ final class ScoringProxy implements AutoCloseable {
 		TokenBroker.Served served = this.broker.tokenFor(service, Duration.ZERO);
 		URI target = target(scoringUri(served.token()), remainder, request.getQueryString());
 		if (!"https".equalsIgnoreCase(target.getScheme()) && this.outbound.isProxied(target)) {
-			// a proxy reads a plain http request whole, the credential in it included,
-			// and
+			// a proxy reads a plain http request whole, the credential included, and
 			// may answer it itself: a 401 of its own would pass for a refused credential
 			throw unreachable(name, "its scoring URI is plain http and would send the credential through the "
 					+ "outbound proxy in clear; reach it directly (broker.upstream.proxy.non-proxy-hosts) or over https");
