@@ -2,12 +2,9 @@ package com.acme.tokenbroker.token;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,7 +16,7 @@ import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
-import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.CannedAnswerServer;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundProxy;
@@ -65,11 +62,9 @@ class ScoringProxyPlaintextTests {
 	final ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
 			Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(10));
 
-	final AtomicInteger proxied = new AtomicInteger();
-
 	final ByteArrayOutputStream proxyRead = new ByteArrayOutputStream();
 
-	ServerSocket recordingProxy;
+	CannedAnswerServer recordingProxy;
 
 	HttpServer endpoint;
 
@@ -117,7 +112,7 @@ class ScoringProxyPlaintextTests {
 						.doesNotContain(KEY);
 				});
 		}
-		assertThat(this.proxied).as("requests the outbound proxy read").hasValue(0);
+		assertThat(this.recordingProxy.requests()).as("requests the outbound proxy read").isZero();
 		assertThat(this.proxyRead.toString(StandardCharsets.ISO_8859_1)).doesNotContain(KEY);
 		assertThat(this.endpointCalls).hasValue(0);
 		assertThat(response.isCommitted()).isFalse();
@@ -135,7 +130,7 @@ class ScoringProxyPlaintextTests {
 			assertThat(outcome.status()).isEqualTo(200);
 		}
 		assertThat(response.getContentAsString()).isEqualTo("authorization=Bearer " + KEY);
-		assertThat(this.proxied).hasValue(0);
+		assertThat(this.recordingProxy.requests()).isZero();
 	}
 
 	@Test
@@ -153,8 +148,8 @@ class ScoringProxyPlaintextTests {
 
 	private OutboundProxy outbound(List<String> nonProxyHosts) {
 		return OutboundProxy
-			.from(new OutboundProperties.Proxy(URI.create("http://127.0.0.1:" + this.recordingProxy.getLocalPort()),
-					null, null, nonProxyHosts), (variable) -> null);
+			.from(new OutboundProperties.Proxy(URI.create("http://127.0.0.1:" + this.recordingProxy.port()), null, null,
+					nonProxyHosts), (variable) -> null);
 	}
 
 	private ScoringProxy proxy(OutboundProxy outbound, String scoringUri) {
@@ -172,25 +167,8 @@ class ScoringProxyPlaintextTests {
 
 	/** Reads each request's head, keeps it, and answers 200 as an open proxy would. */
 	private void startRecordingProxy() throws IOException {
-		this.recordingProxy = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-		Thread thread = new Thread(() -> {
-			while (!this.recordingProxy.isClosed()) {
-				try (Socket socket = this.recordingProxy.accept()) {
-					InputStream in = socket.getInputStream();
-					RawHttp.readHead(in, this.proxyRead);
-					this.proxied.incrementAndGet();
-					OutputStream out = socket.getOutputStream();
-					out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nfrom-proxy"
-						.getBytes(StandardCharsets.US_ASCII));
-					out.flush();
-				}
-				catch (IOException ex) {
-					// closed by the test
-				}
-			}
-		}, "recording-proxy");
-		thread.setDaemon(true);
-		thread.start();
+		this.recordingProxy = CannedAnswerServer.start("recording-proxy",
+				"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nfrom-proxy", this.proxyRead);
 	}
 
 }

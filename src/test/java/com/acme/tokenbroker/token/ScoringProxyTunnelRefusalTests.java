@@ -1,23 +1,16 @@
 package com.acme.tokenbroker.token;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.catalog.ServiceName;
 import com.acme.tokenbroker.problem.Problems;
-import com.acme.tokenbroker.support.RawHttp;
+import com.acme.tokenbroker.support.CannedAnswerServer;
 import com.acme.tokenbroker.support.TestCatalog;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundProxy;
@@ -55,9 +48,7 @@ class ScoringProxyTunnelRefusalTests {
 
 	final ServiceDescriptor fraud = this.catalog.find(ServiceName.of("fraud")).orElseThrow();
 
-	final AtomicInteger connects = new AtomicInteger();
-
-	ServerSocket refusingProxy;
+	CannedAnswerServer refusingProxy;
 
 	@AfterEach
 	void stopProxy() throws IOException {
@@ -73,8 +64,8 @@ class ScoringProxyTunnelRefusalTests {
 			throws Exception {
 		startRefusingProxy(statusLine);
 		OutboundProxy outbound = OutboundProxy
-			.from(new OutboundProperties.Proxy(URI.create("http://127.0.0.1:" + this.refusingProxy.getLocalPort()),
-					user, (user != null) ? "wrong-password" : null, List.of()), (variable) -> null);
+			.from(new OutboundProperties.Proxy(URI.create("http://127.0.0.1:" + this.refusingProxy.port()), user,
+					(user != null) ? "wrong-password" : null, List.of()), (variable) -> null);
 		ProxyProperties properties = new ProxyProperties(true, DataSize.ofMegabytes(1), DataSize.ofKilobytes(64),
 				Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(10));
 		MockHttpServletResponse response = new MockHttpServletResponse();
@@ -90,7 +81,7 @@ class ScoringProxyTunnelRefusalTests {
 						.doesNotContain("wrong-password");
 				});
 		}
-		assertThat(this.connects).as("the proxy was asked").hasPositiveValue();
+		assertThat(this.refusingProxy.requests()).as("the proxy was asked").isPositive();
 		assertThat(response.isCommitted()).isFalse();
 		assertThat(response.getContentAsByteArray()).isEmpty();
 	}
@@ -107,28 +98,12 @@ class ScoringProxyTunnelRefusalTests {
 
 	/** Answers every request it reads with {@code statusLine}, then closes. */
 	private void startRefusingProxy(String statusLine) throws IOException {
-		this.refusingProxy = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-		Thread thread = new Thread(() -> {
-			while (!this.refusingProxy.isClosed()) {
-				try (Socket socket = this.refusingProxy.accept()) {
-					InputStream in = socket.getInputStream();
-					RawHttp.readHead(in, null);
-					this.connects.incrementAndGet();
-					String page = "<html>refused</html>";
-					OutputStream out = socket.getOutputStream();
-					out.write(("HTTP/1.1 " + statusLine + "\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
-							+ "Content-Type: text/html\r\nContent-Length: " + page.length()
-							+ "\r\nConnection: close\r\n\r\n" + page)
-						.getBytes(StandardCharsets.US_ASCII));
-					out.flush();
-				}
-				catch (IOException ex) {
-					// closed by the test
-				}
-			}
-		}, "refusing-proxy");
-		thread.setDaemon(true);
-		thread.start();
+		String page = "<html>refused</html>";
+		this.refusingProxy = CannedAnswerServer.start("refusing-proxy",
+				"HTTP/1.1 " + statusLine + "\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
+						+ "Content-Type: text/html\r\nContent-Length: " + page.length()
+						+ "\r\nConnection: close\r\n\r\n" + page,
+				null);
 	}
 
 }
