@@ -224,6 +224,28 @@ public class RefreshPolicy {
 	}
 
 	/**
+	 * When the upstream was last asked for a token a fetch ended with, the instant
+	 * {@code minRefreshInterval} counts from ({@link #requestFetchHeldUntil}): the end of
+	 * the fetch, unless the token is newer than the one held and was fetched before this
+	 * fetch began. Only a fleet peer's shared token is (the fleet's source answers with
+	 * it); then it is when the peer fetched it, the instant the fleet's own hold counts
+	 * from ({@link #fleetRejectionHeld}). Every instance then lets the next re-read
+	 * happen at the same time, and a caller told by one instance's {@code Retry-After} to
+	 * come back is not held back longer by it.
+	 * @param token the token the fetch ended with
+	 * @param held the token held when the fetch began, or {@code null}
+	 * @param fetchStarted when the fetch began
+	 * @param now when it ended
+	 * @return the instant of the last upstream call for it
+	 */
+	public Instant upstreamAttemptAt(BrokeredToken token, BrokeredToken held, Instant fetchStarted, Instant now) {
+		Instant fetchedAt = token.fetchedAt();
+		boolean peers = fetchedAt != null && fetchedAt.isBefore(fetchStarted)
+				&& (held == null || held.fetchedAt() == null || fetchedAt.isAfter(held.fetchedAt()));
+		return peers ? fetchedAt : now;
+	}
+
+	/**
 	 * When the broker replaces an Entra ID token it hands out ({@code aad_token}): at
 	 * half its lifetime, or at Entra's {@code refresh_in} when that comes sooner, so the
 	 * token has half its life left as stale-but-valid runway when Entra ID is down at

@@ -44,9 +44,21 @@ public final class RefreshState {
 	}
 
 	synchronized void succeeded(Instant now, Instant nextRefresh, Instant hardExpiry) {
+		succeeded(now, now, nextRefresh, hardExpiry);
+	}
+
+	/**
+	 * A fetch that ended with a usable token.
+	 * @param upstreamAttemptAt when the upstream was last asked for it
+	 * ({@link RefreshPolicy#upstreamAttemptAt}: before {@code now} for a fleet peer's)
+	 * @param now when the fetch ended
+	 * @param nextRefresh when the scheduler fetches next
+	 * @param hardExpiry when the token expires
+	 */
+	synchronized void succeeded(Instant upstreamAttemptAt, Instant now, Instant nextRefresh, Instant hardExpiry) {
 		this.lastHardExpiry = hardExpiry;
 		this.lastRunway = java.time.Duration.between(now, hardExpiry);
-		this.lastAttemptAt = now;
+		this.lastAttemptAt = upstreamAttemptAt;
 		this.lastSuccessAt = now;
 		this.consecutiveFailures = 0;
 		this.lastError = null;

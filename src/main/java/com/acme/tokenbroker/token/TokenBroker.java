@@ -237,9 +237,17 @@ public class TokenBroker {
 		return new Served(token, this.policy.isStale(token, this.clock.instant()), false);
 	}
 
+	/**
+	 * The upstream issued the refused credential again: the caller may report it again
+	 * when the schedule lets the next re-read happen, {@code min-refresh-interval} after
+	 * the read that issued it (in a fleet, perhaps a peer's a while ago).
+	 */
 	private TokenUnavailableException stillIssued(ServiceName name) {
-		return new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED,
-				this.policy.minRefreshInterval(), "The upstream still issues the refused credential of service '" + name
+		Instant now = this.clock.instant();
+		Instant heldUntil = this.policy.rejectionFetchHeldUntil(this.cache.state(name), true, now);
+		Duration retryAfter = (heldUntil != null) ? Duration.between(now, heldUntil) : this.policy.minRefreshInterval();
+		return new TokenUnavailableException(name, TokenUnavailableException.Reason.CREDENTIAL_REJECTED, retryAfter,
+				"The upstream still issues the refused credential of service '" + name
 						+ "': it is the service's current one (check the caller's request)");
 	}
 

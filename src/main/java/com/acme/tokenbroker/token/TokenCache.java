@@ -205,8 +205,10 @@ public class TokenCache {
 				.increment();
 		}
 		try {
+			BrokeredToken before = this.tokens.getIfPresent(name);
+			Instant started = this.clock.instant();
 			BrokeredToken token = (rejected != null) ? this.source.loadReplacing(service, rejected)
-					: this.source.load(service, this.tokens.getIfPresent(name));
+					: this.source.load(service, before);
 			Instant now = this.clock.instant();
 			if (!this.policy.isUsable(token, now)) {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
@@ -216,7 +218,8 @@ public class TokenCache {
 				.merge(name, token,
 						(rejected != null) ? (held, fetched) -> replacing(held, fetched, rejected) : TokenCache::newer);
 			Instant next = this.policy.nextRefreshAfterFetch(token, now);
-			state.succeeded(now, next, this.policy.hardExpiry(token));
+			state.succeeded(this.policy.upstreamAttemptAt(token, before, started, now), now, next,
+					this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
 					token.refreshAfter(), token.expiresAt(), next);
 			complete(name, future, token, null);

@@ -148,6 +148,35 @@ class FleetCredentialRejectionTests {
 		assertThat(key(get(1))).isEqualTo(served);
 	}
 
+	@Test
+	void aCredentialThePeerReReadIsHeldOnlyUntilTheFleetMayReadItAgain() {
+		String served = key(get(0));
+		CLOCK.advance(PAST_MIN_REFRESH_INTERVAL);
+		long reads = simulator.callCount(REGION, Operation.MMS_LIST_KEYS);
+		Http.Response first = reject(0, served);
+		assertThat(first.status()).as(first::body).isEqualTo(503);
+		assertThat(simulator.callCount(REGION, Operation.MMS_LIST_KEYS) - reads).isEqualTo(1);
+
+		// ten seconds later another instance gets the same report: the peer's re-read
+		// answers it, and the fleet reads the key again 30 s after that re-read, not
+		// after
+		// this report
+		CLOCK.advance(Duration.ofSeconds(10));
+		Http.Response held = reject(1, served);
+		assertThat(held.status()).as(held::body).isEqualTo(503);
+		assertThat(held.json().get("type").stringValue()).isEqualTo("urn:token-broker:problem:credential-rejected");
+		assertThat(Long.parseLong(held.header("Retry-After"))).isEqualTo(20);
+		assertThat(simulator.callCount(REGION, Operation.MMS_LIST_KEYS) - reads).isEqualTo(1);
+
+		// a caller that comes back when told to gets a fresh read
+		CLOCK.advance(Duration.ofSeconds(20));
+		Http.Response again = reject(1, served);
+		assertThat(again.status()).as(again::body).isEqualTo(503);
+		assertThat(simulator.callCount(REGION, Operation.MMS_LIST_KEYS) - reads).as("re-read when Retry-After said")
+			.isEqualTo(2);
+		assertThat(Long.parseLong(again.header("Retry-After"))).isEqualTo(30);
+	}
+
 	private static double lookups(int instance, String outcome) {
 		Counter counter = instances.get(instance)
 			.getBean(MeterRegistry.class)

@@ -205,4 +205,27 @@ class RefreshPolicyTests {
 			.isNull();
 	}
 
+	@ParameterizedTest(name = "fetched at +{0}, held fetched at +{1}: attempt at +{2}")
+	@CsvSource(nullValues = "-", value = {
+			// fetched by this fetch (at or after its start, +10s): the fetch's end
+			"PT10S, PT0S, PT12S", "PT11S, -, PT12S",
+			// a peer's, newer than the one held and fetched before this fetch: the peer's
+			"PT5S, PT0S, PT5S", "PT5S, -, PT5S",
+			// the held token handed back, or an older one (a stale answer): the fetch's
+			// end
+			"PT0S, PT0S, PT12S", "PT0S, PT5S, PT12S" })
+	void upstreamAttemptAtIsThePeersFetchOnlyForANewerTokenFetchedBeforeThisFetch(Duration fetched, Duration held,
+			Duration attempt) {
+		BrokeredToken token = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "value",
+				FETCHED.plus(fetched).plus(Duration.ofMinutes(30)), FETCHED.plus(fetched).plus(Duration.ofHours(1)),
+				FETCHED.plus(fetched));
+		BrokeredToken before = (held != null) ? new BrokeredToken(ServiceName.of("fraud"), "Bearer", "value",
+				FETCHED.plus(Duration.ofMinutes(30)), FETCHED.plus(Duration.ofHours(1)), FETCHED.plus(held)) : null;
+
+		Instant at = this.policy.upstreamAttemptAt(token, before, FETCHED.plus(Duration.ofSeconds(10)),
+				FETCHED.plus(Duration.ofSeconds(12)));
+
+		assertThat(at).isEqualTo(FETCHED.plus(attempt));
+	}
+
 }
