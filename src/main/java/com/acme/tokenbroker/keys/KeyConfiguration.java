@@ -50,7 +50,7 @@ class KeyConfiguration {
 
 	@Bean
 	RefreshTick keyRotationTick(KeyRotator rotator) {
-		return rotator::advance;
+		return RefreshTick.named("key-rotation", rotator::advance);
 	}
 
 }

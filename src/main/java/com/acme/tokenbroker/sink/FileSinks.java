@@ -111,6 +111,11 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 		sync();
 	}
 
+	@Override
+	public String name() {
+		return "file-sinks";
+	}
+
 	/**
 	 * Bring every sink's file in line with the cache now. Called on each refresher tick,
 	 * and by tests after moving virtual time.
