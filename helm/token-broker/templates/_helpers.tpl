@@ -335,6 +335,11 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- $_ := set $broker "sinks" $sinks }}
 {{- end }}
 {{- $server := dict "address" (include "token-broker.apiAddress" .) "port" (int .Values.ports.api) }}
+{{- if eq .Values.mode "standalone" }}
+{{- /* Behind a Service, which spreads load per connection: renewed every 1000 requests so new pods get their share
+   (the image keeps connections as long as they are used: a sidecar or a node broker has no one to share with). */}}
+{{- $_ := set $server "tomcat" (dict "max-keep-alive-requests" 1000) }}
+{{- end }}
 {{- /* Requests in flight get this long once the broker is told to stop; new connections are refused meanwhile. */}}
 {{- $spring := dict "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int .Values.shutdown.timeoutSeconds))) }}
 {{- if .Values.tls.enabled }}
