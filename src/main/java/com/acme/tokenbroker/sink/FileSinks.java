@@ -108,7 +108,10 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 
 	@Override
 	public void onTick() {
-		sync();
+		// start() clears what an earlier run left, then syncs itself
+		if (this.running) {
+			sync();
+		}
 	}
 
 	@Override

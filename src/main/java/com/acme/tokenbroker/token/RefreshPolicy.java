@@ -2,6 +2,7 @@ package com.acme.tokenbroker.token;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.random.RandomGenerator;
 
 import com.acme.tokenbroker.upstream.KeySlot;
@@ -224,25 +225,34 @@ public class RefreshPolicy {
 	}
 
 	/**
-	 * When the upstream was last asked for a token a fetch ended with, the instant
-	 * {@code minRefreshInterval} counts from ({@link #requestFetchHeldUntil}): the end of
-	 * the fetch, unless the token is newer than the one held and was fetched before this
-	 * fetch began. Only a fleet peer's shared token is (the fleet's source answers with
-	 * it); then it is when the peer fetched it, the instant the fleet's own hold counts
-	 * from ({@link #fleetRejectionHeld}). Every instance then lets the next re-read
-	 * happen at the same time, and a caller told by one instance's {@code Retry-After} to
-	 * come back is not held back longer by it.
+	 * When the upstream was last asked, as far as the schedule counts
+	 * ({@link #requestFetchHeldUntil}), after a fetch that ended at {@code now} with
+	 * {@code token}: then, unless the fleet answered the fetch with a peer's recent read
+	 * ({@code SharedTokenSource}): a token fetched before this fetch began (to the
+	 * millisecond, as {@code fetchedAt} is kept), within {@code minRefreshInterval}, not
+	 * stale (a stale answer is what the fleet gives after a failure) and newer than the
+	 * one held. Then the upstream was asked at its {@code fetchedAt}, the instant the
+	 * fleet's own hold of a reported credential counts from
+	 * ({@link #fleetRejectionHeld}), so the {@code Retry-After} this instance answers and
+	 * its own hold end together. An attempt recorded later is kept: a peer's clock
+	 * running behind cannot take the schedule back.
 	 * @param token the token the fetch ended with
-	 * @param held the token held when the fetch began, or {@code null}
+	 * @param held the token cached when the fetch began, or {@code null}
+	 * @param lastAttempt the attempt recorded before this fetch, or {@code null}
 	 * @param fetchStarted when the fetch began
 	 * @param now when it ended
-	 * @return the instant of the last upstream call for it
+	 * @return the attempt to record
 	 */
-	public Instant upstreamAttemptAt(BrokeredToken token, BrokeredToken held, Instant fetchStarted, Instant now) {
-		Instant fetchedAt = token.fetchedAt();
-		boolean peers = fetchedAt != null && fetchedAt.isBefore(fetchStarted)
-				&& (held == null || held.fetchedAt() == null || fetchedAt.isAfter(held.fetchedAt()));
-		return peers ? fetchedAt : now;
+	public Instant upstreamAttemptAt(BrokeredToken token, BrokeredToken held, Instant lastAttempt, Instant fetchStarted,
+			Instant now) {
+		Instant read = token.fetchedAt();
+		boolean peers = read != null && read.isBefore(fetchStarted.truncatedTo(ChronoUnit.MILLIS))
+				&& read.isAfter(now.minus(this.properties.minRefreshInterval())) && !isStale(token, now)
+				&& (held == null || held.fetchedAt() == null || read.isAfter(held.fetchedAt()));
+		if (!peers) {
+			return now;
+		}
+		return (lastAttempt != null && lastAttempt.isAfter(read)) ? lastAttempt : read;
 	}
 
 	/**

@@ -205,10 +205,11 @@ public class TokenCache {
 				.increment();
 		}
 		try {
-			BrokeredToken before = this.tokens.getIfPresent(name);
+			Instant lastAttempt = state.lastAttemptAt();
+			BrokeredToken cached = this.tokens.getIfPresent(name);
 			Instant started = this.clock.instant();
 			BrokeredToken token = (rejected != null) ? this.source.loadReplacing(service, rejected)
-					: this.source.load(service, before);
+					: this.source.load(service, cached);
 			Instant now = this.clock.instant();
 			if (!this.policy.isUsable(token, now)) {
 				throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0, null,
@@ -218,7 +219,7 @@ public class TokenCache {
 				.merge(name, token,
 						(rejected != null) ? (held, fetched) -> replacing(held, fetched, rejected) : TokenCache::newer);
 			Instant next = this.policy.nextRefreshAfterFetch(token, now);
-			state.succeeded(this.policy.upstreamAttemptAt(token, before, started, now), now, next,
+			state.succeeded(this.policy.upstreamAttemptAt(token, cached, lastAttempt, started, now), now, next,
 					this.policy.hardExpiry(token));
 			logger.debug("Fetched token for service '{}': refresh after {}, expires at {}, next refresh at {}", name,
 					token.refreshAfter(), token.expiresAt(), next);

@@ -101,8 +101,9 @@ class TokenConfiguration {
 
 	@Bean
 	TokenRefresher tokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties,
-			Identities identities, ObjectProvider<RefreshTick> ticks) {
-		return new TokenRefresher(cache, catalog, properties, identities, ticks.orderedStream().toList());
+			Identities identities, ObjectProvider<RefreshTick> ticks, MeterRegistry meterRegistry, Clock clock) {
+		return new TokenRefresher(cache, catalog, properties, identities, ticks.orderedStream().toList(), meterRegistry,
+				clock);
 	}
 
 	@Bean

@@ -1,6 +1,8 @@
 package com.acme.tokenbroker.token;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -8,10 +10,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
 import com.acme.tokenbroker.catalog.ServiceDescriptor;
 import com.acme.tokenbroker.principal.Identities;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +50,9 @@ public class TokenRefresher implements SmartLifecycle {
 	private final List<Tick> ticks;
 
 	public TokenRefresher(TokenCache cache, ServiceCatalog catalog, TokenProperties properties, Identities identities,
-			List<RefreshTick> ticks) {
+			List<RefreshTick> ticks, MeterRegistry meters, Clock clock) {
 		this.identities = identities;
-		this.ticks = ticks.stream().map(Tick::new).toList();
+		this.ticks = ticks.stream().map((tick) -> new Tick(tick, meters, clock)).toList();
 		this.cache = cache;
 		this.catalog = catalog;
 		this.properties = properties;
@@ -100,8 +106,15 @@ public class TokenRefresher implements SmartLifecycle {
 		return this.scheduler != null;
 	}
 
-	/** A tick with its own thread while the refresher runs. */
+	/**
+	 * A tick with its own thread while the refresher runs, and two meters: its finished
+	 * runs ({@code broker.refresh.ticks}) and how long the current one has been running
+	 * ({@code broker.refresh.tick.running}, 0 between runs), which shows a hung tick.
+	 */
 	private static final class Tick {
+
+		/** A run this long is reported, once, when a tick is skipped for it. */
+		private static final Duration STUCK = Duration.ofSeconds(30);
 
 		private final RefreshTick tick;
 
@@ -109,13 +122,38 @@ public class TokenRefresher implements SmartLifecycle {
 
 		private final AtomicBoolean reportedStuck = new AtomicBoolean();
 
+		private final AtomicLong runs = new AtomicLong();
+
+		private final Clock clock;
+
+		/** When the current run began; {@code null} between runs. */
+		private volatile Instant runningSince;
+
 		private volatile ExecutorService executor;
 
-		Tick(RefreshTick tick) {
+		Tick(RefreshTick tick, MeterRegistry meters, Clock clock) {
 			this.tick = tick;
+			this.clock = clock;
+			FunctionCounter.builder("broker.refresh.ticks", this.runs, AtomicLong::get)
+				.description("Runs of a refresher tick that ended (file sinks, key rotation)")
+				.tag("tick", tick.name())
+				.register(meters);
+			Gauge.builder("broker.refresh.tick.running", this, Tick::runningSeconds)
+				.description("Seconds the tick's current run has been going, 0 between runs")
+				.tag("tick", tick.name())
+				.baseUnit("seconds")
+				.register(meters);
+		}
+
+		private double runningSeconds() {
+			Instant since = this.runningSince;
+			return (since == null) ? 0 : Duration.between(since, this.clock.instant()).toMillis() / 1000.0;
 		}
 
 		void start() {
+			// a run queued when the refresher last stopped was dropped, not run
+			this.running.set(false);
+			this.reportedStuck.set(false);
 			this.executor = Executors.newSingleThreadExecutor((runnable) -> {
 				Thread thread = new Thread(runnable, "token-refresh-tick-" + this.tick.name());
 				thread.setDaemon(true);
@@ -129,9 +167,11 @@ public class TokenRefresher implements SmartLifecycle {
 				return;
 			}
 			if (!this.running.compareAndSet(false, true)) {
-				if (this.reportedStuck.compareAndSet(false, true)) {
-					logger.warn("Refresh tick '{}' has not returned since an earlier tick; skipped until it does",
-							this.tick.name());
+				Instant since = this.runningSince;
+				if (since != null && since.plus(STUCK).isBefore(this.clock.instant())
+						&& this.reportedStuck.compareAndSet(false, true)) {
+					logger.warn("Refresh tick '{}' has been running for {} s; its ticks are skipped until it returns",
+							this.tick.name(), Math.round(runningSeconds()));
 				}
 				return;
 			}
@@ -144,6 +184,7 @@ public class TokenRefresher implements SmartLifecycle {
 		}
 
 		private void run() {
+			this.runningSince = this.clock.instant();
 			try {
 				this.tick.onTick();
 			}
@@ -151,8 +192,12 @@ public class TokenRefresher implements SmartLifecycle {
 				logger.error("Refresh tick '{}' failed ({})", this.tick.name(), ex.getClass().getSimpleName(), ex);
 			}
 			finally {
+				this.runningSince = null;
+				this.runs.incrementAndGet();
 				this.running.set(false);
-				this.reportedStuck.set(false);
+				if (this.reportedStuck.compareAndSet(true, false)) {
+					logger.info("Refresh tick '{}' returned", this.tick.name());
+				}
 			}
 		}
 

@@ -17,11 +17,13 @@ import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,6 +34,8 @@ import static org.awaitility.Awaitility.await;
  * ticks. Each tick runs off the scheduler's thread, one run at a time.
  */
 @SimulatedWorkspaceTest(properties = "broker.tokens.refresh-check-interval=100ms")
+// its context holds a thread in a tick until the class ends: not one to reuse
+@DirtiesContext
 @Import({ RefreshTicks.class, HungRefreshTickIntegrationTests.HangingTick.class })
 class HungRefreshTickIntegrationTests {
 
@@ -52,6 +56,9 @@ class HungRefreshTickIntegrationTests {
 
 	@Autowired
 	HangingTick hanging;
+
+	@Autowired
+	MeterRegistry meters;
 
 	@AfterAll
 	static void release() {
@@ -74,6 +81,14 @@ class HungRefreshTickIntegrationTests {
 			.until(() -> SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN) > afterFirstFetch);
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.ticks.count() >= ticks + 3);
 		assertThat(this.hanging.runs()).as("the hung tick is not run again while it hangs").isEqualTo(1);
+		assertThat(this.meters.get("broker.refresh.tick.running").tag("tick", "HangingTick").gauge().value())
+			.as("how long the hung run has been going")
+			.isPositive();
+		assertThat(this.meters.get("broker.refresh.ticks").tag("tick", "HangingTick").functionCounter().count())
+			.as("runs that ended")
+			.isZero();
+		assertThat(this.meters.get("broker.refresh.ticks").tag("tick", "RefreshTicks").functionCounter().count())
+			.isGreaterThanOrEqualTo(3);
 	}
 
 	/** A tick whose first run never returns until the test ends. */

@@ -205,24 +205,29 @@ class RefreshPolicyTests {
 			.isNull();
 	}
 
-	@ParameterizedTest(name = "fetched at +{0}, held fetched at +{1}: attempt at +{2}")
+	@ParameterizedTest(name = "{0}")
 	@CsvSource(nullValues = "-", value = {
-			// fetched by this fetch (at or after its start, +10s): the fetch's end
-			"PT10S, PT0S, PT12S", "PT11S, -, PT12S",
-			// a peer's, newer than the one held and fetched before this fetch: the peer's
-			"PT5S, PT0S, PT5S", "PT5S, -, PT5S",
-			// the held token handed back, or an older one (a stale answer): the fetch's
-			// end
-			"PT0S, PT0S, PT12S", "PT0S, PT5S, PT12S" })
-	void upstreamAttemptAtIsThePeersFetchOnlyForANewerTokenFetchedBeforeThisFetch(Duration fetched, Duration held,
-			Duration attempt) {
-		BrokeredToken token = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "value",
-				FETCHED.plus(fetched).plus(Duration.ofMinutes(30)), FETCHED.plus(fetched).plus(Duration.ofHours(1)),
-				FETCHED.plus(fetched));
-		BrokeredToken before = (held != null) ? new BrokeredToken(ServiceName.of("fraud"), "Bearer", "value",
+			// the fleet's answer: a peer's read, newer than the one held, before this
+			// fetch began
+			"a peer's read, PT5S, PT30M, PT0S, -, PT10S, PT5S", "nothing held, PT5S, PT30M, -, -, PT10S, PT5S",
+			// never before an attempt already recorded (this instance's own, later)
+			"after a later attempt here, PT5S, PT30M, PT0S, PT8S, PT10S, PT8S",
+			// this fetch's own read, fetchedAt kept to the millisecond: the fetch's end
+			"its own read, PT10S, PT30M, PT0S, -, PT10.0007S, PT12S",
+			// older than min-refresh-interval (an old answer, a peer's clock far behind)
+			"an old read, -PT20S, PT30M, -PT1H, -, PT10S, PT12S",
+			// a stale answer (the fleet's after a failure), or not newer than the one
+			// held
+			"a stale answer, PT5S, PT1S, PT0S, -, PT10S, PT12S", "the one held, PT5S, PT30M, PT5S, -, PT10S, PT12S" })
+	void upstreamAttemptAtIsAPeersReadOnlyWhenTheFleetAnsweredWithARecentNewerOne(String name, Duration fetched,
+			Duration refreshAfter, Duration held, Duration lastAttempt, Duration started, Duration attempt) {
+		BrokeredToken token = new BrokeredToken(ServiceName.of("fraud"), "Bearer", "k1", FETCHED.plus(refreshAfter),
+				FETCHED.plus(Duration.ofHours(1)), FETCHED.plus(fetched));
+		BrokeredToken before = (held != null) ? new BrokeredToken(ServiceName.of("fraud"), "Bearer", "k0",
 				FETCHED.plus(Duration.ofMinutes(30)), FETCHED.plus(Duration.ofHours(1)), FETCHED.plus(held)) : null;
 
-		Instant at = this.policy.upstreamAttemptAt(token, before, FETCHED.plus(Duration.ofSeconds(10)),
+		Instant at = this.policy.upstreamAttemptAt(token, before,
+				(lastAttempt != null) ? FETCHED.plus(lastAttempt) : null, FETCHED.plus(started),
 				FETCHED.plus(Duration.ofSeconds(12)));
 
 		assertThat(at).isEqualTo(FETCHED.plus(attempt));
