@@ -54,6 +54,9 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 
 	private volatile boolean running;
 
+	/** The sink being brought in line now, and since when; {@code null} between syncs. */
+	private volatile Syncing syncing;
+
 	FileSinks(SinkProperties properties, ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy,
 			JsonMapper mapper, MeterRegistry meterRegistry, Clock clock) {
 		this.cache = cache;
@@ -125,11 +128,40 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 	 */
 	public void sync() {
 		Instant now = this.clock.instant();
-		for (FileSink sink : this.sinks) {
-			BrokeredToken token = this.cache.current(sink.service());
-			sink.sync(token, (usable) -> sink.format().render(usable, this.policy.isStale(usable, now), this.mapper),
-					now);
+		try {
+			for (FileSink sink : this.sinks) {
+				this.syncing = new Syncing(sink, this.clock.instant());
+				BrokeredToken token = this.cache.current(sink.service());
+				sink.sync(token,
+						(usable) -> sink.format().render(usable, this.policy.isStale(usable, now), this.mapper), now);
+			}
 		}
+		finally {
+			this.syncing = null;
+		}
+	}
+
+	/**
+	 * The sink whose update has not returned for {@link #STALLED} or more (a write on a
+	 * stalled mount): it, and the sinks after it, are not kept in line meanwhile, an
+	 * expired credential's removal included.
+	 * @return the stalled sink and since when, or {@code null}
+	 */
+	Syncing stalled() {
+		Syncing syncing = this.syncing;
+		return (syncing != null && !syncing.since().plus(STALLED).isAfter(this.clock.instant())) ? syncing : null;
+	}
+
+	/** How long a sink's update may take before the sinks' health is DOWN. */
+	static final java.time.Duration STALLED = java.time.Duration.ofSeconds(30);
+
+	/**
+	 * A sink's update in progress.
+	 *
+	 * @param sink the sink
+	 * @param since when its update began
+	 */
+	record Syncing(FileSink sink, Instant since) {
 	}
 
 	List<FileSink> sinks() {

@@ -9,10 +9,11 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * DOWN while a file sink cannot update its file, UP otherwise (also with no sink).
- * Details list each sink's service, path, format, state and last error, never a
- * credential. It is part of neither probe: a failing sink is an operator's alert, not a
- * reason to stop serving HTTP callers or to restart the broker.
+ * DOWN while a file sink cannot update its file, or an update has not returned for 30 s
+ * ({@code stalled}, a write on a stalled mount: the sinks after it wait too), UP
+ * otherwise (also with no sink). Details list each sink's service, path, format, state
+ * and last error, never a credential. It is part of neither probe: a failing sink is an
+ * operator's alert, not a reason to stop serving HTTP callers or to restart the broker.
  */
 class SinksHealthIndicator implements HealthIndicator {
 
@@ -25,13 +26,20 @@ class SinksHealthIndicator implements HealthIndicator {
 	@Override
 	public Health health() {
 		Map<String, Object> details = new LinkedHashMap<>();
-		boolean failing = false;
+		FileSinks.Syncing stalled = this.sinks.stalled();
+		boolean failing = stalled != null;
 		for (FileSink sink : this.sinks.sinks()) {
 			Map<String, Object> detail = new LinkedHashMap<>();
 			detail.put("service", sink.service().value());
 			detail.put("path", sink.path().toString());
 			detail.put("format", sink.format().name().toLowerCase(java.util.Locale.ROOT));
-			detail.put("state", sink.state().name().toLowerCase(java.util.Locale.ROOT));
+			if (stalled != null && stalled.sink() == sink) {
+				detail.put("state", "stalled");
+				detail.put("stalledSince", AnswerTimes.iso(stalled.since()));
+			}
+			else {
+				detail.put("state", sink.state().name().toLowerCase(java.util.Locale.ROOT));
+			}
 			if (sink.changedAt() != null) {
 				detail.put("since", AnswerTimes.iso(sink.changedAt()));
 			}

@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -312,6 +315,57 @@ class FileSinksTests {
 		assertThat(Files.readString(file)).isEqualTo(token.value());
 		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 		assertThat(this.meters.get("broker.sink.failing").tag("sink", "sink-0").gauge().value()).isZero();
+	}
+
+	@Test
+	void healthWhenASinkHasBeenSyncingForThirtySecondsThenItIsDownAndNamesTheStalledSink() throws Exception {
+		fetch("aml_token");
+		CountDownLatch writing = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicBoolean hang = new AtomicBoolean();
+		// a write that does not return, as on a stalled network mount
+		JsonMapper stalling = new JsonMapper() {
+			@Override
+			public byte[] writeValueAsBytes(Object value) {
+				if (hang.get()) {
+					writing.countDown();
+					try {
+						release.await(10, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				return super.writeValueAsBytes(value);
+			}
+		};
+		FileSinks sinks = new FileSinks(
+				new SinkProperties(
+						Map.of("stalled", sink("fraud.json", SinkFormat.JSON, SinkProperties.OnUnusable.REMOVE))),
+				this.catalog, this.cache, this.policy, stalling, this.meters, this.clock);
+		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
+		sinks.start();
+		fetch("aml_token");
+		hang.set(true);
+		Thread tick = new Thread(sinks::onTick);
+		tick.start();
+		try {
+			assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
+			this.clock.advance(Duration.ofSeconds(29));
+			assertThat(health.health().getStatus()).as("a slow write").isEqualTo(Status.UP);
+
+			this.clock.advance(Duration.ofSeconds(2));
+
+			Health stalled = health.health();
+			assertThat(stalled.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(stalled.getDetails().get("sinks").toString()).contains("state=stalled")
+				.contains("stalledSince=2026-12-07T10:00:00Z");
+		}
+		finally {
+			release.countDown();
+			tick.join(5000);
+		}
+		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 	}
 
 	@Test
