@@ -18,7 +18,7 @@ import org.springframework.core.env.Environment;
 /**
  * Cross-cutting beans: the clock every time decision reads, the cache manager the token
  * cache registers with (so Actuator's cache metrics see it), the circuit breakers, and
- * the trust and proxy used for outbound HTTPS, and the request context of every log line.
+ * the trust and proxy used for outbound HTTPS.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableCaching
@@ -42,15 +42,6 @@ class SystemConfiguration {
 	@Bean
 	CircuitBreakers circuitBreakers(CircuitBreakerRegistry registry, Clock clock) {
 		return new CircuitBreakers(registry, clock);
-	}
-
-	/**
-	 * The request id and trace of every request in its log lines
-	 * ({@link RequestContextValve}), on the API server.
-	 */
-	@Bean
-	WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestContextValve() {
-		return (factory) -> factory.addEngineValves(new RequestContextValve());
 	}
 
 	/**

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,6 +47,9 @@ class RequestContextLoggingIntegrationTests {
 
 	@Autowired
 	TokenCache cache;
+
+	@LocalManagementPort
+	int managementPort;
 
 	private JsonLogCapture ecs;
 
@@ -84,6 +88,28 @@ class RequestContextLoggingIntegrationTests {
 			.collect(Collectors.toSet());
 	}
 
+	/**
+	 * The management port (probes, metrics) is a Tomcat of its own, in a context of its
+	 * own: its answers carry a request id too, a caller's valid one echoed, refusals
+	 * included.
+	 */
+	@Test
+	void theManagementPortAnswersWithARequestIdToo() {
+		RawHttp management = new RawHttp(this.managementPort);
+
+		RawHttp.Response named = management
+			.send(List.of("GET /actuator/health/liveness HTTP/1.1", "Host: localhost", "X-Request-Id: probe-7"));
+		RawHttp.Response unnamed = management
+			.send(List.of("GET /actuator/health/liveness HTTP/1.1", "Host: localhost"));
+		RawHttp.Response missing = management.send(List.of("GET /actuator/nothing HTTP/1.1", "Host: localhost"));
+
+		assertThat(named.status()).isEqualTo(200);
+		assertThat(named.header("X-Request-Id")).isEqualTo("probe-7");
+		assertThat(unnamed.header("X-Request-Id")).matches("[0-9a-f]{32}");
+		assertThat(missing.status()).as("a path it does not serve, refused").isEqualTo(401);
+		assertThat(missing.header("X-Request-Id")).matches("[0-9a-f]{32}");
+	}
+
 	@Test
 	void aColdMissLogsOnTheServersThreadAndTheFetchThreadWithTheRequestsIdAndTrace() {
 		RawHttp.Response response = get("spare-1", "X-Request-Id: cold-miss-1", "traceparent: " + TRACEPARENT);
@@ -92,7 +118,8 @@ class RequestContextLoggingIntegrationTests {
 		assertThat(response.header("X-Request-Id")).isEqualTo("cold-miss-1");
 		List<JsonNode> lines = ecsLinesOf("cold-miss-1");
 		assertThat(threads(lines)).as("the request's threads")
-			.anyMatch((thread) -> thread.contains("-exec"))
+			// Tomcat's pool on Java 17, a virtual thread per request from Java 21
+			.anyMatch((thread) -> thread.contains("-exec") || thread.startsWith("tomcat-handler"))
 			.anyMatch((thread) -> thread.startsWith("token-fetch-"));
 		assertThat(lines).extracting((event) -> event.at("/message").asString())
 			.anyMatch((message) -> message.startsWith("Fetched token for service 'spare-1'"));
