@@ -3,10 +3,11 @@ package com.acme.tokenbroker.token;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.MDC;
 
@@ -15,10 +16,16 @@ import org.slf4j.MDC;
  * is blackholed holds its own threads in connects that never finish, and no other
  * region's refresh waits behind them. Each region has
  * {@code broker.tokens.fetch-concurrency} threads, made on first use and ended when idle.
+ * Fetches wait their turn in order, except an {@link #urgent} one, for a caller waiting
+ * on it, which goes ahead of those not urgent: at start the warm-up queues a fetch for
+ * every service, and a caller's cold miss would otherwise wait for all of them.
  */
 final class FetchSlots {
 
 	private final int perRegion;
+
+	/** The order fetches were handed over in, across regions. */
+	private final AtomicLong handedOver = new AtomicLong();
 
 	private final Map<String, ThreadPoolExecutor> executors = new ConcurrentHashMap<>();
 
@@ -32,7 +39,44 @@ final class FetchSlots {
 	 */
 	Executor forRegion(String region) {
 		ThreadPoolExecutor executor = this.executors.computeIfAbsent(region, this::create);
-		return (task) -> executor.execute(inCallersContext(task));
+		return (task) -> executor
+			.execute(new Turn(inCallersContext(task), task instanceof Urgent, this.handedOver.incrementAndGet()));
+	}
+
+	/**
+	 * @param task a fetch a caller waits on
+	 * @return the fetch, to run ahead of those no caller waits on
+	 */
+	static Runnable urgent(Runnable task) {
+		return new Urgent(task);
+	}
+
+	/** A fetch a caller waits on. */
+	private record Urgent(Runnable task) implements Runnable {
+
+		@Override
+		public void run() {
+			this.task.run();
+		}
+
+	}
+
+	/** A fetch's place in its region's queue: urgent ones first, then in order. */
+	private record Turn(Runnable task, boolean urgent, long order) implements Runnable, Comparable<Turn> {
+
+		@Override
+		public void run() {
+			this.task.run();
+		}
+
+		@Override
+		public int compareTo(Turn other) {
+			if (this.urgent != other.urgent) {
+				return this.urgent ? -1 : 1;
+			}
+			return Long.compare(this.order, other.order);
+		}
+
 	}
 
 	/**
@@ -58,7 +102,7 @@ final class FetchSlots {
 	private ThreadPoolExecutor create(String region) {
 		AtomicInteger count = new AtomicInteger();
 		ThreadPoolExecutor executor = new ThreadPoolExecutor(this.perRegion, this.perRegion, 60, TimeUnit.SECONDS,
-				new LinkedBlockingQueue<>(), (runnable) -> {
+				new PriorityBlockingQueue<>(), (runnable) -> {
 					Thread thread = new Thread(runnable, "token-fetch-" + region + "-" + count.incrementAndGet());
 					thread.setDaemon(true);
 					return thread;

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import com.acme.tokenbroker.catalog.ServiceCatalog;
@@ -70,6 +71,9 @@ public class TokenCache {
 	private final MeterRegistry meterRegistry;
 
 	private final Map<String, Counter> retries = new ConcurrentHashMap<>();
+
+	/** Fetches handed to their executor and not started yet, by service. */
+	private final Map<ServiceName, Queued> queued = new ConcurrentHashMap<>();
 
 	public TokenCache(ServiceCatalog catalog, TokenSource source, RefreshPolicy policy, TokenProperties properties,
 			Executor executor, MeterRegistry meterRegistry, Clock clock) {
@@ -158,6 +162,12 @@ public class TokenCache {
 		CompletableFuture<BrokeredToken> created = new CompletableFuture<>();
 		CompletableFuture<BrokeredToken> running = this.inFlight.putIfAbsent(name, created);
 		if (running != null) {
+			Queued queued = this.queued.get(name);
+			if (callerWaiting && queued != null) {
+				// a caller now waits on a fetch still in line (the warm-up's): it goes
+				// ahead
+				queued.expedite(this.executors.apply(service.region()));
+			}
 			return running;
 		}
 		BrokeredToken replaced = (rejected != null) ? current(name) : null;
@@ -166,15 +176,58 @@ public class TokenCache {
 			complete(name, created, replaced, null);
 			return created;
 		}
+		Runnable fetch = () -> fetch(service, created, rejected);
+		Queued queued = new Queued(name, callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
+		this.queued.put(name, queued);
 		try {
-			Runnable fetch = () -> fetch(service, created, rejected);
-			this.executors.apply(service.region()).execute(callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
+			Executor executor = this.executors.apply(service.region());
+			executor.execute(callerWaiting ? FetchSlots.urgent(queued) : queued);
 		}
 		catch (RuntimeException ex) {
+			this.queued.remove(name, queued);
 			this.inFlight.remove(name, created);
 			created.completeExceptionally(ex);
 		}
 		return created;
+	}
+
+	/**
+	 * A fetch handed to its region's executor and not started yet: run once, by whichever
+	 * of its entries in the queue a fetch thread takes first, so that a caller who joins
+	 * it can add an urgent entry ({@link FetchSlots#urgent}).
+	 */
+	private final class Queued implements Runnable {
+
+		private final ServiceName name;
+
+		private final Runnable fetch;
+
+		private final AtomicBoolean started = new AtomicBoolean();
+
+		Queued(ServiceName name, Runnable fetch) {
+			this.name = name;
+			this.fetch = fetch;
+		}
+
+		@Override
+		public void run() {
+			if (this.started.compareAndSet(false, true)) {
+				TokenCache.this.queued.remove(this.name, this);
+				this.fetch.run();
+			}
+		}
+
+		void expedite(Executor executor) {
+			if (!this.started.get()) {
+				try {
+					executor.execute(FetchSlots.urgent(this));
+				}
+				catch (RuntimeException ex) {
+					// the entry already queued still runs it
+				}
+			}
+		}
+
 	}
 
 	/**
