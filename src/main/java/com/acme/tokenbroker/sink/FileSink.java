@@ -41,6 +41,9 @@ final class FileSink {
 
 	}
 
+	/** When the update in progress began; {@code null} between updates. */
+	private volatile Instant updatingSince;
+
 	private final String name;
 
 	private final ServiceName service;
@@ -98,7 +101,26 @@ final class FileSink {
 	 * @param content renders the credential, called only when it is to be written
 	 * @param now the current instant
 	 */
-	synchronized void sync(BrokeredToken token, Content content, Instant now) {
+	void sync(BrokeredToken token, Content content, Instant now) {
+		synchronized (this) {
+			this.updatingSince = now;
+			try {
+				update(token, content, now);
+			}
+			finally {
+				this.updatingSince = null;
+			}
+		}
+	}
+
+	/**
+	 * @return when the update in progress began, or {@code null} between updates
+	 */
+	Instant updatingSince() {
+		return this.updatingSince;
+	}
+
+	private void update(BrokeredToken token, Content content, Instant now) {
 		if (token != null) {
 			if (this.state == State.WRITTEN && token.equals(this.held)) {
 				return;

@@ -54,9 +54,6 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 
 	private volatile boolean running;
 
-	/** The sink being brought in line now, and since when; {@code null} between syncs. */
-	private volatile Syncing syncing;
-
 	FileSinks(SinkProperties properties, ServiceCatalog catalog, TokenCache cache, RefreshPolicy policy,
 			JsonMapper mapper, MeterRegistry meterRegistry, Clock clock) {
 		this.cache = cache;
@@ -127,17 +124,12 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 	 * and by tests after moving virtual time.
 	 */
 	public void sync() {
-		Instant now = this.clock.instant();
-		try {
-			for (FileSink sink : this.sinks) {
-				this.syncing = new Syncing(sink, this.clock.instant());
-				BrokeredToken token = this.cache.current(sink.service());
-				sink.sync(token,
-						(usable) -> sink.format().render(usable, this.policy.isStale(usable, now), this.mapper), now);
-			}
-		}
-		finally {
-			this.syncing = null;
+		for (FileSink sink : this.sinks) {
+			// each sink's own instant: one that waited behind a stalled one is judged now
+			Instant now = this.clock.instant();
+			BrokeredToken token = this.cache.current(sink.service());
+			sink.sync(token, (usable) -> sink.format().render(usable, this.policy.isStale(usable, now), this.mapper),
+					now);
 		}
 	}
 
@@ -148,8 +140,14 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 	 * @return the stalled sink and since when, or {@code null}
 	 */
 	Syncing stalled() {
-		Syncing syncing = this.syncing;
-		return (syncing != null && !syncing.since().plus(STALLED).isAfter(this.clock.instant())) ? syncing : null;
+		Instant now = this.clock.instant();
+		for (FileSink sink : this.sinks) {
+			Instant since = sink.updatingSince();
+			if (since != null && !since.plus(STALLED).isAfter(now)) {
+				return new Syncing(sink, since);
+			}
+		}
+		return null;
 	}
 
 	/** How long a sink's update may take before the sinks' health is DOWN. */

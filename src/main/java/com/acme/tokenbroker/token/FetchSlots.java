@@ -1,5 +1,8 @@
 package com.acme.tokenbroker.token;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -16,21 +19,29 @@ import org.slf4j.MDC;
  * is blackholed holds its own threads in connects that never finish, and no other
  * region's refresh waits behind them. Each region has
  * {@code broker.tokens.fetch-concurrency} threads, made on first use and ended when idle.
- * Fetches wait their turn in order, except an {@link #urgent} one, for a caller waiting
- * on it, which goes ahead of those not urgent: at start the warm-up queues a fetch for
- * every service, and a caller's cold miss would otherwise wait for all of them.
+ * Fetches wait their turn in the order they were handed over, except an {@link #urgent}
+ * one, for a caller waiting on it, which counts as handed over {@link #URGENT_LEAD}
+ * earlier: at start the warm-up queues a fetch for every service, and a caller's cold
+ * miss would otherwise wait for all of them; a refresh never waits more than that lead
+ * behind callers' fetches handed over after it.
  */
 final class FetchSlots {
 
+	/** How far ahead of the others a fetch a caller waits on is put. */
+	static final Duration URGENT_LEAD = Duration.ofSeconds(10);
+
 	private final int perRegion;
+
+	private final Clock clock;
 
 	/** The order fetches were handed over in, across regions. */
 	private final AtomicLong handedOver = new AtomicLong();
 
 	private final Map<String, ThreadPoolExecutor> executors = new ConcurrentHashMap<>();
 
-	FetchSlots(int perRegion) {
+	FetchSlots(int perRegion, Clock clock) {
 		this.perRegion = perRegion;
+		this.clock = clock;
 	}
 
 	/**
@@ -39,8 +50,12 @@ final class FetchSlots {
 	 */
 	Executor forRegion(String region) {
 		ThreadPoolExecutor executor = this.executors.computeIfAbsent(region, this::create);
-		return (task) -> executor
-			.execute(new Turn(inCallersContext(task), task instanceof Urgent, this.handedOver.incrementAndGet()));
+		return (task) -> {
+			Instant handedOver = this.clock.instant();
+			executor.execute(new Turn(inCallersContext(task),
+					(task instanceof Urgent) ? handedOver.minus(URGENT_LEAD) : handedOver,
+					this.handedOver.incrementAndGet()));
+		};
 	}
 
 	/**
@@ -61,8 +76,11 @@ final class FetchSlots {
 
 	}
 
-	/** A fetch's place in its region's queue: urgent ones first, then in order. */
-	private record Turn(Runnable task, boolean urgent, long order) implements Runnable, Comparable<Turn> {
+	/**
+	 * A fetch's place in its region's queue: by when it counts as handed over, then in
+	 * the order it was.
+	 */
+	private record Turn(Runnable task, Instant rank, long order) implements Runnable, Comparable<Turn> {
 
 		@Override
 		public void run() {
@@ -71,10 +89,8 @@ final class FetchSlots {
 
 		@Override
 		public int compareTo(Turn other) {
-			if (this.urgent != other.urgent) {
-				return this.urgent ? -1 : 1;
-			}
-			return Long.compare(this.order, other.order);
+			int byRank = this.rank.compareTo(other.rank);
+			return (byRank != 0) ? byRank : Long.compare(this.order, other.order);
 		}
 
 	}
@@ -109,6 +125,15 @@ final class FetchSlots {
 				});
 		executor.allowCoreThreadTimeOut(true);
 		return executor;
+	}
+
+	/**
+	 * @param region a region
+	 * @return the fetches waiting for a thread of its, duplicate entries included
+	 */
+	int waiting(String region) {
+		ThreadPoolExecutor executor = this.executors.get(region);
+		return (executor != null) ? executor.getQueue().size() : 0;
 	}
 
 	void shutdownNow() {

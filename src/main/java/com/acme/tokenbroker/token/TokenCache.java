@@ -177,7 +177,7 @@ public class TokenCache {
 			return created;
 		}
 		Runnable fetch = () -> fetch(service, created, rejected);
-		Queued queued = new Queued(name, callerWaiting ? () -> CallerWaiting.run(fetch) : fetch);
+		Queued queued = new Queued(name, callerWaiting ? () -> CallerWaiting.run(fetch) : fetch, callerWaiting);
 		this.queued.put(name, queued);
 		try {
 			Executor executor = this.executors.apply(service.region());
@@ -204,9 +204,13 @@ public class TokenCache {
 
 		private final AtomicBoolean started = new AtomicBoolean();
 
-		Queued(ServiceName name, Runnable fetch) {
+		/** Whether it has an urgent entry: one is enough, however many callers join. */
+		private final AtomicBoolean urgent;
+
+		Queued(ServiceName name, Runnable fetch, boolean urgent) {
 			this.name = name;
 			this.fetch = fetch;
+			this.urgent = new AtomicBoolean(urgent);
 		}
 
 		@Override
@@ -218,7 +222,7 @@ public class TokenCache {
 		}
 
 		void expedite(Executor executor) {
-			if (!this.started.get()) {
+			if (!this.started.get() && this.urgent.compareAndSet(false, true)) {
 				try {
 					executor.execute(FetchSlots.urgent(this));
 				}

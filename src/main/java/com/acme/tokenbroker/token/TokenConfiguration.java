@@ -71,8 +71,8 @@ class TokenConfiguration {
 	}
 
 	@Bean(destroyMethod = "shutdownNow")
-	FetchSlots tokenFetchSlots(TokenProperties properties) {
-		return new FetchSlots(properties.fetchConcurrency());
+	FetchSlots tokenFetchSlots(TokenProperties properties, Clock clock) {
+		return new FetchSlots(properties.fetchConcurrency(), clock);
 	}
 
 	@Bean

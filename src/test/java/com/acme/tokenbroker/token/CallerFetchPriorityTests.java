@@ -40,7 +40,7 @@ class CallerFetchPriorityTests {
 	private final RefreshPolicy policy = new RefreshPolicy(this.properties, new SplittableRandom(7)::nextLong);
 
 	/** One fetch at a time in the region, as with a warm-up that fills every slot. */
-	private final FetchSlots slots = new FetchSlots(1);
+	private final FetchSlots slots = new FetchSlots(1, this.clock);
 
 	private final CountDownLatch firstFetchHolds = new CountDownLatch(1);
 
@@ -89,6 +89,36 @@ class CallerFetchPriorityTests {
 		assertThat(joined.get().value()).isEqualTo("token-s4");
 		assertThat(this.fetched).as("each fetched once, the callers' first")
 			.containsExactly("s1", "s4", "s5", "s2", "s3");
+	}
+
+	@Test
+	void manyCallersJoiningAQueuedFetchAddOneUrgentEntry() throws Exception {
+		List<CompletableFuture<BrokeredToken>> warmUp = List.of("s1", "s2", "s3", "s4")
+			.stream()
+			.map((name) -> this.cache.load(service(name)))
+			.toList();
+
+		for (int i = 0; i < 50; i++) {
+			this.cache.loadForCaller(service("s4"));
+		}
+
+		assertThat(this.slots.waiting("westeurope")).as("s2, s3, s4 and one urgent entry for s4").isEqualTo(4);
+		this.firstFetchHolds.countDown();
+		CompletableFuture.allOf(warmUp.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+		assertThat(this.fetched).containsExactly("s1", "s4", "s2", "s3");
+	}
+
+	@Test
+	void aFetchWaitingLongerThanTheUrgentLeadGoesBeforeACallersFetch() throws Exception {
+		CompletableFuture<BrokeredToken> first = this.cache.load(service("s1"));
+		CompletableFuture<BrokeredToken> refresh = this.cache.load(service("s2"));
+		this.clock.advance(FetchSlots.URGENT_LEAD.plusSeconds(1));
+		CompletableFuture<BrokeredToken> cold = this.cache.loadForCaller(service("s5"));
+
+		this.firstFetchHolds.countDown();
+		CompletableFuture.allOf(first, refresh, cold).get(10, TimeUnit.SECONDS);
+
+		assertThat(this.fetched).containsExactly("s1", "s2", "s5");
 	}
 
 }
