@@ -43,6 +43,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 16, item 3: a file sink writes the served credential atomically whenever it
@@ -317,40 +318,53 @@ class FileSinksTests {
 		assertThat(this.meters.get("broker.sink.failing").tag("sink", "sink-0").gauge().value()).isZero();
 	}
 
-	@Test
-	void healthWhenASinkHasBeenSyncingForThirtySecondsThenItIsDownAndNamesTheStalledSink() throws Exception {
-		fetch("aml_token");
-		CountDownLatch writing = new CountDownLatch(1);
-		CountDownLatch release = new CountDownLatch(1);
-		AtomicBoolean hang = new AtomicBoolean();
-		// a write that does not return, as on a stalled network mount
-		JsonMapper stalling = new JsonMapper() {
-			@Override
-			public byte[] writeValueAsBytes(Object value) {
-				if (hang.get()) {
-					writing.countDown();
-					try {
-						release.await(10, TimeUnit.SECONDS);
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-					}
+	/** A JSON mapper whose writes, once told to, do not return until released. */
+	private static final class StallingMapper extends JsonMapper {
+
+		final AtomicBoolean hang = new AtomicBoolean();
+
+		final CountDownLatch writing = new CountDownLatch(1);
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		@Override
+		public byte[] writeValueAsBytes(Object value) {
+			if (this.hang.get()) {
+				this.writing.countDown();
+				try {
+					this.release.await(10, TimeUnit.SECONDS);
 				}
-				return super.writeValueAsBytes(value);
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
 			}
-		};
+			return super.writeValueAsBytes(value);
+		}
+
+	}
+
+	/** A started JSON sink whose next write, on a thread of its own, hangs. */
+	private FileSinks stalledSink(StallingMapper stalling) throws Exception {
 		FileSinks sinks = new FileSinks(
 				new SinkProperties(
 						Map.of("stalled", sink("fraud.json", SinkFormat.JSON, SinkProperties.OnUnusable.REMOVE))),
 				this.catalog, this.cache, this.policy, stalling, this.meters, this.clock);
-		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
 		sinks.start();
 		fetch("aml_token");
-		hang.set(true);
+		stalling.hang.set(true);
+		return sinks;
+	}
+
+	@Test
+	void healthWhenASinkHasBeenSyncingForThirtySecondsThenItIsDownAndNamesTheStalledSink() throws Exception {
+		fetch("aml_token");
+		StallingMapper stalling = new StallingMapper();
+		FileSinks sinks = stalledSink(stalling);
+		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
 		Thread tick = new Thread(sinks::onTick);
 		tick.start();
 		try {
-			assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
+			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
 			this.clock.advance(Duration.ofSeconds(29));
 			assertThat(health.health().getStatus()).as("a slow write").isEqualTo(Status.UP);
 
@@ -362,10 +376,50 @@ class FileSinksTests {
 				.contains("stalledSince=2026-12-07T10:00:00Z");
 		}
 		finally {
-			release.countDown();
+			stalling.release.countDown();
 			tick.join(5000);
 		}
 		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+	}
+
+	/**
+	 * A second sync while one hangs (a test's, or a restarted refresher's tick) waits for
+	 * the sink and does not make the hung update look new.
+	 */
+	@Test
+	void healthWhenASecondSyncWaitsBehindAStalledOneThenTheStallStillCountsFromTheFirst() throws Exception {
+		fetch("aml_token");
+		StallingMapper stalling = new StallingMapper();
+		FileSinks sinks = stalledSink(stalling);
+		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
+		Thread tick = new Thread(sinks::onTick);
+		tick.start();
+		Thread second = new Thread(sinks::sync);
+		try {
+			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
+			this.clock.advance(Duration.ofSeconds(31));
+			second.start();
+			await().atMost(Duration.ofSeconds(5)).until(() -> second.getState() == Thread.State.BLOCKED);
+
+			assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+			assertThat(health.health().getDetails().get("sinks").toString())
+				.contains("stalledSince=2026-12-07T10:00:00Z");
+		}
+		finally {
+			stalling.release.countDown();
+			tick.join(5000);
+			second.join(5000);
+		}
+	}
+
+	@Test
+	void onTickBeforeStartWritesNothing() throws Exception {
+		fetch("aml_token");
+		FileSinks sinks = sinks(sink("fraud.token", SinkFormat.TOKEN, SinkProperties.OnUnusable.REMOVE));
+
+		sinks.onTick();
+
+		assertThat(this.directory.resolve("fraud.token")).doesNotExist();
 	}
 
 	@Test
