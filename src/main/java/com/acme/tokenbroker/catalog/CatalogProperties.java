@@ -17,10 +17,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param services services by the name callers use
  * @param cloud the Azure cloud: {@code public}, {@code china} or {@code us-government}
  * ({@link Cloud}); it gives the hosts and scopes no property names
+ * @param servicesFile a YAML file of more services, read by the broker itself
+ * ({@link ServicesFile}): the way to configure hundreds or thousands of services, which
+ * under {@code broker.services} cost the heap several times what the broker keeps per
+ * service
  */
 @ConfigurationProperties("broker")
 public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services,
-		@DefaultValue("public") String cloud) {
+		@DefaultValue("public") String cloud, String servicesFile) {
 
 	@ConstructorBinding
 	public CatalogProperties {
@@ -29,7 +33,11 @@ public record CatalogProperties(Map<String, Workspace> workspaces, Map<String, S
 	}
 
 	public CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services) {
-		this(workspaces, services, null);
+		this(workspaces, services, null, null);
+	}
+
+	public CatalogProperties(Map<String, Workspace> workspaces, Map<String, Service> services, String cloud) {
+		this(workspaces, services, cloud, null);
 	}
 
 	/**

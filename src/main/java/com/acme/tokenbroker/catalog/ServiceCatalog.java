@@ -39,41 +39,98 @@ public class ServiceCatalog {
 
 	private final Cloud cloud;
 
+	/** The services read from {@code broker.services-file}, and the file. */
+	private final java.util.Set<String> fromFile = new java.util.HashSet<>();
+
+	private final String servicesFile;
+
 	public ServiceCatalog(CatalogProperties properties) {
 		Cloud cloud = Cloud.of(properties.cloud());
 		Map<String, WorkspaceDescriptor> resolvedWorkspaces = new LinkedHashMap<>();
 		properties.workspaces()
 			.forEach((alias, workspace) -> resolvedWorkspaces.put(alias, resolve(alias, workspace, cloud)));
 		Map<String, ServiceDescriptor> resolvedServices = new LinkedHashMap<>();
-		properties.services().forEach((name, service) -> {
-			String prefix = "broker.services." + name;
-			if (!ServiceName.isValid(name)) {
-				throw new InvalidConfigurationException(prefix,
-						"service names are 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-			}
-			if (service.workspace() == null || service.workspace().isBlank()) {
-				throw new InvalidConfigurationException(prefix + ".workspace", "is required");
-			}
-			WorkspaceDescriptor workspace = resolvedWorkspaces.get(service.workspace());
-			if (workspace == null) {
-				throw new InvalidConfigurationException(prefix + ".workspace",
-						"no workspace named '" + service.workspace() + "' under broker.workspaces");
-			}
-			String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
-			require(prefix + ".upstream-name", upstreamName, AZURE_ID);
-			AuthMode authMode = (service.authMode() != null) ? service.authMode() : AuthMode.AUTO;
-			if (authMode == AuthMode.AAD_TOKEN && service.kind() != ServiceKind.ONLINE_ENDPOINT) {
-				throw new InvalidConfigurationException(prefix + ".auth-mode",
-						"aad-token exists only for online endpoints (kind: online-endpoint)");
-			}
-			String identity = (service.identity() != null) ? service.identity() : ServiceDescriptor.DEFAULT_IDENTITY;
-			require(prefix + ".identity", identity, IDENTITY_ALIAS);
-			resolvedServices.put(name, new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName,
-					workspace, service.required(), authMode, identity));
-		});
+		properties.services()
+			.forEach((name, service) -> resolvedServices.put(name, resolve(name, service, resolvedWorkspaces, (suffix,
+					reason) -> new InvalidConfigurationException("broker.services." + name + suffix, reason))));
+		if (properties.servicesFile() != null && !properties.servicesFile().isBlank()) {
+			String file = properties.servicesFile();
+			ServicesFile.read(file).forEach((name, service) -> {
+				if (resolvedServices.containsKey(name)) {
+					// two definitions, and no order between a file and the Environment
+					// that an operator could be expected to know
+					throw new InvalidConfigurationException(ServicesFile.PROPERTY,
+							file + " service '" + name + "' is also configured under broker.services");
+				}
+				this.fromFile.add(name);
+				resolvedServices.put(name, resolve(name, service, resolvedWorkspaces,
+						(suffix, reason) -> new InvalidConfigurationException(ServicesFile.PROPERTY, file + " service '"
+								+ name + "'" + (suffix.isEmpty() ? "" : " " + suffix.substring(1)) + ": " + reason)));
+			});
+		}
+		this.servicesFile = properties.servicesFile();
 		this.cloud = cloud;
 		this.workspaces = Collections.unmodifiableMap(resolvedWorkspaces);
 		this.services = Collections.unmodifiableMap(resolvedServices);
+	}
+
+	/**
+	 * An error in a service's configuration, for checks made after the catalog's own,
+	 * named where the operator configured the service.
+	 * @param service a service of this catalog
+	 * @param suffix its property, such as {@code .identity}
+	 * @param reason what is wrong
+	 * @return the error, naming {@code broker.services.<name><suffix>} or the services
+	 * file
+	 */
+	public InvalidConfigurationException invalid(ServiceDescriptor service, String suffix, String reason) {
+		String name = service.name().value();
+		if (this.fromFile.contains(name)) {
+			return new InvalidConfigurationException(ServicesFile.PROPERTY,
+					this.servicesFile + " service '" + name + "' " + suffix.substring(1) + ": " + reason);
+		}
+		return new InvalidConfigurationException("broker.services." + name + suffix, reason);
+	}
+
+	/**
+	 * Builds the error for a service's property: a suffix such as {@code .workspace} (or
+	 * empty for the service itself) and the reason.
+	 */
+	private interface Invalid {
+
+		InvalidConfigurationException of(String suffix, String reason);
+
+	}
+
+	private static ServiceDescriptor resolve(String name, CatalogProperties.Service service,
+			Map<String, WorkspaceDescriptor> resolvedWorkspaces, Invalid invalid) {
+		if (!ServiceName.isValid(name)) {
+			throw invalid.of("",
+					"service names are 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+		}
+		if (service.workspace() == null || service.workspace().isBlank()) {
+			throw invalid.of(".workspace", "is required");
+		}
+		WorkspaceDescriptor workspace = resolvedWorkspaces.get(service.workspace());
+		if (workspace == null) {
+			throw invalid.of(".workspace", "no workspace named '" + service.workspace() + "' under broker.workspaces");
+		}
+		String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
+		if (upstreamName.isBlank() || !AZURE_ID.matcher(upstreamName).matches()) {
+			throw invalid.of(".upstream-name", upstreamName.isBlank() ? "is required"
+					: "'" + upstreamName + "' does not match " + AZURE_ID.pattern());
+		}
+		AuthMode authMode = (service.authMode() != null) ? service.authMode() : AuthMode.AUTO;
+		if (authMode == AuthMode.AAD_TOKEN && service.kind() != ServiceKind.ONLINE_ENDPOINT) {
+			throw invalid.of(".auth-mode", "aad-token exists only for online endpoints (kind: online-endpoint)");
+		}
+		String identity = (service.identity() != null) ? service.identity() : ServiceDescriptor.DEFAULT_IDENTITY;
+		if (identity.isBlank() || !IDENTITY_ALIAS.matcher(identity).matches()) {
+			throw invalid.of(".identity", identity.isBlank() ? "is required"
+					: "'" + identity + "' does not match " + IDENTITY_ALIAS.pattern());
+		}
+		return new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName, workspace, service.required(),
+				authMode, identity);
 	}
 
 	private static WorkspaceDescriptor resolve(String alias, CatalogProperties.Workspace workspace, Cloud cloud) {

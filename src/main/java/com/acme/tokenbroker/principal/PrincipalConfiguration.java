@@ -86,7 +86,7 @@ class PrincipalConfiguration {
 				(alias, properties) -> properties.inCloud(prefix(alias), catalog.cloud(), environmentAuthority));
 		for (ServiceDescriptor service : catalog.services()) {
 			if (!configured.containsKey(service.identity())) {
-				throw new InvalidConfigurationException("broker.services." + service.name() + ".identity",
+				throw catalog.invalid(service, ".identity",
 						"no identity named '" + service.identity() + "' under broker.identities");
 			}
 		}

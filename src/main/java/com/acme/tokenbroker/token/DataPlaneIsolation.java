@@ -74,7 +74,7 @@ final class DataPlaneIsolation {
 				.findFirst()
 				.orElse(null);
 			if (configured != null) {
-				throw new InvalidConfigurationException("broker.services." + configured.name() + ".identity", message);
+				throw catalog.invalid(configured, ".identity", message);
 			}
 			logger.warn("Access check: {}; they are refused if their metadata says aad_token", message);
 			services.forEach((service) -> shared.put(service.name(), message));

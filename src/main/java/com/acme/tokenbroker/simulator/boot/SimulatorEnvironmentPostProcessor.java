@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.acme.tokenbroker.catalog.CatalogProperties;
+import com.acme.tokenbroker.catalog.ServicesFile;
 import com.acme.tokenbroker.catalog.Cloud;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
@@ -115,9 +116,14 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		if (!properties.allowRealSettings()) {
 			refuseRealSettings(environment, workspaces);
 		}
-		Map<String, CatalogProperties.Service> services = binder
-			.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
-			.orElse(Map.of());
+		Map<String, CatalogProperties.Service> services = new java.util.LinkedHashMap<>(
+				binder.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
+					.orElse(Map.of()));
+		String servicesFile = environment.getProperty(ServicesFile.PROPERTY);
+		if (StringUtils.hasText(servicesFile)) {
+			// the catalog refuses a name in both; the simulator serves either
+			ServicesFile.read(servicesFile).forEach(services::putIfAbsent);
+		}
 		SimulatorLauncher.Settings settings = properties.settings();
 		SimulatedWorkspace simulator = SimulatorLauncher.launch(workspaces, services, settings);
 		environment.getPropertySources()

@@ -1,0 +1,174 @@
+package com.acme.tokenbroker.catalog;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.acme.tokenbroker.system.InvalidConfigurationException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * {@link ServicesFile}: the names, values and defaults of {@code broker.services}, and a
+ * precise error naming {@code broker.services-file} for anything else.
+ */
+class ServicesFileTests {
+
+	@TempDir
+	Path directory;
+
+	private String file(String content) throws IOException {
+		return Files.writeString(this.directory.resolve("services.yml"), content).toString();
+	}
+
+	private InvalidConfigurationException refused(String content) throws IOException {
+		String file = file(content);
+		try {
+			ServicesFile.read(file);
+		}
+		catch (InvalidConfigurationException ex) {
+			assertThat(ex.getProperty()).isEqualTo(ServicesFile.PROPERTY);
+			assertThat(ex.getMessage()).startsWith(ServicesFile.PROPERTY + ": " + file + " ");
+			return ex;
+		}
+		throw new AssertionError("accepted: " + content);
+	}
+
+	@Test
+	void readWhenEveryPropertyThenBoundAsBrokerServicesInTheFilesOrder() throws IOException {
+		Map<String, CatalogProperties.Service> services = ServicesFile.read(file("""
+				services:
+				  zeta:
+				    workspace: w
+				  Alpha.v2_eu:
+				    workspace: w
+				    kind: online-endpoint
+				    upstream-name: alpha-endpoint
+				    required: false
+				    authMode: aad-token
+				    identity: scoring
+				  mid:
+				    workspace: w
+				    auth_mode: KEY
+				"""));
+
+		assertThat(services).containsOnlyKeys("zeta", "Alpha.v2_eu", "mid");
+		assertThat(services.keySet()).containsExactly("zeta", "Alpha.v2_eu", "mid");
+		assertThat(services.get("zeta"))
+			.isEqualTo(new CatalogProperties.Service("w", ServiceKind.WEBSERVICE, null, true, AuthMode.AUTO, null));
+		assertThat(services.get("Alpha.v2_eu")).isEqualTo(new CatalogProperties.Service("w",
+				ServiceKind.ONLINE_ENDPOINT, "alpha-endpoint", false, AuthMode.AAD_TOKEN, "scoring"));
+		assertThat(services.get("mid").authMode()).isEqualTo(AuthMode.KEY);
+	}
+
+	@Test
+	void readWhenJsonThenReadAsYaml() throws IOException {
+		assertThat(ServicesFile.read(file("{\"services\": {\"s1\": {\"workspace\": \"w\", \"required\": false}}}")))
+			.containsEntry("s1", new CatalogProperties.Service("w", ServiceKind.WEBSERVICE, null, false));
+	}
+
+	@Test
+	void readWhenFilePrefixedOrEmptyThenNoServices() throws IOException {
+		assertThat(ServicesFile.read("file:" + file(""))).isEmpty();
+		assertThat(ServicesFile.read(file("services:\n"))).isEmpty();
+	}
+
+	@Test
+	void readWhenMisspelledPropertiesThenEachNamed() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: w\n    requried: false\n    kindd: webservice\n"))
+			.hasMessageEndingWith("unknown properties 'a.kindd', 'a.requried'");
+	}
+
+	@Test
+	void readWhenValueOfNoKindThenNamesTheProperty() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: w\n    kind: lambda\n")).hasMessageContaining("'a.kind'")
+			.hasMessageContaining("lambda");
+	}
+
+	@Test
+	void readWhenNestedOrListedValueThenUnknownProperty() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace:\n      name: w\n"))
+			.hasMessageContaining("unknown property 'a.workspace.name'");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    identity: [x, y]\n"))
+			.hasMessageContaining("'a.identity");
+	}
+
+	@Test
+	void readWhenNotAMapOfServicesThenSaysWhatItMustBe() throws IOException {
+		assertThat(refused("- a\n- b\n")).hasMessageEndingWith("must be a map with the key 'services'");
+		assertThat(refused("broker:\n  services: {}\n")).hasMessageContaining("has the key 'broker'");
+		assertThat(refused("services: [a, b]\n")).hasMessageEndingWith("'services' must be a map of services by name");
+		assertThat(refused("services:\n  a: w\n")).hasMessageContaining("service 'a' must be a map of its properties");
+		assertThat(refused("services:\n  a: {}\n")).hasMessageEndingWith("service 'a': workspace is required");
+	}
+
+	@Test
+	void readWhenHostileNameThenRefusedBeforeBinding() throws IOException {
+		for (String name : new String[] { "'../etc'", "'a]b'", "'a[0]'", "'sp ace'", "1", "''" }) {
+			assertThat(refused("services:\n  " + name + ":\n    workspace: w\n")).as(name)
+				.hasMessageContaining("service names are 1 to 64");
+		}
+	}
+
+	@Test
+	void readWhenDuplicateServiceOrAnchorsThenRefused() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: w\n  a:\n    workspace: v\n"))
+			.hasMessageContaining("is not valid YAML");
+		// aliases would let a small file expand into a huge one
+		assertThat(refused("services:\n  a: &s\n    workspace: w\n  b: *s\n"))
+			.hasMessageContaining("is not valid YAML");
+	}
+
+	@Test
+	void readWhenMissingOrNotYamlThenSaysSoWithoutTheContent() throws IOException {
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> ServicesFile.read(this.directory.resolve("absent.yml").toString()))
+			.withMessageContaining("cannot be read (NoSuchFileException)");
+		assertThat(refused("services:\n  a:\n    workspace: \"secret-looking\n"))
+			.hasMessageContaining("is not valid YAML")
+			.hasMessageNotContaining("\n");
+	}
+
+	@Test
+	void catalogWhenFileAndEnvironmentNameTheSameServiceThenRefused() throws IOException {
+		String file = file("services:\n  a:\n    workspace: w\n");
+		Map<String, CatalogProperties.Workspace> workspaces = Map.of("w",
+				new CatalogProperties.Workspace("sub-1", "rg-1", "ws-1", "westeurope", null, null, "2025-06-01"));
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> new ServiceCatalog(new CatalogProperties(workspaces,
+					Map.of("a", new CatalogProperties.Service("w", ServiceKind.WEBSERVICE, null, true)), null, file)))
+			.withMessage("broker.services-file: " + file + " service 'a' is also configured under broker.services");
+	}
+
+	@Test
+	void catalogWhenFileServiceIsInconsistentThenNamesTheFileAndTheService() throws IOException {
+		String file = file("services:\n  a:\n    workspace: nope\n");
+		Map<String, CatalogProperties.Workspace> workspaces = Map.of("w", new CatalogProperties.Workspace("sub-1",
+				"rg-1", "ws-1", "westeurope", URI.create("https://mms.example"), null, "2025-06-01"));
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> new ServiceCatalog(new CatalogProperties(workspaces, Map.of(), null, file)))
+			.withMessage("broker.services-file: " + file
+					+ " service 'a' workspace: no workspace named 'nope' under broker.workspaces");
+	}
+
+	@Test
+	void catalogWhenBothThenServesBothAndNamesWhereEachWasConfigured() throws IOException {
+		String file = file("services:\n  b:\n    workspace: w\n");
+		Map<String, CatalogProperties.Workspace> workspaces = Map.of("w",
+				new CatalogProperties.Workspace("sub-1", "rg-1", "ws-1", "westeurope", null, null, "2025-06-01"));
+		ServiceCatalog catalog = new ServiceCatalog(new CatalogProperties(workspaces,
+				Map.of("a", new CatalogProperties.Service("w", ServiceKind.WEBSERVICE, null, true)), null, file));
+
+		ServiceDescriptor a = catalog.find(ServiceName.of("a")).orElseThrow();
+		ServiceDescriptor b = catalog.find(ServiceName.of("b")).orElseThrow();
+		assertThat(catalog.invalid(a, ".identity", "why").getMessage()).isEqualTo("broker.services.a.identity: why");
+		assertThat(catalog.invalid(b, ".identity", "why").getMessage())
+			.isEqualTo("broker.services-file: " + file + " service 'b' identity: why");
+	}
+
+}
