@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 
@@ -96,7 +97,12 @@ public final class ServicesFile {
 		if (!(services instanceof Map<?, ?> byName)) {
 			throw invalid(path, "'services' must be a map of services by name");
 		}
-		Map<String, Object> flat = new LinkedHashMap<>();
+		Map<String, CatalogProperties.Service> read = new LinkedHashMap<>();
+		// One binder, over one service at a time: a source holding the whole file made
+		// each lookup scan every property (quadratic, minutes for 10,000 services), and a
+		// binder per service spent most of its time making its converters.
+		List<ConfigurationPropertySource> current = new java.util.ArrayList<>(1);
+		Binder binder = new Binder(current);
 		for (Map.Entry<?, ?> entry : byName.entrySet()) {
 			String name = String.valueOf(entry.getKey());
 			if (!(entry.getKey() instanceof String) || !ServiceName.isValid(name)) {
@@ -106,32 +112,22 @@ public final class ServicesFile {
 			if (!(entry.getValue() instanceof Map<?, ?> service)) {
 				throw invalid(path, "service '" + name + "' must be a map of its properties (workspace, kind, ...)");
 			}
-			if (service.isEmpty()) {
-				throw invalid(path, "service '" + name + "': workspace is required");
-			}
+			Map<String, Object> flat = new LinkedHashMap<>();
 			flatten(ROOT + "[" + name + "]", service, flat);
-		}
-		Map<String, CatalogProperties.Service> bound;
-		try {
-			// a binder for this file alone, dropped on return with the names it parsed
-			bound = new Binder(new MapConfigurationPropertySource(flat))
-				.bind(ROOT, Bindable.mapOf(String.class, CatalogProperties.Service.class),
-						new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
-				.orElse(Map.of());
-		}
-		catch (BindException ex) {
-			throw invalid(path, reason(ex));
-		}
-		// the binder's map is keyed in its own order; keep the file's
-		Map<String, CatalogProperties.Service> ordered = new LinkedHashMap<>();
-		for (Object name : byName.keySet()) {
-			CatalogProperties.Service service = bound.get((String) name);
-			if (service == null) {
-				throw invalid(path, "service '" + name + "': workspace is required");
+			current.clear();
+			current.add(new MapConfigurationPropertySource(flat));
+			try {
+				read.put(name,
+						binder
+							.bind(ROOT + "[" + name + "]", Bindable.of(CatalogProperties.Service.class),
+									new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+							.orElseThrow(() -> invalid(path, "service '" + name + "': workspace is required")));
 			}
-			ordered.put((String) name, service);
+			catch (BindException ex) {
+				throw invalid(path, reason(ex));
+			}
 		}
-		return ordered;
+		return read;
 	}
 
 	private static void flatten(String prefix, Map<?, ?> values, Map<String, Object> flat) {

@@ -119,7 +119,7 @@ public class SimulatorEnvironmentPostProcessor implements EnvironmentPostProcess
 		Map<String, CatalogProperties.Service> services = new java.util.LinkedHashMap<>(
 				binder.bind("broker.services", Bindable.mapOf(String.class, CatalogProperties.Service.class))
 					.orElse(Map.of()));
-		String servicesFile = environment.getProperty(ServicesFile.PROPERTY);
+		String servicesFile = binder.bind(ServicesFile.PROPERTY, String.class).orElse(null);
 		if (StringUtils.hasText(servicesFile)) {
 			// the catalog refuses a name in both; the simulator serves either
 			ServicesFile.read(servicesFile).forEach(services::putIfAbsent);
