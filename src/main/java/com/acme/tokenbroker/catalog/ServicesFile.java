@@ -1,19 +1,24 @@
 package com.acme.tokenbroker.catalog;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.acme.tokenbroker.system.InvalidConfigurationException;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.BindHandler;
@@ -53,6 +58,9 @@ public final class ServicesFile {
 	 */
 	private static final int MAX_CODE_POINTS = 64 * 1024 * 1024;
 
+	/** YAML's plain null scalars. */
+	private static final Set<String> NULLS = Set.of("", "~", "null", "Null", "NULL");
+
 	private ServicesFile() {
 	}
 
@@ -65,13 +73,15 @@ public final class ServicesFile {
 	 */
 	public static Map<String, CatalogProperties.Service> read(String location) {
 		Path path = Path.of(location.startsWith("file:") ? location.substring("file:".length()) : location);
-		Object document;
-		try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-			LoaderOptions options = new LoaderOptions();
-			options.setAllowDuplicateKeys(false);
-			options.setMaxAliasesForCollections(0);
-			options.setCodePointLimit(MAX_CODE_POINTS);
-			document = new Yaml(new SafeConstructor(options)).load(reader);
+		LoaderOptions options = new LoaderOptions();
+		options.setCodePointLimit(MAX_CODE_POINTS);
+		try (java.io.Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+			// YAML's events rather than its document: a document of 10,000 services is a
+			// tree of some 300,000 nodes and marks, alive for the whole parse and so
+			// promoted to the old generation, where the serial collector keeps it as
+			// garbage until the heap is full. Each service is bound as soon as it is
+			// read.
+			return new Reader(path, new Yaml(options).parse(reader).iterator()).services();
 		}
 		catch (IOException ex) {
 			throw invalid(path, "cannot be read (" + ex.getClass().getSimpleName() + ")");
@@ -79,71 +89,174 @@ public final class ServicesFile {
 		catch (YAMLException ex) {
 			throw invalid(path, "is not valid YAML: " + firstLine(ex.getMessage()));
 		}
-		if (document == null) {
-			return Map.of();
-		}
-		if (!(document instanceof Map<?, ?> root)) {
-			throw invalid(path, "must be a map with the key 'services'");
-		}
-		for (Object key : root.keySet()) {
-			if (!ROOT.equals(key)) {
-				throw invalid(path, "has the key '" + key + "'; the only key it may have is 'services'");
-			}
-		}
-		Object services = root.get(ROOT);
-		if (services == null) {
-			return Map.of();
-		}
-		if (!(services instanceof Map<?, ?> byName)) {
-			throw invalid(path, "'services' must be a map of services by name");
-		}
-		Map<String, CatalogProperties.Service> read = new LinkedHashMap<>();
-		// One binder, over one service at a time: a source holding the whole file made
-		// each lookup scan every property (quadratic, minutes for 10,000 services), and a
-		// binder per service spent most of its time making its converters.
-		List<ConfigurationPropertySource> current = new java.util.ArrayList<>(1);
-		Binder binder = new Binder(current);
-		for (Map.Entry<?, ?> entry : byName.entrySet()) {
-			String name = String.valueOf(entry.getKey());
-			if (!(entry.getKey() instanceof String) || !ServiceName.isValid(name)) {
-				throw invalid(path, "service '" + name + "': service names are 1 to 64 letters, digits, '.', '_' "
-						+ "or '-', starting with a letter or digit");
-			}
-			if (!(entry.getValue() instanceof Map<?, ?> service)) {
-				throw invalid(path, "service '" + name + "' must be a map of its properties (workspace, kind, ...)");
-			}
-			Map<String, Object> flat = new LinkedHashMap<>();
-			flatten(ROOT + "[" + name + "]", service, flat);
-			current.clear();
-			current.add(new MapConfigurationPropertySource(flat));
-			try {
-				read.put(name,
-						binder
-							.bind(ROOT + "[" + name + "]", Bindable.of(CatalogProperties.Service.class),
-									new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
-							.orElseThrow(() -> invalid(path, "service '" + name + "': workspace is required")));
-			}
-			catch (BindException ex) {
-				throw invalid(path, reason(ex));
-			}
-		}
-		return read;
 	}
 
-	private static void flatten(String prefix, Map<?, ?> values, Map<String, Object> flat) {
-		for (Map.Entry<?, ?> entry : values.entrySet()) {
-			String key = prefix + "." + entry.getKey();
-			if (entry.getValue() instanceof Map<?, ?> nested) {
-				flatten(key, nested, flat);
+	/** Reads a file's events into services, refusing what is not a map of services. */
+	private static final class Reader {
+
+		private final Path path;
+
+		private final Iterator<Event> events;
+
+		/** One binder, over one service at a time (see {@link #bind}). */
+		private final List<ConfigurationPropertySource> current = new ArrayList<>(1);
+
+		private final Binder binder = new Binder(this.current);
+
+		Reader(Path path, Iterator<Event> events) {
+			this.path = path;
+			this.events = events;
+		}
+
+		Map<String, CatalogProperties.Service> services() {
+			expect(Event.ID.StreamStart);
+			Event event = next();
+			if (event.is(Event.ID.StreamEnd)) {
+				return Map.of();
 			}
-			else if (entry.getValue() instanceof List<?>) {
-				// no property of a service is a list: let the binder name it as unknown
-				flat.put(key + "[0]", entry.getValue().toString());
+			Map<String, CatalogProperties.Service> services = Map.of();
+			event = next();
+			if (event.is(Event.ID.MappingStart)) {
+				services = root();
 			}
-			else {
-				flat.put(key, (entry.getValue() != null) ? entry.getValue().toString() : "");
+			else if (!isNull(event)) {
+				throw invalid(this.path, "must be a map with the key 'services'");
+			}
+			expect(Event.ID.DocumentEnd);
+			if (!next().is(Event.ID.StreamEnd)) {
+				throw invalid(this.path, "holds more than one YAML document");
+			}
+			return services;
+		}
+
+		private Map<String, CatalogProperties.Service> root() {
+			Map<String, CatalogProperties.Service> services = Map.of();
+			boolean seen = false;
+			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
+				String key = key(event);
+				if (!ROOT.equals(key)) {
+					throw invalid(this.path, "has the key '" + key + "'; the only key it may have is 'services'");
+				}
+				if (seen) {
+					throw invalid(this.path, "has the key 'services' twice");
+				}
+				seen = true;
+				Event value = next();
+				if (value.is(Event.ID.MappingStart)) {
+					services = byName();
+				}
+				else if (!isNull(value)) {
+					throw invalid(this.path, "'services' must be a map of services by name");
+				}
+			}
+			return services;
+		}
+
+		private Map<String, CatalogProperties.Service> byName() {
+			Map<String, CatalogProperties.Service> services = new LinkedHashMap<>();
+			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
+				String name = key(event);
+				if (!ServiceName.isValid(name)) {
+					throw invalid(this.path, "service '" + name + "': service names are 1 to 64 letters, digits, "
+							+ "'.', '_' or '-', starting with a letter or digit");
+				}
+				if (services.containsKey(name)) {
+					throw invalid(this.path, "service '" + name + "' is there twice");
+				}
+				if (!next().is(Event.ID.MappingStart)) {
+					throw invalid(this.path,
+							"service '" + name + "' must be a map of its properties (workspace, kind, ...)");
+				}
+				String prefix = ROOT + "[" + name + "]";
+				Map<String, Object> flat = new LinkedHashMap<>();
+				properties(prefix, flat);
+				services.put(name, bind(name, prefix, flat));
+			}
+			return services;
+		}
+
+		/** A service's properties, flattened; the binder names any it does not know. */
+		private void properties(String prefix, Map<String, Object> flat) {
+			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
+				String key = prefix + "." + key(event);
+				Event value = next();
+				if (value.is(Event.ID.MappingStart)) {
+					properties(key, flat);
+				}
+				else if (value.is(Event.ID.SequenceStart)) {
+					// no property of a service is a list
+					skip(Event.ID.SequenceEnd);
+					flat.put(key + "[0]", "");
+				}
+				else if (flat.put(key, isNull(value) ? "" : ((ScalarEvent) value).getValue()) != null) {
+					throw invalid(this.path, "'" + displayed(key) + "' is there twice");
+				}
 			}
 		}
+
+		private CatalogProperties.Service bind(String name, String prefix, Map<String, Object> flat) {
+			// One binder over one service at a time: a source holding the whole file made
+			// each lookup scan every property (quadratic: minutes for 10,000 services),
+			// and
+			// a binder per service spent most of its time making its converters.
+			this.current.clear();
+			this.current.add(new MapConfigurationPropertySource(flat));
+			try {
+				return this.binder
+					.bind(prefix, Bindable.of(CatalogProperties.Service.class),
+							new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+					.orElseThrow(() -> invalid(this.path, "service '" + name + "': workspace is required"));
+			}
+			catch (BindException ex) {
+				throw invalid(this.path, reason(ex));
+			}
+			finally {
+				this.current.clear();
+			}
+		}
+
+		private String key(Event event) {
+			if (!(event instanceof ScalarEvent scalar)) {
+				throw invalid(this.path, "has a key that is not a plain name");
+			}
+			return scalar.getValue();
+		}
+
+		private void skip(Event.ID end) {
+			int depth = 0;
+			for (Event event = next();; event = next()) {
+				if (event.is(Event.ID.SequenceStart) || event.is(Event.ID.MappingStart)) {
+					depth++;
+				}
+				else if (event.is(Event.ID.SequenceEnd) || event.is(Event.ID.MappingEnd)) {
+					if (depth == 0) {
+						return;
+					}
+					depth--;
+				}
+			}
+		}
+
+		private void expect(Event.ID id) {
+			if (!next().is(id)) {
+				throw invalid(this.path, "is not a single YAML document");
+			}
+		}
+
+		private Event next() {
+			Event event = this.events.next();
+			if (event.is(Event.ID.Alias) || (event instanceof NodeEvent node && node.getAnchor() != null)) {
+				// an alias lets a small file stand for a huge one
+				throw invalid(this.path, "uses YAML anchors or aliases, which a services file may not");
+			}
+			return event;
+		}
+
+		private static boolean isNull(Event event) {
+			return event instanceof ScalarEvent scalar && scalar.getImplicit().canOmitTagInPlainScalar()
+					&& scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN && NULLS.contains(scalar.getValue());
+		}
+
 	}
 
 	private static String reason(BindException ex) {

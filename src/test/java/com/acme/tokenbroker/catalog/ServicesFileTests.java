@@ -133,12 +133,36 @@ class ServicesFileTests {
 	}
 
 	@Test
-	void readWhenDuplicateServiceOrAnchorsThenRefused() throws IOException {
+	void readWhenDuplicateServicePropertyOrKeyThenRefused() throws IOException {
 		assertThat(refused("services:\n  a:\n    workspace: w\n  a:\n    workspace: v\n"))
-			.hasMessageContaining("is not valid YAML");
+			.hasMessageEndingWith("service 'a' is there twice");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    workspace: v\n"))
+			.hasMessageEndingWith("'a.workspace' is there twice");
+		assertThat(refused("services:\n  a:\n    workspace: w\nservices: {}\n"))
+			.hasMessageEndingWith("has the key 'services' twice");
+	}
+
+	@Test
+	void readWhenAnchorsOrAliasesOrManyDocumentsThenRefused() throws IOException {
 		// aliases would let a small file expand into a huge one
 		assertThat(refused("services:\n  a: &s\n    workspace: w\n  b: *s\n"))
-			.hasMessageContaining("is not valid YAML");
+			.hasMessageEndingWith("uses YAML anchors or aliases, which a services file may not");
+		assertThat(refused("services:\n  a:\n    workspace: w\n---\nservices: {}\n"))
+			.hasMessageEndingWith("holds more than one YAML document");
+		assertThat(refused("services:\n  ? [a, b]\n  : {workspace: w}\n"))
+			.hasMessageEndingWith("has a key that is not a plain name");
+	}
+
+	@Test
+	void readWhenNullValuesThenNoServicesOrEmptyProperty() throws IOException {
+		assertThat(ServicesFile.read(file("services: ~\n"))).isEmpty();
+		assertThat(ServicesFile.read(file("~\n"))).isEmpty();
+		assertThat(
+				ServicesFile.read(file("services:\n  a:\n    workspace: w\n    identity: null\n")).get("a").identity())
+			.isEmpty();
+		// quoted, "null" is a name
+		assertThat(ServicesFile.read(file("services:\n  a:\n    workspace: 'null'\n")).get("a").workspace())
+			.isEqualTo("null");
 	}
 
 	@Test
