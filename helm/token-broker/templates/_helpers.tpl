@@ -283,6 +283,18 @@ Secrets: settings that would put them, or a second broker.fleet, into the Config
 {{- end }}
 
 {{/*
+Where the broker reads config.services when servicesFile is on: the ConfigMap's services.yml.
+*/}}
+{{- define "token-broker.servicesFilePath" -}}/app/config/services.yml{{- end }}
+
+{{/*
+config.services as a services file (broker.services-file), when servicesFile is on.
+*/}}
+{{- define "token-broker.servicesYaml" -}}
+{{- dict "services" (default (dict) .Values.config.services) | toYaml }}
+{{- end }}
+
+{{/*
 The operator configuration, rendered as config/application.yml. Chart-owned keys (addresses, ports, identity
 files, and with fleet.enabled broker.fleet and the spring.data.redis connection) are merged last so values cannot
 contradict the pod spec. Secrets never appear here: they reach the container as files or environment variables.
@@ -302,6 +314,11 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- $_ := set $id "token-file" (include "token-broker.federatedTokenFile" .) }}
 {{- end }}
 {{- $broker := deepCopy (default (dict) .Values.config) }}
+{{- if .Values.servicesFile }}
+{{- /* The services go to services.yml beside this file (token-broker.servicesYaml), out of Spring's Environment. */}}
+{{- $_ := unset $broker "services" }}
+{{- $_ := set $broker "services-file" (include "token-broker.servicesFilePath" .) }}
+{{- end }}
 {{- $_ := set $broker "identity" (mergeOverwrite (default (dict) (get $broker "identity")) $id) }}
 {{- if $identity.additional }}
 {{- $identities := default (dict) (get $broker "identities") }}
@@ -380,7 +397,12 @@ contradict the pod spec. Secrets never appear here: they reach the container as 
 {{- end }}
 
 {{- define "token-broker.configChecksum" -}}
+{{- if .Values.servicesFile }}
+{{- /* The services file is read at start only: a change to it must roll the pods too. */}}
+{{- printf "%s\n---\n%s" (include "token-broker.applicationYaml" .) (include "token-broker.servicesYaml" .) | sha256sum }}
+{{- else }}
 {{- include "token-broker.applicationYaml" . | sha256sum }}
+{{- end }}
 {{- end }}
 
 {{/* The broker container, without the sidecar's restartPolicy. */}}

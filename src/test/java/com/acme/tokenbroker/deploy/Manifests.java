@@ -69,6 +69,22 @@ record Manifests(String yaml, List<JsonNode> objects) {
 		return configMap.at("/data/application.yml").asString();
 	}
 
+	/**
+	 * A file of the broker's ConfigMap.
+	 * @param key its key, such as {@code services.yml}
+	 * @return its content, or {@code null} when the ConfigMap has no such key
+	 */
+	String configFile(String key) {
+		JsonNode file = this.objects.stream()
+			.filter((object) -> "ConfigMap".equals(object.path("kind").asString())
+					&& object.at("/data/application.yml").isString())
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No ConfigMap with application.yml in " + kinds()))
+			.path("data")
+			.path(key);
+		return file.isString() ? file.asString() : null;
+	}
+
 	/** The broker's config as a tree. */
 	JsonNode applicationConfig() {
 		Object config = new Yaml(new SafeConstructor(new LoaderOptions())).load(applicationYaml());
