@@ -604,7 +604,8 @@ def main():
         idle_memory = broker.memory()
         if options.only == "footprint":
             broker.stop()
-            results["footprint_10_services"] = {"rss_idle_mib": idle, "memory_idle": idle_memory}
+            results["footprint_10_services"] = {"start_to_first_token_s": first, "rss_idle_mib": idle,
+                                                "memory_idle": idle_memory}
             results.update(footprint_10000(options, launch, jvm, out, brokers, idle))
             with open(os.path.join(out, "results-footprint.json"), "w") as file:
                 json.dump(results, file, indent=2)

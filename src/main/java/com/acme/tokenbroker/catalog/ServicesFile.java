@@ -3,6 +3,7 @@ package com.acme.tokenbroker.catalog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,7 +16,10 @@ import com.acme.tokenbroker.system.InvalidConfigurationException;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.NodeEvent;
 import org.yaml.snakeyaml.events.ScalarEvent;
@@ -58,6 +62,16 @@ public final class ServicesFile {
 	 */
 	private static final int MAX_CODE_POINTS = 64 * 1024 * 1024;
 
+	/** The most characters of a value an error message shows. */
+	private static final int SHOWN = 80;
+
+	/**
+	 * A property's name as YAML may spell it: {@code auth-mode}, {@code authMode},
+	 * {@code auth_mode}.
+	 */
+	private static final java.util.regex.Pattern PROPERTY_NAME = java.util.regex.Pattern
+		.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
+
 	/** YAML's plain null scalars. */
 	private static final Set<String> NULLS = Set.of("", "~", "null", "Null", "NULL");
 
@@ -72,7 +86,20 @@ public final class ServicesFile {
 	 * missing, unreadable, not YAML, or not a map of services with known properties
 	 */
 	public static Map<String, CatalogProperties.Service> read(String location) {
-		Path path = Path.of(location.startsWith("file:") ? location.substring("file:".length()) : location);
+		if (location.startsWith("classpath:")) {
+			throw new InvalidConfigurationException(PROPERTY,
+					shown(location) + " is not a file path (a services file is read from the file system)");
+		}
+		Path path;
+		try {
+			path = Path.of(location.startsWith("file:") ? location.substring("file:".length()) : location);
+		}
+		catch (InvalidPathException ex) {
+			throw new InvalidConfigurationException(PROPERTY, shown(location) + " is not a file path");
+		}
+		if (Files.isDirectory(path)) {
+			throw invalid(path, "is a directory, not a file");
+		}
 		LoaderOptions options = new LoaderOptions();
 		options.setCodePointLimit(MAX_CODE_POINTS);
 		try (java.io.Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
@@ -86,9 +113,24 @@ public final class ServicesFile {
 		catch (IOException ex) {
 			throw invalid(path, "cannot be read (" + ex.getClass().getSimpleName() + ")");
 		}
-		catch (YAMLException ex) {
-			throw invalid(path, "is not valid YAML: " + firstLine(ex.getMessage()));
+		catch (MarkedYAMLException ex) {
+			Mark mark = ex.getProblemMark();
+			throw invalid(path, "is not valid YAML: " + shown(String.valueOf(ex.getProblem())) + ((mark != null)
+					? " (line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ")" : ""));
 		}
+		catch (YAMLException ex) {
+			throw invalid(path, "is not valid YAML: " + shown(firstLine(ex.getMessage())));
+		}
+	}
+
+	/**
+	 * A value of the file or the operator's, as an error message shows it: on one line,
+	 * and not longer than a name could be.
+	 */
+	static String shown(String value) {
+		StringBuilder shown = new StringBuilder();
+		value.codePoints().limit(SHOWN).forEach((c) -> shown.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+		return (value.codePointCount(0, value.length()) > SHOWN) ? shown + "..." : shown.toString();
 	}
 
 	/** Reads a file's events into services, refusing what is not a map of services. */
@@ -135,7 +177,8 @@ public final class ServicesFile {
 			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
 				String key = key(event);
 				if (!ROOT.equals(key)) {
-					throw invalid(this.path, "has the key '" + key + "'; the only key it may have is 'services'");
+					throw invalid(this.path,
+							"has the key '" + shown(key) + "'; the only key it may have is 'services'");
 				}
 				if (seen) {
 					throw invalid(this.path, "has the key 'services' twice");
@@ -157,8 +200,9 @@ public final class ServicesFile {
 			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
 				String name = key(event);
 				if (!ServiceName.isValid(name)) {
-					throw invalid(this.path, "service '" + name + "': service names are 1 to 64 letters, digits, "
-							+ "'.', '_' or '-', starting with a letter or digit");
+					throw invalid(this.path,
+							"service '" + shown(name) + "': service names are 1 to 64 letters, digits, "
+									+ "'.', '_' or '-', starting with a letter or digit");
 				}
 				if (services.containsKey(name)) {
 					throw invalid(this.path, "service '" + name + "' is there twice");
@@ -169,28 +213,38 @@ public final class ServicesFile {
 				}
 				String prefix = ROOT + "[" + name + "]";
 				Map<String, Object> flat = new LinkedHashMap<>();
-				properties(prefix, flat);
+				properties(name, prefix, flat);
 				services.put(name, bind(name, prefix, flat));
 			}
 			return services;
 		}
 
-		/** A service's properties, flattened; the binder names any it does not know. */
-		private void properties(String prefix, Map<String, Object> flat) {
+		/**
+		 * A service's properties, each a single value (none is a map or a list); the
+		 * binder names any it does not know.
+		 */
+		private void properties(String name, String prefix, Map<String, Object> flat) {
+			Set<String> seen = new java.util.HashSet<>();
 			for (Event event = next(); !event.is(Event.ID.MappingEnd); event = next()) {
-				String key = prefix + "." + key(event);
+				String property = key(event);
+				if (!PROPERTY_NAME.matcher(property).matches()) {
+					throw invalid(this.path, "service '" + name + "' has the property '" + shown(property)
+							+ "', which is no property's name");
+				}
+				// the binder reads auth-mode, authMode and auth_mode as one property
+				if (!seen.add(property.replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT))) {
+					throw invalid(this.path, "'" + name + "." + property + "' is there twice");
+				}
 				Event value = next();
-				if (value.is(Event.ID.MappingStart)) {
-					properties(key, flat);
+				if (!(value instanceof ScalarEvent scalar)) {
+					throw invalid(this.path, "'" + name + "." + property + "' must be a single value");
 				}
-				else if (value.is(Event.ID.SequenceStart)) {
-					// no property of a service is a list
-					skip(Event.ID.SequenceEnd);
-					flat.put(key + "[0]", "");
+				String text = isNull(scalar) ? "" : scalar.getValue();
+				if (text.contains("${")) {
+					throw invalid(this.path, "'" + name + "." + property
+							+ "' has a ${...} placeholder, which a services file does not resolve");
 				}
-				else if (flat.put(key, isNull(value) ? "" : ((ScalarEvent) value).getValue()) != null) {
-					throw invalid(this.path, "'" + displayed(key) + "' is there twice");
-				}
+				flat.put(prefix + "." + property, text);
 			}
 		}
 
@@ -219,22 +273,10 @@ public final class ServicesFile {
 			if (!(event instanceof ScalarEvent scalar)) {
 				throw invalid(this.path, "has a key that is not a plain name");
 			}
-			return scalar.getValue();
-		}
-
-		private void skip(Event.ID end) {
-			int depth = 0;
-			for (Event event = next();; event = next()) {
-				if (event.is(Event.ID.SequenceStart) || event.is(Event.ID.MappingStart)) {
-					depth++;
-				}
-				else if (event.is(Event.ID.SequenceEnd) || event.is(Event.ID.MappingEnd)) {
-					if (depth == 0) {
-						return;
-					}
-					depth--;
-				}
+			if (isNull(scalar)) {
+				throw invalid(this.path, "has an empty (null) key");
 			}
+			return scalar.getValue();
 		}
 
 		private void expect(Event.ID id) {
@@ -248,6 +290,11 @@ public final class ServicesFile {
 			if (event.is(Event.ID.Alias) || (event instanceof NodeEvent node && node.getAnchor() != null)) {
 				// an alias lets a small file stand for a huge one
 				throw invalid(this.path, "uses YAML anchors or aliases, which a services file may not");
+			}
+			if ((event instanceof ScalarEvent scalar && scalar.getTag() != null)
+					|| (event instanceof CollectionStartEvent collection && collection.getTag() != null)) {
+				// a tag (!!binary, !custom) would be read as if it were not there
+				throw invalid(this.path, "uses YAML tags, which a services file may not");
 			}
 			return event;
 		}
@@ -272,11 +319,18 @@ public final class ServicesFile {
 			}
 		}
 		String property = displayed(ex.getName().toString());
+		Class<?> type = ex.getTarget().getType().resolve();
+		if (type != null && type.isEnum()) {
+			// the converter's own message names the enum's class, not what may be written
+			return "'" + property + "' must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+				.map((constant) -> ((Enum<?>) constant).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+				.collect(java.util.stream.Collectors.joining(", "));
+		}
 		Throwable root = ex;
 		while (root.getCause() != null) {
 			root = root.getCause();
 		}
-		return "'" + property + "': " + firstLine(root.getMessage());
+		return "'" + property + "': " + shown(firstLine(root.getMessage()));
 	}
 
 	/**

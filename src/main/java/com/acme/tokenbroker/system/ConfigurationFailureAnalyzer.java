@@ -9,12 +9,17 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  */
 class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<InvalidConfigurationException> {
 
+	/** Its errors are mostly in the file it names, not in the property. */
+	private static final String SERVICES_FILE = "broker.services-file";
+
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, InvalidConfigurationException cause) {
+		String fix = SERVICES_FILE.equals(cause.getProperty())
+				? "Fix the services file that '" + SERVICES_FILE + "' names (or the property itself) and start again. "
+				: "Fix '" + cause.getProperty()
+						+ "' in application.yml (or its environment variable) and start again. ";
 		return new FailureAnalysis("Invalid broker configuration: " + cause.getMessage(),
-				"Fix '" + cause.getProperty() + "' in application.yml (or its environment variable) and start again. "
-						+ "The configuration reference is in application.yml and docs/configuration.md.",
-				cause);
+				fix + "The configuration reference is in application.yml and docs/configuration.md.", cause);
 	}
 
 }

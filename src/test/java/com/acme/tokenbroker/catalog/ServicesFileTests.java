@@ -102,17 +102,83 @@ class ServicesFileTests {
 	}
 
 	@Test
-	void readWhenValueOfNoKindThenNamesTheProperty() throws IOException {
-		assertThat(refused("services:\n  a:\n    workspace: w\n    kind: lambda\n")).hasMessageContaining("'a.kind'")
-			.hasMessageContaining("lambda");
+	void readWhenValueOfNoKindThenSaysWhatItMayBe() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: w\n    kind: lambda\n"))
+			.hasMessageEndingWith("'a.kind' must be one of webservice, online-endpoint");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    auth-mode: basic\n"))
+			.hasMessageEndingWith("'a.auth-mode' must be one of auto, aml-token, key, aad-token");
 	}
 
 	@Test
-	void readWhenNestedOrListedValueThenUnknownProperty() throws IOException {
+	void readWhenNestedOrListedValueThenRefused() throws IOException {
 		assertThat(refused("services:\n  a:\n    workspace:\n      name: w\n"))
-			.hasMessageContaining("unknown property 'a.workspace.name'");
+			.hasMessageEndingWith("'a.workspace' must be a single value");
 		assertThat(refused("services:\n  a:\n    workspace: w\n    identity: [x, y]\n"))
-			.hasMessageContaining("'a.identity");
+			.hasMessageEndingWith("'a.identity' must be a single value");
+		// a map under a key the binder would read as no name at all hid its values
+		assertThat(refused("services:\n  a:\n    \"#\": {workspace: x}\n"))
+			.hasMessageContaining("has the property '#', which is no property's name");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    <<: {workspace: x}\n"))
+			.hasMessageContaining("has the property '<<', which is no property's name");
+	}
+
+	@Test
+	void readWhenDeeplyNestedThenRefusedWithoutRecursion() throws IOException {
+		String deep = "{a: ".repeat(5000) + "1" + "}".repeat(5000);
+		assertThat(refused("services:\n  a:\n    workspace: " + deep + "\n"))
+			.hasMessageEndingWith("'a.workspace' must be a single value");
+	}
+
+	@Test
+	void readWhenOneNameSpelledTwoWaysThenRefused() throws IOException {
+		// the binder would take one of the two without a word
+		assertThat(refused("services:\n  a:\n    workspace: w\n    auth-mode: key\n    authMode: aad-token\n"))
+			.hasMessageEndingWith("'a.authMode' is there twice");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    Identity: admin\n    IDENTITY: low\n"))
+			.hasMessageEndingWith("'a.IDENTITY' is there twice");
+		assertThat(refused("services:\n  a:\n    workspace: w\n    work_space: v\n"))
+			.hasMessageEndingWith("'a.work_space' is there twice");
+	}
+
+	@Test
+	void readWhenPlaceholderOrTagThenRefused() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: ${WS}\n"))
+			.hasMessageEndingWith("'a.workspace' has a ${...} placeholder, which a services file does not resolve");
+		assertThat(refused("services:\n  a:\n    workspace: !!binary aGVsbG8=\n"))
+			.hasMessageEndingWith("uses YAML tags, which a services file may not");
+		assertThat(refused("services: !custom\n  a:\n    workspace: w\n"))
+			.hasMessageEndingWith("uses YAML tags, which a services file may not");
+		assertThat(refused("services:\n  ~:\n    workspace: w\n")).hasMessageEndingWith("has an empty (null) key");
+	}
+
+	@Test
+	void readWhenSyntaxErrorThenTheProblemAndWhere() throws IOException {
+		assertThat(refused("services:\n  a:\n    workspace: w\n   kind: webservice\n"))
+			.hasMessageContaining("is not valid YAML: ")
+			.hasMessageEndingWith("(line 4, column 4)");
+		assertThat(refused("services:\n  a:\n    workspace: \"w\n")).hasMessageContaining("is not valid YAML: ")
+			.hasMessageContaining("(line ")
+			.hasMessageNotContaining("\n");
+	}
+
+	@Test
+	void readWhenRootKeyHasControlCharactersThenShownOnOneLine() throws IOException {
+		assertThat(refused("\"a\\nb\": {}\n")).hasMessageContaining("has the key 'a?b'").hasMessageNotContaining("\n");
+		assertThat(refused("x".repeat(200) + ": {}\n")).hasMessageContaining("x".repeat(80) + "...'");
+	}
+
+	@Test
+	void readWhenNotAFileThenSaysWhatItIs() {
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> ServicesFile.read(this.directory.toString()))
+			.withMessageEndingWith("is a directory, not a file");
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> ServicesFile.read("classpath:services.yml"))
+			.withMessage("broker.services-file: classpath:services.yml is not a file path (a services file is read "
+					+ "from the file system)");
+		assertThatExceptionOfType(InvalidConfigurationException.class)
+			.isThrownBy(() -> ServicesFile.read("services\u0000.yml"))
+			.withMessage("broker.services-file: services?.yml is not a file path");
 	}
 
 	@Test
