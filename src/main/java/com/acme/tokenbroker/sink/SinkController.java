@@ -35,10 +35,11 @@ class SinkController {
 	@GetMapping(path = "/admin/sinks", produces = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<List<SinkView>> sinks(@AuthenticationPrincipal Jwt jwt) {
 		Caller caller = Caller.from(jwt);
+		FileSinks.Syncing stalled = this.sinks.stalled();
 		List<SinkView> views = this.sinks.sinks()
 			.stream()
 			.filter((sink) -> this.accessPolicy.isAdmin(caller, sink.service()))
-			.map(SinkView::of)
+			.map((sink) -> SinkView.of(sink, stalled))
 			.toList();
 		return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(views);
 	}
@@ -50,18 +51,30 @@ class SinkController {
 	 * @param service its service
 	 * @param path its file
 	 * @param format {@code token}, {@code json} or {@code env}
-	 * @param state {@code pending}, {@code written}, {@code cleared} or {@code failing}
-	 * @param since when it entered that state (a failure: when that error first occurred)
+	 * @param state {@code pending}, {@code written}, {@code cleared} or {@code failing};
+	 * {@code stalled} while its update has not returned for 30 s (as the {@code sinks}
+	 * health component says)
+	 * @param since when it entered its last update's state (a failure: when that error
+	 * first occurred)
+	 * @param stalledSince when the stalled update began, when it is {@code stalled}
 	 * @param lastError the failing update's error, without the credential
 	 * @param consecutiveFailures failed updates in a row
 	 */
 	record SinkView(String name, String service, String path, String format, String state, String since,
-			String lastError, int consecutiveFailures) {
+			String stalledSince, String lastError, int consecutiveFailures) {
 
-		static SinkView of(FileSink sink) {
+		/**
+		 * @param sink a sink
+		 * @param stalled the stalled update, if any ({@link FileSinks#stalled()})
+		 * @return the sink's view
+		 */
+		static SinkView of(FileSink sink, FileSinks.Syncing stalled) {
+			boolean isStalled = stalled != null && stalled.sink() == sink;
 			return new SinkView(sink.name(), sink.service().value(), sink.path().toString(),
-					sink.format().name().toLowerCase(Locale.ROOT), sink.state().name().toLowerCase(Locale.ROOT),
-					AnswerTimes.iso(sink.changedAt()), sink.lastError(), sink.consecutiveFailures());
+					sink.format().name().toLowerCase(Locale.ROOT),
+					isStalled ? "stalled" : sink.state().name().toLowerCase(Locale.ROOT),
+					AnswerTimes.iso(sink.changedAt()), isStalled ? AnswerTimes.iso(stalled.since()) : null,
+					sink.lastError(), sink.consecutiveFailures());
 		}
 
 	}

@@ -383,6 +383,38 @@ class FileSinksTests {
 	}
 
 	/**
+	 * {@code GET /admin/sinks} says what the health component says: the stalled sink, and
+	 * since when.
+	 */
+	@Test
+	void adminViewWhenASinkHasBeenSyncingForThirtySecondsThenStalledSinceItsUpdateBegan() throws Exception {
+		fetch("aml_token");
+		StallingMapper stalling = new StallingMapper();
+		FileSinks sinks = stalledSink(stalling);
+		FileSink sink = sinks.sinks().get(0);
+		Thread tick = new Thread(sinks::onTick);
+		tick.start();
+		try {
+			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
+			this.clock.advance(Duration.ofSeconds(29));
+			assertThat(SinkController.SinkView.of(sink, sinks.stalled()).stalledSince()).isNull();
+
+			this.clock.advance(Duration.ofSeconds(2));
+
+			SinkController.SinkView view = SinkController.SinkView.of(sink, sinks.stalled());
+			assertThat(view.state()).isEqualTo("stalled");
+			assertThat(view.stalledSince()).isEqualTo("2026-12-07T10:00:00Z");
+		}
+		finally {
+			stalling.release.countDown();
+			tick.join(5000);
+		}
+		SinkController.SinkView after = SinkController.SinkView.of(sink, sinks.stalled());
+		assertThat(after.state()).isEqualTo("written");
+		assertThat(after.stalledSince()).isNull();
+	}
+
+	/**
 	 * A second sync while one hangs (a test's, or a restarted refresher's tick) waits for
 	 * the sink and does not make the hung update look new.
 	 */
