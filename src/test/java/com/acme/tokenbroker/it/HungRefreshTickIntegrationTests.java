@@ -2,6 +2,7 @@ package com.acme.tokenbroker.it;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,12 +12,14 @@ import com.acme.tokenbroker.simulator.Operation;
 import com.acme.tokenbroker.simulator.SimulatedWorkspace;
 import com.acme.tokenbroker.support.CallerTokens;
 import com.acme.tokenbroker.support.Http;
+import com.acme.tokenbroker.support.JsonLogCapture;
 import com.acme.tokenbroker.support.MutableClock;
 import com.acme.tokenbroker.support.RefreshTicks;
 import com.acme.tokenbroker.support.SimulatedWorkspaceTest;
 import com.acme.tokenbroker.support.TestWorkspaces;
 import com.acme.tokenbroker.token.RefreshTick;
 import com.acme.tokenbroker.token.TokenCache;
+import com.acme.tokenbroker.token.TokenRefresher;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -75,11 +78,22 @@ class HungRefreshTickIntegrationTests {
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.hanging.runs() > 0);
 		long ticks = this.ticks.count();
 
-		CLOCK.set(due);
+		List<String> warnings;
+		try (JsonLogCapture log = JsonLogCapture.of(TokenRefresher.class.getName(), "ecs")) {
+			CLOCK.set(due);
 
-		await().atMost(Duration.ofSeconds(10))
-			.until(() -> SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN) > afterFirstFetch);
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.ticks.count() >= ticks + 3);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> SIMULATOR.callCount("westeurope", Operation.MMS_TOKEN) > afterFirstFetch);
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.ticks.count() >= ticks + 3);
+			warnings = log.events()
+				.stream()
+				.map((event) -> event.path("message").asString())
+				.filter((message) -> message.startsWith("Refresh tick 'HangingTick' has been running for "))
+				.toList();
+		}
+		// the clock went past the 30 s at once: said once, however many ticks are skipped
+		assertThat(warnings).hasSize(1);
+		assertThat(warnings.get(0)).endsWith("s; its ticks are skipped until it returns");
 		assertThat(this.hanging.runs()).as("the hung tick is not run again while it hangs").isEqualTo(1);
 		assertThat(this.meters.get("broker.refresh.tick.running").tag("tick", "HangingTick").gauge().value())
 			.as("how long the hung run has been going")
