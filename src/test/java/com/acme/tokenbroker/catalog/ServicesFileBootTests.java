@@ -103,22 +103,14 @@ class ServicesFileBootTests {
 
 	@Test
 	void aServiceInBothTheFileAndTheEnvironmentStopsTheBoot() throws IOException {
-		Path file = Files.writeString(this.directory.resolve("services.yml"),
-				"services:\n  fraud-scoring:\n    workspace: demo-weu\n");
-		InvalidConfigurationException failure = failure(
-				args("broker.tokens.warm-up=false", "broker.services-file=" + file));
-		assertThat(failure.getProperty()).isEqualTo("broker.services-file");
-		assertThat(failure.getMessage()).contains("'fraud-scoring' is also configured under broker.services");
+		assertThat(failureWith("services:\n  fraud-scoring:\n    workspace: demo-weu\n"))
+			.contains("'fraud-scoring' is also configured under broker.services");
 	}
 
 	@Test
 	void aMisspelledPropertyInTheFileStopsTheBoot() throws IOException {
-		Path file = Files.writeString(this.directory.resolve("services.yml"),
-				"services:\n  file-model:\n    workspace: demo-weu\n    requried: false\n");
-		InvalidConfigurationException failure = failure(
-				args("broker.tokens.warm-up=false", "broker.services-file=" + file));
-		assertThat(failure.getProperty()).isEqualTo("broker.services-file");
-		assertThat(failure.getMessage()).contains("unknown property 'file-model.requried'");
+		assertThat(failureWith("services:\n  file-model:\n    workspace: demo-weu\n    requried: false\n"))
+			.contains("unknown property 'file-model.requried'");
 	}
 
 	@Test
@@ -127,6 +119,15 @@ class ServicesFileBootTests {
 				args("broker.tokens.warm-up=false", "broker.services-file=" + this.directory.resolve("missing.yml")));
 		assertThat(failure.getProperty()).isEqualTo("broker.services-file");
 		assertThat(failure.getMessage()).contains("cannot be read");
+	}
+
+	/** The message of the boot failure with a services file of this content. */
+	private String failureWith(String content) throws IOException {
+		Path file = Files.writeString(this.directory.resolve("services.yml"), content);
+		InvalidConfigurationException failure = failure(
+				args("broker.tokens.warm-up=false", "broker.services-file=" + file));
+		assertThat(failure.getProperty()).isEqualTo("broker.services-file");
+		return failure.getMessage();
 	}
 
 	private static InvalidConfigurationException failure(String[] args) {
