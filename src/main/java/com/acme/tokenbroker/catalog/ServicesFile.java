@@ -249,10 +249,9 @@ public final class ServicesFile {
 		}
 
 		private CatalogProperties.Service bind(String name, String prefix, Map<String, Object> flat) {
-			// One binder over one service at a time: a source holding the whole file made
-			// each lookup scan every property (quadratic: minutes for 10,000 services),
-			// and
-			// a binder per service spent most of its time making its converters.
+			// One binder over one service at a time. A source holding the whole file
+			// made each lookup scan every property (quadratic: minutes for 10,000
+			// services); a binder per service spent its time making its converters.
 			this.current.clear();
 			this.current.add(new MapConfigurationPropertySource(flat));
 			try {
