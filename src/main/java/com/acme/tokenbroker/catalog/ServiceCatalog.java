@@ -116,19 +116,13 @@ public class ServiceCatalog {
 			throw invalid.of(".workspace", "no workspace named '" + service.workspace() + "' under broker.workspaces");
 		}
 		String upstreamName = (service.upstreamName() != null) ? service.upstreamName() : name;
-		if (upstreamName.isBlank() || !AZURE_ID.matcher(upstreamName).matches()) {
-			throw invalid.of(".upstream-name", upstreamName.isBlank() ? "is required"
-					: "'" + upstreamName + "' does not match " + AZURE_ID.pattern());
-		}
+		require(".upstream-name", upstreamName, AZURE_ID, invalid);
 		AuthMode authMode = (service.authMode() != null) ? service.authMode() : AuthMode.AUTO;
 		if (authMode == AuthMode.AAD_TOKEN && service.kind() != ServiceKind.ONLINE_ENDPOINT) {
 			throw invalid.of(".auth-mode", "aad-token exists only for online endpoints (kind: online-endpoint)");
 		}
 		String identity = (service.identity() != null) ? service.identity() : ServiceDescriptor.DEFAULT_IDENTITY;
-		if (identity.isBlank() || !IDENTITY_ALIAS.matcher(identity).matches()) {
-			throw invalid.of(".identity", identity.isBlank() ? "is required"
-					: "'" + identity + "' does not match " + IDENTITY_ALIAS.pattern());
-		}
+		require(".identity", identity, IDENTITY_ALIAS, invalid);
 		return new ServiceDescriptor(ServiceName.of(name), service.kind(), upstreamName, workspace, service.required(),
 				authMode, identity);
 	}
@@ -160,11 +154,15 @@ public class ServiceCatalog {
 	}
 
 	private static void require(String property, String value, Pattern pattern) {
+		require("", value, pattern, (suffix, reason) -> new InvalidConfigurationException(property, reason));
+	}
+
+	private static void require(String suffix, String value, Pattern pattern, Invalid invalid) {
 		if (value == null || value.isBlank()) {
-			throw new InvalidConfigurationException(property, "is required");
+			throw invalid.of(suffix, "is required");
 		}
 		if (!pattern.matcher(value).matches()) {
-			throw new InvalidConfigurationException(property, "'" + value + "' does not match " + pattern.pattern());
+			throw invalid.of(suffix, "'" + value + "' does not match " + pattern.pattern());
 		}
 	}
 

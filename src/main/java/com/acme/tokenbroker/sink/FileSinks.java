@@ -150,6 +150,25 @@ public class FileSinks implements RefreshTick, SmartLifecycle {
 		return null;
 	}
 
+	/**
+	 * A sink's state as its health detail and {@code GET /admin/sinks} show it.
+	 * @param sink a sink
+	 * @param stalled the stalled update, if any ({@link #stalled()})
+	 * @return {@code stalled} for the stalled sink, otherwise its last update's state
+	 */
+	static String stateOf(FileSink sink, Syncing stalled) {
+		return isStalled(sink, stalled) ? "stalled" : sink.state().name().toLowerCase(java.util.Locale.ROOT);
+	}
+
+	/**
+	 * @param sink a sink
+	 * @param stalled the stalled update, if any ({@link #stalled()})
+	 * @return whether that update is the sink's
+	 */
+	static boolean isStalled(FileSink sink, Syncing stalled) {
+		return stalled != null && stalled.sink() == sink;
+	}
+
 	/** How long a sink's update may take before the sinks' health is DOWN. */
 	static final java.time.Duration STALLED = java.time.Duration.ofSeconds(30);
 

@@ -69,12 +69,11 @@ class SinkController {
 		 * @return the sink's view
 		 */
 		static SinkView of(FileSink sink, FileSinks.Syncing stalled) {
-			boolean isStalled = stalled != null && stalled.sink() == sink;
 			return new SinkView(sink.name(), sink.service().value(), sink.path().toString(),
-					sink.format().name().toLowerCase(Locale.ROOT),
-					isStalled ? "stalled" : sink.state().name().toLowerCase(Locale.ROOT),
-					AnswerTimes.iso(sink.changedAt()), isStalled ? AnswerTimes.iso(stalled.since()) : null,
-					sink.lastError(), sink.consecutiveFailures());
+					sink.format().name().toLowerCase(Locale.ROOT), FileSinks.stateOf(sink, stalled),
+					AnswerTimes.iso(sink.changedAt()),
+					FileSinks.isStalled(sink, stalled) ? AnswerTimes.iso(stalled.since()) : null, sink.lastError(),
+					sink.consecutiveFailures());
 		}
 
 	}

@@ -33,12 +33,9 @@ class SinksHealthIndicator implements HealthIndicator {
 			detail.put("service", sink.service().value());
 			detail.put("path", sink.path().toString());
 			detail.put("format", sink.format().name().toLowerCase(java.util.Locale.ROOT));
-			if (stalled != null && stalled.sink() == sink) {
-				detail.put("state", "stalled");
+			detail.put("state", FileSinks.stateOf(sink, stalled));
+			if (FileSinks.isStalled(sink, stalled)) {
 				detail.put("stalledSince", AnswerTimes.iso(stalled.since()));
-			}
-			else {
-				detail.put("state", sink.state().name().toLowerCase(java.util.Locale.ROOT));
 			}
 			if (sink.changedAt() != null) {
 				detail.put("since", AnswerTimes.iso(sink.changedAt()));

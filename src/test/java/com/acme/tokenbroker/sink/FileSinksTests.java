@@ -355,16 +355,39 @@ class FileSinksTests {
 		return sinks;
 	}
 
-	@Test
-	void healthWhenASinkHasBeenSyncingForThirtySecondsThenItIsDownAndNamesTheStalledSink() throws Exception {
+	/** What a test checks while a sink's update hangs. */
+	private interface WhileHanging {
+
+		void check(FileSinks sinks) throws Exception;
+
+	}
+
+	/**
+	 * Runs the check while the stalled sink's update hangs in a tick on a thread of its
+	 * own, then lets the update return.
+	 * @return the sinks, for what the test checks once the update has returned
+	 */
+	private FileSinks whileAnUpdateHangs(WhileHanging during) throws Exception {
 		fetch("aml_token");
 		StallingMapper stalling = new StallingMapper();
 		FileSinks sinks = stalledSink(stalling);
-		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
 		Thread tick = new Thread(sinks::onTick);
 		tick.start();
 		try {
 			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
+			during.check(sinks);
+		}
+		finally {
+			stalling.release.countDown();
+			tick.join(5000);
+		}
+		return sinks;
+	}
+
+	@Test
+	void healthWhenASinkHasBeenSyncingForThirtySecondsThenItIsDownAndNamesTheStalledSink() throws Exception {
+		FileSinks sinks = whileAnUpdateHangs((hanging) -> {
+			SinksHealthIndicator health = new SinksHealthIndicator(hanging);
 			this.clock.advance(Duration.ofSeconds(29));
 			assertThat(health.health().getStatus()).as("a slow write").isEqualTo(Status.UP);
 
@@ -374,12 +397,8 @@ class FileSinksTests {
 			assertThat(stalled.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(stalled.getDetails().get("sinks").toString()).contains("state=stalled")
 				.contains("stalledSince=2026-12-07T10:00:00Z");
-		}
-		finally {
-			stalling.release.countDown();
-			tick.join(5000);
-		}
-		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+		});
+		assertThat(new SinksHealthIndicator(sinks).health().getStatus()).isEqualTo(Status.UP);
 	}
 
 	/**
@@ -388,28 +407,18 @@ class FileSinksTests {
 	 */
 	@Test
 	void adminViewWhenASinkHasBeenSyncingForThirtySecondsThenStalledSinceItsUpdateBegan() throws Exception {
-		fetch("aml_token");
-		StallingMapper stalling = new StallingMapper();
-		FileSinks sinks = stalledSink(stalling);
-		FileSink sink = sinks.sinks().get(0);
-		Thread tick = new Thread(sinks::onTick);
-		tick.start();
-		try {
-			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
+		FileSinks sinks = whileAnUpdateHangs((hanging) -> {
+			FileSink sink = hanging.sinks().get(0);
 			this.clock.advance(Duration.ofSeconds(29));
-			assertThat(SinkController.SinkView.of(sink, sinks.stalled()).stalledSince()).isNull();
+			assertThat(SinkController.SinkView.of(sink, hanging.stalled()).stalledSince()).isNull();
 
 			this.clock.advance(Duration.ofSeconds(2));
 
-			SinkController.SinkView view = SinkController.SinkView.of(sink, sinks.stalled());
+			SinkController.SinkView view = SinkController.SinkView.of(sink, hanging.stalled());
 			assertThat(view.state()).isEqualTo("stalled");
 			assertThat(view.stalledSince()).isEqualTo("2026-12-07T10:00:00Z");
-		}
-		finally {
-			stalling.release.countDown();
-			tick.join(5000);
-		}
-		SinkController.SinkView after = SinkController.SinkView.of(sink, sinks.stalled());
+		});
+		SinkController.SinkView after = SinkController.SinkView.of(sinks.sinks().get(0), sinks.stalled());
 		assertThat(after.state()).isEqualTo("written");
 		assertThat(after.stalledSince()).isNull();
 	}
@@ -420,27 +429,21 @@ class FileSinksTests {
 	 */
 	@Test
 	void healthWhenASecondSyncWaitsBehindAStalledOneThenTheStallStillCountsFromTheFirst() throws Exception {
-		fetch("aml_token");
-		StallingMapper stalling = new StallingMapper();
-		FileSinks sinks = stalledSink(stalling);
-		SinksHealthIndicator health = new SinksHealthIndicator(sinks);
-		Thread tick = new Thread(sinks::onTick);
-		tick.start();
-		Thread second = new Thread(sinks::sync);
-		try {
-			assertThat(stalling.writing.await(5, TimeUnit.SECONDS)).isTrue();
+		List<Thread> second = new java.util.ArrayList<>();
+		whileAnUpdateHangs((hanging) -> {
+			SinksHealthIndicator health = new SinksHealthIndicator(hanging);
 			this.clock.advance(Duration.ofSeconds(31));
-			second.start();
-			await().atMost(Duration.ofSeconds(5)).until(() -> second.getState() == Thread.State.BLOCKED);
+			Thread sync = new Thread(hanging::sync);
+			second.add(sync);
+			sync.start();
+			await().atMost(Duration.ofSeconds(5)).until(() -> sync.getState() == Thread.State.BLOCKED);
 
 			assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
 			assertThat(health.health().getDetails().get("sinks").toString())
 				.contains("stalledSince=2026-12-07T10:00:00Z");
-		}
-		finally {
-			stalling.release.countDown();
-			tick.join(5000);
-			second.join(5000);
+		});
+		for (Thread sync : second) {
+			sync.join(5000);
 		}
 	}
 
