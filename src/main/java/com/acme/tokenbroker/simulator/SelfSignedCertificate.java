@@ -2,12 +2,14 @@ package com.acme.tokenbroker.simulator;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -20,9 +22,11 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -48,8 +52,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * theirs.
  */
 final class SelfSignedCertificate {
-
-	private static final char[] STORE_PASSWORD = "simulator".toCharArray();
 
 	private final KeyPair keyPair;
 
@@ -140,21 +142,19 @@ final class SelfSignedCertificate {
 	}
 
 	/**
-	 * Return a server-side context presenting this certificate.
+	 * Return a server-side context presenting this certificate. The key goes to the
+	 * context as it is: a PKCS#12 key store would encrypt it with a password-based cipher
+	 * (10,000 PBKDF2 rounds) only for the key manager factory to decrypt it again, about
+	 * 100 ms of interpreted code on the start's critical path (bench/README.md).
 	 */
 	SSLContext serverSslContext() {
 		try {
-			KeyStore store = KeyStore.getInstance("PKCS12");
-			store.load(null, null);
-			store.setKeyEntry("simulator", this.keyPair.getPrivate(), STORE_PASSWORD,
-					new Certificate[] { this.certificate });
-			KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-			factory.init(store, STORE_PASSWORD);
 			SSLContext context = SSLContext.getInstance("TLS");
-			context.init(factory.getKeyManagers(), null, null);
+			context.init(new KeyManager[] { new OwnKeyManager(this.keyPair.getPrivate(), this.certificate) }, null,
+					null);
 			return context;
 		}
-		catch (GeneralSecurityException | IOException ex) {
+		catch (GeneralSecurityException ex) {
 			throw new IllegalStateException("Cannot build the server TLS context", ex);
 		}
 	}
@@ -176,6 +176,64 @@ final class SelfSignedCertificate {
 		catch (GeneralSecurityException | IOException ex) {
 			throw new IllegalStateException("Cannot build the client TLS context", ex);
 		}
+	}
+
+	/**
+	 * Presents one key and its certificate to every peer that accepts the key's type, and
+	 * nothing as a client.
+	 */
+	private static final class OwnKeyManager extends X509ExtendedKeyManager {
+
+		private static final String ALIAS = "simulator";
+
+		private final PrivateKey key;
+
+		private final X509Certificate certificate;
+
+		OwnKeyManager(PrivateKey key, X509Certificate certificate) {
+			this.key = key;
+			this.certificate = certificate;
+		}
+
+		@Override
+		public String[] getServerAliases(String keyType, Principal[] issuers) {
+			return matches(keyType) ? new String[] { ALIAS } : null;
+		}
+
+		@Override
+		public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+			return matches(keyType) ? ALIAS : null;
+		}
+
+		@Override
+		public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+			return matches(keyType) ? ALIAS : null;
+		}
+
+		@Override
+		public String[] getClientAliases(String keyType, Principal[] issuers) {
+			return null;
+		}
+
+		@Override
+		public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+			return null;
+		}
+
+		@Override
+		public X509Certificate[] getCertificateChain(String alias) {
+			return ALIAS.equals(alias) ? new X509Certificate[] { this.certificate } : null;
+		}
+
+		@Override
+		public PrivateKey getPrivateKey(String alias) {
+			return ALIAS.equals(alias) ? this.key : null;
+		}
+
+		private boolean matches(String keyType) {
+			return this.key.getAlgorithm().equals(keyType);
+		}
+
 	}
 
 	private static String pem(String type, byte[] der) {

@@ -51,7 +51,8 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	private final SelfSignedCertificate tls;
 
-	private final SSLContext clientSslContext;
+	/** Made on first use: only tests and demos call the simulator as a TLS client. */
+	private volatile SSLContext clientSslContext;
 
 	private final Recorder recorder;
 
@@ -73,7 +74,6 @@ public final class SimulatedWorkspace implements AutoCloseable {
 		this.generatedSecrets = Map.copyOf(builder.generatedSecrets);
 		this.directory = builder.buildDirectory();
 		this.tls = SelfSignedCertificate.forLocalhost();
-		this.clientSslContext = this.tls.clientSslContext();
 		SSLContext serverSslContext = this.tls.serverSslContext();
 		this.recorder = new Recorder(builder.exchangeCapacity);
 		this.entra = new EntraListener(builder, this.directory, this::clock, this.observers, serverSslContext,
@@ -238,7 +238,17 @@ public final class SimulatedWorkspace implements AutoCloseable {
 
 	/** Return a client TLS context trusting the simulator's certificate and no other. */
 	public SSLContext clientSslContext() {
-		return this.clientSslContext;
+		SSLContext context = this.clientSslContext;
+		if (context == null) {
+			synchronized (this.tls) {
+				context = this.clientSslContext;
+				if (context == null) {
+					context = this.tls.clientSslContext();
+					this.clientSslContext = context;
+				}
+			}
+		}
+		return context;
 	}
 
 	/**
