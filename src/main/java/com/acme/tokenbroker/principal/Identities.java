@@ -47,6 +47,28 @@ public final class Identities {
 		return this.identities.keySet();
 	}
 
+	/**
+	 * Sign every identity in to Entra ID unless it holds a token, as its first upstream
+	 * call would (at start, so that the first caller does not wait for it). Each identity
+	 * is tried once.
+	 * @throws PrincipalUnavailableException the first identity's failure, once all were
+	 * tried
+	 */
+	public void signIn() {
+		PrincipalUnavailableException failed = null;
+		for (Identity identity : this.identities.values()) {
+			try {
+				identity.principal().bearerToken();
+			}
+			catch (PrincipalUnavailableException ex) {
+				failed = (failed != null) ? failed : ex;
+			}
+		}
+		if (failed != null) {
+			throw failed;
+		}
+	}
+
 	/** Refresh every identity's own token whose refresh time has passed; never throws. */
 	public void refreshIfDue() {
 		this.identities.values().forEach((identity) -> identity.principal().refreshIfDue());

@@ -24,6 +24,7 @@ import com.acme.tokenbroker.system.CircuitBreakers;
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.system.OutboundProperties;
 import com.acme.tokenbroker.system.OutboundTls;
+import com.acme.tokenbroker.system.StartTask;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -51,6 +52,26 @@ class PrincipalConfiguration {
 
 	/** azure-identity's variable for the Entra authority. */
 	static final String AZURE_AUTHORITY_HOST = "AZURE_AUTHORITY_HOST";
+
+	/**
+	 * The broker's sign-in to Entra ID, made at start rather than by the first caller.
+	 */
+	@Bean
+	StartTask signIn(Identities identities) {
+		return new StartTask() {
+
+			@Override
+			public String description() {
+				return "the broker's sign-in to Entra ID";
+			}
+
+			@Override
+			public void run() {
+				identities.signIn();
+			}
+
+		};
+	}
 
 	/**
 	 * The broker's identities: {@code broker.identity} as {@code default} (needed when a

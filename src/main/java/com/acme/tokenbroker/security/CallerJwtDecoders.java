@@ -10,6 +10,7 @@ import java.util.Map;
 
 import com.acme.tokenbroker.system.InvalidConfigurationException;
 import com.acme.tokenbroker.system.OutboundTls;
+import com.nimbusds.jose.KeySourceException;
 
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -45,15 +46,49 @@ final class CallerJwtDecoders {
 	 */
 	static final Duration JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
 
-	private CallerJwtDecoders() {
+	private final Map<String, NimbusJwtDecoder> decoders;
+
+	private final List<RateLimitedJwkSource> keySets;
+
+	private CallerJwtDecoders(Map<String, NimbusJwtDecoder> decoders, List<RateLimitedJwkSource> keySets) {
+		this.decoders = Map.copyOf(decoders);
+		this.keySets = List.copyOf(keySets);
 	}
 
-	static Map<String, NimbusJwtDecoder> create(AccessProperties access, OutboundTls tls, Clock clock) {
+	/**
+	 * @return the decoders by issuer
+	 */
+	Map<String, NimbusJwtDecoder> byIssuer() {
+		return this.decoders;
+	}
+
+	/**
+	 * Fetch every issuer's key set that is not cached yet, as a first caller's token
+	 * would (at start, so that it does not wait for it). Each issuer is tried once.
+	 * @throws KeySourceException the first issuer's failure, once all were tried
+	 */
+	void loadKeySets() throws KeySourceException {
+		KeySourceException failed = null;
+		for (RateLimitedJwkSource keySet : this.keySets) {
+			try {
+				keySet.load();
+			}
+			catch (KeySourceException ex) {
+				failed = (failed != null) ? failed : ex;
+			}
+		}
+		if (failed != null) {
+			throw failed;
+		}
+	}
+
+	static CallerJwtDecoders create(AccessProperties access, OutboundTls tls, Clock clock) {
 		if (access.issuers().isEmpty()) {
 			throw new InvalidConfigurationException("broker.access.issuers",
 					"must list at least one trusted issuer of caller tokens");
 		}
 		Map<String, NimbusJwtDecoder> decoders = new LinkedHashMap<>();
+		List<RateLimitedJwkSource> keySets = new ArrayList<>();
 		for (int i = 0; i < access.issuers().size(); i++) {
 			AccessProperties.Issuer issuer = access.issuers().get(i);
 			String prefix = "broker.access.issuers[" + i + "]";
@@ -73,21 +108,20 @@ final class CallerJwtDecoders {
 			if (issuer.maxTokenLifetime().isNegative() || issuer.maxTokenLifetime().isZero()) {
 				throw new InvalidConfigurationException(prefix + ".max-token-lifetime", "must be positive, e.g. 24h");
 			}
-			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(RateLimitedJwkSource.of(issuer.jwkSetUri(),
+			RateLimitedJwkSource keySet = RateLimitedJwkSource.of(issuer.jwkSetUri(),
 					new JdkResourceRetriever(tls.httpClient(JWKS_TIMEOUT), JWKS_TIMEOUT), clock,
-					JWKS_MIN_REFRESH_INTERVAL))
-				.jwsAlgorithms((algorithms) -> {
-					algorithms.clear();
-					algorithms
-						.addAll(List.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.RS512,
-								SignatureAlgorithm.PS256, SignatureAlgorithm.PS384, SignatureAlgorithm.PS512,
-								SignatureAlgorithm.ES256, SignatureAlgorithm.ES384, SignatureAlgorithm.ES512));
-				})
-				.build();
+					JWKS_MIN_REFRESH_INTERVAL);
+			keySets.add(keySet);
+			NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keySet).jwsAlgorithms((algorithms) -> {
+				algorithms.clear();
+				algorithms.addAll(List.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.RS512,
+						SignatureAlgorithm.PS256, SignatureAlgorithm.PS384, SignatureAlgorithm.PS512,
+						SignatureAlgorithm.ES256, SignatureAlgorithm.ES384, SignatureAlgorithm.ES512));
+			}).build();
 			decoder.setJwtValidator(validator(issuer, access, clock));
 			decoders.put(issuer.issuerUri(), decoder);
 		}
-		return decoders;
+		return new CallerJwtDecoders(decoders, keySets);
 	}
 
 	private static OAuth2TokenValidator<Jwt> validator(AccessProperties.Issuer issuer, AccessProperties access,

@@ -93,6 +93,14 @@ final class RateLimitedJwkSource implements JWKSource<SecurityContext> {
 	}
 
 	/**
+	 * Fetch the key set unless one is cached, as the first token to verify would.
+	 * @throws KeySourceException when the set cannot be had
+	 */
+	void load() throws KeySourceException {
+		this.source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), this.clock.millis(), null);
+	}
+
+	/**
 	 * {@link JWKSetBasedJWKSource#get}, with the injected clock and a refused re-fetch as
 	 * no key.
 	 */

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.system.OutboundTls;
+import com.acme.tokenbroker.system.StartTask;
+import com.nimbusds.jose.KeySourceException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,7 +27,6 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.AuthenticationException;
-import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.authentication.JwtIssuerAuthenticationManagerResolver;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
@@ -114,13 +115,38 @@ class SecurityConfiguration {
 	}
 
 	@Bean
+	CallerJwtDecoders callerJwtDecoders(AccessProperties access, OutboundTls tls, Clock clock) {
+		return CallerJwtDecoders.create(access, tls, clock);
+	}
+
+	/**
+	 * The trusted issuers' key sets, fetched at start rather than by the first caller.
+	 */
+	@Bean
+	StartTask callerKeySets(CallerJwtDecoders decoders) {
+		return new StartTask() {
+
+			@Override
+			public String description() {
+				return "the trusted issuers' key sets";
+			}
+
+			@Override
+			public void run() throws KeySourceException {
+				decoders.loadKeySets();
+			}
+
+		};
+	}
+
+	@Bean
 	@Order(10)
-	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, AccessProperties access, OutboundTls tls, Clock clock,
+	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, CallerJwtDecoders decoders,
 			VerifiedTokenCache verified, JsonMapper jsonMapper) throws Exception {
-		Map<String, NimbusJwtDecoder> decoders = CallerJwtDecoders.create(access, tls, clock);
 		Map<String, AuthenticationManager> managers = new java.util.HashMap<>();
-		decoders.forEach(
-				(issuer, decoder) -> managers.put(issuer, new ProviderManager(new JwtAuthenticationProvider(decoder))));
+		decoders.byIssuer()
+			.forEach((issuer, decoder) -> managers.put(issuer,
+					new ProviderManager(new JwtAuthenticationProvider(decoder))));
 		JwtIssuerAuthenticationManagerResolver byIssuer = new JwtIssuerAuthenticationManagerResolver(managers::get);
 		// Each caller token is verified once, then served from the cache until its exp
 		// (bounded): see VerifiedTokenCache

@@ -40,6 +40,11 @@ class SystemConfiguration {
 	}
 
 	@Bean
+	static StartTasks startTasks() {
+		return new StartTasks();
+	}
+
+	@Bean
 	CircuitBreakers circuitBreakers(CircuitBreakerRegistry registry, Clock clock) {
 		return new CircuitBreakers(registry, clock);
 	}
