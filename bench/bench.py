@@ -114,6 +114,10 @@ def prepare_launch(java, fat_jar, out, jvm):
     shutil.rmtree(app, ignore_errors=True)
     subprocess.run([java, "-Djarmode=tools", "-jar", fat_jar, "extract", "--destination", app], check=True,
                    stdout=subprocess.DEVNULL)
+    # as the image's build does: signed jars' classes are left out of an AOT cache (docs/deploy.md, "The image")
+    libs = sorted(os.path.join(app, "lib", name) for name in os.listdir(os.path.join(app, "lib")))
+    subprocess.run([java, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "docker",
+                                       "UnsignJars.java"), *libs], check=True, stdout=subprocess.DEVNULL)
     jar = os.path.join(app, os.path.basename(fat_jar))
     cache = os.path.join(out, "app.aot")
     if os.path.exists(cache):
