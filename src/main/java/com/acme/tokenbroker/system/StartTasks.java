@@ -13,11 +13,11 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  * Runs every {@link StartTask} once, on a daemon thread of its own, as soon as the task's
  * bean is ready: while the rest of the context is still being built and before the web
  * servers open their ports, so the work overlaps the start instead of delaying the first
- * caller (started from the lifecycle instead, just before the ports opened, the tasks
- * still held the first token up: bench/README.md, "Start"). Nothing waits for them:
- * readiness is the token cache's, and a request that comes first does the work itself,
- * the task then finding it done. A context that closes, or fails to start, interrupts the
- * tasks still running.
+ * caller (started from the lifecycle instead, they began just before the ports opened and
+ * were still running when the first request came: bench/README.md, "Start"). Nothing
+ * waits for them: readiness is the token cache's, and a request that comes first does the
+ * work itself, the task then finding it done. A context that closes, or fails to start,
+ * interrupts the tasks still running.
  */
 public class StartTasks implements BeanPostProcessor, DisposableBean {
 
