@@ -23,7 +23,8 @@ import java.util.zip.ZipOutputStream;
  * on every start (docs/deploy.md, "The image"; bench/README.md, "Start").
  * <p>
  * The signatures are checked here, once, when the image is built, and more fully than the
- * JVM checks them: every entry of the jar must be signed and match its digest (the JVM checks
+ * JVM checks them: every entry of the jar but the manifest and the signature files must be
+ * signed and match its digest, resources and versioned classes included (the JVM checks
  * only the classes it loads, and a jar signature on the class path names no trusted signer in
  * any case). A jar that fails stops the build. An unsigned jar is left as it is. The
  * manifest keeps its main attributes; the per-entry digests go with the signature.
@@ -32,7 +33,8 @@ import java.util.zip.ZipOutputStream;
  */
 public final class UnsignJars {
 
-	private static final Pattern SIGNATURE = Pattern.compile("META-INF/[^/]+\\.(SF|RSA|DSA|EC)",
+	/** The signature files, as {@code JarFile} tells them: the manifest aside, what jarsigner does not sign. */
+	private static final Pattern SIGNATURE = Pattern.compile("META-INF/([^/]+\\.(SF|RSA|DSA|EC)|SIG-[^/]+)",
 			Pattern.CASE_INSENSITIVE);
 
 	private UnsignJars() {
@@ -76,8 +78,8 @@ public final class UnsignJars {
 						// read to the end
 					}
 				}
-				if (!entry.isDirectory() && !entry.getName().startsWith("META-INF/")
-						&& entry.getCodeSigners() == null) {
+				if (!entry.isDirectory() && !entry.getName().equalsIgnoreCase(JarFile.MANIFEST_NAME)
+						&& !SIGNATURE.matcher(entry.getName()).matches() && entry.getCodeSigners() == null) {
 					throw new SecurityException("entry " + entry.getName() + " is not signed");
 				}
 				entries.add(entry.getName());

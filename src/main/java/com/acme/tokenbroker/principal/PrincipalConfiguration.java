@@ -58,19 +58,7 @@ class PrincipalConfiguration {
 	 */
 	@Bean
 	StartTask signIn(Identities identities) {
-		return new StartTask() {
-
-			@Override
-			public String description() {
-				return "the broker's sign-in to Entra ID";
-			}
-
-			@Override
-			public void run() {
-				identities.signIn();
-			}
-
-		};
+		return StartTask.of("the broker's sign-in to Entra ID", identities::signIn);
 	}
 
 	/**

@@ -7,7 +7,6 @@ import java.util.Map;
 import com.acme.tokenbroker.problem.Problems;
 import com.acme.tokenbroker.system.OutboundTls;
 import com.acme.tokenbroker.system.StartTask;
-import com.nimbusds.jose.KeySourceException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
@@ -124,19 +123,7 @@ class SecurityConfiguration {
 	 */
 	@Bean
 	StartTask callerKeySets(CallerJwtDecoders decoders) {
-		return new StartTask() {
-
-			@Override
-			public String description() {
-				return "the trusted issuers' key sets";
-			}
-
-			@Override
-			public void run() throws KeySourceException {
-				decoders.loadKeySets();
-			}
-
-		};
+		return StartTask.of("the trusted issuers' key sets", decoders::loadKeySets);
 	}
 
 	@Bean

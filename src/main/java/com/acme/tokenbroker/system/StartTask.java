@@ -21,4 +21,38 @@ public interface StartTask {
 	 */
 	void run() throws Exception;
 
+	/**
+	 * A task from its description and its work.
+	 * @param description what it prepares, holding no secret
+	 * @param work the work
+	 * @return the task
+	 */
+	static StartTask of(String description, Work work) {
+		return new StartTask() {
+
+			@Override
+			public String description() {
+				return description;
+			}
+
+			@Override
+			public void run() throws Exception {
+				work.run();
+			}
+
+		};
+	}
+
+	/** The work of a task made with {@link #of}. */
+	@FunctionalInterface
+	interface Work {
+
+		/**
+		 * Prepare.
+		 * @throws Exception when the preparation failed
+		 */
+		void run() throws Exception;
+
+	}
+
 }

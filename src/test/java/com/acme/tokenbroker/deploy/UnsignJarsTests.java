@@ -105,6 +105,29 @@ class UnsignJarsTests {
 	}
 
 	@Test
+	void anUnsignedEntryAddedToASignedJarStopsTheBuild() throws Exception {
+		Path jar = this.directory.resolve("added.jar");
+		try (ZipFile in = new ZipFile(signedJar().toFile());
+				OutputStream file = Files.newOutputStream(jar);
+				ZipOutputStream out = new ZipOutputStream(file)) {
+			for (ZipEntry entry : Collections.list(in.entries())) {
+				out.putNextEntry(new ZipEntry(entry.getName()));
+				out.write(in.getInputStream(entry).readAllBytes());
+				out.closeEntry();
+			}
+			out.putNextEntry(new ZipEntry("META-INF/versions/17/com/azure/core/Added.class"));
+			out.write(new byte[] { (byte) 0xCA, (byte) 0xFE });
+			out.closeEntry();
+		}
+
+		Result result = run(jar);
+
+		assertThat(result.exit()).isEqualTo(1);
+		assertThat(result.output()).contains("added.jar fails its signature")
+			.contains("META-INF/versions/17/com/azure/core/Added.class is not signed");
+	}
+
+	@Test
 	void anUnsignedJarIsNotTouched() throws Exception {
 		Path jar = this.directory.resolve("plain.jar");
 		try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream out = new ZipOutputStream(file)) {

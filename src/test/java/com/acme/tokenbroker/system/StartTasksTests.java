@@ -26,8 +26,8 @@ class StartTasksTests {
 		CountDownLatch release = new CountDownLatch(1);
 		AtomicBoolean other = new AtomicBoolean();
 
-		tasks.postProcessAfterInitialization(task("a hanging task", release::await), "hanging");
-		tasks.postProcessAfterInitialization(task("another task", () -> other.set(true)), "other");
+		tasks.postProcessAfterInitialization(StartTask.of("a hanging task", release::await), "hanging");
+		tasks.postProcessAfterInitialization(StartTask.of("another task", () -> other.set(true)), "other");
 
 		assertThat(tasks.awaitAll(200)).isFalse();
 		assertThat(other).isTrue();
@@ -39,7 +39,7 @@ class StartTasksTests {
 	void aFailureIsLoggedWithItsClassNotItsMessage(CapturedOutput output) throws InterruptedException {
 		StartTasks tasks = new StartTasks();
 
-		tasks.postProcessAfterInitialization(task("the sign-in", () -> {
+		tasks.postProcessAfterInitialization(StartTask.of("the sign-in", () -> {
 			throw new IllegalStateException("client_secret=s3cr3t-value");
 		}), "signIn");
 
@@ -53,7 +53,7 @@ class StartTasksTests {
 		StartTasks tasks = new StartTasks();
 		CountDownLatch started = new CountDownLatch(1);
 		AtomicBoolean interrupted = new AtomicBoolean();
-		tasks.postProcessAfterInitialization(task("a long task", () -> {
+		tasks.postProcessAfterInitialization(StartTask.of("a long task", () -> {
 			started.countDown();
 			try {
 				new CountDownLatch(1).await(1, TimeUnit.MINUTES);
@@ -76,29 +76,6 @@ class StartTasksTests {
 		Object bean = new Object();
 
 		assertThat(tasks.postProcessAfterInitialization(bean, "bean")).isSameAs(bean);
-	}
-
-	private static StartTask task(String description, Work work) {
-		return new StartTask() {
-
-			@Override
-			public String description() {
-				return description;
-			}
-
-			@Override
-			public void run() throws Exception {
-				work.run();
-			}
-
-		};
-	}
-
-	@FunctionalInterface
-	private interface Work {
-
-		void run() throws Exception;
-
 	}
 
 }
